@@ -1,0 +1,49 @@
+/* One connection (a profile being brought up, up, or going down): the
+ * IKE engine's interface to the daemon. Everything is asynchronous and
+ * runs on the daemon's event loop. */
+#ifndef VPND_CONN_H
+#define VPND_CONN_H
+
+#include "vpnd/buf.h"
+#include "vpnd/loop.h"
+#include "vpnd/profile.h"
+
+struct conn;
+
+enum conn_state {
+	CONN_IDLE,
+	CONN_CONNECTING,
+	CONN_ESTABLISHED,
+	CONN_CLOSING,
+	CONN_FAILED,
+};
+
+enum conn_event {
+	CEV_PROGRESS, /* a step happened: msg says which */
+	CEV_UP,       /* IKE SA established (msg: summary) */
+	CEV_FAILED,   /* attempt failed (msg: readable reason); conn is idle again */
+	CEV_DOWN,     /* disconnect finished, or the gateway deleted the SA */
+};
+
+typedef void (*conn_event_fn)(void *ctx, struct conn *c, enum conn_event ev,
+			      const char *msg);
+
+/* The profile is copied; the caller may free its own afterwards. */
+struct conn *conn_new(struct loop *l, const struct profile *p,
+		      conn_event_fn fn, void *ctx);
+/* Starts connecting. Returns -1 (with a reason) if it cannot start,
+ * e.g. because it is already up or connecting. */
+int conn_connect(struct conn *c, struct verr *e);
+/* Sends a DELETE for the IKE SA and reports CEV_DOWN when the gateway
+ * answered or gave up; immediate CEV_DOWN when nothing is up. */
+void conn_disconnect(struct conn *c);
+enum conn_state conn_get_state(const struct conn *c);
+const char *conn_state_name(enum conn_state s);
+const char *conn_name(const struct conn *c);
+/* Multi-line human-readable status: state, gateway, SPIs, algorithms,
+ * virtual IP, DNS, Child SA parameters. */
+void conn_status(const struct conn *c, struct wbuf *out);
+/* Tears down without waiting (daemon exit). */
+void conn_free(struct conn *c);
+
+#endif

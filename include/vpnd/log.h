@@ -1,0 +1,26 @@
+#ifndef VPND_LOG_H
+#define VPND_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DBG };
+
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+/* Where log lines go besides stderr: the daemon mirrors them to the
+ * control client that asked for the operation. */
+typedef void (*log_sink_fn)(void *ctx, enum log_level lvl, const char *line);
+void log_set_sink(log_sink_fn fn, void *ctx);
+
+void vlog(enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_err(...) vlog(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) vlog(LOG_WARN, __VA_ARGS__)
+#define log_info(...) vlog(LOG_INFO, __VA_ARGS__)
+#define log_dbg(...) vlog(LOG_DBG, __VA_ARGS__)
+
+/* Hex of at most 'max' bytes for debug logs; never pass key material. */
+const char *log_hex(const void *p, size_t len, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,149 @@
+/* Connection profiles: one YAML file per connection (see vpnd.profile(5)). */
+#ifndef VPND_PROFILE_H
+#define VPND_PROFILE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vpnd/buf.h"
+
+#define PROFILE_NAME_MAX 64
+#define PROFILE_MAX_GATEWAYS 8
+#define PROFILE_MAX_PROPOSALS 4
+#define PROFILE_MAX_ALGS 8
+#define PROFILE_MAX_TS 8
+#define PROFILE_MAX_PATTERNS 8
+#define PROFILE_STR_MAX 256
+
+/* One proposal: every combination of its lists is acceptable. */
+struct alg_set {
+	size_t n_encr;
+	struct {
+		uint16_t id;
+		uint16_t keylen; /* bits; 0 for fixed-size algorithms */
+	} encr[PROFILE_MAX_ALGS];
+	size_t n_integ;
+	uint16_t integ[PROFILE_MAX_ALGS]; /* empty with AEAD */
+	size_t n_prf;
+	uint16_t prf[PROFILE_MAX_ALGS];  /* IKE only */
+	size_t n_dh;
+	uint16_t dh[PROFILE_MAX_ALGS];   /* IKE; for ESP: PFS groups */
+	size_t n_esn;
+	uint8_t esn[2];                  /* ESP only */
+};
+
+/* Parses a strongSwan-style proposal string such as
+ * "aes256gcm16-prfsha384-ecp384" or "aes128-sha256-modp2048" or
+ * "chacha20poly1305-prfsha256-x25519". esp selects ESP rules (no PRF,
+ * optional DH as PFS, esn/noesn). */
+int alg_set_parse(const char *s, bool esp, struct alg_set *out,
+		  struct verr *e);
+
+enum profile_auth {
+	PAUTH_PSK = 1,
+	PAUTH_CERT = 2,
+	PAUTH_EAP = 3,
+};
+
+struct profile_id {
+	uint8_t type; /* ike_id_type; 0 = unset/any */
+	char text[PROFILE_STR_MAX];
+	uint8_t data[PROFILE_STR_MAX]; /* wire form (IPs binary, DN as DER) */
+	size_t len;
+};
+
+struct ts_cfg {
+	int family;         /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefix;
+	uint8_t ip_proto;   /* 0 = any */
+	uint16_t port_lo, port_hi;
+};
+
+struct redirect_pattern {
+	char text[PROFILE_STR_MAX]; /* "192.0.2.0/24", "2001:db8::/32", "*.vpn.example.com", "gw.example.com" */
+};
+
+struct profile {
+	char name[PROFILE_NAME_MAX];
+	char path[PATH_MAX];
+
+	/* gateway */
+	char gateways[PROFILE_MAX_GATEWAYS][PROFILE_STR_MAX]; /* address or host name */
+	size_t n_gateways;
+	uint16_t port;              /* default 500 */
+	bool force_encap;           /* NAT-T even without NAT (force UDP 4500) */
+	char local_addr[PROFILE_STR_MAX]; /* optional source address */
+
+	/* local side */
+	struct profile_id local_id;
+	enum profile_auth local_auth;
+	struct chunk psk;                     /* loaded secret, wiped on free */
+	char cert_file[PATH_MAX];
+	char key_file[PATH_MAX];
+
+	/* remote side */
+	struct profile_id remote_id;          /* expected IDr; type 0 = any that the CA vouches for */
+	struct redirect_pattern remote_id_patterns[PROFILE_MAX_PATTERNS];
+	size_t n_remote_id_patterns;          /* extra accepted identities (PAD group) */
+	enum profile_auth remote_auth;
+	char ca_file[PATH_MAX];
+	bool send_idr;                        /* put IDr in IKE_AUTH */
+
+	/* proposals */
+	struct alg_set ike[PROFILE_MAX_PROPOSALS];
+	size_t n_ike;
+	struct alg_set esp[PROFILE_MAX_PROPOSALS];
+	size_t n_esp;
+
+	/* traffic selectors */
+	struct ts_cfg local_ts[PROFILE_MAX_TS];
+	size_t n_local_ts;
+	struct ts_cfg remote_ts[PROFILE_MAX_TS];
+	size_t n_remote_ts;
+
+	/* virtual IP / DNS */
+	bool request_ipv4;
+	bool request_ipv6;
+	bool request_dns;
+
+	/* redirect (RFC 5685) */
+	bool redirect_enabled;              /* default true */
+	unsigned max_redirects;             /* default 5 */
+	unsigned redirect_period;           /* seconds, default 300 */
+	struct redirect_pattern redirect_allow[PROFILE_MAX_PATTERNS];
+	size_t n_redirect_allow;            /* 0 = any target */
+
+	/* resumption (RFC 5723) */
+	bool resume_enabled;                /* default false */
+	bool resume_draft_gsc;              /* draft wire mode */
+
+	/* timers */
+	unsigned retransmit_timeout_ms;     /* default 4000 */
+	double retransmit_base;             /* default 1.8 */
+	unsigned retransmit_tries;          /* default 5 */
+	unsigned dpd_interval;              /* seconds, 0 = off; default 30 */
+};
+
+/* Loads one profile file. On error returns -1 with e->msg formatted as
+ * "file:line:col: message". A secret file or a profile holding an inline
+ * secret that is group- or world-readable is refused. */
+int profile_load(const char *path, struct profile *p, struct verr *e);
+/* Sets defaults (used by profile_load before parsing). */
+void profile_defaults(struct profile *p);
+void profile_free(struct profile *p);
+
+/* Loads every *.yaml / *.yml file of a directory. Bad files are reported
+ * through the callback and skipped; the others are returned. */
+typedef void (*profile_err_fn)(void *ctx, const char *msg);
+int profile_load_dir(const char *dir, struct profile **out, size_t *n,
+		     profile_err_fn on_err, void *ctx);
+
+/* Does an identity received from the gateway (wire type + data) match
+ * what the profile accepts (remote_id or one of the patterns)? */
+bool profile_accepts_remote_id(const struct profile *p, uint8_t id_type,
+			       const uint8_t *data, size_t len);
+
+#endif
