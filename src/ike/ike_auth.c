@@ -1,0 +1,263 @@
+/* IKE_AUTH (RFC 7296 1.2, 2.15): identities, AUTH, the first Child SA's
+ * proposal and selectors, and the CP request for a virtual IP and DNS. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ike_sa.h"
+#include "vpnd/log.h"
+
+/* RestOfIDPayload: ID type, three reserved bytes, the identity. */
+static void id_body(uint8_t type, const struct chunk *data, struct wbuf *out)
+{
+	wb_u8(out, type);
+	wb_zero(out, 3);
+	wb_put(out, data->p, data->len);
+}
+
+static int our_auth(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
+		    struct verr *e)
+{
+	struct chunk octets = { 0 };
+	struct wbuf idb;
+	int rc;
+
+	wb_init(&idb);
+	id_body(sa->my_id_type, &sa->my_id, &idb);
+	rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi, sa->init_req.p,
+				sa->init_req.len, &sa->nr, idb.p, idb.len,
+				&octets);
+	wb_free(&idb);
+	if (rc < 0) {
+		verr_set(e, "cannot compute the signed octets");
+		return -1;
+	}
+	if (sa->prof->local_auth == PAUTH_PSK) {
+		*method = AUTH_PSK;
+		rc = auth_psk(sa->keys.prf, sa->prof->psk.p, sa->prof->psk.len,
+			      &octets, auth);
+		if (rc < 0)
+			verr_set(e, "cannot compute the PSK AUTH");
+	} else {
+		rc = auth_sig_sign(sa->my_key, sa->peer_hashes,
+				   sa->n_peer_hashes, &octets, method, auth, e);
+	}
+	chunk_free(&octets);
+	return rc;
+}
+
+static void add_ts(struct pl_chain *c, uint8_t type, const struct ts_cfg *cfg,
+		   size_t n, bool dynamic_v4, bool dynamic_v6)
+{
+	struct ts_payload ts;
+	size_t i;
+
+	memset(&ts, 0, sizeof(ts));
+	/* "dynamic" (no selectors): whatever address the gateway assigns,
+	 * which it narrows from the full range. */
+	if (n == 0) {
+		if (dynamic_v4 || !dynamic_v6) {
+			ts.ts[ts.n].type = TS_IPV4_ADDR_RANGE;
+			ts.ts[ts.n].end_port = 0xffff;
+			memset(ts.ts[ts.n].end, 0xff, 4);
+			ts.n++;
+		}
+		if (dynamic_v6) {
+			ts.ts[ts.n].type = TS_IPV6_ADDR_RANGE;
+			ts.ts[ts.n].end_port = 0xffff;
+			memset(ts.ts[ts.n].end, 0xff, 16);
+			ts.n++;
+		}
+	}
+	for (i = 0; i < n && ts.n < TS_MAX; i++) {
+		struct ts_entry *t = &ts.ts[ts.n++];
+		size_t alen = cfg[i].family == AF_INET6 ? 16 : 4, b;
+
+		t->type = alen == 16 ? TS_IPV6_ADDR_RANGE : TS_IPV4_ADDR_RANGE;
+		t->ip_proto = cfg[i].ip_proto;
+		t->start_port = cfg[i].port_lo;
+		t->end_port = cfg[i].port_hi;
+		for (b = 0; b < alen; b++) {
+			unsigned bits = cfg[i].prefix > b * 8 ?
+						cfg[i].prefix - b * 8 : 0;
+			uint8_t mask = bits >= 8 ? 0xff :
+					      (uint8_t)(0xff00u >> bits);
+
+			t->start[b] = cfg[i].addr[b] & mask;
+			t->end[b] = (uint8_t)(cfg[i].addr[b] | ~mask);
+		}
+	}
+	ts_build(c, type, &ts);
+}
+
+static void on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
+			     const struct payload_list *pl, const uint8_t *raw,
+			     size_t raw_len);
+
+int ike_auth_start(struct ike_sa *sa)
+{
+	const struct profile *p = sa->prof;
+	struct chunk auth = { 0 };
+	struct wbuf inner, certreq;
+	struct pl_chain c;
+	struct verr e = { { 0 } };
+	uint8_t method;
+	int rc;
+
+	if (creds_load(sa, &e) < 0 || our_auth(sa, &auth, &method, &e) < 0) {
+		conn_sa_failed(sa->conn, "%s", e.msg);
+		return 0;
+	}
+	random_bytes(sa->child.spi_in, 4);
+	sa->child.spi_in[0] |= 0xc0; /* keep clear of the reserved 1..255 */
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	id_build(&c, PL_IDI, sa->my_id_type, sa->my_id.p, sa->my_id.len);
+	if (sa->my_cert) {
+		unsigned char *der = NULL;
+		int dlen = i2d_X509(sa->my_cert, &der);
+
+		if (dlen > 0)
+			cert_build(&c, PL_CERT, CERT_X509_SIG, der, (size_t)dlen);
+		OPENSSL_free(der);
+	}
+	if (p->remote_auth == PAUTH_CERT) {
+		wb_init(&certreq);
+		if (creds_certreq(p, &certreq, &e) == 0)
+			cert_build(&c, PL_CERTREQ, CERT_X509_SIG, certreq.p,
+				   certreq.len);
+		else
+			log_warn("no CERTREQ: %s", e.msg);
+		wb_free(&certreq);
+	}
+	notify_build(&c, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	if (p->send_idr && p->remote_id.type)
+		id_build(&c, PL_IDR, p->remote_id.type, p->remote_id.data,
+			 p->remote_id.len);
+	auth_build(&c, method, auth.p, auth.len);
+	chunk_free(&auth);
+	cfg_build_request(&c, p);
+	proposal_build_esp(&c, p, sa->child.spi_in);
+	add_ts(&c, PL_TSI, p->local_ts, p->n_local_ts, p->request_ipv4,
+	       p->request_ipv6);
+	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, true, false);
+	sa->state = IKE_AUTH_SENT;
+	conn_progress(sa->conn, "authenticating as %s (%s)",
+		      p->local_id.text[0] ? p->local_id.text : "certificate subject",
+		      auth_method_name(method));
+	rc = sa_send_protected(sa, EXCH_IKE_AUTH, &inner, c.first,
+			       on_auth_response);
+	wb_free(&inner);
+	return rc;
+}
+
+/* The gateway's identity and AUTH, checked before anything else in the
+ * response is believed (RFC 7296 2.15). */
+static int verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
+			  struct verr *e)
+{
+	const struct ike_payload *p_id = payload_find(pl, PL_IDR);
+	const struct ike_payload *p_auth = payload_find(pl, PL_AUTH);
+	struct chunk octets = { 0 };
+	struct id_payload id;
+	struct auth_payload auth;
+	struct wbuf idb;
+	int rc;
+
+	if (!p_id || !p_auth) {
+		verr_set(e, "IKE_AUTH response lacks IDr or AUTH");
+		return -1;
+	}
+	if (id_parse(p_id->body, p_id->len, &id, e) < 0 ||
+	    auth_parse(p_auth->body, p_auth->len, &auth, e) < 0)
+		return -1;
+	sa->peer_id_type = id.type;
+	chunk_set(&sa->peer_id, id.data, id.len);
+	if (!profile_accepts_remote_id(sa->prof, id.type, id.data, id.len)) {
+		char shown[PROFILE_STR_MAX];
+
+		id_to_text(id.type, id.data, id.len, shown, sizeof(shown));
+		verr_set(e, "gateway identity '%s' is not one the profile accepts",
+			 shown);
+		return -1;
+	}
+	/* AUTH covers the ID payload body exactly as received. */
+	wb_init(&idb);
+	wb_put(&idb, p_id->body, p_id->len);
+	rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
+				sa->init_resp.p, sa->init_resp.len, &sa->ni,
+				idb.p, idb.len, &octets);
+	wb_free(&idb);
+	if (rc == 0)
+		rc = creds_verify_peer(sa, pl, &auth, &octets, e);
+	else
+		verr_set(e, "cannot compute the signed octets");
+	chunk_free(&octets);
+	sa->auth_method_peer = auth.method;
+	return rc;
+}
+
+static void take_child(struct ike_sa *sa, const struct payload_list *pl,
+		       uint16_t err)
+{
+	const struct ike_payload *p_sa = payload_find(pl, PL_SA);
+	const struct ike_payload *p_tsi = payload_find(pl, PL_TSI);
+	const struct ike_payload *p_tsr = payload_find(pl, PL_TSR);
+	static struct sa_payload sa_pl;
+	struct verr e = { { 0 } };
+
+	if (!p_sa || !p_tsi || !p_tsr) {
+		snprintf(sa->child.refused, sizeof(sa->child.refused), "%s",
+			 err ? notify_name(err) : "no SA/TS in the response");
+		return;
+	}
+	if (sa_parse(p_sa->body, p_sa->len, &sa_pl, &e) < 0 ||
+	    proposal_check_esp(&sa_pl, sa->prof, &sa->child, &e) < 0 ||
+	    ts_parse(p_tsi->body, p_tsi->len, &sa->child.tsi, &e) < 0 ||
+	    ts_parse(p_tsr->body, p_tsr->len, &sa->child.tsr, &e) < 0) {
+		snprintf(sa->child.refused, sizeof(sa->child.refused), "%s",
+			 e.msg);
+		return;
+	}
+	sa->child.up = true;
+}
+
+static void take_config(struct ike_sa *sa, const struct payload_list *pl)
+{
+	const struct ike_payload *p_cp = payload_find(pl, PL_CP);
+	static struct cp_payload cp;
+	struct verr e = { { 0 } };
+
+	memset(&sa->cfg, 0, sizeof(sa->cfg));
+	if (!p_cp)
+		return;
+	if (cp_parse(p_cp->body, p_cp->len, &cp, &e) < 0) {
+		log_warn("ignoring malformed CP payload: %s", e.msg);
+		return;
+	}
+	if (cp.cfg_type == CFG_REPLY)
+		cfg_parse_reply(&cp, &sa->cfg);
+}
+
+static void on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
+			     const struct payload_list *pl, const uint8_t *raw,
+			     size_t raw_len)
+{
+	uint16_t err = first_error_notify(pl);
+	struct verr e = { { 0 } };
+
+	if (!payload_find(pl, PL_AUTH)) {
+		conn_sa_failed(sa->conn, "gateway refused IKE_AUTH: %s",
+			       err ? notify_name(err) : "no AUTH payload");
+		return;
+	}
+	if (verify_gateway(sa, pl, &e) < 0) {
+		ike_send_auth_failed(sa);
+		conn_sa_failed(sa->conn, "gateway authentication failed: %s",
+			       e.msg);
+		return;
+	}
+	take_child(sa, pl, err);
+	take_config(sa, pl);
+	sa->state = IKE_ESTABLISHED;
+	conn_sa_up(sa->conn);
+}

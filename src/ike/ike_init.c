@@ -1,0 +1,340 @@
+/* IKE_SA_INIT (RFC 7296 1.2, 2.6, 2.7, 2.23): proposals, KE, nonce, NAT
+ * detection, COOKIE and INVALID_KE_PAYLOAD restarts. */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "ike_sa.h"
+#include "vpnd/log.h"
+
+#define NONCE_LEN 32
+#define MAX_INIT_RESTARTS 4
+
+static const uint8_t *sockaddr_ip(const struct sockaddr_storage *ss,
+				  size_t *len, uint16_t *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		*len = 16;
+		*port = ntohs(s6->sin6_port);
+		return s6->sin6_addr.s6_addr;
+	}
+	const struct sockaddr_in *s4 = (const void *)ss;
+
+	*len = 4;
+	*port = ntohs(s4->sin_port);
+	return (const uint8_t *)&s4->sin_addr;
+}
+
+static int natd_for(const struct ike_sa *sa,
+		    const struct sockaddr_storage *ss, uint8_t out[20])
+{
+	size_t len;
+	uint16_t port;
+	const uint8_t *ip = sockaddr_ip(ss, &len, &port);
+
+	return natd_hash(sa->spi_i, sa->spi_r, ip, len, port, out);
+}
+
+static void add_natd(struct ike_sa *sa, struct pl_chain *c)
+{
+	uint8_t h[20];
+
+	/* Forcing encapsulation: a source hash that cannot match makes the
+	 * gateway believe we are behind a NAT, as strongSwan's encap=yes. */
+	if (sa->prof->force_encap)
+		random_bytes(h, sizeof(h));
+	else
+		natd_for(sa, &sa->local, h);
+	notify_build(c, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h, 20);
+	natd_for(sa, &sa->peer, h);
+	notify_build(c, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, h, 20);
+}
+
+static void add_sighash(struct pl_chain *c)
+{
+	uint8_t algs[6];
+
+	put_u16(algs, HASH_SHA2_256);
+	put_u16(algs + 2, HASH_SHA2_384);
+	put_u16(algs + 4, HASH_SHA2_512);
+	notify_build(c, 0, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS, algs,
+		     sizeof(algs));
+}
+
+static void on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
+			     const struct payload_list *pl, const uint8_t *raw,
+			     size_t raw_len);
+
+static int send_init(struct ike_sa *sa, struct verr *e)
+{
+	struct wbuf body, msg;
+	struct pl_chain c;
+	struct chunk pub = { 0 };
+	struct ike_hdr h;
+	uint8_t hdr[IKE_HDR_LEN];
+
+	if (dh_public(sa->dh, &pub) < 0) {
+		verr_set(e, "cannot create a %s key", dh_name(dh_group(sa->dh)));
+		return -1;
+	}
+	/* The local address is needed for the NAT detection hash: learn it
+	 * before building the message. */
+	if (net_prepare(&sa->peer, false, &sa->local, e) < 0) {
+		chunk_free(&pub);
+		return -1;
+	}
+	wb_init(&body);
+	chain_init(&c, &body);
+	if (sa->cookie.p)
+		notify_build(&c, 0, NULL, 0, N_COOKIE, sa->cookie.p,
+			     sa->cookie.len);
+	proposal_build_ike(&c, sa->prof);
+	ke_build(&c, dh_group(sa->dh), pub.p, pub.len);
+	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
+	add_natd(sa, &c);
+	if (sa->prof->local_auth == PAUTH_CERT ||
+	    sa->prof->remote_auth == PAUTH_CERT)
+		add_sighash(&c);
+	if (sa->prof->redirect_enabled)
+		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
+	chunk_free(&pub);
+
+	sa_fill_header(sa, &h, EXCH_IKE_SA_INIT, 0, false, c.first);
+	h.length = (uint32_t)(IKE_HDR_LEN + body.len);
+	ike_hdr_write(hdr, &h);
+	wb_init(&msg);
+	wb_put(&msg, hdr, sizeof(hdr));
+	wb_put(&msg, body.p, body.len);
+	wb_free(&body);
+	if (msg.oom) {
+		wb_free(&msg);
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	chunk_set(&sa->init_req, msg.p, msg.len);
+	sa->next_mid = 1;
+	sa->state = IKE_INIT_SENT;
+	return sa_send_request(sa, &msg, EXCH_IKE_SA_INIT, 0,
+			       on_init_response);
+}
+
+int ike_init_start(struct ike_sa *sa, struct verr *e)
+{
+	uint16_t group = sa->dh ? dh_group(sa->dh) : proposal_first_dh(sa->prof);
+
+	if (!sa->ni.p) {
+		if (!chunk_alloc(&sa->ni, NONCE_LEN) ||
+		    random_bytes(sa->ni.p, NONCE_LEN) < 0) {
+			verr_set(e, "cannot create a nonce");
+			return -1;
+		}
+	}
+	dh_free(sa->dh);
+	sa->dh = dh_new(group, e);
+	if (!sa->dh)
+		return -1;
+	return send_init(sa, e);
+}
+
+/* Restarts IKE_SA_INIT with a cookie or another group. The SPI and nonce
+ * stay: the gateway ties the cookie to them (RFC 7296 2.6). */
+static void restart_init(struct ike_sa *sa, uint16_t group)
+{
+	struct verr e = { { 0 } };
+
+	if (++sa->init_attempts > MAX_INIT_RESTARTS) {
+		conn_sa_failed(sa->conn,
+			       "gateway keeps restarting IKE_SA_INIT; giving up");
+		return;
+	}
+	if (group) {
+		dh_free(sa->dh);
+		sa->dh = dh_new(group, &e);
+		if (!sa->dh) {
+			conn_sa_failed(sa->conn, "%s", e.msg);
+			return;
+		}
+	}
+	if (send_init(sa, &e) < 0)
+		conn_sa_failed(sa->conn, "%s", e.msg);
+}
+
+static bool handle_cookie(struct ike_sa *sa, const struct payload_list *pl)
+{
+	struct notify_payload n;
+	struct verr e = { { 0 } };
+
+	if (!find_notify(pl, N_COOKIE, &n))
+		return false;
+	if (notify_cookie_parse(n.data, n.len, &e) < 0) {
+		log_warn("ignoring malformed COOKIE: %s", e.msg);
+		return true;
+	}
+	chunk_set(&sa->cookie, n.data, n.len);
+	conn_progress(sa->conn, "gateway asked for a cookie; retrying");
+	restart_init(sa, 0);
+	return true;
+}
+
+static bool handle_invalid_ke(struct ike_sa *sa, const struct payload_list *pl)
+{
+	struct notify_payload n;
+	struct verr e = { { 0 } };
+	uint16_t group;
+
+	if (!find_notify(pl, N_INVALID_KE_PAYLOAD, &n))
+		return false;
+	if (notify_invalid_ke_parse(n.data, n.len, &group, &e) < 0) {
+		conn_sa_failed(sa->conn, "malformed INVALID_KE_PAYLOAD: %s",
+			       e.msg);
+		return true;
+	}
+	if (!proposal_offers_dh(sa->prof, group) || !dh_supported(group) ||
+	    group == dh_group(sa->dh)) {
+		conn_sa_failed(sa->conn,
+			       "gateway wants DH group %s, which the profile does not offer",
+			       dh_name(group));
+		return true;
+	}
+	conn_progress(sa->conn,
+		      "gateway asked for DH group %s (INVALID_KE_PAYLOAD); retrying",
+		      dh_name(group));
+	restart_init(sa, group);
+	return true;
+}
+
+/* RFC 7296 2.23: compare the gateway's hashes with what we see. */
+static void detect_nat(struct ike_sa *sa, const struct payload_list *pl)
+{
+	struct notify_payload n;
+	uint8_t mine[20], peer[20];
+	bool src_seen = false, src_match = false;
+	size_t i;
+
+	natd_for(sa, &sa->local, mine);
+	natd_for(sa, &sa->peer, peer);
+	for (i = 0; i < pl->n; i++) {
+		const struct ike_payload *p = &pl->pl[i];
+
+		if (p->type != PL_NOTIFY ||
+		    notify_parse(p->body, p->len, &n, NULL) < 0 ||
+		    notify_natd_parse(n.data, n.len, NULL) < 0)
+			continue;
+		if (n.type == N_NAT_DETECTION_SOURCE_IP) {
+			src_seen = true;
+			src_match |= !memcmp(n.data, peer, 20);
+		} else if (n.type == N_NAT_DETECTION_DESTINATION_IP) {
+			sa->nat_here = memcmp(n.data, mine, 20) != 0;
+		}
+	}
+	sa->nat_there = src_seen && !src_match;
+}
+
+static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
+			 const struct payload_list *pl, const uint8_t *raw,
+			 size_t raw_len, struct verr *e)
+{
+	const struct ike_payload *p_sa = payload_find(pl, PL_SA);
+	const struct ike_payload *p_ke = payload_find(pl, PL_KE);
+	const struct ike_payload *p_nr = payload_find(pl, PL_NONCE);
+	static struct sa_payload sa_pl;
+	struct ke_payload ke;
+	struct chunk gir = { 0 }, skeyseed = { 0 };
+	int rc = -1;
+
+	if (!p_sa || !p_ke || !p_nr) {
+		verr_set(e, "IKE_SA_INIT response lacks SA, KE or nonce");
+		return -1;
+	}
+	if (sa_parse(p_sa->body, p_sa->len, &sa_pl, e) < 0 ||
+	    proposal_check_ike(&sa_pl, sa->prof, &sa->algs, e) < 0 ||
+	    ke_parse(p_ke->body, p_ke->len, &ke, e) < 0 ||
+	    nonce_parse(p_nr->body, p_nr->len, e) < 0)
+		return -1;
+	if (ke.group != dh_group(sa->dh) || sa->algs.dh != ke.group) {
+		verr_set(e, "gateway's KE is for group %s, we sent %s",
+			 dh_name(ke.group), dh_name(dh_group(sa->dh)));
+		return -1;
+	}
+	if (!memcmp(h->spi_r, "\0\0\0\0\0\0\0\0", 8)) {
+		verr_set(e, "gateway's responder SPI is zero");
+		return -1;
+	}
+	memcpy(sa->spi_r, h->spi_r, 8);
+	chunk_set(&sa->nr, p_nr->body, p_nr->len);
+	chunk_set(&sa->init_resp, raw, raw_len);
+	if (dh_shared(sa->dh, ke.data, ke.len, &gir, e) < 0)
+		return -1;
+	sa->keys.encr = sa->algs.encr;
+	sa->keys.encr_keylen = sa->algs.encr_keylen;
+	sa->keys.integ = sa->algs.integ;
+	sa->keys.prf = sa->algs.prf;
+	if (ike_skeyseed(sa->algs.prf, &sa->ni, &sa->nr, &gir, &skeyseed) < 0 ||
+	    ike_keys_derive(&sa->keys, &skeyseed, &sa->ni, &sa->nr, sa->spi_i,
+			    sa->spi_r) < 0)
+		verr_set(e, "key derivation failed");
+	else
+		rc = 0;
+	chunk_free(&gir);
+	chunk_free(&skeyseed);
+	return rc;
+}
+
+static void note_peer_hashes(struct ike_sa *sa, const struct payload_list *pl)
+{
+	struct notify_payload n;
+	struct verr e = { { 0 } };
+
+	sa->n_peer_hashes = 0;
+	if (find_notify(pl, N_SIGNATURE_HASH_ALGORITHMS, &n) &&
+	    notify_sighash_parse(n.data, n.len, sa->peer_hashes,
+				 &sa->n_peer_hashes, &e) < 0)
+		log_warn("ignoring malformed SIGNATURE_HASH_ALGORITHMS: %s",
+			 e.msg);
+}
+
+static void on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
+			     const struct payload_list *pl, const uint8_t *raw,
+			     size_t raw_len)
+{
+	struct verr e = { { 0 } };
+	uint16_t err;
+	char gw[64], algs[128];
+
+	if (handle_cookie(sa, pl) || handle_invalid_ke(sa, pl))
+		return;
+	err = first_error_notify(pl);
+	if (err) {
+		conn_sa_failed(sa->conn, "gateway refused IKE_SA_INIT: %s",
+			       notify_name(err));
+		return;
+	}
+	if (take_response(sa, h, pl, raw, raw_len, &e) < 0) {
+		conn_sa_failed(sa->conn, "bad IKE_SA_INIT response: %s", e.msg);
+		return;
+	}
+	note_peer_hashes(sa, pl);
+	detect_nat(sa, pl);
+	if (sa->nat_here || sa->nat_there || sa->prof->force_encap) {
+		/* RFC 7296 2.23: float to 4500 for everything after
+		 * IKE_SA_INIT; a gateway on a non-default port keeps it
+		 * and gets the marker there too. */
+		in_port_t *port = sa->peer.ss_family == AF_INET ?
+			&((struct sockaddr_in *)&sa->peer)->sin_port :
+			&((struct sockaddr_in6 *)&sa->peer)->sin6_port;
+
+		sa->natt = true;
+		if (ntohs(*port) == IKE_PORT)
+			*port = htons(IKE_NATT_PORT);
+	}
+	conn_progress(sa->conn, "IKE_SA_INIT done with %s: %s%s",
+		      sockaddr_str(&sa->peer, gw, sizeof(gw)),
+		      ike_algs_str(&sa->algs, algs, sizeof(algs)),
+		      sa->natt ? (sa->nat_here || sa->nat_there ?
+					  ", NAT detected: using UDP 4500" :
+					  ", encapsulation forced: using UDP 4500") :
+				 "");
+	if (ike_auth_start(sa) < 0)
+		conn_sa_failed(sa->conn, "cannot build IKE_AUTH request");
+}

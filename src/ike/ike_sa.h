@@ -1,0 +1,219 @@
+/* The initiator's IKE SA and the pieces of the engine that share it.
+ * One file per exchange or concern: net.c (sockets, demux), transport.c
+ * (requests, retransmission, response matching), proposal.c, ike_init.c,
+ * ike_auth.c, creds.c, config.c (CP), informational.c, conn.c (API). */
+#ifndef VPND_IKE_SA_H
+#define VPND_IKE_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/x509.h>
+
+#include "vpnd/buf.h"
+#include "vpnd/conn.h"
+#include "vpnd/crypto.h"
+#include "vpnd/loop.h"
+#include "vpnd/profile.h"
+#include "vpnd/wire.h"
+
+enum ike_state {
+	IKE_NONE,
+	IKE_INIT_SENT,
+	IKE_AUTH_SENT,
+	IKE_ESTABLISHED,
+	IKE_DELETING,
+	IKE_DEAD,
+};
+
+/* Negotiated IKE SA algorithms. */
+struct ike_algs {
+	uint16_t encr;
+	uint16_t encr_keylen;
+	uint16_t integ;
+	uint16_t prf;
+	uint16_t dh;
+};
+
+/* Negotiated Child SA parameters (installed into the kernel later). */
+struct child_params {
+	bool up;
+	uint16_t encr;
+	uint16_t encr_keylen;
+	uint16_t integ;
+	uint16_t esn;
+	uint8_t spi_in[4];
+	uint8_t spi_out[4];
+	struct ts_payload tsi;
+	struct ts_payload tsr;
+	char refused[96]; /* why the gateway refused it, if it did */
+};
+
+/* What the gateway's CP(CFG_REPLY) gave us. */
+#define CFG_MAX_DNS 4
+struct cfg_reply {
+	bool has_ip4;
+	uint8_t ip4[4];
+	uint8_t ip4_prefix;
+	bool has_ip6;
+	uint8_t ip6[16];
+	uint8_t ip6_prefix;
+	size_t n_dns4;
+	uint8_t dns4[CFG_MAX_DNS][4];
+	size_t n_dns6;
+	uint8_t dns6[CFG_MAX_DNS][16];
+};
+
+/* A request of ours waiting for its response. */
+struct pending_req {
+	bool active;
+	uint8_t exchange;
+	uint32_t msg_id;
+	struct wbuf msg;     /* exactly what was sent (retransmits are identical) */
+	unsigned tries;
+	uint64_t timer;
+};
+
+struct ike_sa;
+typedef void (*ike_resp_fn)(struct ike_sa *sa, const struct ike_hdr *hdr,
+			    const struct payload_list *pl, const uint8_t *raw,
+			    size_t raw_len);
+
+struct ike_sa {
+	struct conn *conn;
+	const struct profile *prof;
+	struct loop *loop;
+	enum ike_state state;
+
+	uint8_t spi_i[8];
+	uint8_t spi_r[8];
+	struct sockaddr_storage peer;   /* current gateway address and port */
+	struct sockaddr_storage local;  /* our address as the kernel chose it */
+	bool natt;                      /* talking on 4500 with the marker */
+	bool nat_here;                  /* we are behind a NAT */
+	bool nat_there;                 /* the gateway is behind a NAT */
+
+	struct chunk ni, nr;
+	struct dh *dh;
+	struct chunk cookie;
+	unsigned init_attempts;         /* INVALID_KE / COOKIE restarts */
+	struct ike_algs algs;
+	struct ike_keys keys;
+	struct chunk init_req;          /* RealMessage1 */
+	struct chunk init_resp;         /* RealMessage2 */
+	uint16_t peer_hashes[SIGHASH_MAX];
+	size_t n_peer_hashes;
+
+	uint32_t next_mid;              /* of our next request */
+	uint32_t peer_next_mid;         /* expected in the gateway's next request */
+	struct pending_req req;
+	ike_resp_fn on_response;
+	struct wbuf last_resp;          /* our last response, for retransmits */
+	uint32_t last_resp_mid;
+	bool have_last_resp;
+
+	/* credentials for this attempt */
+	X509 *my_cert;
+	EVP_PKEY *my_key;
+	uint8_t my_id_type;
+	struct chunk my_id;             /* ID data (wire form) */
+	struct chunk peer_id;           /* IDr data as received */
+	uint8_t peer_id_type;
+	uint8_t auth_method_peer;
+
+	struct child_params child;
+	struct cfg_reply cfg;
+	uint64_t established_at;        /* loop_now_ms() */
+};
+
+/* ---- net.c: UDP sockets on 500/4500, demultiplexed by our SPI ---- */
+typedef void (*net_rx_fn)(void *ctx, const uint8_t *msg, size_t len,
+			  const struct sockaddr_storage *from, bool natt);
+int net_open(struct loop *l, struct verr *e);
+int net_register(const uint8_t spi_i[8], net_rx_fn fn, void *ctx);
+void net_unregister(const uint8_t spi_i[8]);
+/* Opens the socket for 'to' and learns the local address and port the
+ * kernel will use towards it (NAT detection hashes need them). */
+int net_prepare(const struct sockaddr_storage *to, bool natt,
+		struct sockaddr_storage *local, struct verr *e);
+/* Sends msg (without marker; added on 4500) and learns our local address. */
+int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
+	     size_t len, struct sockaddr_storage *local);
+/* Local UDP port used on the 500 or 4500 socket of a family. */
+uint16_t net_local_port(int family, bool natt);
+
+/* ---- transport.c ---- */
+int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
+		    uint32_t msg_id, ike_resp_fn on_response);
+/* Wraps an inner chain in SK and sends it as a request. */
+int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
+		      uint8_t first, ike_resp_fn on_response);
+int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
+		     struct wbuf *inner, uint8_t first);
+void sa_cancel_request(struct ike_sa *sa);
+void sa_receive(void *ctx, const uint8_t *msg, size_t len,
+		const struct sockaddr_storage *from, bool natt);
+void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
+		    uint32_t msg_id, bool response, uint8_t next);
+
+/* ---- proposal.c ---- */
+void proposal_build_ike(struct pl_chain *c, const struct profile *p);
+void proposal_build_esp(struct pl_chain *c, const struct profile *p,
+			const uint8_t spi[4]);
+/* Checks the gateway's choice: one proposal, a subset of what we offered.
+ * Fills algs. */
+int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
+		       struct ike_algs *algs, struct verr *e);
+int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
+		       struct child_params *child, struct verr *e);
+bool proposal_offers_dh(const struct profile *p, uint16_t group);
+uint16_t proposal_first_dh(const struct profile *p);
+
+/* ---- ike_init.c / ike_auth.c / informational.c ---- */
+int ike_init_start(struct ike_sa *sa, struct verr *e);
+int ike_auth_start(struct ike_sa *sa);
+int ike_delete_start(struct ike_sa *sa);
+void ike_send_auth_failed(struct ike_sa *sa);
+/* A request from the gateway (INFORMATIONAL, CREATE_CHILD_SA, ...). */
+void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *hdr,
+			const struct payload_list *pl);
+
+/* ---- creds.c ---- */
+int creds_load(struct ike_sa *sa, struct verr *e);
+/* CERTREQ body: SHA-1 hashes of the CA's public key. */
+int creds_certreq(const struct profile *p, struct wbuf *out, struct verr *e);
+int creds_verify_peer(struct ike_sa *sa, const struct payload_list *pl,
+		      const struct auth_payload *auth,
+		      const struct chunk *octets, struct verr *e);
+
+/* ---- config.c (CP) ---- */
+void cfg_build_request(struct pl_chain *c, const struct profile *p);
+void cfg_parse_reply(const struct cp_payload *cp, struct cfg_reply *out);
+void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
+
+/* ---- conn.c: the engine reports through the conn ---- */
+void conn_progress(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conn_sa_failed(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conn_sa_up(struct conn *c);
+void conn_sa_down(struct conn *c, const char *why);
+
+/* ---- helpers ---- */
+/* "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" (strongSwan's notation). */
+const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len);
+const char *esp_algs_str(const struct child_params *c, char *out, size_t len);
+const char *sockaddr_str(const struct sockaddr_storage *ss, char *out,
+			 size_t len);
+/* An identity for messages: "gw.example.org", "192.0.2.1", a DN. */
+const char *id_to_text(uint8_t type, const uint8_t *data, size_t len,
+		       char *out, size_t outlen);
+/* The first error notify of a list (type < 16384), or 0. */
+uint16_t first_error_notify(const struct payload_list *pl);
+/* Data of the first notify of a type; NULL if absent. */
+const struct ike_payload *find_notify(const struct payload_list *pl,
+				      uint16_t type, struct notify_payload *n);
+void ike_sa_free(struct ike_sa *sa);
+
+#endif

@@ -1,0 +1,120 @@
+/* INFORMATIONAL exchanges (RFC 7296 1.4): our DELETE on disconnect, and
+ * answers to the gateway's liveness checks and deletes. */
+#include <string.h>
+
+#include "ike_sa.h"
+#include "vpnd/log.h"
+
+static void on_delete_response(struct ike_sa *sa, const struct ike_hdr *h,
+			       const struct payload_list *pl,
+			       const uint8_t *raw, size_t raw_len)
+{
+	conn_sa_down(sa->conn, "disconnected");
+}
+
+int ike_delete_start(struct ike_sa *sa)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+	int rc;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	delete_build(&c, PROTO_IKE, 0, 0, NULL);
+	sa->state = IKE_DELETING;
+	rc = sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first,
+			       on_delete_response);
+	wb_free(&inner);
+	return rc;
+}
+
+/* RFC 7296 2.21.2: when the gateway fails our check, tell it once in an
+ * INFORMATIONAL so it drops the SA too; no retransmission, we are
+ * tearing down anyway. */
+void ike_send_auth_failed(struct ike_sa *sa)
+{
+	struct wbuf inner, out;
+	struct pl_chain c;
+	struct ike_hdr h;
+
+	wb_init(&inner);
+	wb_init(&out);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, N_AUTHENTICATION_FAILED, NULL, 0);
+	sa_fill_header(sa, &h, EXCH_INFORMATIONAL, sa->next_mid++, false,
+		       PL_SK);
+	if (!inner.oom && ike_protect(&sa->keys, true, &h, c.first, inner.p,
+				      inner.len, &out) == 0)
+		net_send(&sa->peer, sa->natt, out.p, out.len, NULL);
+	wb_free(&inner);
+	wb_free(&out);
+}
+
+static void answer(struct ike_sa *sa, const struct ike_hdr *h,
+		   struct pl_chain *c)
+{
+	if (sa_send_response(sa, h->exchange, h->msg_id, c->wb, c->first) < 0)
+		log_warn("could not send %s response",
+			 exchange_name(h->exchange));
+}
+
+/* Deletes in a request: the IKE SA (everything goes), or Child SAs,
+ * which we answer with the matching inbound SPI as the RFC asks. */
+static bool handle_deletes(struct ike_sa *sa, const struct payload_list *pl,
+			   struct pl_chain *c)
+{
+	struct delete_payload d;
+	bool ike_gone = false;
+	size_t i;
+
+	for (i = 0; i < pl->n; i++) {
+		if (pl->pl[i].type != PL_DELETE ||
+		    delete_parse(pl->pl[i].body, pl->pl[i].len, &d, NULL) < 0)
+			continue;
+		if (d.proto == PROTO_IKE) {
+			ike_gone = true;
+		} else if (d.proto == PROTO_ESP && sa->child.up) {
+			size_t k;
+
+			for (k = 0; k < d.num_spi; k++) {
+				if (memcmp(d.spis + 4 * k, sa->child.spi_out,
+					   4))
+					continue;
+				delete_build(c, PROTO_ESP, 4, 1,
+					     sa->child.spi_in);
+				sa->child.up = false;
+				snprintf(sa->child.refused,
+					 sizeof(sa->child.refused),
+					 "deleted by the gateway");
+				conn_progress(sa->conn,
+					      "gateway deleted the Child SA");
+			}
+		}
+	}
+	return ike_gone;
+}
+
+void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *h,
+			const struct payload_list *pl)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	if (h->exchange == EXCH_INFORMATIONAL) {
+		bool ike_gone = handle_deletes(sa, pl, &c);
+
+		answer(sa, h, &c);
+		if (ike_gone)
+			conn_sa_down(sa->conn, "gateway deleted the IKE SA");
+	} else if (h->exchange == EXCH_CREATE_CHILD_SA) {
+		/* Rekeying arrives with the kernel Child SAs; until then we
+		 * decline, and the gateway keeps the SA it has. */
+		notify_build(&c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
+		answer(sa, h, &c);
+	} else {
+		log_warn("ignoring %s request", exchange_name(h->exchange));
+	}
+	wb_free(&inner);
+}

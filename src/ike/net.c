@@ -1,0 +1,237 @@
+/* IKE sockets. One daemon serves all connections on UDP 500 and 4500 per
+ * address family, as strongSwan does; datagrams are routed to their IKE
+ * SA by the initiator SPI, which is ours. If the well-known ports are
+ * taken we fall back to ephemeral ones: gateways answer any source port. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ike_sa.h"
+#include "vpnd/log.h"
+
+#define NON_ESP_MARKER_LEN 4
+#define MAX_RECEIVERS 64
+
+struct receiver {
+	bool used;
+	uint8_t spi_i[8];
+	net_rx_fn fn;
+	void *ctx;
+};
+
+/* [family index][natt] */
+static int socks[2][2] = { { -1, -1 }, { -1, -1 } };
+static uint16_t ports[2][2];
+static struct receiver receivers[MAX_RECEIVERS];
+static struct loop *net_loop;
+
+static int fam_idx(int family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+static struct receiver *find_receiver(const uint8_t spi[8])
+{
+	size_t i;
+
+	for (i = 0; i < MAX_RECEIVERS; i++)
+		if (receivers[i].used && !memcmp(receivers[i].spi_i, spi, 8))
+			return &receivers[i];
+	return NULL;
+}
+
+static void on_readable(void *ctx, int fd, uint32_t events)
+{
+	uint8_t buf[IKE_MAX_MSG + NON_ESP_MARKER_LEN];
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	bool natt = (intptr_t)ctx != 0;
+	const uint8_t *msg = buf;
+	struct receiver *r;
+	ssize_t n;
+
+	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		     (struct sockaddr *)&from, &flen);
+	if (n <= 0)
+		return;
+	if (natt) {
+		/* 0xff alone is a NAT keepalive; a non-zero first word is ESP. */
+		if (n < NON_ESP_MARKER_LEN || get_u32(buf) != 0)
+			return;
+		msg += NON_ESP_MARKER_LEN;
+		n -= NON_ESP_MARKER_LEN;
+	}
+	if (n < IKE_HDR_LEN) {
+		log_dbg("dropping %zd-byte datagram: shorter than an IKE header",
+			n);
+		return;
+	}
+	r = find_receiver(msg);
+	if (!r) {
+		log_dbg("dropping message for an unknown IKE SA");
+		return;
+	}
+	r->fn(r->ctx, msg, (size_t)n, &from, natt);
+}
+
+static int open_one(int family, bool natt, struct verr *e)
+{
+	int fi = fam_idx(family), fd, on = 1;
+	uint16_t want = natt ? IKE_NATT_PORT : IKE_PORT;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		verr_set(e, "cannot open UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&ss)->sin_port = htons(want);
+		sl = sizeof(struct sockaddr_in);
+	} else {
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(want);
+		sl = sizeof(struct sockaddr_in6);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		log_warn("UDP port %u is busy (%s); using an ephemeral port",
+			 want, strerror(errno));
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+		if (family == AF_INET6)
+			((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+			verr_set(e, "cannot bind UDP socket: %s",
+				 strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	ports[fi][natt] = ntohs(family == AF_INET ?
+					((struct sockaddr_in *)&ss)->sin_port :
+					((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (loop_add_fd(net_loop, fd, EPOLLIN, on_readable,
+			(void *)(intptr_t)natt) < 0) {
+		verr_set(e, "cannot watch UDP socket");
+		close(fd);
+		return -1;
+	}
+	socks[fi][natt] = fd;
+	return 0;
+}
+
+int net_open(struct loop *l, struct verr *e)
+{
+	net_loop = l;
+	return 0;
+}
+
+static int ensure_socket(int family, bool natt, struct verr *e)
+{
+	if (socks[fam_idx(family)][natt] >= 0)
+		return 0;
+	if (!net_loop) {
+		verr_set(e, "network layer not initialised");
+		return -1;
+	}
+	return open_one(family, natt, e);
+}
+
+uint16_t net_local_port(int family, bool natt)
+{
+	return ports[fam_idx(family)][natt];
+}
+
+int net_register(const uint8_t spi_i[8], net_rx_fn fn, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_RECEIVERS; i++) {
+		if (!receivers[i].used) {
+			receivers[i].used = true;
+			memcpy(receivers[i].spi_i, spi_i, 8);
+			receivers[i].fn = fn;
+			receivers[i].ctx = ctx;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void net_unregister(const uint8_t spi_i[8])
+{
+	struct receiver *r = find_receiver(spi_i);
+
+	if (r)
+		memset(r, 0, sizeof(*r));
+}
+
+/* The source address the kernel will use towards 'to', found with a
+ * connected throw-away socket: needed for NAT detection hashes. */
+static void learn_local(const struct sockaddr_storage *to, bool natt,
+			struct sockaddr_storage *local)
+{
+	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						  sizeof(struct sockaddr_in6);
+	int fd = socket(to->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint16_t port = net_local_port(to->ss_family, natt);
+
+	memset(local, 0, sizeof(*local));
+	if (fd < 0)
+		return;
+	if (connect(fd, (const struct sockaddr *)to, sl) == 0) {
+		socklen_t ll = sizeof(*local);
+
+		getsockname(fd, (struct sockaddr *)local, &ll);
+	}
+	close(fd);
+	if (local->ss_family == AF_INET)
+		((struct sockaddr_in *)local)->sin_port = htons(port);
+	else if (local->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)local)->sin6_port = htons(port);
+}
+
+int net_prepare(const struct sockaddr_storage *to, bool natt,
+		struct sockaddr_storage *local, struct verr *e)
+{
+	if (ensure_socket(to->ss_family, natt, e) < 0)
+		return -1;
+	learn_local(to, natt, local);
+	return 0;
+}
+
+int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
+	     size_t len, struct sockaddr_storage *local)
+{
+	uint8_t buf[IKE_MAX_MSG + NON_ESP_MARKER_LEN];
+	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						  sizeof(struct sockaddr_in6);
+	struct verr e;
+	size_t off = natt ? NON_ESP_MARKER_LEN : 0;
+
+	if (len + off > sizeof(buf))
+		return -1;
+	if (ensure_socket(to->ss_family, natt, &e) < 0) {
+		log_err("%s", e.msg);
+		return -1;
+	}
+	memset(buf, 0, off);
+	memcpy(buf + off, msg, len);
+	if (sendto(socks[fam_idx(to->ss_family)][natt], buf, len + off, 0,
+		   (const struct sockaddr *)to, sl) < 0) {
+		log_warn("sending IKE message: %s", strerror(errno));
+		return -1;
+	}
+	if (local)
+		learn_local(to, natt, local);
+	return 0;
+}

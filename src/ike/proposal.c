@@ -1,0 +1,210 @@
+/* Our proposals from the profile, and the check of the gateway's pick:
+ * exactly one proposal, every transform one we offered in that proposal
+ * (RFC 7296 3.3.6). */
+#include <string.h>
+
+#include "ike_sa.h"
+
+static void add_transform(struct ike_proposal *p, uint8_t type, uint16_t id,
+			  uint16_t keylen)
+{
+	if (p->n >= SA_MAX_TRANSFORMS)
+		return;
+	p->t[p->n].type = type;
+	p->t[p->n].id = id;
+	p->t[p->n].keylen = keylen;
+	p->n++;
+}
+
+static void fill_proposal(struct ike_proposal *p, const struct alg_set *a,
+			  bool esp)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_encr; i++)
+		add_transform(p, TRANS_ENCR, a->encr[i].id, a->encr[i].keylen);
+	if (!esp)
+		for (i = 0; i < a->n_prf; i++)
+			add_transform(p, TRANS_PRF, a->prf[i], 0);
+	for (i = 0; i < a->n_integ; i++)
+		add_transform(p, TRANS_INTEG, a->integ[i], 0);
+	/* ESP PFS groups only matter in CREATE_CHILD_SA; the IKE_AUTH
+	 * Child SA has no KE (RFC 7296 1.2), so they are not offered here. */
+	if (!esp)
+		for (i = 0; i < a->n_dh; i++)
+			add_transform(p, TRANS_DH, a->dh[i], 0);
+	if (esp) {
+		if (a->n_esn == 0)
+			add_transform(p, TRANS_ESN, ESN_NO, 0);
+		for (i = 0; i < a->n_esn; i++)
+			add_transform(p, TRANS_ESN, a->esn[i], 0);
+	}
+}
+
+void proposal_build_ike(struct pl_chain *c, const struct profile *p)
+{
+	static struct sa_payload sa; /* large; the engine is single-threaded */
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	for (i = 0; i < p->n_ike && i < SA_MAX_PROPOSALS; i++) {
+		sa.p[i].num = (uint8_t)(i + 1);
+		sa.p[i].proto = PROTO_IKE;
+		fill_proposal(&sa.p[i], &p->ike[i], false);
+	}
+	sa.n = i;
+	sa_build(c, &sa);
+}
+
+void proposal_build_esp(struct pl_chain *c, const struct profile *p,
+			const uint8_t spi[4])
+{
+	static struct sa_payload sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	for (i = 0; i < p->n_esp && i < SA_MAX_PROPOSALS; i++) {
+		sa.p[i].num = (uint8_t)(i + 1);
+		sa.p[i].proto = PROTO_ESP;
+		sa.p[i].spi_size = 4;
+		memcpy(sa.p[i].spi, spi, 4);
+		fill_proposal(&sa.p[i], &p->esp[i], true);
+	}
+	sa.n = i;
+	sa_build(c, &sa);
+}
+
+static bool offered(const struct ike_proposal *ours,
+		    const struct ike_transform *t)
+{
+	size_t i;
+
+	for (i = 0; i < ours->n; i++)
+		if (ours->t[i].type == t->type && ours->t[i].id == t->id &&
+		    ours->t[i].keylen == t->keylen)
+			return true;
+	return false;
+}
+
+/* Validates the single chosen proposal against our proposal of the same
+ * number; returns the transform ids by type (0 when absent). */
+static int check_choice(const struct sa_payload *sa, bool esp,
+			const struct alg_set *sets, size_t n_sets,
+			uint16_t got[6], uint16_t *keylen, struct verr *e)
+{
+	struct ike_proposal ours;
+	const struct ike_proposal *pp;
+	bool seen[6] = { false };
+	size_t i;
+
+	if (sa->n != 1) {
+		verr_set(e, "gateway chose %zu proposals instead of one",
+			 sa->n);
+		return -1;
+	}
+	pp = &sa->p[0];
+	if (pp->num < 1 || pp->num > n_sets) {
+		verr_set(e, "gateway chose proposal #%u, which we did not offer",
+			 pp->num);
+		return -1;
+	}
+	if (pp->proto != (esp ? PROTO_ESP : PROTO_IKE)) {
+		verr_set(e, "chosen proposal has protocol %u", pp->proto);
+		return -1;
+	}
+	memset(&ours, 0, sizeof(ours));
+	fill_proposal(&ours, &sets[pp->num - 1], esp);
+	memset(got, 0, 6 * sizeof(got[0]));
+	*keylen = 0;
+	for (i = 0; i < pp->n; i++) {
+		const struct ike_transform *t = &pp->t[i];
+
+		if (t->type < TRANS_ENCR || t->type > TRANS_ESN) {
+			verr_set(e, "chosen proposal has transform type %u",
+				 t->type);
+			return -1;
+		}
+		if (seen[t->type]) {
+			verr_set(e, "chosen proposal has two transforms of type %u",
+				 t->type);
+			return -1;
+		}
+		if (!offered(&ours, t)) {
+			verr_set(e, "gateway chose transform %u/%u (key %u), which we did not offer",
+				 t->type, t->id, t->keylen);
+			return -1;
+		}
+		seen[t->type] = true;
+		got[t->type] = t->id;
+		if (t->type == TRANS_ENCR)
+			*keylen = t->keylen;
+	}
+	if (!seen[TRANS_ENCR]) {
+		verr_set(e, "chosen proposal has no encryption algorithm");
+		return -1;
+	}
+	return 0;
+}
+
+int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
+		       struct ike_algs *algs, struct verr *e)
+{
+	uint16_t got[6], keylen;
+
+	if (check_choice(sa, false, p->ike, p->n_ike, got, &keylen, e) < 0)
+		return -1;
+	if (!got[TRANS_PRF] || !got[TRANS_DH]) {
+		verr_set(e, "chosen IKE proposal lacks a PRF or DH group");
+		return -1;
+	}
+	if (!encr_is_aead(got[TRANS_ENCR]) && !got[TRANS_INTEG]) {
+		verr_set(e, "chosen IKE proposal lacks integrity protection");
+		return -1;
+	}
+	algs->encr = got[TRANS_ENCR];
+	algs->encr_keylen = keylen;
+	algs->integ = got[TRANS_INTEG];
+	algs->prf = got[TRANS_PRF];
+	algs->dh = got[TRANS_DH];
+	return 0;
+}
+
+int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
+		       struct child_params *child, struct verr *e)
+{
+	uint16_t got[6], keylen;
+
+	if (check_choice(sa, true, p->esp, p->n_esp, got, &keylen, e) < 0)
+		return -1;
+	if (sa->p[0].spi_size != 4) {
+		verr_set(e, "ESP proposal with a %u-byte SPI",
+			 sa->p[0].spi_size);
+		return -1;
+	}
+	if (!encr_is_aead(got[TRANS_ENCR]) && !got[TRANS_INTEG]) {
+		verr_set(e, "chosen ESP proposal lacks integrity protection");
+		return -1;
+	}
+	child->encr = got[TRANS_ENCR];
+	child->encr_keylen = keylen;
+	child->integ = got[TRANS_INTEG];
+	child->esn = got[TRANS_ESN];
+	memcpy(child->spi_out, sa->p[0].spi, 4);
+	return 0;
+}
+
+bool proposal_offers_dh(const struct profile *p, uint16_t group)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n_ike; i++)
+		for (j = 0; j < p->ike[i].n_dh; j++)
+			if (p->ike[i].dh[j] == group)
+				return true;
+	return false;
+}
+
+uint16_t proposal_first_dh(const struct profile *p)
+{
+	return p->n_ike && p->ike[0].n_dh ? p->ike[0].dh[0] : DH_NONE;
+}

@@ -1,0 +1,279 @@
+/* Requests, retransmission and response matching (RFC 7296 2.1-2.3).
+ * We keep a window of one outstanding request, like every gateway's
+ * default; retransmissions are the stored bytes, bit for bit. */
+#include <math.h>
+#include <string.h>
+
+#include "ike_sa.h"
+#include "vpnd/log.h"
+
+void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
+		    uint32_t msg_id, bool response, uint8_t next)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->spi_i, sa->spi_i, 8);
+	memcpy(h->spi_r, sa->spi_r, 8);
+	h->next = next;
+	h->version = IKE_VERSION;
+	h->exchange = exchange;
+	h->flags = IKE_FLAG_I | (response ? IKE_FLAG_R : 0);
+	h->msg_id = msg_id;
+}
+
+static unsigned retransmit_delay(const struct profile *p, unsigned tries)
+{
+	double d = p->retransmit_timeout_ms * pow(p->retransmit_base, tries);
+
+	return d > 600000.0 ? 600000u : (unsigned)d;
+}
+
+static void on_retransmit(void *ctx);
+
+static void arm_timer(struct ike_sa *sa)
+{
+	sa->req.timer = loop_timer(sa->loop,
+				   retransmit_delay(sa->prof, sa->req.tries),
+				   on_retransmit, sa);
+}
+
+static void on_retransmit(void *ctx)
+{
+	struct ike_sa *sa = ctx;
+	char gw[64];
+
+	sa->req.timer = 0;
+	if (!sa->req.active)
+		return;
+	if (sa->req.tries >= sa->prof->retransmit_tries) {
+		sa->req.active = false;
+		sockaddr_str(&sa->peer, gw, sizeof(gw));
+		if (sa->state == IKE_DELETING) {
+			conn_sa_down(sa->conn, "gateway did not answer the delete");
+			return;
+		}
+		conn_sa_failed(sa->conn,
+			       "timeout: no response from %s to %s after %u retransmissions",
+			       gw, exchange_name(sa->req.exchange),
+			       sa->req.tries);
+		return;
+	}
+	sa->req.tries++;
+	log_info("retransmitting %s request %u (try %u)",
+		 exchange_name(sa->req.exchange), sa->req.msg_id,
+		 sa->req.tries);
+	net_send(&sa->peer, sa->natt, sa->req.msg.p, sa->req.msg.len, NULL);
+	arm_timer(sa);
+}
+
+void sa_cancel_request(struct ike_sa *sa)
+{
+	loop_timer_cancel(sa->loop, sa->req.timer);
+	sa->req.timer = 0;
+	sa->req.active = false;
+	wb_free(&sa->req.msg);
+}
+
+int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
+		    uint32_t msg_id, ike_resp_fn on_response)
+{
+	sa_cancel_request(sa);
+	if (msg->oom)
+		return -1;
+	sa->req.msg = *msg;
+	wb_init(msg);
+	sa->req.active = true;
+	sa->req.exchange = exchange;
+	sa->req.msg_id = msg_id;
+	sa->req.tries = 0;
+	sa->on_response = on_response;
+	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
+		msg_id, sa->req.msg.len);
+	/* A failed send is retried by the timer like a lost packet. */
+	net_send(&sa->peer, sa->natt, sa->req.msg.p, sa->req.msg.len,
+		 &sa->local);
+	arm_timer(sa);
+	return 0;
+}
+
+int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
+		      uint8_t first, ike_resp_fn on_response)
+{
+	struct ike_hdr h;
+	struct wbuf out;
+	uint32_t mid = sa->next_mid++;
+
+	if (inner->oom)
+		return -1;
+	wb_init(&out);
+	sa_fill_header(sa, &h, exchange, mid, false, PL_SK);
+	if (ike_protect(&sa->keys, true, &h, first, inner->p, inner->len,
+			&out) < 0) {
+		wb_free(&out);
+		return -1;
+	}
+	return sa_send_request(sa, &out, exchange, mid, on_response);
+}
+
+int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
+		     struct wbuf *inner, uint8_t first)
+{
+	struct ike_hdr h;
+
+	wb_reset(&sa->last_resp);
+	sa_fill_header(sa, &h, exchange, msg_id, true, PL_SK);
+	if (inner->oom || ike_protect(&sa->keys, true, &h, first, inner->p,
+				      inner->len, &sa->last_resp) < 0)
+		return -1;
+	sa->have_last_resp = true;
+	sa->last_resp_mid = msg_id;
+	return net_send(&sa->peer, sa->natt, sa->last_resp.p,
+			sa->last_resp.len, NULL);
+}
+
+/* Outer checks common to every message: header, chain, critical bits. */
+static int parse_outer(const uint8_t *msg, size_t len, struct ike_hdr *h,
+		       struct payload_list *pl, struct verr *e)
+{
+	const struct ike_payload *crit;
+
+	if (ike_hdr_parse(msg, len, h, e) < 0)
+		return -1;
+	if (payload_chain_parse(h->next, msg + IKE_HDR_LEN, len - IKE_HDR_LEN,
+				pl, e) < 0)
+		return -1;
+	crit = payload_unknown_critical(pl);
+	if (crit) {
+		verr_set(e, "unsupported critical payload type %u", crit->type);
+		return -1;
+	}
+	return 0;
+}
+
+/* Decrypts the SK payload, if there is one, and replaces the list with
+ * the inner chain. Offsets in the list are relative to the area parsed. */
+static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
+		   struct payload_list *pl, struct chunk *plain,
+		   struct verr *e)
+{
+	const struct ike_payload *sk = payload_find(pl, PL_SK);
+	const struct ike_payload *crit;
+	uint8_t first;
+
+	if (!sk) {
+		if (payload_find(pl, PL_SKF)) {
+			verr_set(e, "fragmented message (SKF) but fragmentation was not negotiated");
+			return -1;
+		}
+		return 0;
+	}
+	if (!sa->keys.sk_ei.p) {
+		verr_set(e, "protected message before keys exist");
+		return -1;
+	}
+	first = sk->next;
+	if (ike_unprotect(&sa->keys, false, msg, len, IKE_HDR_LEN + sk->offset,
+			  plain, e) < 0)
+		return -1;
+	if (payload_chain_parse(first, plain->p, plain->len, pl, e) < 0)
+		return -1;
+	crit = payload_unknown_critical(pl);
+	if (crit) {
+		verr_set(e, "unsupported critical payload type %u", crit->type);
+		return -1;
+	}
+	return 0;
+}
+
+static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
+			    const uint8_t *msg, size_t len,
+			    struct payload_list *pl)
+{
+	struct chunk plain = { 0 };
+	struct verr e = { { 0 } };
+	ike_resp_fn fn;
+
+	if (!sa->req.active || h->msg_id != sa->req.msg_id ||
+	    h->exchange != sa->req.exchange) {
+		log_dbg("ignoring unexpected %s response %u",
+			exchange_name(h->exchange), h->msg_id);
+		return;
+	}
+	if (h->exchange != EXCH_IKE_SA_INIT &&
+	    open_sk(sa, msg, len, pl, &plain, &e) < 0) {
+		/* A forged or corrupt response must not end the exchange:
+		 * the real one may still come (RFC 7296 2.21). */
+		log_warn("discarding %s response: %s",
+			 exchange_name(h->exchange), e.msg);
+		chunk_free(&plain);
+		return;
+	}
+	fn = sa->on_response;
+	loop_timer_cancel(sa->loop, sa->req.timer);
+	sa->req.timer = 0;
+	sa->req.active = false;
+	fn(sa, h, pl, msg, len);
+	chunk_free(&plain);
+}
+
+static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
+			   const uint8_t *msg, size_t len,
+			   struct payload_list *pl)
+{
+	struct chunk plain = { 0 };
+	struct verr e = { { 0 } };
+
+	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
+		log_dbg("retransmitted request %u: resending our response",
+			h->msg_id);
+		net_send(&sa->peer, sa->natt, sa->last_resp.p,
+			 sa->last_resp.len, NULL);
+		return;
+	}
+	if (h->msg_id != sa->peer_next_mid) {
+		log_dbg("ignoring request with message ID %u (expected %u)",
+			h->msg_id, sa->peer_next_mid);
+		return;
+	}
+	if (!payload_find(pl, PL_SK)) {
+		log_warn("ignoring unprotected %s request",
+			 exchange_name(h->exchange));
+		return;
+	}
+	if (open_sk(sa, msg, len, pl, &plain, &e) < 0) {
+		log_warn("discarding %s request: %s",
+			 exchange_name(h->exchange), e.msg);
+		chunk_free(&plain);
+		return;
+	}
+	sa->peer_next_mid++;
+	ike_handle_request(sa, h, pl);
+	chunk_free(&plain);
+}
+
+void sa_receive(void *ctx, const uint8_t *msg, size_t len,
+		const struct sockaddr_storage *from, bool natt)
+{
+	struct ike_sa *sa = ctx;
+	struct payload_list pl;
+	struct ike_hdr h;
+	struct verr e = { { 0 } };
+	char addr[64];
+
+	if (parse_outer(msg, len, &h, &pl, &e) < 0) {
+		log_warn("malformed message from %s: %s",
+			 sockaddr_str(from, addr, sizeof(addr)), e.msg);
+		return;
+	}
+	if (h.flags & IKE_FLAG_I) {
+		log_dbg("ignoring message with the initiator flag set");
+		return;
+	}
+	if (sa->state != IKE_INIT_SENT && memcmp(h.spi_r, sa->spi_r, 8)) {
+		log_dbg("ignoring message for another responder SPI");
+		return;
+	}
+	if (h.flags & IKE_FLAG_R)
+		handle_response(sa, &h, msg, len, &pl);
+	else if (sa->state >= IKE_AUTH_SENT)
+		handle_request(sa, &h, msg, len, &pl);
+}

@@ -1,0 +1,110 @@
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ike_sa.h"
+
+const char *sockaddr_str(const struct sockaddr_storage *ss, char *out,
+			 size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		snprintf(out, len, "%s[%u]", a, ntohs(s->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		snprintf(out, len, "%s[%u]", a, ntohs(s->sin6_port));
+	} else {
+		snprintf(out, len, "(none)");
+	}
+	return out;
+}
+
+const char *id_to_text(uint8_t type, const uint8_t *data, size_t len,
+		       char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	if (type == ID_IPV4_ADDR && len == 4)
+		return inet_ntop(AF_INET, data, out, (socklen_t)outlen);
+	if (type == ID_IPV6_ADDR && len == 16)
+		return inet_ntop(AF_INET6, data, out, (socklen_t)outlen);
+	if (type == ID_FQDN || type == ID_RFC822_ADDR) {
+		for (i = 0; i < len && o + 1 < outlen; i++)
+			out[o++] = isprint(data[i]) ? (char)data[i] : '?';
+		out[o] = '\0';
+		return out;
+	}
+	snprintf(out, outlen, "(id type %u, %zu bytes)", type, len);
+	return out;
+}
+
+uint16_t first_error_notify(const struct payload_list *pl)
+{
+	struct notify_payload n;
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		if (pl->pl[i].type == PL_NOTIFY &&
+		    notify_parse(pl->pl[i].body, pl->pl[i].len, &n, NULL) == 0 &&
+		    n.type > 0 && n.type <= N_ERROR_MAX)
+			return n.type;
+	return 0;
+}
+
+const struct ike_payload *find_notify(const struct payload_list *pl,
+				      uint16_t type, struct notify_payload *n)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		if (pl->pl[i].type == PL_NOTIFY &&
+		    notify_parse(pl->pl[i].body, pl->pl[i].len, n, NULL) == 0 &&
+		    n->type == type)
+			return &pl->pl[i];
+	return NULL;
+}
+
+static void encr_str(struct wbuf *w, uint16_t encr, uint16_t keylen)
+{
+	wb_printf(w, "%s", encr_name(encr));
+	if (keylen)
+		wb_printf(w, "-%u", keylen);
+}
+
+static const char *finish(struct wbuf *w, char *out, size_t len)
+{
+	snprintf(out, len, "%.*s", (int)w->len, w->p ? (char *)w->p : "");
+	wb_free(w);
+	return out;
+}
+
+const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len)
+{
+	struct wbuf w;
+
+	wb_init(&w);
+	encr_str(&w, a->encr, a->encr_keylen);
+	if (a->integ)
+		wb_printf(&w, "/%s", integ_name(a->integ));
+	wb_printf(&w, "/%s/%s", prf_name(a->prf), dh_name(a->dh));
+	return finish(&w, out, len);
+}
+
+const char *esp_algs_str(const struct child_params *c, char *out, size_t len)
+{
+	struct wbuf w;
+
+	wb_init(&w);
+	encr_str(&w, c->encr, c->encr_keylen);
+	if (c->integ)
+		wb_printf(&w, "/%s", integ_name(c->integ));
+	wb_printf(&w, "/%s", c->esn ? "ESN" : "NO_ESN");
+	return finish(&w, out, len);
+}
