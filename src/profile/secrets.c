@@ -1,0 +1,116 @@
+/* Secrets: the pre-shared key file and the private key file must be
+ * private to their owner, like ssh does for its keys. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+int check_secret_mode(const char *path, const struct stat *st,
+		      struct verr *e)
+{
+	if (!(st->st_mode & 077))
+		return 0;
+	verr_set(e, "%s: secret file is readable by group/others (mode %04o); "
+		 "chmod 600 it", path, (unsigned)(st->st_mode & 07777));
+	return -1;
+}
+
+static ssize_t read_all(int fd, uint8_t *buf, size_t size)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < size) {
+		r = read(fd, buf + off, size - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		off += (size_t)r;
+	}
+	return (ssize_t)off;
+}
+
+/* The mode is checked on the descriptor we read from, so a file swapped
+ * in between cannot slip past the check. */
+static int read_psk(struct pctx *c, int fd, uint8_t *buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return perr(c, c->n_psk_file, "psk-file '%s' is not a regular "
+			    "file", c->psk_file);
+	if (check_secret_mode(c->psk_file, &st, c->e) < 0)
+		return -1;
+	/* one byte more than allowed tells an oversized file apart */
+	n = read_all(fd, buf, PSK_FILE_MAX + 1);
+	if (n < 0)
+		return perr(c, c->n_psk_file, "cannot read psk-file '%s': %s",
+			    c->psk_file, strerror(errno));
+	if (n > PSK_FILE_MAX)
+		return perr(c, c->n_psk_file, "psk-file '%s' is larger than "
+			    "%d bytes", c->psk_file, PSK_FILE_MAX);
+	*len = (size_t)n;
+	if (*len && buf[*len - 1] == '\n')
+		(*len)--;
+	if (*len && buf[*len - 1] == '\r')
+		(*len)--;
+	if (!*len)
+		return perr(c, c->n_psk_file, "psk-file '%s' is empty",
+			    c->psk_file);
+	return 0;
+}
+
+int load_psk_file(struct pctx *c)
+{
+	uint8_t buf[PSK_FILE_MAX + 1];
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(c->psk_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return perr(c, c->n_psk_file, "cannot open psk-file '%s': %s",
+			    c->psk_file, strerror(errno));
+	rc = read_psk(c, fd, buf, &len);
+	close(fd);
+	if (rc == 0 && !chunk_set(&c->p->psk, buf, len))
+		rc = perr(c, c->n_psk_file, "out of memory");
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+int check_key_file(struct pctx *c)
+{
+	struct stat st;
+
+	if (stat(c->p->key_file, &st) < 0)
+		return perr(c, c->n_key, "cannot access key file '%s': %s",
+			    c->p->key_file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return perr(c, c->n_key, "key file '%s' is not a regular file",
+			    c->p->key_file);
+	return check_secret_mode(c->p->key_file, &st, c->e);
+}
+
+/* Certificates are public, but a typo is better caught at load time
+ * than at the first connection attempt. */
+int check_readable(struct pctx *c, yaml_node_t *n, const char *what,
+		   const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return perr(c, n, "cannot access %s '%s': %s", what, path,
+			    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return perr(c, n, "%s '%s' is not a regular file", what, path);
+	return 0;
+}

@@ -1,0 +1,197 @@
+/* Checks that need the whole profile (which keys go together), then the
+ * defaults that depend on other settings. */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+static const char *const default_ike[] = {
+	"aes256gcm16-prfsha384-ecp384-x25519",
+	"aes256-sha256-ecp256-modp2048",
+};
+
+static const char *const default_esp[] = {
+	"aes256gcm16-noesn",
+	"aes256-sha256-noesn",
+};
+
+/* Where to point when something is missing: the section if present. */
+static yaml_node_t *at(yaml_node_t *preferred, yaml_node_t *fallback)
+{
+	return preferred ? preferred : fallback;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 63)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789._-") == n;
+}
+
+static int finish_name(struct pctx *c)
+{
+	struct profile *p = c->p;
+	char tmp[PATH_MAX], *base, *dot;
+
+	if (p->name[0]) {
+		if (!valid_name(p->name))
+			return perr(c, c->n_name, "invalid name '%s' (use 1-63 "
+				    "of A-Z a-z 0-9 . _ -)", p->name);
+		return 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s", c->path);
+	base = basename(tmp);
+	dot = strrchr(base, '.');
+	if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml")))
+		*dot = '\0';
+	if (!valid_name(base))
+		return perr(c, c->root, "file name '%s' is not a valid profile "
+			    "name; set connection.name", base);
+	snprintf(p->name, sizeof(p->name), "%s", base);
+	return 0;
+}
+
+static int finish_psk(struct pctx *c)
+{
+	struct profile *p = c->p;
+	bool used = p->local_auth == PAUTH_PSK || p->remote_auth == PAUTH_PSK;
+	bool inline_psk = c->n_psk != NULL;
+
+	if (inline_psk && c->n_psk_file)
+		return perr(c, c->n_psk_file, "'psk' and 'psk-file' are "
+			    "mutually exclusive");
+	if (!used && (inline_psk || c->n_psk_file))
+		return perr(c, at(c->n_psk, c->n_psk_file), "a psk is set but "
+			    "neither side uses psk auth");
+	if (!used)
+		return 0;
+	if (!inline_psk && !c->n_psk_file)
+		return perr(c, at(c->n_local_auth, at(c->n_local, c->root)),
+			    "psk auth needs 'psk' or 'psk-file'");
+	if (c->n_psk_file)
+		return load_psk_file(c);
+	/* the profile itself now holds a secret */
+	return check_secret_mode(c->path, &c->st, c->e);
+}
+
+static int finish_local(struct pctx *c)
+{
+	struct profile *p = c->p;
+	yaml_node_t *where = at(c->n_local_auth, at(c->n_local, c->root));
+
+	if (p->local_auth == PAUTH_PSK && !p->local_id.type)
+		return perr(c, at(c->n_local, c->root),
+			    "local 'id' is required for psk auth");
+	if (p->local_auth != PAUTH_CERT)
+		return 0;
+	if (!p->cert_file[0])
+		return perr(c, where, "cert auth needs 'cert'");
+	if (!p->key_file[0])
+		return perr(c, where, "cert auth needs 'key'");
+	if (check_readable(c, c->n_cert, "cert file", p->cert_file) < 0)
+		return -1;
+	return check_key_file(c);
+}
+
+static int finish_remote(struct pctx *c)
+{
+	struct profile *p = c->p;
+	yaml_node_t *where = at(c->n_remote_auth, at(c->n_remote, c->root));
+
+	if (p->remote_auth == PAUTH_CERT) {
+		if (!p->ca_file[0])
+			return perr(c, where, "remote cert auth needs 'ca'");
+		if (check_readable(c, c->n_ca, "ca file", p->ca_file) < 0)
+			return -1;
+	}
+	/* with a psk there is no CA to vouch for the gateway's name */
+	if (p->remote_auth == PAUTH_PSK && !p->remote_id.type &&
+	    !p->n_remote_id_patterns)
+		return perr(c, where, "remote 'id' or 'id-patterns' is required "
+			    "for psk auth");
+	if (!c->send_id_set)
+		p->send_idr = p->remote_id.type != 0;
+	else if (p->send_idr && !p->remote_id.type)
+		return perr(c, c->n_send_id, "send-id needs a remote 'id'");
+	return 0;
+}
+
+static int default_proposals(struct pctx *c)
+{
+	struct profile *p = c->p;
+
+	for (size_t i = 0; !p->n_ike && i < 2; i++)
+		if (alg_set_parse(default_ike[i], false, &p->ike[i], c->e) < 0)
+			return -1;
+	if (!p->n_ike)
+		p->n_ike = 2;
+	for (size_t i = 0; !p->n_esp && i < 2; i++)
+		if (alg_set_parse(default_esp[i], true, &p->esp[i], c->e) < 0)
+			return -1;
+	if (!p->n_esp)
+		p->n_esp = 2;
+	return 0;
+}
+
+/* "Any address of a family" is how the gateway learns that it should
+ * narrow the selector to the virtual IP it assigns. */
+static int add_any(struct pctx *c, struct ts_cfg *list, size_t *n, int af)
+{
+	if (*n >= PROFILE_MAX_TS)
+		return perr(c, c->n_ts_dynamic, "too many traffic selectors "
+			    "(max %d)", PROFILE_MAX_TS);
+	memset(&list[*n], 0, sizeof(list[*n]));
+	list[*n].family = af;
+	list[*n].port_hi = 65535;
+	(*n)++;
+	return 0;
+}
+
+static int finish_ts(struct pctx *c)
+{
+	struct profile *p = c->p;
+	bool vip = p->request_ipv4 || p->request_ipv6;
+
+	if (!c->ts_local_set && vip)
+		c->ts_dynamic = true;
+	if (c->ts_dynamic && !vip)
+		return perr(c, c->n_ts_dynamic, "'dynamic' needs a virtual IP "
+			    "(ipv4 or ipv6 method auto)");
+	if (c->ts_dynamic && p->request_ipv4 &&
+	    add_any(c, p->local_ts, &p->n_local_ts, AF_INET) < 0)
+		return -1;
+	if (c->ts_dynamic && p->request_ipv6 &&
+	    add_any(c, p->local_ts, &p->n_local_ts, AF_INET6) < 0)
+		return -1;
+	if (!c->ts_local_set && !vip)
+		add_any(c, p->local_ts, &p->n_local_ts, AF_INET);
+	if (c->ts_remote_set)
+		return 0;
+	add_any(c, p->remote_ts, &p->n_remote_ts, AF_INET);
+	if (p->request_ipv6)
+		add_any(c, p->remote_ts, &p->n_remote_ts, AF_INET6);
+	return 0;
+}
+
+int profile_finish(struct pctx *c)
+{
+	struct profile *p = c->p;
+
+	if (finish_name(c) < 0)
+		return -1;
+	if (!p->n_gateways)
+		return perr(c, at(c->n_connection, c->root),
+			    "connection 'gateway' is required");
+	if (!c->remote_auth_set)
+		p->remote_auth = p->local_auth;
+	if (finish_local(c) < 0 || finish_remote(c) < 0 ||
+	    default_proposals(c) < 0 || finish_ts(c) < 0)
+		return -1;
+	/* last, so that a broken profile never reads a secret */
+	return finish_psk(c);
+}
