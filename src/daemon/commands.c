@@ -1,0 +1,308 @@
+/* The requests of the control protocol. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vpnd/log.h"
+
+#include "ctl_client.h"
+
+#define MAX_WORDS 3
+
+struct request {
+	const char *word[MAX_WORDS];
+	size_t n;
+	char buf[CTL_LINE_MAX + 1];
+};
+
+/* Structural UTF-8 check (no overlong or surrogate policing needed: the
+ * text is only compared against profile names). */
+static bool utf8_valid(const uint8_t *p, size_t len)
+{
+	struct rbuf r;
+	uint8_t b, cont;
+	int more;
+
+	rb_init(&r, p, len);
+	while (rb_u8(&r, &b)) {
+		if (b < 0x80)
+			more = 0;
+		else if ((b & 0xe0) == 0xc0)
+			more = 1;
+		else if ((b & 0xf0) == 0xe0)
+			more = 2;
+		else if ((b & 0xf8) == 0xf0)
+			more = 3;
+		else
+			return false;
+		while (more--)
+			if (!rb_u8(&r, &cont) || (cont & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+static bool has_control_chars(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* Splits on blanks into at most MAX_WORDS words; -1 if there are more. */
+static int split_words(struct request *rq, const char *line, size_t len)
+{
+	struct rbuf r;
+	uint8_t b;
+	size_t o = 0;
+	bool in_word = false;
+
+	rb_init(&r, (const uint8_t *)line, len);
+	rq->n = 0;
+	while (rb_u8(&r, &b)) {
+		if (b == ' ' || b == '\t') {
+			if (in_word)
+				rq->buf[o++] = '\0';
+			in_word = false;
+			continue;
+		}
+		if (!in_word) {
+			if (rq->n == MAX_WORDS)
+				return -1;
+			rq->word[rq->n++] = &rq->buf[o];
+			in_word = true;
+		}
+		rq->buf[o++] = (char)b;
+	}
+	rq->buf[o] = '\0';
+	return 0;
+}
+
+static struct conn_entry *find_profile(struct ctl_client *c, const char *name)
+{
+	struct conn_entry *ce = conns_find(c->t, name);
+
+	if (!ce)
+		ctl_final(c, false, "unknown profile '%.64s' (see 'vpnctl list')",
+			  name);
+	return ce;
+}
+
+static struct ctl_client *waiter_client(struct conns_waiter *w)
+{
+	return (struct ctl_client *)((char *)w -
+				     offsetof(struct ctl_client, w));
+}
+
+static void on_progress(struct conns_waiter *w, bool final, bool ok,
+			const char *msg)
+{
+	struct ctl_client *c = waiter_client(w);
+
+	if (final)
+		ctl_final(c, ok, "%s", msg);
+	else
+		ctl_line(c, '-', msg);
+}
+
+static void cmd_connect(struct ctl_client *c, const char *name)
+{
+	struct conn_entry *ce = find_profile(c, name);
+	struct verr e = { "" };
+	int r;
+
+	if (!ce)
+		return;
+	c->w.fn = on_progress;
+	r = conns_connect(ce, &c->w, &e);
+	if (r < 0)
+		ctl_final(c, false, "%s", e.msg);
+	else if (r > 0)
+		ctl_final(c, true, "%s", e.msg);
+}
+
+static void cmd_disconnect(struct ctl_client *c, const char *name)
+{
+	struct conn_entry *ce = find_profile(c, name);
+	struct verr e = { "" };
+	int r;
+
+	if (!ce)
+		return;
+	c->w.fn = on_progress;
+	r = conns_disconnect(ce, &c->w, &e);
+	if (r < 0)
+		ctl_final(c, false, "%s", e.msg);
+	else if (r > 0)
+		ctl_final(c, true, "%s", e.msg);
+}
+
+static void emit_status_line(struct ctl_client *c, const char *indent,
+			     const uint8_t *p, size_t len)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s%.*s", indent, (int)len,
+		 (const char *)p);
+	ctl_line(c, '.', line);
+}
+
+/* conn_status text is multi-line: one data line per line of it. */
+static void emit_status(struct ctl_client *c, const struct conn_entry *ce,
+			const char *indent)
+{
+	struct wbuf st;
+	size_t i, start = 0, len;
+
+	wb_init(&st);
+	entry_status(ce, &st);
+	len = st.p ? strnlen((const char *)st.p, st.len) : 0;
+	for (i = 0; i < len; i++) {
+		if (st.p[i] != '\n')
+			continue;
+		emit_status_line(c, indent, st.p + start, i - start);
+		start = i + 1;
+	}
+	if (start < len)
+		emit_status_line(c, indent, st.p + start, len - start);
+	wb_free(&st);
+}
+
+static void cmd_status_one(struct ctl_client *c, const char *name)
+{
+	struct conn_entry *ce = find_profile(c, name);
+
+	if (!ce)
+		return;
+	emit_status(c, ce, "");
+	ctl_final(c, true, "%s is %s", entry_name(ce),
+		  conn_state_name(entry_state(ce)));
+}
+
+static bool is_active(const struct conn_entry *ce)
+{
+	enum conn_state s = entry_state(ce);
+
+	return s != CONN_IDLE && s != CONN_FAILED;
+}
+
+static void cmd_status_all(struct ctl_client *c)
+{
+	size_t i, n = conns_count(c->t), active = 0;
+
+	for (i = 0; i < n; i++) {
+		struct conn_entry *ce = conns_at(c->t, i);
+		char head[PROFILE_NAME_MAX + 32];
+
+		if (!is_active(ce))
+			continue;
+		if (active++)
+			ctl_line(c, '.', "");
+		snprintf(head, sizeof(head), "%s:", entry_name(ce));
+		ctl_line(c, '.', head);
+		emit_status(c, ce, "  ");
+	}
+	ctl_final(c, true, "%zu profile%s, %zu active", n, n == 1 ? "" : "s",
+		  active);
+}
+
+static void cmd_list(struct ctl_client *c)
+{
+	size_t i, n = conns_count(c->t);
+	int width = 4;
+	char line[PROFILE_NAME_MAX + PROFILE_STR_MAX + 64];
+
+	for (i = 0; i < n; i++) {
+		int len = (int)strlen(entry_name(conns_at(c->t, i)));
+
+		if (len > width)
+			width = len;
+	}
+	for (i = 0; i < n; i++) {
+		struct conn_entry *ce = conns_at(c->t, i);
+
+		snprintf(line, sizeof(line), "%-*s  %-11s  %s%s", width,
+			 entry_name(ce), conn_state_name(entry_state(ce)),
+			 entry_gateway(ce),
+			 entry_removed(ce) ? "  (profile removed)" : "");
+		ctl_line(c, '.', line);
+	}
+	ctl_final(c, true, "%zu profile%s", n, n == 1 ? "" : "s");
+}
+
+static void reload_error(void *ctx, const char *msg)
+{
+	log_warn("reload: %s", msg);
+	ctl_line(ctx, '.', msg);
+}
+
+static void cmd_reload(struct ctl_client *c)
+{
+	struct verr e = { "" };
+	int n = conns_reload(c->t, reload_error, c, &e);
+
+	if (n < 0)
+		ctl_final(c, false, "%s", e.msg);
+	else
+		ctl_final(c, true, "reloaded, %d profile%s", n,
+			  n == 1 ? "" : "s");
+}
+
+static const char usage[] =
+	"commands: connect NAME, disconnect NAME, status [NAME], list, reload";
+
+static bool want_args(struct ctl_client *c, const struct request *rq,
+		      size_t min, size_t max, const char *syntax)
+{
+	if (rq->n - 1 >= min && rq->n - 1 <= max)
+		return true;
+	ctl_final(c, false, "usage: %s", syntax);
+	return false;
+}
+
+void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
+{
+	struct request rq;
+	const char *cmd;
+
+	if (!utf8_valid((const uint8_t *)line, len) ||
+	    has_control_chars((const uint8_t *)line, len)) {
+		ctl_final(c, false, "request is not a line of UTF-8 text");
+		return;
+	}
+	if (split_words(&rq, line, len) < 0) {
+		ctl_final(c, false, "too many words in request; %s", usage);
+		return;
+	}
+	if (!rq.n) {
+		ctl_final(c, false, "empty request; %s", usage);
+		return;
+	}
+	cmd = rq.word[0];
+	log_dbg("control: request '%s'", cmd);
+	if (!strcmp(cmd, "connect")) {
+		if (want_args(c, &rq, 1, 1, "connect NAME"))
+			cmd_connect(c, rq.word[1]);
+	} else if (!strcmp(cmd, "disconnect")) {
+		if (want_args(c, &rq, 1, 1, "disconnect NAME"))
+			cmd_disconnect(c, rq.word[1]);
+	} else if (!strcmp(cmd, "status")) {
+		if (!want_args(c, &rq, 0, 1, "status [NAME]"))
+			return;
+		if (rq.n == 2)
+			cmd_status_one(c, rq.word[1]);
+		else
+			cmd_status_all(c);
+	} else if (!strcmp(cmd, "list")) {
+		if (want_args(c, &rq, 0, 0, "list"))
+			cmd_list(c);
+	} else if (!strcmp(cmd, "reload")) {
+		if (want_args(c, &rq, 0, 0, "reload"))
+			cmd_reload(c);
+	} else {
+		ctl_final(c, false, "unknown command '%.32s'; %s", cmd, usage);
+	}
+}

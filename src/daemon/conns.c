@@ -1,0 +1,611 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vpnd/log.h"
+
+#include "conns.h"
+
+struct conn_entry {
+	struct conns *t;
+	char name[PROFILE_NAME_MAX];
+	char gateway[PROFILE_STR_MAX + 32];
+	struct conn *conn;
+	struct profile *pending; /* newer profile, used once idle */
+	bool removed;            /* gone from the directory */
+	bool seen;               /* scratch flag of conns_reload */
+	struct conns_waiter *waiters;
+	uint64_t apply_timer;
+};
+
+struct conns {
+	struct loop *l;
+	char *dir;
+	struct profile_source src;
+	struct conn_entry **v;
+	size_t n, cap;
+
+	bool shutting;
+	void (*shutdown_done)(void *ctx, bool all_down);
+	void *shutdown_ctx;
+	uint64_t shutdown_timer;
+	uint64_t check_timer;
+};
+
+static bool state_is_down(enum conn_state s)
+{
+	return s == CONN_IDLE || s == CONN_FAILED;
+}
+
+static bool entry_is_quiet(const struct conn_entry *ce)
+{
+	return state_is_down(conn_get_state(ce->conn)) && !ce->waiters;
+}
+
+const char *entry_name(const struct conn_entry *ce)
+{
+	return ce->name;
+}
+
+const char *entry_gateway(const struct conn_entry *ce)
+{
+	return ce->gateway;
+}
+
+enum conn_state entry_state(const struct conn_entry *ce)
+{
+	return conn_get_state(ce->conn);
+}
+
+bool entry_removed(const struct conn_entry *ce)
+{
+	return ce->removed;
+}
+
+void entry_status(const struct conn_entry *ce, struct wbuf *out)
+{
+	conn_status(ce->conn, out);
+}
+
+size_t conns_count(const struct conns *t)
+{
+	return t->n;
+}
+
+struct conn_entry *conns_at(const struct conns *t, size_t i)
+{
+	return i < t->n ? t->v[i] : NULL;
+}
+
+struct conn_entry *conns_find(const struct conns *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i]->name, name))
+			return t->v[i];
+	return NULL;
+}
+
+static void waiter_attach(struct conn_entry *ce, struct conns_waiter *w)
+{
+	w->entry = ce;
+	w->next = ce->waiters;
+	ce->waiters = w;
+}
+
+void conns_detach(struct conns_waiter *w)
+{
+	struct conns_waiter **pp;
+
+	if (!w->entry)
+		return;
+	for (pp = &w->entry->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	w->entry = NULL;
+	w->next = NULL;
+}
+
+static void notify_progress(struct conn_entry *ce, const char *msg)
+{
+	struct conns_waiter *w, *next;
+
+	/* A callback may detach its own waiter (client gone): keep next. */
+	for (w = ce->waiters; w; w = next) {
+		next = w->next;
+		if (w->kind == WAIT_CONNECT)
+			w->fn(w, false, true, msg);
+	}
+}
+
+/* Detaches every waiter of one kind first, so that the callbacks
+ * (which may free their waiter) never run against a list in use. */
+static void finish_waiters(struct conn_entry *ce, enum wait_kind kind,
+			   bool ok, const char *msg)
+{
+	struct conns_waiter *done = NULL, **pp = &ce->waiters, *w;
+
+	while (*pp) {
+		w = *pp;
+		if (w->kind == kind) {
+			*pp = w->next;
+			w->entry = NULL;
+			w->next = done;
+			done = w;
+		} else {
+			pp = &w->next;
+		}
+	}
+	while (done) {
+		w = done;
+		done = w->next;
+		w->next = NULL;
+		w->fn(w, true, ok, msg);
+	}
+}
+
+static void entry_destroy(struct conns *t, struct conn_entry *ce)
+{
+	struct conns_waiter *w;
+
+	while ((w = ce->waiters)) {
+		ce->waiters = w->next;
+		w->entry = NULL;
+		w->next = NULL;
+	}
+	loop_timer_cancel(t->l, ce->apply_timer);
+	if (ce->conn)
+		conn_free(ce->conn);
+	if (ce->pending) {
+		t->src.free_one(ce->pending);
+		free(ce->pending);
+	}
+	free(ce);
+}
+
+static void table_remove(struct conns *t, struct conn_entry *ce)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i] == ce) {
+			memmove(&t->v[i], &t->v[i + 1],
+				(t->n - i - 1) * sizeof(t->v[0]));
+			t->n--;
+			break;
+		}
+	}
+	entry_destroy(t, ce);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct conn_entry *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
+		       const char *msg);
+
+static void set_gateway(struct conn_entry *ce, const struct profile *p)
+{
+	if (p->n_gateways > 1)
+		snprintf(ce->gateway, sizeof(ce->gateway), "%.255s (+%u)",
+			 p->gateways[0], (unsigned)(p->n_gateways - 1));
+	else if (p->n_gateways == 1)
+		snprintf(ce->gateway, sizeof(ce->gateway), "%.255s",
+			 p->gateways[0]);
+	else
+		snprintf(ce->gateway, sizeof(ce->gateway), "-");
+}
+
+/* Gives the entry a fresh conn for profile p (copied by conn_new). */
+static int entry_set_profile(struct conn_entry *ce, const struct profile *p)
+{
+	struct conn *c = conn_new(ce->t->l, p, conn_event, ce);
+
+	if (!c)
+		return -1;
+	if (ce->conn)
+		conn_free(ce->conn);
+	ce->conn = c;
+	set_gateway(ce, p);
+	return 0;
+}
+
+static void apply_pending(struct conn_entry *ce)
+{
+	struct conns *t = ce->t;
+
+	if (!entry_is_quiet(ce))
+		return;
+	if (ce->removed) {
+		log_info("%s: profile removed, dropping it", ce->name);
+		table_remove(t, ce);
+		return;
+	}
+	if (!ce->pending)
+		return;
+	if (entry_set_profile(ce, ce->pending) < 0)
+		log_err("%s: cannot apply the reloaded profile", ce->name);
+	else
+		log_info("%s: reloaded profile applied", ce->name);
+	t->src.free_one(ce->pending);
+	free(ce->pending);
+	ce->pending = NULL;
+}
+
+static void apply_pending_timer(void *ctx)
+{
+	struct conn_entry *ce = ctx;
+
+	ce->apply_timer = 0;
+	apply_pending(ce);
+}
+
+static bool all_down(const struct conns *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!state_is_down(conn_get_state(t->v[i]->conn)))
+			return false;
+	return true;
+}
+
+static void shutdown_finish(struct conns *t, bool down)
+{
+	void (*done)(void *, bool) = t->shutdown_done;
+
+	loop_timer_cancel(t->l, t->shutdown_timer);
+	loop_timer_cancel(t->l, t->check_timer);
+	t->shutdown_timer = t->check_timer = 0;
+	t->shutdown_done = NULL;
+	if (done)
+		done(t->shutdown_ctx, down);
+}
+
+static void shutdown_check(void *ctx)
+{
+	struct conns *t = ctx;
+
+	t->check_timer = 0;
+	if (all_down(t))
+		shutdown_finish(t, true);
+}
+
+static void shutdown_timeout(void *ctx)
+{
+	struct conns *t = ctx;
+
+	t->shutdown_timer = 0;
+	log_warn("not every connection went down in time, exiting anyway");
+	shutdown_finish(t, false);
+}
+
+/* Runs from the engine's callback: anything that may free the conn is
+ * deferred to a timer. */
+static void went_down(struct conn_entry *ce)
+{
+	struct conns *t = ce->t;
+
+	if ((ce->pending || ce->removed) && !ce->apply_timer)
+		ce->apply_timer = loop_timer(t->l, 0, apply_pending_timer, ce);
+	if (t->shutdown_done && !t->check_timer)
+		t->check_timer = loop_timer(t->l, 0, shutdown_check, t);
+}
+
+static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
+		       const char *msg)
+{
+	struct conn_entry *ce = ctx;
+	char text[512];
+
+	if (!msg)
+		msg = "";
+	switch (ev) {
+	case CEV_PROGRESS:
+		notify_progress(ce, msg);
+		break;
+	case CEV_UP:
+		log_info("%s: up%s%s", ce->name, *msg ? ": " : "", msg);
+		snprintf(text, sizeof(text), "%s is up%s%s", ce->name,
+			 *msg ? ": " : "", msg);
+		finish_waiters(ce, WAIT_CONNECT, true, text);
+		break;
+	case CEV_FAILED:
+		log_info("%s: failed%s%s", ce->name, *msg ? ": " : "", msg);
+		snprintf(text, sizeof(text), "%s: %s", ce->name,
+			 *msg ? msg : "connection failed");
+		finish_waiters(ce, WAIT_CONNECT, false, text);
+		snprintf(text, sizeof(text), "%s is down", ce->name);
+		finish_waiters(ce, WAIT_DISCONNECT, true, text);
+		went_down(ce);
+		break;
+	case CEV_DOWN:
+		log_info("%s: down%s%s", ce->name, *msg ? ": " : "", msg);
+		snprintf(text, sizeof(text), "%s went down%s%s", ce->name,
+			 *msg ? ": " : "", msg);
+		finish_waiters(ce, WAIT_CONNECT, false, text);
+		snprintf(text, sizeof(text), "%s is down", ce->name);
+		finish_waiters(ce, WAIT_DISCONNECT, true, text);
+		went_down(ce);
+		break;
+	}
+}
+
+struct conns *conns_new(struct loop *l, const char *profile_dir,
+			const struct profile_source *src)
+{
+	struct conns *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->dir = strdup(profile_dir);
+	if (!t->dir) {
+		free(t);
+		return NULL;
+	}
+	t->l = l;
+	t->src = *src;
+	return t;
+}
+
+void conns_free(struct conns *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	loop_timer_cancel(t->l, t->shutdown_timer);
+	loop_timer_cancel(t->l, t->check_timer);
+	for (i = 0; i < t->n; i++)
+		entry_destroy(t, t->v[i]);
+	free(t->v);
+	free(t->dir);
+	free(t);
+}
+
+static struct conn_entry *table_add(struct conns *t, const struct profile *p)
+{
+	struct conn_entry *ce;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		struct conn_entry **v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	ce = calloc(1, sizeof(*ce));
+	if (!ce)
+		return NULL;
+	ce->t = t;
+	snprintf(ce->name, sizeof(ce->name), "%s", p->name);
+	if (entry_set_profile(ce, p) < 0) {
+		free(ce);
+		return NULL;
+	}
+	t->v[t->n++] = ce;
+	return ce;
+}
+
+/* Moves *p (including its secret) into a heap copy owned by ce. */
+static int entry_stash(struct conn_entry *ce, struct profile *p)
+{
+	struct profile *copy = malloc(sizeof(*copy));
+
+	if (!copy)
+		return -1;
+	memcpy(copy, p, sizeof(*copy));
+	memset(p, 0, sizeof(*p));
+	if (ce->pending) {
+		ce->t->src.free_one(ce->pending);
+		free(ce->pending);
+	}
+	ce->pending = copy;
+	return 0;
+}
+
+static void report(profile_err_fn on_err, void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(profile_err_fn on_err, void *ctx, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (on_err)
+		on_err(ctx, msg);
+	else
+		log_warn("%s", msg);
+}
+
+static bool earlier_duplicate(const struct profile *arr, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (!strcmp(arr[j].name, arr[i].name))
+			return true;
+	return false;
+}
+
+static void reload_one(struct conns *t, struct profile *p,
+		       profile_err_fn on_err, void *ctx)
+{
+	struct conn_entry *ce = conns_find(t, p->name);
+
+	if (!ce) {
+		ce = table_add(t, p);
+		if (ce)
+			ce->seen = true;
+		else
+			report(on_err, ctx, "%s: cannot set up profile %s",
+			       p->path, p->name);
+		return;
+	}
+	ce->seen = true;
+	ce->removed = false;
+	if (entry_is_quiet(ce)) {
+		if (ce->pending) {
+			t->src.free_one(ce->pending);
+			free(ce->pending);
+			ce->pending = NULL;
+		}
+		if (entry_set_profile(ce, p) < 0)
+			report(on_err, ctx, "%s: cannot set up profile %s",
+			       p->path, p->name);
+		return;
+	}
+	/* Up or busy: keep it running on the profile it was started with. */
+	if (entry_stash(ce, p) < 0)
+		report(on_err, ctx, "%s: out of memory for profile %s",
+		       p->path, p->name);
+	else
+		log_info("%s: is active, the new profile applies once it is down",
+			 ce->name);
+}
+
+int conns_reload(struct conns *t, profile_err_fn on_err, void *ctx,
+		 struct verr *e)
+{
+	struct profile *arr = NULL;
+	size_t n = 0, i, loaded = 0;
+
+	errno = 0;
+	if (t->src.load_dir(t->dir, &arr, &n, on_err, ctx) < 0) {
+		if (errno)
+			verr_set(e, "cannot read profile directory %s: %s",
+				 t->dir, strerror(errno));
+		else
+			verr_set(e, "cannot read profile directory %s", t->dir);
+		return -1;
+	}
+	for (i = 0; i < t->n; i++)
+		t->v[i]->seen = false;
+	for (i = 0; i < n; i++) {
+		if (earlier_duplicate(arr, i)) {
+			report(on_err, ctx,
+			       "%s: duplicate profile name %s, file ignored",
+			       arr[i].path, arr[i].name);
+			continue;
+		}
+		reload_one(t, &arr[i], on_err, ctx);
+		loaded++;
+	}
+	for (i = 0; i < n; i++)
+		t->src.free_one(&arr[i]);
+	free(arr);
+
+	for (i = t->n; i-- > 0;) {
+		struct conn_entry *ce = t->v[i];
+
+		if (ce->seen)
+			continue;
+		ce->removed = true;
+		if (entry_is_quiet(ce))
+			table_remove(t, ce);
+		else
+			log_info("%s: profile removed, dropping it once it is down",
+				 ce->name);
+	}
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(t->v[0]), entry_cmp);
+	return (int)loaded;
+}
+
+int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
+		  struct verr *e)
+{
+	struct conns *t = ce->t;
+
+	if (t->shutting) {
+		verr_set(e, "vpnd is shutting down");
+		return -1;
+	}
+	switch (conn_get_state(ce->conn)) {
+	case CONN_ESTABLISHED:
+		verr_set(e, "%s is already up", ce->name);
+		return 1;
+	case CONN_CONNECTING:
+		/* Follow the attempt that is already running. */
+		w->kind = WAIT_CONNECT;
+		waiter_attach(ce, w);
+		return 0;
+	case CONN_CLOSING:
+		verr_set(e, "%s is going down; connect again once it is down",
+			 ce->name);
+		return -1;
+	default:
+		break;
+	}
+	if (ce->removed) {
+		verr_set(e, "profile %s was removed", ce->name);
+		return -1;
+	}
+	if (ce->pending) {
+		loop_timer_cancel(t->l, ce->apply_timer);
+		ce->apply_timer = 0;
+		apply_pending(ce);
+	}
+	w->kind = WAIT_CONNECT;
+	waiter_attach(ce, w);
+	if (conn_connect(ce->conn, e) < 0) {
+		conns_detach(w);
+		return -1;
+	}
+	log_info("%s: connecting", ce->name);
+	return 0;
+}
+
+int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
+		     struct verr *e)
+{
+	enum conn_state s = conn_get_state(ce->conn);
+
+	if (state_is_down(s)) {
+		verr_set(e, "%s is not connected", ce->name);
+		return 1;
+	}
+	w->kind = WAIT_DISCONNECT;
+	waiter_attach(ce, w);
+	if (s != CONN_CLOSING) {
+		log_info("%s: disconnecting", ce->name);
+		conn_disconnect(ce->conn);
+	}
+	return 0;
+}
+
+void conns_shutdown(struct conns *t, unsigned timeout_ms,
+		    void (*done)(void *ctx, bool all_down), void *ctx)
+{
+	size_t i;
+
+	t->shutting = true;
+	t->shutdown_done = done;
+	t->shutdown_ctx = ctx;
+	for (i = 0; i < t->n; i++) {
+		enum conn_state s = conn_get_state(t->v[i]->conn);
+
+		if (!state_is_down(s) && s != CONN_CLOSING) {
+			log_info("%s: disconnecting (shutdown)", t->v[i]->name);
+			conn_disconnect(t->v[i]->conn);
+		}
+	}
+	/* Never call done from here: the caller may not expect it yet. */
+	t->shutdown_timer = loop_timer(t->l, timeout_ms, shutdown_timeout, t);
+	t->check_timer = loop_timer(t->l, 0, shutdown_check, t);
+}

@@ -1,0 +1,73 @@
+/* The daemon's table of profiles, each with its struct conn, and the
+ * clients waiting for one of them to come up or go down. */
+#ifndef VPND_DAEMON_CONNS_H
+#define VPND_DAEMON_CONNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vpnd/buf.h"
+#include "vpnd/conn.h"
+#include "vpnd/loop.h"
+#include "vpnd/profile.h"
+
+struct conns;
+struct conn_entry;
+
+/* Where profiles come from. The daemon uses profile_load_dir and
+ * profile_free; the unit test injects profiles without YAML files. */
+struct profile_source {
+	int (*load_dir)(const char *dir, struct profile **out, size_t *n,
+			profile_err_fn on_err, void *ctx);
+	void (*free_one)(struct profile *p);
+};
+
+enum wait_kind { WAIT_CONNECT, WAIT_DISCONNECT };
+
+/* A control client following one operation. fn is called with every
+ * CEV_PROGRESS and exactly once with the final event (final == true),
+ * after the waiter has been detached. */
+struct conns_waiter {
+	enum wait_kind kind;
+	void (*fn)(struct conns_waiter *w, bool final, bool ok,
+		   const char *msg);
+	struct conn_entry *entry; /* NULL while detached */
+	struct conns_waiter *next;
+};
+
+struct conns *conns_new(struct loop *l, const char *profile_dir,
+			const struct profile_source *src);
+void conns_free(struct conns *t);
+
+/* (Re)reads the profile directory. Connections that are not idle keep
+ * their old profile until they are down. Bad files are reported through
+ * on_err. Returns the number of profiles, or -1 (reason in e). */
+int conns_reload(struct conns *t, profile_err_fn on_err, void *ctx,
+		 struct verr *e);
+
+size_t conns_count(const struct conns *t);
+struct conn_entry *conns_at(const struct conns *t, size_t i);
+struct conn_entry *conns_find(const struct conns *t, const char *name);
+const char *entry_name(const struct conn_entry *ce);
+const char *entry_gateway(const struct conn_entry *ce);
+enum conn_state entry_state(const struct conn_entry *ce);
+/* Its file is gone; it stays listed until it is down. */
+bool entry_removed(const struct conn_entry *ce);
+void entry_status(const struct conn_entry *ce, struct wbuf *out);
+
+/* Both return 0 when w was attached (its fn will report the outcome,
+ * possibly before the call returns), 1 when there is nothing to wait
+ * for (msg explains, e.g. "already connected"), -1 on error (e). */
+int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
+		  struct verr *e);
+int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
+		     struct verr *e);
+/* A client went away: it stops listening, the operation goes on. */
+void conns_detach(struct conns_waiter *w);
+
+/* Disconnects everything; done is called once all connections are down
+ * or timeout_ms has passed, whichever comes first. */
+void conns_shutdown(struct conns *t, unsigned timeout_ms,
+		    void (*done)(void *ctx, bool all_down), void *ctx);
+
+#endif

@@ -1,0 +1,42 @@
+/* Internal to the control socket: one connected client, and the command
+ * handlers (commands.c) that answer its request. */
+#ifndef VPND_DAEMON_CTL_CLIENT_H
+#define VPND_DAEMON_CTL_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vpnd/buf.h"
+
+#include "conns.h"
+#include "control.h"
+
+struct ctl_client {
+	struct ctl_server *s;
+	struct conns *t;
+	int fd;
+	uint32_t events;    /* what the loop watches for us */
+	char in[CTL_LINE_MAX + 1];
+	size_t in_len;
+	bool have_request;
+	bool finished;      /* final line queued: close once sent */
+	bool dead;          /* fd closed, struct freed from a timer */
+	bool refused;       /* peer credentials not allowed */
+	struct wbuf out;
+	size_t out_off;
+	struct conns_waiter w;
+	uint64_t timer;
+	struct ctl_client *next;
+};
+
+/* Queues "<prefix> text" (prefix "-" or "."), control characters of
+ * text replaced so that a line can never be split or forged. */
+void ctl_line(struct ctl_client *c, char prefix, const char *text);
+/* Queues the final line and closes the connection once it is sent. */
+void ctl_final(struct ctl_client *c, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Parses and runs one request line (len bytes, no newline). */
+void ctl_handle_request(struct ctl_client *c, const char *line, size_t len);
+
+#endif

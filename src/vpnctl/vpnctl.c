@@ -1,0 +1,372 @@
+/* vpnctl: talks to vpnd over its control socket; see vpnctl(8).
+ * Exit status: 0 OK, 1 ERROR (or timeout), 2 usage, 3 vpnd unreachable. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "vpnd/profile.h"
+
+#define EXIT_OK 0
+#define EXIT_ERROR 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+
+#define REQUEST_MAX 1024
+#define REPLY_LINE_MAX 65536
+#define CONNECT_TIMEOUT_S 120
+#define OTHER_TIMEOUT_S 30
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpnctl [-s SOCKET] [-t SECONDS] COMMAND\n"
+		"Commands:\n"
+		"  connect NAME      bring a profile up, showing progress\n"
+		"  disconnect NAME   take a profile down\n"
+		"  status [NAME]     show one connection, or all active ones\n"
+		"  list              list profiles with state and gateway\n"
+		"  reload            re-read the profile directory\n"
+		"  check FILE...     validate profile files (no daemon needed)\n"
+		"Options:\n"
+		"  -s, --socket PATH   control socket (default %s)\n"
+		"  -t, --timeout SEC   give up waiting after SEC seconds\n"
+		"                      (default %d for connect, %d otherwise)\n"
+		"  -h, --help          print this help\n"
+		"      --version       print the version\n",
+		VPND_CONTROL_SOCKET, CONNECT_TIMEOUT_S, OTHER_TIMEOUT_S);
+}
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vpnctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'vpnctl --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int check_files(int n, char **files)
+{
+	int i, rc = EXIT_OK;
+
+	for (i = 0; i < n; i++) {
+		struct profile *p = calloc(1, sizeof(*p));
+		struct verr e = { "" };
+
+		if (!p) {
+			fprintf(stderr, "vpnctl: out of memory\n");
+			return EXIT_ERROR;
+		}
+		if (profile_load(files[i], p, &e) < 0) {
+			fprintf(stderr, "%s\n", e.msg[0] ? e.msg : files[i]);
+			rc = EXIT_ERROR;
+		} else {
+			printf("%s: ok (name %s, %zu gateway%s)\n", files[i],
+			       p->name, p->n_gateways,
+			       p->n_gateways == 1 ? "" : "s");
+		}
+		profile_free(p);
+		free(p);
+	}
+	return rc;
+}
+
+static int connect_daemon(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct reply {
+	char line[REPLY_LINE_MAX];
+	size_t len;
+	bool overflow;
+};
+
+/* Handles one complete answer line; returns an exit status when the
+ * line was the final one, -1 otherwise. */
+static int handle_line(const char *line)
+{
+	const char *text;
+
+	if (!strncmp(line, "- ", 2) || !strcmp(line, "-")) {
+		printf("  %s\n", line + (line[1] ? 2 : 1));
+		fflush(stdout);
+		return -1;
+	}
+	if (!strncmp(line, ". ", 2) || !strcmp(line, ".")) {
+		printf("%s\n", line + (line[1] ? 2 : 1));
+		return -1;
+	}
+	if (!strncmp(line, "OK", 2) && (!line[2] || line[2] == ' ')) {
+		text = line + 2 + (line[2] == ' ');
+		if (*text)
+			printf("%s\n", text);
+		return EXIT_OK;
+	}
+	if (!strncmp(line, "ERROR", 5) && (!line[5] || strchr(" :", line[5]))) {
+		text = line + 5;
+		text += strspn(text, ": ");
+		fprintf(stderr, "vpnctl: %s\n", *text ? text : "request failed");
+		return EXIT_ERROR;
+	}
+	fprintf(stderr, "vpnctl: unexpected answer from vpnd: %.200s\n", line);
+	return -1;
+}
+
+/* Feeds received bytes through the line splitter. */
+static int feed(struct reply *r, const char *p, size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '\n') {
+			if (r->len + 1 < sizeof(r->line))
+				r->line[r->len++] = p[i];
+			else
+				r->overflow = true;
+			continue;
+		}
+		r->line[r->len] = '\0';
+		rc = r->overflow ? -1 : handle_line(r->line);
+		r->len = 0;
+		r->overflow = false;
+		if (rc >= 0)
+			return rc;
+	}
+	return -1;
+}
+
+static int read_answer(int fd, int timeout_s, const char *cmd)
+{
+	long long deadline = now_ms() + (long long)timeout_s * 1000;
+	struct reply *r = calloc(1, sizeof(*r));
+	char buf[4096];
+	int rc = -1;
+
+	if (!r) {
+		fprintf(stderr, "vpnctl: out of memory\n");
+		return EXIT_ERROR;
+	}
+	while (rc < 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		ssize_t n;
+		int pr;
+
+		if (left <= 0) {
+			fprintf(stderr, "vpnctl: no answer from vpnd within %d s%s\n",
+				timeout_s, !strcmp(cmd, "connect") ?
+				" (the connect goes on in the background)" : "");
+			rc = EXIT_ERROR;
+			break;
+		}
+		pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "vpnctl: vpnd closed the connection without an answer\n");
+			rc = EXIT_ERROR;
+			break;
+		}
+		rc = feed(r, buf, (size_t)n);
+	}
+	free(r);
+	return rc;
+}
+
+static bool valid_word(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Checks the command line; returns 0 or EXIT_USAGE. */
+static int check_command(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	int min, max, i;
+
+	if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect"))
+		min = max = 1;
+	else if (!strcmp(cmd, "status"))
+		min = 0, max = 1;
+	else if (!strcmp(cmd, "list") || !strcmp(cmd, "reload"))
+		min = max = 0;
+	else
+		return usage_error("unknown command '%s'", cmd);
+	if (argc - 1 < min)
+		return usage_error("'%s' needs a profile name", cmd);
+	if (argc - 1 > max)
+		return usage_error("too many arguments for '%s'", cmd);
+	for (i = 1; i < argc; i++)
+		if (!valid_word(argv[i]) || strlen(argv[i]) > PROFILE_NAME_MAX)
+			return usage_error("invalid profile name '%s'", argv[i]);
+	return 0;
+}
+
+static int run_request(const char *sock, int timeout_s, int argc, char **argv)
+{
+	char req[REQUEST_MAX + 2];
+	int fd, rc;
+
+	if (argc == 2)
+		snprintf(req, sizeof(req), "%s %s\n", argv[0], argv[1]);
+	else
+		snprintf(req, sizeof(req), "%s\n", argv[0]);
+	fd = connect_daemon(sock);
+	if (fd < 0) {
+		fprintf(stderr, "vpnctl: cannot reach vpnd at %s: %s (is vpnd running?)\n",
+			sock, strerror(errno));
+		return EXIT_UNREACHABLE;
+	}
+	/* vpnd may answer (e.g. "permission denied") and close before it
+	 * took the whole request: the answer is still there to read. */
+	if (send_all(fd, req, strlen(req)) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET) {
+		fprintf(stderr, "vpnctl: cannot send to vpnd at %s: %s\n", sock,
+			strerror(errno));
+		close(fd);
+		return EXIT_UNREACHABLE;
+	}
+	rc = read_answer(fd, timeout_s, argv[0]);
+	close(fd);
+	return rc;
+}
+
+static int parse_timeout(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > 86400)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_VERSION = 256 };
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = VPND_CONTROL_SOCKET;
+	int timeout_s = 0, ch, rc;
+
+	/* "+": options end at the command, so a profile name may start
+	 * with '-' only after "--"; check's files likewise. */
+	while ((ch = getopt_long(argc, argv, "+s:t:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &timeout_s) < 0)
+				return usage_error("invalid timeout '%s' (seconds, 1-86400)",
+						   optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case OPT_VERSION:
+			printf("vpnctl %s\n", VPND_VERSION);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'vpnctl --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage_error("%s", "no command given");
+	if (!strcmp(argv[0], "check")) {
+		if (argc < 2)
+			return usage_error("%s", "'check' needs at least one file");
+		return check_files(argc - 1, argv + 1);
+	}
+	rc = check_command(argc, argv);
+	if (rc)
+		return rc;
+	if (!timeout_s)
+		timeout_s = !strcmp(argv[0], "connect") ? CONNECT_TIMEOUT_S :
+							  OTHER_TIMEOUT_S;
+	signal(SIGPIPE, SIG_IGN);
+	return run_request(sock, timeout_s, argc, argv);
+}

@@ -1,0 +1,157 @@
+/* TEST ONLY: a fake IKE engine behind include/vpnd/conn.h, so that the
+ * daemon's control server can be tested without a gateway. Its behaviour
+ * is chosen by the profile name prefix:
+ *   fail*  : progress, then CEV_FAILED
+ *   slow*  : comes up after FAKE_SLOW_MS
+ *   hang*  : never comes up (until disconnected)
+ *   stuck* : comes up, but a disconnect never finishes
+ *   other  : comes up after a few ms
+ * Every attempt reports one CEV_PROGRESS synchronously from conn_connect. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vpnd/conn.h"
+
+#include "fake_conn.h"
+
+int fake_conn_live;
+int fake_conn_connects;
+
+struct conn {
+	struct loop *l;
+	struct profile p; /* psk is not copied: the fake needs no secret */
+	enum conn_state state;
+	conn_event_fn fn;
+	void *ctx;
+	uint64_t timer;
+	int step;
+};
+
+static bool has_prefix(const struct conn *c, const char *pre)
+{
+	return !strncmp(c->p.name, pre, strlen(pre));
+}
+
+struct conn *conn_new(struct loop *l, const struct profile *p,
+		      conn_event_fn fn, void *ctx)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->l = l;
+	memcpy(&c->p, p, sizeof(c->p));
+	memset(&c->p.psk, 0, sizeof(c->p.psk));
+	c->fn = fn;
+	c->ctx = ctx;
+	fake_conn_live++;
+	return c;
+}
+
+static void connect_step(void *ctx)
+{
+	struct conn *c = ctx;
+
+	c->timer = 0;
+	c->step++;
+	if (c->step == 1) {
+		c->fn(c->ctx, c, CEV_PROGRESS, "sending IKE_SA_INIT (fake)");
+		c->timer = loop_timer(c->l, has_prefix(c, "slow") ? FAKE_SLOW_MS :
+								   5,
+				      connect_step, c);
+		return;
+	}
+	if (has_prefix(c, "hang"))
+		return;
+	if (has_prefix(c, "fail")) {
+		c->state = CONN_FAILED;
+		c->fn(c->ctx, c, CEV_FAILED, "gateway did not answer (fake)");
+		return;
+	}
+	c->state = CONN_ESTABLISHED;
+	c->fn(c->ctx, c, CEV_UP, "fake SA established");
+}
+
+int conn_connect(struct conn *c, struct verr *e)
+{
+	if (c->state == CONN_CONNECTING || c->state == CONN_ESTABLISHED ||
+	    c->state == CONN_CLOSING) {
+		verr_set(e, "%s: busy (%s)", c->p.name,
+			 conn_state_name(c->state));
+		return -1;
+	}
+	fake_conn_connects++;
+	c->state = CONN_CONNECTING;
+	c->step = 0;
+	c->fn(c->ctx, c, CEV_PROGRESS, "resolving gateway (fake)");
+	c->timer = loop_timer(c->l, 5, connect_step, c);
+	return 0;
+}
+
+static void down_step(void *ctx)
+{
+	struct conn *c = ctx;
+
+	c->timer = 0;
+	c->state = CONN_IDLE;
+	c->fn(c->ctx, c, CEV_DOWN, "deleted (fake)");
+}
+
+void conn_disconnect(struct conn *c)
+{
+	if (c->state == CONN_IDLE || c->state == CONN_FAILED) {
+		c->state = CONN_IDLE;
+		c->fn(c->ctx, c, CEV_DOWN, "");
+		return;
+	}
+	if (c->state == CONN_CLOSING)
+		return;
+	loop_timer_cancel(c->l, c->timer);
+	c->timer = 0;
+	c->state = CONN_CLOSING;
+	if (!has_prefix(c, "stuck"))
+		c->timer = loop_timer(c->l, 10, down_step, c);
+}
+
+enum conn_state conn_get_state(const struct conn *c)
+{
+	return c->state;
+}
+
+const char *conn_state_name(enum conn_state s)
+{
+	switch (s) {
+	case CONN_IDLE:
+		return "idle";
+	case CONN_CONNECTING:
+		return "connecting";
+	case CONN_ESTABLISHED:
+		return "established";
+	case CONN_CLOSING:
+		return "closing";
+	case CONN_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+const char *conn_name(const struct conn *c)
+{
+	return c->p.name;
+}
+
+void conn_status(const struct conn *c, struct wbuf *out)
+{
+	wb_printf(out, "state: %s\ngateway: %s\n", conn_state_name(c->state),
+		  c->p.n_gateways ? c->p.gateways[0] : "-");
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	loop_timer_cancel(c->l, c->timer);
+	fake_conn_live--;
+	free(c);
+}

@@ -1,0 +1,10 @@
+/* TEST ONLY: knobs and counters of the fake engine (fake_conn.c). */
+#ifndef VPND_TEST_FAKE_CONN_H
+#define VPND_TEST_FAKE_CONN_H
+
+#define FAKE_SLOW_MS 300
+
+extern int fake_conn_live;     /* conn_new minus conn_free */
+extern int fake_conn_connects; /* conn_connect calls that started */
+
+#endif

@@ -1,0 +1,983 @@
+/* Control protocol end to end: the server runs on its own loop in a
+ * thread, with the fake engine (fake_conn.c) and in-memory profiles;
+ * the test talks to it over the real UNIX socket, and runs the built
+ * vpnctl (path in $VPNCTL) against it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "vpnd/log.h"
+#include "vpnd/loop.h"
+
+#include "conns.h"
+#include "control.h"
+#include "fake_conn.h"
+
+/* ---- in-memory profiles ---- */
+
+struct fake_profile {
+	const char *name;
+	const char *gateway;
+};
+
+static struct fake_profile fake_profiles[8];
+static size_t n_fake_profiles;
+static int fake_load_fail;
+
+static void set_profiles(const struct fake_profile *v, size_t n)
+{
+	memcpy(fake_profiles, v, n * sizeof(*v));
+	n_fake_profiles = n;
+}
+
+static int fake_load_dir(const char *dir, struct profile **out, size_t *n,
+			 profile_err_fn on_err, void *ctx)
+{
+	struct profile *arr;
+	size_t i;
+
+	if (fake_load_fail) {
+		errno = ENOENT;
+		return -1;
+	}
+	arr = calloc(n_fake_profiles + 1, sizeof(*arr));
+	if (!arr)
+		return -1;
+	for (i = 0; i < n_fake_profiles; i++) {
+		snprintf(arr[i].name, sizeof(arr[i].name), "%s",
+			 fake_profiles[i].name);
+		snprintf(arr[i].path, sizeof(arr[i].path), "%s/%s.yaml", dir,
+			 fake_profiles[i].name);
+		snprintf(arr[i].gateways[0], sizeof(arr[i].gateways[0]), "%s",
+			 fake_profiles[i].gateway);
+		arr[i].n_gateways = 1;
+	}
+	if (on_err)
+		on_err(ctx, "broken.yaml:3:1: fake error");
+	*out = arr;
+	*n = n_fake_profiles;
+	return 0;
+}
+
+static void fake_free_one(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+static const struct profile_source fake_source = {
+	.load_dir = fake_load_dir,
+	.free_one = fake_free_one,
+};
+
+static const struct fake_profile default_profiles[] = {
+	{ "alpha", "192.0.2.1" },
+	{ "beta", "gw.example.com" },
+	{ "fail1", "192.0.2.66" },
+	{ "slow1", "192.0.2.7" },
+	{ "hang1", "192.0.2.8" },
+};
+
+/* ---- server thread ---- */
+
+static char tmpdir[64];
+static char sock_path[128];
+
+struct server {
+	struct loop *l;
+	struct conns *t;
+	struct ctl_server *ctl;
+	int stop_fd;
+	pthread_t thread;
+};
+
+static struct server srv;
+
+static void on_stop(void *ctx, int fd, uint32_t events)
+{
+	loop_stop(srv.l);
+}
+
+static void *server_main(void *arg)
+{
+	loop_run(srv.l);
+	return NULL;
+}
+
+static int start_server(const char *group)
+{
+	struct verr e = { "" };
+
+	set_profiles(default_profiles,
+		     sizeof(default_profiles) / sizeof(default_profiles[0]));
+	memset(&srv, 0, sizeof(srv));
+	srv.l = loop_new();
+	srv.t = conns_new(srv.l, "/fake/profiles", &fake_source);
+	if (conns_reload(srv.t, NULL, NULL, &e) < 0)
+		return -1;
+	srv.ctl = ctl_open(srv.l, srv.t, sock_path, group, &e);
+	if (!srv.ctl) {
+		fprintf(stderr, "ctl_open: %s\n", e.msg);
+		return -1;
+	}
+	srv.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	loop_add_fd(srv.l, srv.stop_fd, EPOLLIN, on_stop, NULL);
+	return pthread_create(&srv.thread, NULL, server_main, NULL);
+}
+
+static void stop_server(void)
+{
+	uint64_t one = 1;
+
+	if (write(srv.stop_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	pthread_join(srv.thread, NULL);
+	ctl_close(srv.ctl);
+	conns_free(srv.t);
+	loop_del_fd(srv.l, srv.stop_fd);
+	close(srv.stop_fd);
+	loop_free(srv.l);
+}
+
+/* ---- client side ---- */
+
+static int client_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", sock_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static void read_all(int fd, char *out, size_t outsz)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len + 1 < outsz &&
+	       (n = read(fd, out + len, outsz - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+}
+
+/* Sends raw bytes as one request and returns the whole answer. */
+static void request_raw(const char *req, size_t len, char *out, size_t outsz)
+{
+	int fd = client_connect();
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	if (write(fd, req, len) != (ssize_t)len) {
+		close(fd);
+		return;
+	}
+	read_all(fd, out, outsz);
+	close(fd);
+}
+
+static char answer[8192];
+
+static const char *request(const char *line)
+{
+	char req[1100];
+
+	snprintf(req, sizeof(req), "%s\n", line);
+	request_raw(req, strlen(req), answer, sizeof(answer));
+	return answer;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Polls list until NAME shows STATE (the engine works asynchronously). */
+static int wait_state(const char *name, const char *state)
+{
+	char want[128];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		const char *a = request("list");
+		const char *p = strstr(a, name);
+
+		snprintf(want, sizeof(want), "%s", state);
+		if (p && !strncmp(p + strlen(name) + strspn(p + strlen(name), " "),
+				  want, strlen(want)))
+			return 0;
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+/* ---- protocol tests ---- */
+
+static void test_list(void)
+{
+	CU_ASSERT_STRING_EQUAL(request("list"),
+			       ". alpha  idle         192.0.2.1\n"
+			       ". beta   idle         gw.example.com\n"
+			       ". fail1  idle         192.0.2.66\n"
+			       ". hang1  idle         192.0.2.8\n"
+			       ". slow1  idle         192.0.2.7\n"
+			       "OK 5 profiles\n");
+}
+
+static void test_connect_disconnect(void)
+{
+	CU_ASSERT_STRING_EQUAL(request("connect alpha"),
+			       "- resolving gateway (fake)\n"
+			       "- sending IKE_SA_INIT (fake)\n"
+			       "OK alpha is up: fake SA established\n");
+	CU_ASSERT_STRING_EQUAL(request("connect alpha"),
+			       "OK alpha is already up\n");
+	CU_ASSERT_STRING_EQUAL(request("status alpha"),
+			       ". state: established\n"
+			       ". gateway: 192.0.2.1\n"
+			       "OK alpha is established\n");
+	CU_ASSERT_STRING_EQUAL(request("status"),
+			       ". alpha:\n"
+			       ".   state: established\n"
+			       ".   gateway: 192.0.2.1\n"
+			       "OK 5 profiles, 1 active\n");
+	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
+			       "OK alpha is down\n");
+	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
+			       "OK alpha is not connected\n");
+	CU_ASSERT_STRING_EQUAL(request("status"), "OK 5 profiles, 0 active\n");
+}
+
+static void test_connect_failure(void)
+{
+	CU_ASSERT_STRING_EQUAL(request("connect fail1"),
+			       "- resolving gateway (fake)\n"
+			       "- sending IKE_SA_INIT (fake)\n"
+			       "ERROR fail1: gateway did not answer (fake)\n");
+	CU_ASSERT_EQUAL(wait_state("fail1", "failed"), 0);
+}
+
+static void test_bad_requests(void)
+{
+	CU_ASSERT_STRING_EQUAL(request("frobnicate alpha"),
+			       "ERROR unknown command 'frobnicate'; commands: "
+			       "connect NAME, disconnect NAME, status [NAME], "
+			       "list, reload\n");
+	CU_ASSERT_STRING_EQUAL(request("connect nosuch"),
+			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
+	CU_ASSERT_STRING_EQUAL(request("status nosuch"),
+			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
+	CU_ASSERT_STRING_EQUAL(request("connect"),
+			       "ERROR usage: connect NAME\n");
+	CU_ASSERT_STRING_EQUAL(request("list extra"), "ERROR usage: list\n");
+	CU_ASSERT_STRING_EQUAL(request("connect a b c d"),
+			       "ERROR too many words in request; commands: "
+			       "connect NAME, disconnect NAME, status [NAME], "
+			       "list, reload\n");
+	CU_ASSERT_PTR_NOT_NULL(strstr(request(""), "ERROR empty request"));
+	request_raw("list\x01\n", 6, answer, sizeof(answer));
+	CU_ASSERT_STRING_EQUAL(answer,
+			       "ERROR request is not a line of UTF-8 text\n");
+	request_raw("connect \xc3\n", 10, answer, sizeof(answer));
+	CU_ASSERT_STRING_EQUAL(answer,
+			       "ERROR request is not a line of UTF-8 text\n");
+	/* Valid UTF-8 is fine, just not a known profile. */
+	CU_ASSERT_STRING_EQUAL(request("connect b\xc3\xa4r"),
+			       "ERROR unknown profile 'b\xc3\xa4r' (see 'vpnctl list')\n");
+	/* CRLF and an unterminated request after a half-close both work. */
+	request_raw("list\r\n", 6, answer, sizeof(answer));
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 5 profiles\n"));
+	{
+		int fd = client_connect();
+
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_EQUAL(write(fd, "list", 4), 4);
+		shutdown(fd, SHUT_WR);
+		read_all(fd, answer, sizeof(answer));
+		close(fd);
+		CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 5 profiles\n"));
+	}
+}
+
+static void test_line_length(void)
+{
+	static char req[2100];
+
+	/* 1024 bytes is the limit: this one is read and rejected as a
+	 * command, one byte more is too long. */
+	memset(req, 'x', 1024);
+	req[1024] = '\n';
+	request_raw(req, 1025, answer, sizeof(answer));
+	CU_ASSERT_NSTRING_EQUAL(answer, "ERROR unknown command 'xxxx", 27);
+	memset(req, 'x', 1025);
+	req[1025] = '\n';
+	request_raw(req, 1026, answer, sizeof(answer));
+	CU_ASSERT_STRING_EQUAL(answer,
+			       "ERROR request line too long (at most 1024 bytes)\n");
+	memset(req, 'y', 2000);
+	req[2000] = '\n';
+	request_raw(req, 2001, answer, sizeof(answer));
+	CU_ASSERT_STRING_EQUAL(answer,
+			       "ERROR request line too long (at most 1024 bytes)\n");
+}
+
+/* The connect goes on when its client leaves, and a second client is
+ * served while the first one waits. */
+static void test_concurrent_and_abandoned(void)
+{
+	char first[256];
+	int fd = client_connect(), starts = fake_conn_connects;
+	ssize_t n;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "connect slow1\n", 14), 14);
+	n = read(fd, first, sizeof(first) - 1);
+	CU_ASSERT_FATAL(n > 0);
+	first[n] = '\0';
+	CU_ASSERT_NSTRING_EQUAL(first, "- resolving gateway (fake)\n", 27);
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"),
+				      ". slow1  connecting   192.0.2.7\n"));
+	/* A second connect follows the running attempt. */
+	CU_ASSERT_STRING_EQUAL(request("connect slow1"),
+			       "- sending IKE_SA_INIT (fake)\n"
+			       "OK slow1 is up: fake SA established\n");
+	CU_ASSERT_EQUAL(fake_conn_connects, starts + 1);
+	close(fd);
+
+	fd = client_connect();
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
+	close(fd);
+	CU_ASSERT_EQUAL(wait_state("slow1", "idle"), 0);
+
+	fd = client_connect();
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "connect slow1\n", 14), 14);
+	close(fd);
+	CU_ASSERT_EQUAL(wait_state("slow1", "connecting"), 0);
+	CU_ASSERT_EQUAL(wait_state("slow1", "established"), 0);
+	CU_ASSERT_STRING_EQUAL(request("disconnect slow1"),
+			       "OK slow1 is down\n");
+}
+
+static void test_reload(void)
+{
+	static const struct fake_profile next[] = {
+		{ "alpha", "198.51.100.1" },
+		{ "delta", "198.51.100.4" },
+	};
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("connect alpha"), "OK alpha is up"));
+	set_profiles(next, 2);
+	CU_ASSERT_STRING_EQUAL(request("reload"),
+			       ". broken.yaml:3:1: fake error\n"
+			       "OK reloaded, 2 profiles\n");
+	/* alpha is up: it keeps its old profile until it is down. */
+	CU_ASSERT_STRING_EQUAL(request("list"),
+			       ". alpha  established  192.0.2.1\n"
+			       ". delta  idle         198.51.100.4\n"
+			       "OK 2 profiles\n");
+	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"), "OK alpha is down\n");
+	sleep_ms(50);
+	CU_ASSERT_STRING_EQUAL(request("list"),
+			       ". alpha  idle         198.51.100.1\n"
+			       ". delta  idle         198.51.100.4\n"
+			       "OK 2 profiles\n");
+	fake_load_fail = 1;
+	CU_ASSERT_STRING_EQUAL(request("reload"),
+			       "ERROR cannot read profile directory /fake/profiles: "
+			       "No such file or directory\n");
+	fake_load_fail = 0;
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 2 profiles\n"));
+
+	/* A removed profile that is up stays listed until it is down. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("connect delta"), "OK delta is up"));
+	set_profiles(next, 1);
+	CU_ASSERT_STRING_EQUAL(request("reload"),
+			       ". broken.yaml:3:1: fake error\n"
+			       "OK reloaded, 1 profile\n");
+	CU_ASSERT_STRING_EQUAL(request("list"),
+			       ". alpha  idle         198.51.100.1\n"
+			       ". delta  established  198.51.100.4  (profile removed)\n"
+			       "OK 2 profiles\n");
+	CU_ASSERT_STRING_EQUAL(request("disconnect delta"), "OK delta is down\n");
+	sleep_ms(50);
+	CU_ASSERT_STRING_EQUAL(request("list"),
+			       ". alpha  idle         198.51.100.1\n"
+			       "OK 1 profile\n");
+}
+
+static char vout[8192], verr_text[8192];
+static bool vpnctl_as_nobody;
+static int vpnctl(const char *const *args);
+
+/* ---- socket file ---- */
+
+static void test_socket_mode(void)
+{
+	struct stat st;
+	char dir[128];
+
+	CU_ASSERT_FATAL(stat(sock_path, &st) == 0);
+	CU_ASSERT(S_ISSOCK(st.st_mode));
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	CU_ASSERT_EQUAL(st.st_uid, geteuid());
+	snprintf(dir, sizeof(dir), "%s/run", tmpdir);
+	CU_ASSERT_FATAL(stat(dir, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0755);
+}
+
+static void test_second_server_refused(void)
+{
+	struct loop *l = loop_new();
+	struct conns *t = conns_new(l, "/fake", &fake_source);
+	struct verr e = { "" };
+
+	CU_ASSERT_PTR_NULL(ctl_open(l, t, sock_path, NULL, &e));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "another vpnd is already listening"));
+	conns_free(t);
+	loop_free(l);
+	/* The running server still answers. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 5 profiles\n"));
+}
+
+static void test_stale_and_foreign_files(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct loop *l = loop_new();
+	struct conns *t = conns_new(l, "/fake", &fake_source);
+	struct ctl_server *s;
+	struct verr e = { "" };
+	char path[128];
+	int fd;
+
+	/* A bound socket nobody listens on: what a crash leaves behind. */
+	snprintf(path, sizeof(path), "%s/stale.sock", tmpdir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	close(fd);
+	s = ctl_open(l, t, path, NULL, &e);
+	CU_ASSERT_PTR_NOT_NULL(s);
+	ctl_close(s);
+	CU_ASSERT(access(path, F_OK) < 0 && errno == ENOENT);
+
+	/* A regular file is never replaced. */
+	snprintf(path, sizeof(path), "%s/plain", tmpdir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	CU_ASSERT_PTR_NULL(ctl_open(l, t, path, NULL, &e));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "is not a socket"));
+	CU_ASSERT(access(path, F_OK) == 0);
+	unlink(path);
+
+	CU_ASSERT_PTR_NULL(ctl_open(l, t, sock_path, "no-such-group-xyz", &e));
+	CU_ASSERT_STRING_EQUAL(e.msg, "unknown group 'no-such-group-xyz'");
+	conns_free(t);
+	loop_free(l);
+}
+
+static const char *test_group(gid_t *gid)
+{
+	static const char *const names[] = { "daemon", "nogroup", "users" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		struct group *g = getgrnam(names[i]);
+
+		if (g && g->gr_gid != getegid()) {
+			*gid = g->gr_gid;
+			return names[i];
+		}
+	}
+	return NULL;
+}
+
+/* Runs "list" as uid/gid 65534 with the given supplementary groups and
+ * returns 1 if allowed, 0 if refused, -1 on a test failure. */
+static int list_as_nobody(const gid_t *groups, size_t n)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		char buf[4096];
+		int fd;
+
+		signal(SIGPIPE, SIG_IGN);
+		if (setgroups(n, groups) < 0 || setgid(65534) < 0 ||
+		    setuid(65534) < 0)
+			_exit(10);
+		fd = client_connect();
+		if (fd < 0)
+			_exit(11);
+		if (write(fd, "list\n", 5) != 5 && errno != EPIPE)
+			_exit(12);
+		read_all(fd, buf, sizeof(buf));
+		if (!strncmp(buf, "ERROR permission denied", 23))
+			_exit(0);
+		_exit(strstr(buf, "OK 5 profiles\n") ? 1 : 13);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	if (WEXITSTATUS(status) > 1)
+		fprintf(stderr, "child failed with %d\n", WEXITSTATUS(status));
+	return WEXITSTATUS(status) > 1 ? -1 : WEXITSTATUS(status);
+}
+
+static void test_group_socket(void)
+{
+	gid_t gid = 0;
+	const char *group = test_group(&gid);
+	struct stat st;
+
+	if (geteuid() != 0 || !group) {
+		fprintf(stderr, "(skipped: needs root and a spare group) ");
+		return;
+	}
+	CU_ASSERT_FATAL(start_server(group) == 0);
+	CU_ASSERT_FATAL(stat(sock_path, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0660);
+	CU_ASSERT_EQUAL(st.st_gid, gid);
+	CU_ASSERT_EQUAL(st.st_uid, 0);
+
+	/* The file mode would stop "nobody" before SO_PEERCRED does: open
+	 * it up to see the daemon's own check at work. */
+	CU_ASSERT_FATAL(chmod(tmpdir, 0755) == 0);
+	CU_ASSERT_FATAL(chmod(sock_path, 0666) == 0);
+	CU_ASSERT_EQUAL(list_as_nobody(NULL, 0), 0);
+	CU_ASSERT_EQUAL(list_as_nobody(&gid, 1), 1);
+	chmod(tmpdir, 0700);
+	stop_server();
+	CU_ASSERT(access(sock_path, F_OK) < 0);
+}
+
+static void test_root_only_socket_refuses_others(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "(skipped: needs root) ");
+		return;
+	}
+	CU_ASSERT_FATAL(chmod(tmpdir, 0755) == 0);
+	CU_ASSERT_FATAL(chmod(sock_path, 0666) == 0);
+	CU_ASSERT_EQUAL(list_as_nobody(NULL, 0), 0);
+	if (getenv("VPNCTL")) {
+		vpnctl_as_nobody = true;
+		CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "list",
+							  NULL }), 1);
+		vpnctl_as_nobody = false;
+		CU_ASSERT_STRING_EQUAL(verr_text,
+				       "vpnctl: permission denied (only root may use vpnd)\n");
+		CU_ASSERT_STRING_EQUAL(vout, "");
+	}
+	chmod(sock_path, 0600);
+	chmod(tmpdir, 0700);
+}
+
+/* ---- vpnctl ---- */
+
+
+static void slurp(const char *path, char *out, size_t outsz)
+{
+	int fd = open(path, O_RDONLY);
+
+	out[0] = '\0';
+	if (fd >= 0) {
+		read_all(fd, out, outsz);
+		close(fd);
+	}
+}
+
+/* Runs $VPNCTL with args; returns its exit status, output in vout and
+ * verr_text. */
+static int vpnctl(const char *const *args)
+{
+	const char *bin = getenv("VPNCTL");
+	char outp[128], errp[128];
+	const char *argv[16];
+	size_t n = 0;
+	int status;
+	pid_t pid;
+
+	if (!bin)
+		return -1;
+	argv[n++] = bin;
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	snprintf(outp, sizeof(outp), "%s/vpnctl.out", tmpdir);
+	snprintf(errp, sizeof(errp), "%s/vpnctl.err", tmpdir);
+	pid = fork();
+	if (pid == 0) {
+		int o = open(outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+		int e = open(errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(99);
+		if (vpnctl_as_nobody && (setgroups(0, NULL) < 0 ||
+					 setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(97);
+		execv(bin, (char *const *)argv);
+		_exit(98);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	slurp(outp, vout, sizeof(vout));
+	slurp(errp, verr_text, sizeof(verr_text));
+	return WEXITSTATUS(status);
+}
+
+static void test_vpnctl(void)
+{
+	char missing[160];
+
+	if (!getenv("VPNCTL")) {
+		CU_FAIL("VPNCTL is not set (run through meson test)");
+		return;
+	}
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						  "beta", NULL }), 0);
+	CU_ASSERT_STRING_EQUAL(vout, "  resolving gateway (fake)\n"
+				     "  sending IKE_SA_INIT (fake)\n"
+				     "beta is up: fake SA established\n");
+	CU_ASSERT_STRING_EQUAL(verr_text, "");
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "beta", NULL }), 0);
+	CU_ASSERT_STRING_EQUAL(vout, "state: established\n"
+				     "gateway: gw.example.com\n"
+				     "beta is established\n");
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "--socket", sock_path,
+						  "disconnect", "beta", NULL }), 0);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "list",
+						  NULL }), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vout, "beta   idle         gw.example.com\n"));
+
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						  "fail1", NULL }), 1);
+	CU_ASSERT_STRING_EQUAL(verr_text,
+			       "vpnctl: fail1: gateway did not answer (fake)\n");
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						  "nosuch", NULL }), 1);
+	CU_ASSERT_STRING_EQUAL(verr_text,
+			       "vpnctl: unknown profile 'nosuch' (see 'vpnctl list')\n");
+
+	/* Usage errors never reach the daemon. */
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "frobnicate", NULL }), 2);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "connect", NULL }), 2);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "list", "x", NULL }), 2);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ NULL }), 2);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-t", "0", "list", NULL }), 2);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "check", NULL }), 2);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "--help", NULL }), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vout, "Usage: vpnctl"));
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "--version", NULL }), 0);
+	CU_ASSERT_NSTRING_EQUAL(vout, "vpnctl ", 7);
+
+	snprintf(missing, sizeof(missing), "%s/nothere.sock", tmpdir);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", missing, "list",
+						  NULL }), 3);
+	{
+		char want[320];
+
+		snprintf(want, sizeof(want),
+			 "vpnctl: cannot reach vpnd at %s: No such file or "
+			 "directory (is vpnd running?)\n", missing);
+		CU_ASSERT_STRING_EQUAL(verr_text, want);
+	}
+
+	/* A connect that never finishes: -t bounds the wait. */
+	{
+		uint64_t t0 = loop_now_ms(), dt;
+
+		CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "-t",
+							  "1", "connect", "hang1",
+							  NULL }), 1);
+		dt = loop_now_ms() - t0;
+		CU_ASSERT(dt >= 900 && dt < 3000);
+		CU_ASSERT_PTR_NOT_NULL(strstr(verr_text, "no answer from vpnd within 1 s"));
+		CU_ASSERT_STRING_EQUAL(request("disconnect hang1"),
+				       "OK hang1 is down\n");
+	}
+
+	/* check runs locally; a missing file is an error. */
+	snprintf(missing, sizeof(missing), "%s/nothere.yaml", tmpdir);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "check", missing, NULL }), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(verr_text, "nothere.yaml"));
+}
+
+
+/* ---- the vpnd binary: signals (real engine and profile loader) ---- */
+
+static void write_profile(const char *dir, const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", dir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "connection:\n  name: %s\n  gateway: 127.0.0.1\n"
+		   "  port: 9\nlocal:\n  id: client.example.org\n  psk: x\n"
+		   "remote:\n  id: 127.0.0.1\n", name);
+	fclose(f);
+	chmod(path, 0600);
+}
+
+static int wait_exit(pid_t pid, unsigned ms, int *status)
+{
+	unsigned i;
+
+	for (i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+static void test_vpnd_signals(void)
+{
+	const char *bin = getenv("VPND");
+	char dir[128], prof[160], state[160], logp[160];
+	uint64_t t0;
+	int status, fd, i;
+	pid_t pid;
+
+	if (!bin || !getenv("VPNCTL")) {
+		CU_FAIL("VPND/VPNCTL not set (run through meson test)");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/bin", tmpdir);
+	snprintf(prof, sizeof(prof), "%s/profiles", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(logp, sizeof(logp), "%s/vpnd.log", dir);
+	snprintf(sock_path, sizeof(sock_path), "%.63s/bin/vpnd.sock", tmpdir);
+	CU_ASSERT_FATAL(mkdir(dir, 0700) == 0 && mkdir(prof, 0700) == 0);
+	write_profile(prof, "one");
+	pid = fork();
+	if (pid == 0) {
+		int lfd = open(logp, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+
+		if (lfd < 0 || dup2(lfd, 2) < 0)
+			_exit(99);
+		execl(bin, bin, "-f", "-p", prof, "-s", sock_path,
+		      "--state-dir", state, (char *)NULL);
+		_exit(98);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	for (i = 0; i < 500 && (fd = client_connect()) < 0; i++)
+		sleep_ms(10);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "list",
+						  NULL }), 0);
+	CU_ASSERT_STRING_EQUAL(vout, "one   idle         127.0.0.1\n1 profile\n");
+	write_profile(prof, "two");
+	CU_ASSERT_EQUAL(kill(pid, SIGHUP), 0);
+	for (i = 0; i < 200; i++) {
+		if (strstr(request("list"), "OK 2 profiles\n"))
+			break;
+		sleep_ms(10);
+	}
+	CU_ASSERT_STRING_EQUAL(answer, ". one   idle         127.0.0.1\n"
+				       ". two   idle         127.0.0.1\n"
+				       "OK 2 profiles\n");
+	CU_ASSERT(access(state, F_OK) == 0);
+
+	/* An attempt in flight: SIGTERM still ends vpnd within ~3 s. */
+	fd = client_connect();
+	CU_ASSERT(fd >= 0 && write(fd, "connect one\n", 12) == 12);
+	sleep_ms(100);
+	t0 = loop_now_ms();
+	CU_ASSERT_EQUAL(kill(pid, SIGTERM), 0);
+	if (wait_exit(pid, 5000, &status) < 0) {
+		CU_FAIL("vpnd did not exit within 5 s of SIGTERM");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	} else {
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		CU_ASSERT(loop_now_ms() - t0 < 4000);
+	}
+	if (fd >= 0) {
+		/* The waiting client got a final answer, not just EOF. */
+		read_all(fd, answer, sizeof(answer));
+		CU_ASSERT_PTR_NOT_NULL(strstr(answer, "ERROR "));
+		close(fd);
+	}
+	CU_ASSERT(access(sock_path, F_OK) < 0 && errno == ENOENT);
+}
+
+/* ---- shutdown (no socket involved) ---- */
+
+static int ups;
+
+static void count_up(struct conns_waiter *w, bool final, bool ok,
+		     const char *msg)
+{
+	if (final && ok)
+		ups++;
+}
+
+static bool shutdown_all_down;
+static uint64_t shutdown_at;
+
+static void on_shutdown(void *ctx, bool all_down)
+{
+	shutdown_all_down = all_down;
+	shutdown_at = loop_now_ms();
+	loop_stop(ctx);
+}
+
+static void stop_loop(void *ctx)
+{
+	loop_stop(ctx);
+}
+
+/* Brings up the named profiles, then measures conns_shutdown. */
+static uint64_t shutdown_with(const struct fake_profile *v, size_t n)
+{
+	struct loop *l = loop_new();
+	struct conns *t = conns_new(l, "/fake", &fake_source);
+	struct conns_waiter w[4];
+	struct verr e = { "" };
+	uint64_t t0;
+	size_t i;
+
+	set_profiles(v, n);
+	conns_reload(t, NULL, NULL, &e);
+	ups = 0;
+	for (i = 0; i < n; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].fn = count_up;
+		CU_ASSERT_EQUAL(conns_connect(conns_find(t, v[i].name), &w[i], &e), 0);
+	}
+	loop_timer(l, 100, stop_loop, l);
+	loop_run(l);
+	CU_ASSERT_EQUAL(ups, (int)n);
+	t0 = loop_now_ms();
+	shutdown_at = 0;
+	conns_shutdown(t, 300, on_shutdown, l);
+	loop_run(l);
+	CU_ASSERT(shutdown_at != 0);
+	conns_free(t);
+	loop_free(l);
+	CU_ASSERT_EQUAL(fake_conn_live, 0);
+	return shutdown_at - t0;
+}
+
+static void test_shutdown(void)
+{
+	static const struct fake_profile good[] = { { "alpha", "a" },
+						    { "beta", "b" } };
+	static const struct fake_profile stuck[] = { { "alpha", "a" },
+						     { "stuck1", "s" } };
+	uint64_t dt;
+
+	dt = shutdown_with(good, 2);
+	CU_ASSERT(shutdown_all_down);
+	CU_ASSERT(dt < 200);
+	dt = shutdown_with(stuck, 2);
+	CU_ASSERT(!shutdown_all_down);
+	CU_ASSERT(dt >= 290 && dt < 1000);
+}
+
+/* ---- driver ---- */
+
+static int suite_init(void)
+{
+	return start_server(NULL);
+}
+
+static int suite_clean(void)
+{
+	stop_server();
+	if (fake_conn_live != 0) {
+		fprintf(stderr, "fake conns leaked: %d\n", fake_conn_live);
+		return -1;
+	}
+	return 0;
+}
+
+static int make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vpnd-test-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(sock_path, sizeof(sock_path), "%s/run/vpnd.sock", tmpdir);
+	return 0;
+}
+
+static void remove_tmpdir(void)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpdir);
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{ "list", test_list },
+		{ "connect/status/disconnect", test_connect_disconnect },
+		{ "connect failure", test_connect_failure },
+		{ "bad requests", test_bad_requests },
+		{ "request line length", test_line_length },
+		{ "concurrent and abandoned clients", test_concurrent_and_abandoned },
+		{ "socket file mode", test_socket_mode },
+		{ "second server refused", test_second_server_refused },
+		{ "root-only socket refuses others", test_root_only_socket_refuses_others },
+		{ "vpnctl", test_vpnctl },
+		{ "reload", test_reload },
+	};
+	CU_pSuite s, s2;
+	size_t i;
+	unsigned failed;
+
+	log_set_level(LOG_ERR);
+	if (make_tmpdir() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("control protocol", suite_init, suite_clean);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		CU_add_test(s, tests[i].name, tests[i].fn);
+	s2 = CU_add_suite("socket files and shutdown", NULL, NULL);
+	CU_add_test(s2, "stale and foreign files", test_stale_and_foreign_files);
+	CU_add_test(s2, "group socket", test_group_socket);
+	CU_add_test(s2, "shutdown", test_shutdown);
+	CU_add_test(s2, "vpnd binary: SIGHUP, SIGTERM", test_vpnd_signals);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	remove_tmpdir();
+	return failed ? 1 : 0;
+}
