@@ -320,6 +320,7 @@ void conn_free(struct conn *c)
 void ike_sa_free(struct ike_sa *sa)
 {
 	sa_cancel_request(sa);
+	loop_timer_cancel(sa->loop, sa->keepalive_timer);
 	wb_free(&sa->last_resp);
 	chunk_free(&sa->ni);
 	chunk_free(&sa->nr);

@@ -46,7 +46,8 @@ static int our_auth(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
 }
 
 static void add_ts(struct pl_chain *c, uint8_t type, const struct ts_cfg *cfg,
-		   size_t n, bool dynamic_v4, bool dynamic_v6)
+		   size_t n, bool dynamic_v4, bool dynamic_v6,
+		   struct ts_payload *offered)
 {
 	struct ts_payload ts;
 	size_t i;
@@ -87,26 +88,24 @@ static void add_ts(struct pl_chain *c, uint8_t type, const struct ts_cfg *cfg,
 		}
 	}
 	ts_build(c, type, &ts);
+	*offered = ts;
 }
 
-static void on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
+static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 			     const struct payload_list *pl, const uint8_t *raw,
 			     size_t raw_len);
 
-int ike_auth_start(struct ike_sa *sa)
+int ike_auth_start(struct ike_sa *sa, struct verr *e)
 {
 	const struct profile *p = sa->prof;
 	struct chunk auth = { 0 };
 	struct wbuf inner, certreq;
 	struct pl_chain c;
-	struct verr e = { { 0 } };
 	uint8_t method;
 	int rc;
 
-	if (creds_load(sa, &e) < 0 || our_auth(sa, &auth, &method, &e) < 0) {
-		conn_sa_failed(sa->conn, "%s", e.msg);
-		return 0;
-	}
+	if (creds_load(sa, e) < 0 || our_auth(sa, &auth, &method, e) < 0)
+		return -1;
 	random_bytes(sa->child.spi_in, 4);
 	sa->child.spi_in[0] |= 0xc0; /* keep clear of the reserved 1..255 */
 	wb_init(&inner);
@@ -122,11 +121,11 @@ int ike_auth_start(struct ike_sa *sa)
 	}
 	if (p->remote_auth == PAUTH_CERT) {
 		wb_init(&certreq);
-		if (creds_certreq(p, &certreq, &e) == 0)
+		if (creds_certreq(p, &certreq, e) == 0)
 			cert_build(&c, PL_CERTREQ, CERT_X509_SIG, certreq.p,
 				   certreq.len);
 		else
-			log_warn("no CERTREQ: %s", e.msg);
+			log_warn("no CERTREQ: %s", e->msg);
 		wb_free(&certreq);
 	}
 	notify_build(&c, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
@@ -138,8 +137,9 @@ int ike_auth_start(struct ike_sa *sa)
 	cfg_build_request(&c, p);
 	proposal_build_esp(&c, p, sa->child.spi_in);
 	add_ts(&c, PL_TSI, p->local_ts, p->n_local_ts, p->request_ipv4,
-	       p->request_ipv6);
-	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, true, false);
+	       p->request_ipv6, &sa->offered_tsi);
+	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,
+	       p->request_ipv6, &sa->offered_tsr);
 	sa->state = IKE_AUTH_SENT;
 	conn_progress(sa->conn, "authenticating as %s (%s)",
 		      p->local_id.text[0] ? p->local_id.text : "certificate subject",
@@ -147,6 +147,8 @@ int ike_auth_start(struct ike_sa *sa)
 	rc = sa_send_protected(sa, EXCH_IKE_AUTH, &inner, c.first,
 			       on_auth_response);
 	wb_free(&inner);
+	if (rc < 0)
+		verr_set(e, "cannot send the IKE_AUTH request");
 	return rc;
 }
 
@@ -196,6 +198,61 @@ static int verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
 	return rc;
 }
 
+static bool ts_inside(const struct ts_entry *t, const struct ts_payload *offer)
+{
+	size_t i, alen = t->type == TS_IPV6_ADDR_RANGE ? 16 : 4;
+
+	for (i = 0; i < offer->n; i++) {
+		const struct ts_entry *o = &offer->ts[i];
+
+		if (o->type != t->type ||
+		    (o->ip_proto && o->ip_proto != t->ip_proto) ||
+		    t->start_port < o->start_port || t->end_port > o->end_port ||
+		    memcmp(t->start, o->start, alen) < 0 ||
+		    memcmp(t->end, o->end, alen) > 0)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* RFC 7296 2.9: the gateway may narrow our selectors, never widen them. */
+static int ts_check(const struct ts_payload *got, const struct ts_payload *offer,
+		    const char *which, struct verr *e)
+{
+	size_t i;
+
+	if (got->n == 0) {
+		verr_set(e, "gateway returned no %s selectors", which);
+		return -1;
+	}
+	for (i = 0; i < got->n; i++) {
+		if (!ts_inside(&got->ts[i], offer)) {
+			verr_set(e, "gateway's %s selector %zu is outside what we proposed",
+				 which, i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Errors that refuse only the Child SA; the IKE SA stands (RFC 7296
+ * 1.2, 3.10.1). Any other error next to AUTH fails the whole request. */
+static bool child_only_error(uint16_t err)
+{
+	switch (err) {
+	case N_NO_PROPOSAL_CHOSEN:
+	case N_TS_UNACCEPTABLE:
+	case N_SINGLE_PAIR_REQUIRED:
+	case N_INTERNAL_ADDRESS_FAILURE:
+	case N_FAILED_CP_REQUIRED:
+	case N_INVALID_SELECTORS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void take_child(struct ike_sa *sa, const struct payload_list *pl,
 		       uint16_t err)
 {
@@ -213,9 +270,12 @@ static void take_child(struct ike_sa *sa, const struct payload_list *pl,
 	if (sa_parse(p_sa->body, p_sa->len, &sa_pl, &e) < 0 ||
 	    proposal_check_esp(&sa_pl, sa->prof, &sa->child, &e) < 0 ||
 	    ts_parse(p_tsi->body, p_tsi->len, &sa->child.tsi, &e) < 0 ||
-	    ts_parse(p_tsr->body, p_tsr->len, &sa->child.tsr, &e) < 0) {
-		snprintf(sa->child.refused, sizeof(sa->child.refused), "%s",
-			 e.msg);
+	    ts_parse(p_tsr->body, p_tsr->len, &sa->child.tsr, &e) < 0 ||
+	    ts_check(&sa->child.tsi, &sa->offered_tsi, "TSi", &e) < 0 ||
+	    ts_check(&sa->child.tsr, &sa->offered_tsr, "TSr", &e) < 0) {
+		snprintf(sa->child.refused, sizeof(sa->child.refused),
+			 "we refused it: %s", e.msg);
+		sa->child_to_delete = true;
 		return;
 	}
 	sa->child.up = true;
@@ -238,7 +298,7 @@ static void take_config(struct ike_sa *sa, const struct payload_list *pl)
 		cfg_parse_reply(&cp, &sa->cfg);
 }
 
-static void on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
+static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 			     const struct payload_list *pl, const uint8_t *raw,
 			     size_t raw_len)
 {
@@ -248,16 +308,24 @@ static void on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (!payload_find(pl, PL_AUTH)) {
 		conn_sa_failed(sa->conn, "gateway refused IKE_AUTH: %s",
 			       err ? notify_name(err) : "no AUTH payload");
-		return;
+		return true;
 	}
 	if (verify_gateway(sa, pl, &e) < 0) {
 		ike_send_auth_failed(sa);
 		conn_sa_failed(sa->conn, "gateway authentication failed: %s",
 			       e.msg);
-		return;
+		return true;
+	}
+	if (err && !child_only_error(err)) {
+		conn_sa_failed(sa->conn, "gateway refused IKE_AUTH: %s",
+			       notify_name(err));
+		return true;
 	}
 	take_child(sa, pl, err);
 	take_config(sa, pl);
 	sa->state = IKE_ESTABLISHED;
+	if (sa->child_to_delete)
+		ike_delete_child(sa);
 	conn_sa_up(sa->conn);
+	return true;
 }

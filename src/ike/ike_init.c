@@ -1,6 +1,7 @@
 /* IKE_SA_INIT (RFC 7296 1.2, 2.6, 2.7, 2.23): proposals, KE, nonce, NAT
  * detection, COOKIE and INVALID_KE_PAYLOAD restarts. */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ike_sa.h"
@@ -62,7 +63,7 @@ static void add_sighash(struct pl_chain *c)
 		     sizeof(algs));
 }
 
-static void on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
+static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 			     const struct payload_list *pl, const uint8_t *raw,
 			     size_t raw_len);
 
@@ -160,52 +161,92 @@ static void restart_init(struct ike_sa *sa, uint16_t group)
 		conn_sa_failed(sa->conn, "%s", e.msg);
 }
 
-static bool handle_cookie(struct ike_sa *sa, const struct payload_list *pl)
+/* What a response asked of us, if it was a COOKIE or INVALID_KE_PAYLOAD
+ * request; HANDLED_IGNORE for one we cannot use (malformed, or a late
+ * duplicate answering a retransmission of the previous attempt). */
+enum handled { HANDLED_NO, HANDLED_ACTED, HANDLED_IGNORE };
+
+static enum handled ignore(struct ike_sa *sa, const char *why)
+{
+	log_dbg("ignoring IKE_SA_INIT response: %s", why);
+	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
+	return HANDLED_IGNORE;
+}
+
+static enum handled handle_cookie(struct ike_sa *sa,
+				  const struct payload_list *pl)
 {
 	struct notify_payload n;
 	struct verr e = { { 0 } };
 
 	if (!find_notify(pl, N_COOKIE, &n))
-		return false;
-	if (notify_cookie_parse(n.data, n.len, &e) < 0) {
-		log_warn("ignoring malformed COOKIE: %s", e.msg);
-		return true;
-	}
+		return HANDLED_NO;
+	if (notify_cookie_parse(n.data, n.len, &e) < 0)
+		return ignore(sa, "malformed COOKIE");
+	if (chunk_eq(&sa->cookie, n.data, n.len))
+		return ignore(sa, "the same COOKIE again");
 	chunk_set(&sa->cookie, n.data, n.len);
 	conn_progress(sa->conn, "gateway asked for a cookie; retrying");
 	restart_init(sa, 0);
-	return true;
+	return HANDLED_ACTED;
 }
 
-static bool handle_invalid_ke(struct ike_sa *sa, const struct payload_list *pl)
+static enum handled handle_invalid_ke(struct ike_sa *sa,
+				      const struct payload_list *pl)
 {
 	struct notify_payload n;
 	struct verr e = { { 0 } };
 	uint16_t group;
 
 	if (!find_notify(pl, N_INVALID_KE_PAYLOAD, &n))
-		return false;
-	if (notify_invalid_ke_parse(n.data, n.len, &group, &e) < 0) {
-		conn_sa_failed(sa->conn, "malformed INVALID_KE_PAYLOAD: %s",
-			       e.msg);
-		return true;
-	}
-	if (!proposal_offers_dh(sa->prof, group) || !dh_supported(group) ||
-	    group == dh_group(sa->dh)) {
+		return HANDLED_NO;
+	if (notify_invalid_ke_parse(n.data, n.len, &group, &e) < 0)
+		return ignore(sa, "malformed INVALID_KE_PAYLOAD");
+	if (group == dh_group(sa->dh))
+		return ignore(sa, "INVALID_KE_PAYLOAD for the group we use");
+	if (!proposal_offers_dh(sa->prof, group) || !dh_supported(group)) {
 		conn_sa_failed(sa->conn,
 			       "gateway wants DH group %s, which the profile does not offer",
 			       dh_name(group));
-		return true;
+		return HANDLED_ACTED;
 	}
 	conn_progress(sa->conn,
 		      "gateway asked for DH group %s (INVALID_KE_PAYLOAD); retrying",
 		      dh_name(group));
 	restart_init(sa, group);
-	return true;
+	return HANDLED_ACTED;
 }
 
-/* RFC 7296 2.23: compare the gateway's hashes with what we see. */
-static void detect_nat(struct ike_sa *sa, const struct payload_list *pl)
+/* RFC 5685 3: a REDIRECT in the clear is only believed when it echoes our
+ * nonce; anything else may be spoofed and is ignored. */
+static enum handled handle_redirect(struct ike_sa *sa,
+				    const struct payload_list *pl)
+{
+	struct notify_payload n;
+	struct gw_ident gw;
+	const uint8_t *nonce = NULL;
+	size_t nonce_len = 0;
+	struct verr e = { { 0 } };
+	char to[300];
+
+	if (!find_notify(pl, N_REDIRECT, &n))
+		return HANDLED_NO;
+	if (notify_redirect_parse(n.data, n.len, &gw, &nonce, &nonce_len,
+				  &e) < 0) {
+		log_warn("ignoring malformed REDIRECT: %s", e.msg);
+		return ignore(sa, "malformed REDIRECT");
+	}
+	if (!nonce || !chunk_eq(&sa->ni, nonce, nonce_len))
+		return ignore(sa, "REDIRECT whose nonce is not ours");
+	conn_sa_failed(sa->conn,
+		       "gateway redirects to %s, and following redirects is not implemented yet",
+		       gw_ident_str(&gw, to, sizeof(to)));
+	return HANDLED_ACTED;
+}
+
+/* RFC 7296 2.23: compare the gateway's hashes with what we see. Returns
+ * whether the gateway does NAT detection at all. */
+static bool detect_nat(struct ike_sa *sa, const struct payload_list *pl)
 {
 	struct notify_payload n;
 	uint8_t mine[20], peer[20];
@@ -229,6 +270,7 @@ static void detect_nat(struct ike_sa *sa, const struct payload_list *pl)
 		}
 	}
 	sa->nat_there = src_seen && !src_match;
+	return src_seen;
 }
 
 static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
@@ -272,10 +314,14 @@ static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 	sa->keys.prf = sa->algs.prf;
 	if (ike_skeyseed(sa->algs.prf, &sa->ni, &sa->nr, &gir, &skeyseed) < 0 ||
 	    ike_keys_derive(&sa->keys, &skeyseed, &sa->ni, &sa->nr, sa->spi_i,
-			    sa->spi_r) < 0)
+			    sa->spi_r) < 0) {
 		verr_set(e, "key derivation failed");
-	else
+	} else {
+		/* The private value is not needed any more (RFC 7296 2.12). */
+		dh_free(sa->dh);
+		sa->dh = NULL;
 		rc = 0;
+	}
 	chunk_free(&gir);
 	chunk_free(&skeyseed);
 	return rc;
@@ -294,40 +340,57 @@ static void note_peer_hashes(struct ike_sa *sa, const struct payload_list *pl)
 			 e.msg);
 }
 
-static void on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
+static void float_to_natt(struct ike_sa *sa)
+{
+	/* RFC 7296 2.23: 4500 for everything after IKE_SA_INIT; a gateway
+	 * on a non-default port keeps it and gets the marker there too. */
+	in_port_t *port = sa->peer.ss_family == AF_INET ?
+		&((struct sockaddr_in *)&sa->peer)->sin_port :
+		&((struct sockaddr_in6 *)&sa->peer)->sin6_port;
+
+	sa->natt = true;
+	if (ntohs(*port) == IKE_PORT)
+		*port = htons(IKE_NATT_PORT);
+}
+
+static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 			     const struct payload_list *pl, const uint8_t *raw,
 			     size_t raw_len)
 {
 	struct verr e = { { 0 } };
+	enum handled hd;
 	uint16_t err;
 	char gw[64], algs[128];
+	bool natd;
 
-	if (handle_cookie(sa, pl) || handle_invalid_ke(sa, pl))
-		return;
+	hd = handle_redirect(sa, pl);
+	if (hd == HANDLED_NO)
+		hd = handle_cookie(sa, pl);
+	if (hd == HANDLED_NO)
+		hd = handle_invalid_ke(sa, pl);
+	if (hd != HANDLED_NO)
+		return hd == HANDLED_ACTED;
 	err = first_error_notify(pl);
 	if (err) {
+		/* Unprotected, but waiting out the retransmissions would only
+		 * delay the same answer; strongSwan and libreswan stop too. */
 		conn_sa_failed(sa->conn, "gateway refused IKE_SA_INIT: %s",
 			       notify_name(err));
-		return;
+		return true;
 	}
 	if (take_response(sa, h, pl, raw, raw_len, &e) < 0) {
-		conn_sa_failed(sa->conn, "bad IKE_SA_INIT response: %s", e.msg);
-		return;
+		log_warn("ignoring IKE_SA_INIT response: %s", e.msg);
+		snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", e.msg);
+		return false;
 	}
 	note_peer_hashes(sa, pl);
-	detect_nat(sa, pl);
-	if (sa->nat_here || sa->nat_there || sa->prof->force_encap) {
-		/* RFC 7296 2.23: float to 4500 for everything after
-		 * IKE_SA_INIT; a gateway on a non-default port keeps it
-		 * and gets the marker there too. */
-		in_port_t *port = sa->peer.ss_family == AF_INET ?
-			&((struct sockaddr_in *)&sa->peer)->sin_port :
-			&((struct sockaddr_in6 *)&sa->peer)->sin6_port;
-
-		sa->natt = true;
-		if (ntohs(*port) == IKE_PORT)
-			*port = htons(IKE_NATT_PORT);
-	}
+	natd = detect_nat(sa, pl);
+	if (sa->nat_here || sa->nat_there || (sa->prof->force_encap && natd))
+		float_to_natt(sa);
+	else if (sa->prof->force_encap)
+		log_warn("gateway does no NAT detection: cannot force UDP encapsulation");
+	if (sa->nat_here)
+		nat_keepalive_start(sa);
 	conn_progress(sa->conn, "IKE_SA_INIT done with %s: %s%s",
 		      sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		      ike_algs_str(&sa->algs, algs, sizeof(algs)),
@@ -335,6 +398,7 @@ static void on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 					  ", NAT detected: using UDP 4500" :
 					  ", encapsulation forced: using UDP 4500") :
 				 "");
-	if (ike_auth_start(sa) < 0)
-		conn_sa_failed(sa->conn, "cannot build IKE_AUTH request");
+	if (ike_auth_start(sa, &e) < 0)
+		conn_sa_failed(sa->conn, "%s", e.msg);
+	return true;
 }

@@ -76,7 +76,11 @@ struct pending_req {
 };
 
 struct ike_sa;
-typedef void (*ike_resp_fn)(struct ike_sa *sa, const struct ike_hdr *hdr,
+/* Returns false when the response was not usable and is ignored: the
+ * request stays outstanding, since a forged or garbled message must not
+ * end an exchange (RFC 7296 2.21). A handler returning false must not
+ * have freed or restarted the SA. */
+typedef bool (*ike_resp_fn)(struct ike_sa *sa, const struct ike_hdr *hdr,
 			    const struct payload_list *pl, const uint8_t *raw,
 			    size_t raw_len);
 
@@ -109,6 +113,8 @@ struct ike_sa {
 	uint32_t peer_next_mid;         /* expected in the gateway's next request */
 	struct pending_req req;
 	ike_resp_fn on_response;
+	char ignored_why[160];          /* last unusable response, for the timeout message */
+	uint64_t keepalive_timer;
 	struct wbuf last_resp;          /* our last response, for retransmits */
 	uint32_t last_resp_mid;
 	bool have_last_resp;
@@ -123,6 +129,9 @@ struct ike_sa {
 	uint8_t auth_method_peer;
 
 	struct child_params child;
+	struct ts_payload offered_tsi;
+	struct ts_payload offered_tsr;
+	bool child_to_delete;           /* we refused the gateway's choice */
 	struct cfg_reply cfg;
 	uint64_t established_at;        /* loop_now_ms() */
 };
@@ -137,6 +146,8 @@ void net_unregister(const uint8_t spi_i[8]);
  * kernel will use towards it (NAT detection hashes need them). */
 int net_prepare(const struct sockaddr_storage *to, bool natt,
 		struct sockaddr_storage *local, struct verr *e);
+/* NAT keepalive (RFC 3948 2.3): one 0xff byte on 4500, no marker. */
+void net_send_keepalive(const struct sockaddr_storage *to);
 /* Sends msg (without marker; added on 4500) and learns our local address. */
 int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
 	     size_t len, struct sockaddr_storage *local);
@@ -172,8 +183,11 @@ uint16_t proposal_first_dh(const struct profile *p);
 
 /* ---- ike_init.c / ike_auth.c / informational.c ---- */
 int ike_init_start(struct ike_sa *sa, struct verr *e);
-int ike_auth_start(struct ike_sa *sa);
+int ike_auth_start(struct ike_sa *sa, struct verr *e);
 int ike_delete_start(struct ike_sa *sa);
+/* Deletes the Child SA we just refused, so the gateway drops its half. */
+void ike_delete_child(struct ike_sa *sa);
+void nat_keepalive_start(struct ike_sa *sa);
 void ike_send_auth_failed(struct ike_sa *sa);
 /* A request from the gateway (INFORMATIONAL, CREATE_CHILD_SA, ...). */
 void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *hdr,

@@ -5,11 +5,35 @@
 #include "ike_sa.h"
 #include "vpnd/log.h"
 
-static void on_delete_response(struct ike_sa *sa, const struct ike_hdr *h,
+static bool on_delete_response(struct ike_sa *sa, const struct ike_hdr *h,
 			       const struct payload_list *pl,
 			       const uint8_t *raw, size_t raw_len)
 {
 	conn_sa_down(sa->conn, "disconnected");
+	return true;
+}
+
+static bool on_child_delete_response(struct ike_sa *sa,
+				     const struct ike_hdr *h,
+				     const struct payload_list *pl,
+				     const uint8_t *raw, size_t raw_len)
+{
+	sa->child_to_delete = false;
+	return true;
+}
+
+void ike_delete_child(struct ike_sa *sa)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	delete_build(&c, PROTO_ESP, 4, 1, sa->child.spi_in);
+	if (sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first,
+			      on_child_delete_response) < 0)
+		log_warn("could not delete the refused Child SA");
+	wb_free(&inner);
 }
 
 int ike_delete_start(struct ike_sa *sa)
@@ -114,7 +138,12 @@ void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 		notify_build(&c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
 		answer(sa, h, &c);
 	} else {
-		log_warn("ignoring %s request", exchange_name(h->exchange));
+		/* Answer anyway so the gateway does not retransmit until it
+		 * gives up on the SA. */
+		log_warn("answering unexpected %s request with INVALID_SYNTAX",
+			 exchange_name(h->exchange));
+		notify_build(&c, 0, NULL, 0, N_INVALID_SYNTAX, NULL, 0);
+		answer(sa, h, &c);
 	}
 	wb_free(&inner);
 }

@@ -209,6 +209,18 @@ int net_prepare(const struct sockaddr_storage *to, bool natt,
 	return 0;
 }
 
+void net_send_keepalive(const struct sockaddr_storage *to)
+{
+	static const uint8_t ka = 0xff;
+	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						  sizeof(struct sockaddr_in6);
+	int fd = socks[fam_idx(to->ss_family)][1];
+
+	if (fd >= 0 && sendto(fd, &ka, 1, 0, (const struct sockaddr *)to,
+			      sl) < 0)
+		log_dbg("NAT keepalive: %s", strerror(errno));
+}
+
 int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
 	     size_t len, struct sockaddr_storage *local)
 {

@@ -103,6 +103,8 @@ static int check_choice(const struct sa_payload *sa, bool esp,
 		return -1;
 	}
 	pp = &sa->p[0];
+	if (n_sets > SA_MAX_PROPOSALS)
+		n_sets = SA_MAX_PROPOSALS; /* no more were sent */
 	if (pp->num < 1 || pp->num > n_sets) {
 		verr_set(e, "gateway chose proposal #%u, which we did not offer",
 			 pp->num);
@@ -153,6 +155,11 @@ int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
 
 	if (check_choice(sa, false, p->ike, p->n_ike, got, &keylen, e) < 0)
 		return -1;
+	if (sa->p[0].spi_size != 0) {
+		verr_set(e, "IKE_SA_INIT proposal with a %u-byte SPI",
+			 sa->p[0].spi_size);
+		return -1;
+	}
 	if (!got[TRANS_PRF] || !got[TRANS_DH]) {
 		verr_set(e, "chosen IKE proposal lacks a PRF or DH group");
 		return -1;
@@ -169,6 +176,18 @@ int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
 	return 0;
 }
 
+/* RFC 7296 3.3.3: ESN is mandatory in an ESP proposal. got[] cannot
+ * tell "no ESN" from "ESN transform 0", so look at the transforms. */
+static bool seen_esn(const struct ike_proposal *pp)
+{
+	size_t i;
+
+	for (i = 0; i < pp->n; i++)
+		if (pp->t[i].type == TRANS_ESN)
+			return true;
+	return false;
+}
+
 int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
 		       struct child_params *child, struct verr *e)
 {
@@ -183,6 +202,10 @@ int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
 	}
 	if (!encr_is_aead(got[TRANS_ENCR]) && !got[TRANS_INTEG]) {
 		verr_set(e, "chosen ESP proposal lacks integrity protection");
+		return -1;
+	}
+	if (!seen_esn(&sa->p[0])) {
+		verr_set(e, "chosen ESP proposal has no ESN transform");
 		return -1;
 	}
 	child->encr = got[TRANS_ENCR];

@@ -2,6 +2,7 @@
  * We keep a window of one outstanding request, like every gateway's
  * default; retransmissions are the stored bytes, bit for bit. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ike_sa.h"
@@ -52,9 +53,12 @@ static void on_retransmit(void *ctx)
 			return;
 		}
 		conn_sa_failed(sa->conn,
-			       "timeout: no response from %s to %s after %u retransmissions",
+			       "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
 			       gw, exchange_name(sa->req.exchange),
-			       sa->req.tries);
+			       sa->req.tries,
+			       sa->ignored_why[0] ? " (ignored: " : "",
+			       sa->ignored_why,
+			       sa->ignored_why[0] ? ")" : "");
 		return;
 	}
 	sa->req.tries++;
@@ -86,6 +90,7 @@ int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
 	sa->req.msg_id = msg_id;
 	sa->req.tries = 0;
 	sa->on_response = on_response;
+	sa->ignored_why[0] = '\0';
 	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
 		msg_id, sa->req.msg.len);
 	/* A failed send is retried by the timer like a lost packet. */
@@ -119,6 +124,7 @@ int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 {
 	struct ike_hdr h;
 
+	sa->have_last_resp = false;
 	wb_reset(&sa->last_resp);
 	sa_fill_header(sa, &h, exchange, msg_id, true, PL_SK);
 	if (inner->oom || ike_protect(&sa->keys, true, &h, first, inner->p,
@@ -149,22 +155,25 @@ static int parse_outer(const uint8_t *msg, size_t len, struct ike_hdr *h,
 	return 0;
 }
 
-/* Decrypts the SK payload, if there is one, and replaces the list with
- * the inner chain. Offsets in the list are relative to the area parsed. */
+#define OPEN_SK_CRITICAL (-2)
+
+/* Decrypts the SK payload and replaces the list with the inner chain.
+ * Offsets in the list are relative to the area parsed. Returns
+ * OPEN_SK_CRITICAL (with *crit_type) for an authentic message that holds
+ * an unsupported critical payload. */
 static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		   struct payload_list *pl, struct chunk *plain,
-		   struct verr *e)
+		   uint8_t *crit_type, struct verr *e)
 {
 	const struct ike_payload *sk = payload_find(pl, PL_SK);
 	const struct ike_payload *crit;
 	uint8_t first;
 
 	if (!sk) {
-		if (payload_find(pl, PL_SKF)) {
-			verr_set(e, "fragmented message (SKF) but fragmentation was not negotiated");
-			return -1;
-		}
-		return 0;
+		verr_set(e, payload_find(pl, PL_SKF) ?
+				    "fragmented message (SKF), but we did not offer fragmentation" :
+				    "message is not encrypted");
+		return -1;
 	}
 	if (!sa->keys.sk_ei.p) {
 		verr_set(e, "protected message before keys exist");
@@ -179,7 +188,8 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	crit = payload_unknown_critical(pl);
 	if (crit) {
 		verr_set(e, "unsupported critical payload type %u", crit->type);
-		return -1;
+		*crit_type = crit->type;
+		return OPEN_SK_CRITICAL;
 	}
 	return 0;
 }
@@ -190,6 +200,7 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 {
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
+	uint8_t crit;
 	ike_resp_fn fn;
 
 	if (!sa->req.active || h->msg_id != sa->req.msg_id ||
@@ -198,12 +209,13 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			exchange_name(h->exchange), h->msg_id);
 		return;
 	}
+	/* Only IKE_SA_INIT travels in the clear (RFC 7296 1.2). */
 	if (h->exchange != EXCH_IKE_SA_INIT &&
-	    open_sk(sa, msg, len, pl, &plain, &e) < 0) {
-		/* A forged or corrupt response must not end the exchange:
-		 * the real one may still come (RFC 7296 2.21). */
+	    open_sk(sa, msg, len, pl, &plain, &crit, &e) < 0) {
 		log_warn("discarding %s response: %s",
 			 exchange_name(h->exchange), e.msg);
+		snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s",
+			 e.msg);
 		chunk_free(&plain);
 		return;
 	}
@@ -211,8 +223,27 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.timer = 0;
 	sa->req.active = false;
-	fn(sa, h, pl, msg, len);
+	if (!fn(sa, h, pl, msg, len)) {
+		/* Not usable: keep waiting for the real one. */
+		sa->req.active = true;
+		arm_timer(sa);
+	}
 	chunk_free(&plain);
+}
+
+/* Every authentic request gets an answer, or the gateway retransmits and
+ * finally kills the SA (RFC 7296 2.21.2). */
+static void answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
+			       uint8_t crit)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &crit, 1);
+	sa_send_response(sa, h->exchange, h->msg_id, &inner, c.first);
+	wb_free(&inner);
 }
 
 static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
@@ -221,6 +252,8 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 {
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
+	uint8_t crit = 0;
+	int rc;
 
 	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
 		log_dbg("retransmitted request %u: resending our response",
@@ -234,19 +267,18 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 			h->msg_id, sa->peer_next_mid);
 		return;
 	}
-	if (!payload_find(pl, PL_SK)) {
-		log_warn("ignoring unprotected %s request",
-			 exchange_name(h->exchange));
-		return;
-	}
-	if (open_sk(sa, msg, len, pl, &plain, &e) < 0) {
+	rc = open_sk(sa, msg, len, pl, &plain, &crit, &e);
+	if (rc == -1) {
 		log_warn("discarding %s request: %s",
 			 exchange_name(h->exchange), e.msg);
 		chunk_free(&plain);
 		return;
 	}
 	sa->peer_next_mid++;
-	ike_handle_request(sa, h, pl);
+	if (rc == OPEN_SK_CRITICAL)
+		answer_unsupported(sa, h, crit);
+	else
+		ike_handle_request(sa, h, pl);
 	chunk_free(&plain);
 }
 
@@ -274,6 +306,8 @@ void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 	}
 	if (h.flags & IKE_FLAG_R)
 		handle_response(sa, &h, msg, len, &pl);
-	else if (sa->state >= IKE_AUTH_SENT)
+	else if (sa->state >= IKE_ESTABLISHED)
+		/* Before the gateway's AUTH verified, its requests could come
+		 * from a man in the middle; it will retransmit them. */
 		handle_request(sa, &h, msg, len, &pl);
 }
