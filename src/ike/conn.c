@@ -1,14 +1,18 @@
 /* The connection object behind vpnctl connect/disconnect/status: owns the
- * profile copy and the current IKE SA, and reports to the daemon. */
+ * profile copy and its IKE SAs, follows redirects, and reports to the
+ * daemon. */
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ike_sa.h"
+#include "redirect.h"
+#include "resolve.h"
 #include "vpnd/log.h"
+
+#define MAX_OLD_SAS 4
 
 struct conn {
 	struct loop *loop;
@@ -16,8 +20,13 @@ struct conn {
 	conn_event_fn fn;
 	void *ctx;
 	enum conn_state state;
-	struct ike_sa *sa;
-	size_t gw_index;
+	struct ike_sa *sa;    /* current: connecting or established */
+	struct ike_sa *next;  /* make-before-break replacement */
+	struct ike_sa *old[MAX_OLD_SAS]; /* finishing their DELETE */
+	struct resolve_req *lookup;
+	bool lookup_for_next;
+	struct redirects redir;
+	char gateway[PROFILE_STR_MAX]; /* what we are talking to, as named */
 	char last_error[256];
 };
 
@@ -75,7 +84,10 @@ static void emit(struct conn *c, enum conn_event ev, const char *msg)
 		c->fn(c->ctx, c, ev, msg);
 }
 
-void conn_progress(struct conn *c, const char *fmt, ...)
+static void progress(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void progress(struct conn *c, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -87,42 +99,142 @@ void conn_progress(struct conn *c, const char *fmt, ...)
 	emit(c, CEV_PROGRESS, msg);
 }
 
-static void drop_sa(struct conn *c)
+static void free_sa(struct ike_sa *sa)
 {
-	if (!c->sa)
-		return;
-	net_unregister(c->sa->spi_i);
-	ike_sa_free(c->sa);
-	c->sa = NULL;
+	net_unregister(sa->spi_i);
+	ike_sa_free(sa);
 }
 
-void conn_sa_failed(struct conn *c, const char *fmt, ...)
+static void drop_old(struct conn *c, struct ike_sa *sa)
 {
-	va_list ap;
+	size_t i;
 
-	va_start(ap, fmt);
-	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
-	va_end(ap);
+	for (i = 0; i < MAX_OLD_SAS; i++)
+		if (c->old[i] == sa)
+			c->old[i] = NULL;
+	free_sa(sa);
+}
+
+/* Moves an SA out of the way; it deletes itself on the gateway if it got
+ * far enough to have keys, and is freed when that finishes. */
+static void retire_sa(struct conn *c, struct ike_sa *sa)
+{
+	size_t i;
+
+	if (!sa)
+		return;
+	sa->orphan = true;
+	if (sa->state >= IKE_ESTABLISHED && sa->state != IKE_DELETING &&
+	    ike_delete_start(sa) == 0) {
+		for (i = 0; i < MAX_OLD_SAS; i++) {
+			if (!c->old[i]) {
+				c->old[i] = sa;
+				return;
+			}
+		}
+	}
+	if (sa->state == IKE_DELETING) {
+		for (i = 0; i < MAX_OLD_SAS; i++) {
+			if (!c->old[i]) {
+				c->old[i] = sa;
+				return;
+			}
+		}
+	}
+	free_sa(sa);
+}
+
+static void cancel_lookup(struct conn *c)
+{
+	resolve_cancel(c->lookup);
+	c->lookup = NULL;
+}
+
+static void fail(struct conn *c, const char *msg)
+{
+	snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
 	log_err("%s: %s", c->prof.name, c->last_error);
-	drop_sa(c);
+	cancel_lookup(c);
+	retire_sa(c, c->next);
+	c->next = NULL;
+	retire_sa(c, c->sa);
+	c->sa = NULL;
 	c->state = CONN_FAILED;
 	emit(c, CEV_FAILED, c->last_error);
 }
 
-void conn_sa_up(struct conn *c)
+void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 {
-	struct ike_sa *sa = c->sa;
+	struct conn *c = sa->conn;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sa->orphan)
+		log_info("%s (old SA): %s", c->prof.name, msg);
+	else
+		progress(c, "%s", msg);
+}
+
+void sa_failed(struct ike_sa *sa, const char *fmt, ...)
+{
+	struct conn *c = sa->conn;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sa == c->sa) {
+		fail(c, msg);
+	} else if (sa == c->next) {
+		/* The old gateway asked us to move; it still serves us until
+		 * it deletes the SA itself. */
+		c->next = NULL;
+		free_sa(sa);
+		progress(c, "moving to the new gateway failed (%s); staying on %s",
+			 msg, c->gateway);
+	} else {
+		log_info("%s (old SA): %s", c->prof.name, msg);
+		drop_old(c, sa);
+	}
+}
+
+static void report_child(struct conn *c, struct ike_sa *sa)
+{
+	char algs[128];
+
+	if (sa->child.up)
+		progress(c, "Child SA negotiated: %s",
+			 esp_algs_str(&sa->child, algs, sizeof(algs)));
+	else
+		progress(c, "IKE SA up, Child SA refused by the gateway: %s",
+			 sa->child.refused);
+}
+
+void sa_up(struct ike_sa *sa)
+{
+	struct conn *c = sa->conn;
 	char msg[512], gw[64], algs[128];
 
-	c->state = CONN_ESTABLISHED;
 	sa->established_at = loop_now_ms();
+	if (sa == c->next) {
+		/* Make-before-break: the new SA is up, now the old one goes. */
+		struct ike_sa *old = c->sa;
+
+		c->sa = sa;
+		c->next = NULL;
+		retire_sa(c, old);
+		report_child(c, sa);
+		progress(c, "moved to %s; deleting the SA with the old gateway",
+			 sockaddr_str(&sa->peer, gw, sizeof(gw)));
+		return;
+	}
+	c->state = CONN_ESTABLISHED;
 	c->last_error[0] = '\0';
-	if (sa->child.up)
-		conn_progress(c, "Child SA negotiated: %s",
-			      esp_algs_str(&sa->child, algs, sizeof(algs)));
-	else
-		conn_progress(c, "IKE SA up, Child SA refused by the gateway: %s",
-			      sa->child.refused);
+	report_child(c, sa);
 	snprintf(msg, sizeof(msg), "IKE SA established with %s (%s)",
 		 sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		 ike_algs_str(&sa->algs, algs, sizeof(algs)));
@@ -130,39 +242,28 @@ void conn_sa_up(struct conn *c)
 	emit(c, CEV_UP, msg);
 }
 
-void conn_sa_down(struct conn *c, const char *why)
+void sa_down(struct ike_sa *sa, const char *why)
 {
+	struct conn *c = sa->conn;
+
+	if (sa != c->sa) {
+		if (sa == c->next)
+			c->next = NULL;
+		log_info("%s (old SA): %s", c->prof.name, why);
+		if (sa->orphan)
+			drop_old(c, sa);
+		else
+			free_sa(sa);
+		return;
+	}
 	log_info("%s: %s", c->prof.name, why);
-	drop_sa(c);
+	cancel_lookup(c);
+	retire_sa(c, c->next);
+	c->next = NULL;
+	free_sa(sa);
+	c->sa = NULL;
 	c->state = CONN_IDLE;
 	emit(c, CEV_DOWN, why);
-}
-
-/* Gateways in profiles are usually literals; a host name is resolved
- * here. TODO(redirect issue): move name resolution off the event loop. */
-static int resolve_gateway(const struct profile *p, size_t idx,
-			   struct sockaddr_storage *ss, struct verr *e)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
-	char port[8];
-	int rc;
-
-	snprintf(port, sizeof(port), "%u", p->port ? p->port : IKE_PORT);
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	rc = getaddrinfo(p->gateways[idx], port, &hints, &res);
-	if (rc == EAI_NONAME) {
-		hints.ai_flags = AI_NUMERICSERV;
-		rc = getaddrinfo(p->gateways[idx], port, &hints, &res);
-	}
-	if (rc != 0 || !res) {
-		verr_set(e, "cannot resolve gateway '%s': %s", p->gateways[idx],
-			 gai_strerror(rc));
-		return -1;
-	}
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return 0;
 }
 
 static struct ike_sa *new_sa(struct conn *c, struct verr *e)
@@ -189,42 +290,191 @@ static struct ike_sa *new_sa(struct conn *c, struct verr *e)
 	return sa;
 }
 
-int conn_connect(struct conn *c, struct verr *e)
+/* The address a REDIRECTED_FROM names: the one we sent IKE_SA_INIT to. */
+static void ident_of(const struct sockaddr_storage *ss, struct gw_ident *gw)
 {
+	memset(gw, 0, sizeof(*gw));
+	if (ss->ss_family == AF_INET6) {
+		gw->type = GW_IPV6;
+		gw->len = 16;
+		memcpy(gw->data, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	} else {
+		gw->type = GW_IPV4;
+		gw->len = 4;
+		memcpy(gw->data, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	}
+}
+
+/* Starts IKE_SA_INIT towards a resolved address, as the current SA or as
+ * the make-before-break one. */
+static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
+		     bool as_next)
+{
+	struct verr e = { { 0 } };
+	struct ike_sa *sa = new_sa(c, &e);
 	char gw[64];
 
+	if (!sa)
+		goto failed;
+	sa->peer = *addr;
+	if (c->redir.have_from) {
+		sa->have_redirected_from = true;
+		sa->redirected_from = c->redir.from;
+	}
+	if (as_next)
+		c->next = sa;
+	else
+		c->sa = sa;
+	if (ike_init_start(sa, &e) < 0) {
+		if (as_next)
+			c->next = NULL;
+		else
+			c->sa = NULL;
+		free_sa(sa);
+		goto failed;
+	}
+	progress(c, "IKE_SA_INIT sent to %s%s",
+		 sockaddr_str(&sa->peer, gw, sizeof(gw)),
+		 sa->have_redirected_from ? " (with REDIRECTED_FROM)" : "");
+	return;
+failed:
+	if (as_next)
+		progress(c, "cannot move to %s: %s", c->gateway, e.msg);
+	else
+		fail(c, e.msg);
+}
+
+static void on_resolved(void *ctx, const struct sockaddr_storage *addr,
+			const char *err)
+{
+	struct conn *c = ctx;
+	char msg[400];
+
+	c->lookup = NULL;
+	if (!addr) {
+		snprintf(msg, sizeof(msg), "cannot resolve gateway '%s': %s",
+			 c->gateway, err);
+		if (c->lookup_for_next)
+			progress(c, "%s", msg);
+		else
+			fail(c, msg);
+		return;
+	}
+	begin_sa(c, addr, c->lookup_for_next);
+}
+
+/* Talks to a gateway given by name or address; names are looked up off
+ * the loop. */
+static void start_attempt(struct conn *c, const char *gateway, bool as_next)
+{
+	struct sockaddr_storage now;
+	char msg[400];
+	int rc;
+
+	snprintf(c->gateway, sizeof(c->gateway), "%s", gateway);
+	cancel_lookup(c);
+	c->lookup_for_next = as_next;
+	rc = resolve_start(c->loop, gateway, c->prof.port ? c->prof.port :
+							      IKE_PORT,
+			   on_resolved, c, &now, &c->lookup);
+	if (rc == 1) {
+		begin_sa(c, &now, as_next);
+	} else if (rc == 0) {
+		progress(c, "resolving %s", gateway);
+	} else {
+		snprintf(msg, sizeof(msg), "cannot resolve gateway '%s'",
+			 gateway);
+		if (as_next)
+			progress(c, "%s", msg);
+		else
+			fail(c, msg);
+	}
+}
+
+void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
+		 uint8_t exchange)
+{
+	struct conn *c = sa->conn;
+	char to[300], from[64], why[400];
+	bool established = exchange == EXCH_INFORMATIONAL;
+
+	gw_ident_str(gw, to, sizeof(to));
+	sockaddr_str(&sa->peer, from, sizeof(from));
+	if (sa != c->sa) {
+		/* Only the SA we use may move us; an old or half-made one
+		 * just goes away. */
+		sa_failed(sa, "redirected to %s while being replaced", to);
+		return;
+	}
+	if (redirect_check(&c->redir, &c->prof, gw, loop_now_ms(), why,
+			   sizeof(why)) < 0) {
+		if (established)
+			progress(c, "not following the redirect: %s", why);
+		else
+			fail(c, why);
+		return;
+	}
+	redirect_record(&c->redir, &sa->peer, gw, exchange, loop_now_ms());
+	ident_of(&sa->peer, &c->redir.from);
+	c->redir.have_from = true;
+	progress(c, "redirected by %s to %s in %s", from, to,
+		 exchange_name(exchange));
+	if (established) {
+		start_attempt(c, to, true);
+		return;
+	}
+	/* IKE_SA_INIT made no SA; after IKE_AUTH the SA exists and is
+	 * deleted (RFC 5685 6). */
+	c->sa = NULL;
+	retire_sa(c, sa);
+	start_attempt(c, to, false);
+}
+
+int conn_connect(struct conn *c, struct verr *e)
+{
 	if (c->state == CONN_CONNECTING || c->state == CONN_ESTABLISHED ||
 	    c->state == CONN_CLOSING) {
 		verr_set(e, "%s is already %s", c->prof.name,
 			 conn_state_name(c->state));
 		return -1;
 	}
-	c->gw_index = 0;
-	c->sa = new_sa(c, e);
-	if (!c->sa)
-		return -1;
-	if (resolve_gateway(&c->prof, c->gw_index, &c->sa->peer, e) < 0 ||
-	    ike_init_start(c->sa, e) < 0) {
-		drop_sa(c);
+	if (c->prof.n_gateways == 0) {
+		verr_set(e, "%s has no gateway", c->prof.name);
 		return -1;
 	}
+	redirect_reset(&c->redir);
+	c->last_error[0] = '\0';
 	c->state = CONN_CONNECTING;
-	conn_progress(c, "IKE_SA_INIT sent to %s",
-		      sockaddr_str(&c->sa->peer, gw, sizeof(gw)));
+	start_attempt(c, c->prof.gateways[0], false);
+	if (c->state == CONN_FAILED) {
+		verr_set(e, "%s", c->last_error);
+		return -1;
+	}
 	return 0;
 }
 
 void conn_disconnect(struct conn *c)
 {
+	cancel_lookup(c);
+	retire_sa(c, c->next);
+	c->next = NULL;
 	if (c->state == CONN_ESTABLISHED && c->sa &&
 	    ike_delete_start(c->sa) == 0) {
 		c->state = CONN_CLOSING;
-		conn_progress(c, "deleting the IKE SA");
+		progress(c, "deleting the IKE SA");
 		return;
 	}
 	if (c->state == CONN_CLOSING)
 		return;
-	conn_sa_down(c, c->sa ? "connection attempt aborted" : "not connected");
+	if (c->sa) {
+		retire_sa(c, c->sa);
+		c->sa = NULL;
+		c->state = CONN_IDLE;
+		emit(c, CEV_DOWN, "connection attempt aborted");
+		return;
+	}
+	c->state = CONN_IDLE;
+	emit(c, CEV_DOWN, "not connected");
 }
 
 static void spi_hex(const uint8_t *spi, size_t n, char *out)
@@ -277,10 +527,12 @@ void conn_status(const struct conn *c, struct wbuf *out)
 	char spi_i[17], spi_r[17], gw[64], local[64], algs[128], id[256];
 
 	wb_printf(out, "%s: %s\n", c->prof.name, conn_state_name(c->state));
+	redirect_describe(&c->redir, out);
 	if (!sa) {
 		if (c->last_error[0])
 			wb_printf(out, "  last error: %s\n", c->last_error);
-		wb_printf(out, "  gateway: %s\n", c->prof.gateways[0]);
+		wb_printf(out, "  gateway: %s\n", c->gateway[0] ? c->gateway :
+							  c->prof.gateways[0]);
 		return;
 	}
 	spi_hex(sa->spi_i, 8, spi_i);
@@ -310,9 +562,18 @@ void conn_status(const struct conn *c, struct wbuf *out)
 
 void conn_free(struct conn *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
-	drop_sa(c);
+	cancel_lookup(c);
+	if (c->sa)
+		free_sa(c->sa);
+	if (c->next)
+		free_sa(c->next);
+	for (i = 0; i < MAX_OLD_SAS; i++)
+		if (c->old[i])
+			free_sa(c->old[i]);
 	chunk_free(&c->prof.psk);
 	free(c);
 }

@@ -141,7 +141,7 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsr);
 	sa->state = IKE_AUTH_SENT;
-	conn_progress(sa->conn, "authenticating as %s (%s)",
+	sa_progress(sa, "authenticating as %s (%s)",
 		      p->local_id.text[0] ? p->local_id.text : "certificate subject",
 		      auth_method_name(method));
 	rc = sa_send_protected(sa, EXCH_IKE_AUTH, &inner, c.first,
@@ -298,6 +298,39 @@ static void take_config(struct ike_sa *sa, const struct payload_list *pl)
 		cfg_parse_reply(&cp, &sa->cfg);
 }
 
+/* RFC 5685 6: a REDIRECT in the IKE_AUTH response counts only once the
+ * gateway's AUTH verified; no Child SA is created, the IKE SA is deleted.
+ * We run a single IKE_AUTH round, so this response is both the first and
+ * the last one, the only places the RFC allows. */
+static bool follow_auth_redirect(struct ike_sa *sa,
+				 const struct payload_list *pl)
+{
+	struct notify_payload n;
+	struct gw_ident gw;
+	const uint8_t *nonce = NULL;
+	size_t nonce_len = 0;
+	struct verr e = { { 0 } };
+
+	if (!find_notify(pl, N_REDIRECT, &n))
+		return false;
+	if (notify_redirect_parse(n.data, n.len, &gw, &nonce, &nonce_len,
+				  &e) < 0) {
+		log_warn("ignoring malformed REDIRECT in IKE_AUTH: %s", e.msg);
+		return false;
+	}
+	if (nonce) {
+		log_warn("ignoring REDIRECT in IKE_AUTH: it carries nonce data");
+		return false;
+	}
+	if (!sa->prof->redirect_enabled) {
+		log_warn("ignoring REDIRECT in IKE_AUTH: redirects are disabled");
+		return false;
+	}
+	sa->state = IKE_ESTABLISHED;
+	sa_redirect(sa, &gw, EXCH_IKE_AUTH);
+	return true;
+}
+
 static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 			     const struct payload_list *pl, const uint8_t *raw,
 			     size_t raw_len)
@@ -306,18 +339,20 @@ static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	struct verr e = { { 0 } };
 
 	if (!payload_find(pl, PL_AUTH)) {
-		conn_sa_failed(sa->conn, "gateway refused IKE_AUTH: %s",
+		sa_failed(sa, "gateway refused IKE_AUTH: %s",
 			       err ? notify_name(err) : "no AUTH payload");
 		return true;
 	}
 	if (verify_gateway(sa, pl, &e) < 0) {
 		ike_send_auth_failed(sa);
-		conn_sa_failed(sa->conn, "gateway authentication failed: %s",
+		sa_failed(sa, "gateway authentication failed: %s",
 			       e.msg);
 		return true;
 	}
+	if (follow_auth_redirect(sa, pl))
+		return true;
 	if (err && !child_only_error(err)) {
-		conn_sa_failed(sa->conn, "gateway refused IKE_AUTH: %s",
+		sa_failed(sa, "gateway refused IKE_AUTH: %s",
 			       notify_name(err));
 		return true;
 	}
@@ -326,6 +361,6 @@ static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	sa->state = IKE_ESTABLISHED;
 	if (sa->child_to_delete)
 		ike_delete_child(sa);
-	conn_sa_up(sa->conn);
+	sa_up(sa);
 	return true;
 }

@@ -97,8 +97,18 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	if (sa->prof->local_auth == PAUTH_CERT ||
 	    sa->prof->remote_auth == PAUTH_CERT)
 		add_sighash(&c);
-	if (sa->prof->redirect_enabled)
+	if (sa->have_redirected_from) {
+		/* RFC 5685 3: tells the new gateway who sent us, and that we
+		 * support redirects, in place of REDIRECT_SUPPORTED. */
+		struct wbuf gw;
+
+		wb_init(&gw);
+		gw_ident_build(&gw, &sa->redirected_from);
+		notify_build(&c, 0, NULL, 0, N_REDIRECTED_FROM, gw.p, gw.len);
+		wb_free(&gw);
+	} else if (sa->prof->redirect_enabled) {
 		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
+	}
 	chunk_free(&pub);
 
 	sa_fill_header(sa, &h, EXCH_IKE_SA_INIT, 0, false, c.first);
@@ -145,7 +155,7 @@ static void restart_init(struct ike_sa *sa, uint16_t group)
 	struct verr e = { { 0 } };
 
 	if (++sa->init_attempts > MAX_INIT_RESTARTS) {
-		conn_sa_failed(sa->conn,
+		sa_failed(sa,
 			       "gateway keeps restarting IKE_SA_INIT; giving up");
 		return;
 	}
@@ -153,12 +163,12 @@ static void restart_init(struct ike_sa *sa, uint16_t group)
 		dh_free(sa->dh);
 		sa->dh = dh_new(group, &e);
 		if (!sa->dh) {
-			conn_sa_failed(sa->conn, "%s", e.msg);
+			sa_failed(sa, "%s", e.msg);
 			return;
 		}
 	}
 	if (send_init(sa, &e) < 0)
-		conn_sa_failed(sa->conn, "%s", e.msg);
+		sa_failed(sa, "%s", e.msg);
 }
 
 /* What a response asked of us, if it was a COOKIE or INVALID_KE_PAYLOAD
@@ -186,7 +196,7 @@ static enum handled handle_cookie(struct ike_sa *sa,
 	if (chunk_eq(&sa->cookie, n.data, n.len))
 		return ignore(sa, "the same COOKIE again");
 	chunk_set(&sa->cookie, n.data, n.len);
-	conn_progress(sa->conn, "gateway asked for a cookie; retrying");
+	sa_progress(sa, "gateway asked for a cookie; retrying");
 	restart_init(sa, 0);
 	return HANDLED_ACTED;
 }
@@ -205,12 +215,12 @@ static enum handled handle_invalid_ke(struct ike_sa *sa,
 	if (group == dh_group(sa->dh))
 		return ignore(sa, "INVALID_KE_PAYLOAD for the group we use");
 	if (!proposal_offers_dh(sa->prof, group) || !dh_supported(group)) {
-		conn_sa_failed(sa->conn,
+		sa_failed(sa,
 			       "gateway wants DH group %s, which the profile does not offer",
 			       dh_name(group));
 		return HANDLED_ACTED;
 	}
-	conn_progress(sa->conn,
+	sa_progress(sa,
 		      "gateway asked for DH group %s (INVALID_KE_PAYLOAD); retrying",
 		      dh_name(group));
 	restart_init(sa, group);
@@ -238,9 +248,12 @@ static enum handled handle_redirect(struct ike_sa *sa,
 	}
 	if (!nonce || !chunk_eq(&sa->ni, nonce, nonce_len))
 		return ignore(sa, "REDIRECT whose nonce is not ours");
-	conn_sa_failed(sa->conn,
-		       "gateway redirects to %s, and following redirects is not implemented yet",
-		       gw_ident_str(&gw, to, sizeof(to)));
+	if (!sa->prof->redirect_enabled) {
+		sa_failed(sa, "gateway redirects to %s, but redirects are disabled in the profile",
+			  gw_ident_str(&gw, to, sizeof(to)));
+		return HANDLED_ACTED;
+	}
+	sa_redirect(sa, &gw, EXCH_IKE_SA_INIT);
 	return HANDLED_ACTED;
 }
 
@@ -374,7 +387,7 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (err) {
 		/* Unprotected, but waiting out the retransmissions would only
 		 * delay the same answer; strongSwan and libreswan stop too. */
-		conn_sa_failed(sa->conn, "gateway refused IKE_SA_INIT: %s",
+		sa_failed(sa, "gateway refused IKE_SA_INIT: %s",
 			       notify_name(err));
 		return true;
 	}
@@ -391,7 +404,7 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 		log_warn("gateway does no NAT detection: cannot force UDP encapsulation");
 	if (sa->nat_here)
 		nat_keepalive_start(sa);
-	conn_progress(sa->conn, "IKE_SA_INIT done with %s: %s%s",
+	sa_progress(sa, "IKE_SA_INIT done with %s: %s%s",
 		      sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		      ike_algs_str(&sa->algs, algs, sizeof(algs)),
 		      sa->natt ? (sa->nat_here || sa->nat_there ?
@@ -399,6 +412,6 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 					  ", encapsulation forced: using UDP 4500") :
 				 "");
 	if (ike_auth_start(sa, &e) < 0)
-		conn_sa_failed(sa->conn, "%s", e.msg);
+		sa_failed(sa, "%s", e.msg);
 	return true;
 }

@@ -128,6 +128,10 @@ struct ike_sa {
 	uint8_t peer_id_type;
 	uint8_t auth_method_peer;
 
+	bool have_redirected_from;      /* send REDIRECTED_FROM, not _SUPPORTED */
+	struct gw_ident redirected_from;
+	bool orphan;                    /* replaced; only its DELETE remains */
+
 	struct child_params child;
 	struct ts_payload offered_tsi;
 	struct ts_payload offered_tsr;
@@ -206,13 +210,21 @@ void cfg_build_request(struct pl_chain *c, const struct profile *p);
 void cfg_parse_reply(const struct cp_payload *cp, struct cfg_reply *out);
 void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
 
-/* ---- conn.c: the engine reports through the conn ---- */
-void conn_progress(struct conn *c, const char *fmt, ...)
+/* ---- conn.c: each SA reports to its connection ---- */
+/* A connection may hold several SAs at once: the current one, one being
+ * set up to replace it (make-before-break after a gateway-initiated
+ * redirect), and old ones finishing their DELETE. What a report means
+ * depends on which of them sends it. */
+void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void conn_sa_failed(struct conn *c, const char *fmt, ...)
+void sa_failed(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void conn_sa_up(struct conn *c);
-void conn_sa_down(struct conn *c, const char *why);
+void sa_up(struct ike_sa *sa);
+void sa_down(struct ike_sa *sa, const char *why);
+/* The gateway told us to go to 'gw' in 'exchange' (RFC 5685). The SA
+ * must already have checked what the exchange requires (nonce, AUTH). */
+void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
+		 uint8_t exchange);
 
 /* ---- helpers ---- */
 /* "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" (strongSwan's notation). */

@@ -9,7 +9,7 @@ static bool on_delete_response(struct ike_sa *sa, const struct ike_hdr *h,
 			       const struct payload_list *pl,
 			       const uint8_t *raw, size_t raw_len)
 {
-	conn_sa_down(sa->conn, "disconnected");
+	sa_down(sa, "disconnected");
 	return true;
 }
 
@@ -110,12 +110,40 @@ static bool handle_deletes(struct ike_sa *sa, const struct payload_list *pl,
 				snprintf(sa->child.refused,
 					 sizeof(sa->child.refused),
 					 "deleted by the gateway");
-				conn_progress(sa->conn,
+				sa_progress(sa,
 					      "gateway deleted the Child SA");
 			}
 		}
 	}
 	return ike_gone;
+}
+
+/* RFC 5685 5: a gateway-initiated REDIRECT is protected by the SA and so
+ * must not carry nonce data; one that does is answered but not followed. */
+static bool redirect_request(struct ike_sa *sa, const struct payload_list *pl,
+			     struct gw_ident *gw)
+{
+	struct notify_payload n;
+	const uint8_t *nonce = NULL;
+	size_t nonce_len = 0;
+	struct verr e = { { 0 } };
+
+	if (!find_notify(pl, N_REDIRECT, &n))
+		return false;
+	if (notify_redirect_parse(n.data, n.len, gw, &nonce, &nonce_len,
+				  &e) < 0) {
+		log_warn("ignoring malformed REDIRECT request: %s", e.msg);
+		return false;
+	}
+	if (nonce) {
+		sa_progress(sa, "rejected the gateway's REDIRECT: it carries nonce data, which RFC 5685 forbids outside IKE_SA_INIT");
+		return false;
+	}
+	if (!sa->prof->redirect_enabled) {
+		sa_progress(sa, "ignored the gateway's REDIRECT: redirects are disabled in the profile");
+		return false;
+	}
+	return true;
 }
 
 void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *h,
@@ -128,10 +156,14 @@ void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	chain_init(&c, &inner);
 	if (h->exchange == EXCH_INFORMATIONAL) {
 		bool ike_gone = handle_deletes(sa, pl, &c);
+		struct gw_ident gw;
+		bool redirect = !ike_gone && redirect_request(sa, pl, &gw);
 
 		answer(sa, h, &c);
 		if (ike_gone)
-			conn_sa_down(sa->conn, "gateway deleted the IKE SA");
+			sa_down(sa, "gateway deleted the IKE SA");
+		else if (redirect)
+			sa_redirect(sa, &gw, EXCH_INFORMATIONAL);
 	} else if (h->exchange == EXCH_CREATE_CHILD_SA) {
 		/* Rekeying arrives with the kernel Child SAs; until then we
 		 * decline, and the gateway keeps the SA it has. */

@@ -49,10 +49,10 @@ static void on_retransmit(void *ctx)
 		sa->req.active = false;
 		sockaddr_str(&sa->peer, gw, sizeof(gw));
 		if (sa->state == IKE_DELETING) {
-			conn_sa_down(sa->conn, "gateway did not answer the delete");
+			sa_down(sa, "gateway did not answer the delete");
 			return;
 		}
-		conn_sa_failed(sa->conn,
+		sa_failed(sa,
 			       "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
 			       gw, exchange_name(sa->req.exchange),
 			       sa->req.tries,

@@ -1,0 +1,43 @@
+/* RFC 5685 redirect bookkeeping for one connection attempt: the loop
+ * limit, the profile's allowed targets, and the history shown by status. */
+#ifndef VPND_REDIRECT_H
+#define VPND_REDIRECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "vpnd/buf.h"
+#include "vpnd/profile.h"
+#include "vpnd/wire.h"
+
+#define REDIRECT_HISTORY 16
+
+struct redirect_entry {
+	uint64_t at_ms;
+	uint8_t exchange;
+	char from[64];
+	char to[256];
+};
+
+struct redirects {
+	struct redirect_entry hist[REDIRECT_HISTORY]; /* oldest first */
+	size_t n;
+	bool have_from;          /* the next IKE_SA_INIT carries REDIRECTED_FROM */
+	struct gw_ident from;
+};
+
+void redirect_reset(struct redirects *r);
+/* 0 when following is allowed; else -1 with a reason naming the chain of
+ * gateways (loop) or the refused target. */
+int redirect_check(const struct redirects *r, const struct profile *p,
+		   const struct gw_ident *to, uint64_t now_ms, char *why,
+		   size_t whylen);
+void redirect_record(struct redirects *r, const struct sockaddr_storage *from,
+		     const struct gw_ident *to, uint8_t exchange,
+		     uint64_t now_ms);
+bool redirect_target_allowed(const struct profile *p,
+			     const struct gw_ident *to);
+void redirect_describe(const struct redirects *r, struct wbuf *out);
+
+#endif
