@@ -321,6 +321,7 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 		sa->have_redirected_from = true;
 		sa->redirected_from = c->redir.from;
 	}
+	sa->replacing = as_next;
 	if (as_next)
 		c->next = sa;
 	else

@@ -128,7 +128,10 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 			log_warn("no CERTREQ: %s", e->msg);
 		wb_free(&certreq);
 	}
-	notify_build(&c, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	/* INITIAL_CONTACT tells the gateway to drop every other SA with us
+	 * (RFC 7296 2.4): wrong while the SA we replace still carries us. */
+	if (!sa->replacing)
+		notify_build(&c, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	if (p->send_idr && p->remote_id.type)
 		id_build(&c, PL_IDR, p->remote_id.type, p->remote_id.data,
 			 p->remote_id.len);

@@ -131,6 +131,7 @@ struct ike_sa {
 	bool have_redirected_from;      /* send REDIRECTED_FROM, not _SUPPORTED */
 	struct gw_ident redirected_from;
 	bool orphan;                    /* replaced; only its DELETE remains */
+	bool replacing;                 /* another SA of ours still lives */
 
 	struct child_params child;
 	struct ts_payload offered_tsi;
