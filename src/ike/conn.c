@@ -577,6 +577,7 @@ void conn_free(struct conn *c)
 			free_sa(c->old[i]);
 	chunk_free(&c->prof.psk);
 	free(c);
+	net_release();
 }
 
 void ike_sa_free(struct ike_sa *sa)

@@ -145,6 +145,8 @@ struct ike_sa {
 typedef void (*net_rx_fn)(void *ctx, const uint8_t *msg, size_t len,
 			  const struct sockaddr_storage *from, bool natt);
 int net_open(struct loop *l, struct verr *e);
+/* One net_release per net_open; the last closes the sockets. */
+void net_release(void);
 int net_register(const uint8_t spi_i[8], net_rx_fn fn, void *ctx);
 void net_unregister(const uint8_t spi_i[8]);
 /* Opens the socket for 'to' and learns the local address and port the

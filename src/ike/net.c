@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ike_sa.h"
+#include "resolve.h"
 #include "vpnd/log.h"
 
 #define NON_ESP_MARKER_LEN 4
@@ -129,10 +130,33 @@ static int open_one(int family, bool natt, struct verr *e)
 	return 0;
 }
 
+/* The sockets are shared by all conns and live while one exists: a
+ * loop freed and another made (tests, an in-process restart) must not
+ * keep sockets that nothing watches. */
+static unsigned net_users;
+
 int net_open(struct loop *l, struct verr *e)
 {
 	net_loop = l;
+	net_users++;
 	return 0;
+}
+
+void net_release(void)
+{
+	int f, n;
+
+	if (!net_users || --net_users)
+		return;
+	for (f = 0; f < 2; f++)
+		for (n = 0; n < 2; n++)
+			if (socks[f][n] >= 0) {
+				loop_del_fd(net_loop, socks[f][n]);
+				close(socks[f][n]);
+				socks[f][n] = -1;
+			}
+	net_loop = NULL;
+	resolve_detach();
 }
 
 static int ensure_socket(int family, bool natt, struct verr *e)

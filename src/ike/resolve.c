@@ -24,6 +24,7 @@ struct resolve_req {
 };
 
 static int pipe_fds[2] = { -1, -1 };
+static struct loop *pipe_loop;
 
 static void on_result(void *unused, int fd, uint32_t events)
 {
@@ -62,13 +63,27 @@ static void *lookup(void *arg)
 
 static int ensure_pipe(struct loop *l)
 {
-	if (pipe_fds[0] >= 0)
+	if (pipe_fds[0] < 0) {
+		if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
+			return -1;
+		/* The writer blocks instead of losing a result. */
+		fcntl(pipe_fds[1], F_SETFL, 0);
+	}
+	if (pipe_loop)
 		return 0;
-	if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
+	if (loop_add_fd(l, pipe_fds[0], EPOLLIN, on_result, NULL) < 0)
 		return -1;
-	/* The writer blocks instead of losing a result. */
-	fcntl(pipe_fds[1], F_SETFL, 0);
-	return loop_add_fd(l, pipe_fds[0], EPOLLIN, on_result, NULL);
+	pipe_loop = l;
+	return 0;
+}
+
+void resolve_detach(void)
+{
+	/* The pipe stays open: a lookup still running writes to it, and its
+	 * result (cancelled by then) is read once a loop watches again. */
+	if (pipe_loop)
+		loop_del_fd(pipe_loop, pipe_fds[0]);
+	pipe_loop = NULL;
 }
 
 /* Numeric addresses are answered at once without a thread. */

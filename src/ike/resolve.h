@@ -21,4 +21,8 @@ int resolve_start(struct loop *l, const char *name, uint16_t port,
 /* The callback will not run; the lookup finishes and is freed. */
 void resolve_cancel(struct resolve_req *r);
 
+/* Stops watching the result pipe on the current loop (it is freed);
+ * the next lookup watches it on its own loop. */
+void resolve_detach(void);
+
 #endif

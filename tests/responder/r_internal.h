@@ -1,0 +1,143 @@
+/* Shared state of the test responder. One file per exchange: r_init.c
+ * (IKE_SA_INIT), r_auth.c (IKE_AUTH), r_info.c (INFORMATIONAL), r_net.c
+ * (socket, demux, message IDs, retransmission cache), r_prop.c (proposal
+ * choice) and r_sa.c (the SA table). */
+#ifndef VPND_TEST_R_INTERNAL_H
+#define VPND_TEST_R_INTERNAL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "responder.h"
+#include "vpnd/crypto.h"
+#include "vpnd/wire.h"
+
+#define R_MAX_SAS 8
+#define R_NONCE_LEN 32
+#define R_COOKIE_LEN 32
+
+enum r_sa_state {
+	RSA_FREE = 0,
+	RSA_INIT_DONE,   /* keys exist, waiting for IKE_AUTH */
+	RSA_ESTABLISHED,
+	RSA_DEAD,        /* deleted or failed; kept to answer retransmits */
+};
+
+struct r_sa {
+	enum r_sa_state state;
+	uint64_t established_seq; /* to find the newest SA */
+	uint8_t spi_i[8];
+	uint8_t spi_r[8];
+	struct sockaddr_storage peer; /* where the last request came from */
+	bool natt;                    /* ... and whether it had the marker */
+
+	struct ike_keys keys;
+	struct chunk ni, nr;
+	struct chunk init_req;        /* RealMessage1, for the initiator's AUTH */
+	struct chunk init_resp;       /* RealMessage2, for ours */
+	uint8_t esp_spi[4];           /* our inbound ESP SPI */
+	uint8_t peer_esp_spi[4];      /* the initiator's inbound ESP SPI */
+	struct ike_proposal esp;      /* chosen for the first Child SA */
+	struct ts_payload tsi, tsr;   /* as answered */
+
+	/* requests from the initiator */
+	uint32_t peer_next_mid;
+	struct wbuf last_resp;
+	uint32_t last_resp_mid;
+	bool have_last_resp;
+
+	/* our own requests (gateway-initiated INFORMATIONAL) */
+	uint32_t next_mid;
+	bool req_pending;
+	uint32_t req_mid;
+	bool req_is_delete;
+	struct wbuf last_req;         /* for responder_retransmit() */
+};
+
+struct responder {
+	struct loop *loop;
+	struct responder_cfg cfg;
+	struct chunk psk;
+	bool mute;
+	int fd;
+	struct sockaddr_storage local;
+	uint8_t cookie_secret[32];
+	uint64_t seq;
+	struct r_sa sas[R_MAX_SAS];
+	struct responder_stats st;
+};
+
+enum r_request_kind {
+	RREQ_EMPTY,        /* liveness check */
+	RREQ_DELETE_IKE,
+	RREQ_DELETE_CHILD,
+	RREQ_CREATE_CHILD, /* a new Child SA: the engine declines these */
+	RREQ_UNKNOWN_CRITICAL, /* INFORMATIONAL with a critical unknown payload */
+};
+
+/* A payload type no registry assigns (private use range). */
+#define R_UNKNOWN_PAYLOAD 200
+
+/* A parsed request or response with its outer framing. */
+struct r_msg {
+	const uint8_t *raw;
+	size_t len;
+	struct ike_hdr hdr;
+	struct payload_list pl;   /* outer chain, or inner after decryption */
+	struct sockaddr_storage from;
+	bool natt;
+};
+
+/* ---- r_net.c ---- */
+int r_net_open(struct responder *r, struct verr *e);
+void r_net_close(struct responder *r);
+void r_send(struct responder *r, const struct sockaddr_storage *to, bool natt,
+	    const uint8_t *msg, size_t len);
+/* Protects an inner chain as the response to m, caches and sends it. */
+int r_respond(struct responder *r, struct r_sa *sa, const struct r_msg *m,
+	      struct wbuf *inner, uint8_t first);
+/* Protects an inner chain as our own request on sa and sends it. */
+int r_request(struct responder *r, struct r_sa *sa, uint8_t exchange,
+	      struct wbuf *inner, uint8_t first);
+/* Whether this response is the one lose_first_response swallows. */
+bool r_lose_response(struct responder *r, uint8_t exchange);
+void r_header(const struct r_sa *sa, struct ike_hdr *h, uint8_t exchange,
+	      uint32_t mid, bool response);
+
+/* ---- r_sa.c ---- */
+struct r_sa *r_sa_new(struct responder *r);
+struct r_sa *r_sa_find(struct responder *r, const uint8_t spi_i[8],
+		       const uint8_t *spi_r);
+void r_sa_clear(struct r_sa *sa);
+struct r_sa *r_sa_newest(struct responder *r);
+
+/* ---- r_prop.c ---- */
+/* The first offered proposal of protocol proto that we support entirely,
+ * reduced to one transform per type (the first supported one). For IKE,
+ * prefer_dh is taken when that proposal offers it. 0 or -1. */
+int r_choose_proposal(const struct sa_payload *offer, uint8_t proto,
+		      uint16_t prefer_dh, struct ike_proposal *out);
+/* A key length the initiator did not offer with this algorithm. */
+void r_tamper_proposal(struct ike_proposal *p);
+uint16_t r_transform(const struct ike_proposal *p, uint8_t type,
+		     uint16_t *keylen);
+
+/* ---- per exchange ---- */
+void r_init_request(struct responder *r, const struct r_msg *m);
+void r_auth_request(struct responder *r, struct r_sa *sa,
+		    const struct r_msg *m);
+void r_info_request(struct responder *r, struct r_sa *sa,
+		    const struct r_msg *m);
+void r_info_response(struct responder *r, struct r_sa *sa,
+		     const struct r_msg *m);
+
+/* ---- helpers ---- */
+const uint8_t *r_sockaddr_ip(const struct sockaddr_storage *ss, size_t *len,
+			     uint16_t *port);
+const struct ike_payload *r_find_notify(const struct payload_list *pl,
+					uint16_t type,
+					struct notify_payload *n);
+
+#endif

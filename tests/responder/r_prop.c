@@ -1,0 +1,120 @@
+/* Proposal choice as a permissive gateway makes it: the first offered
+ * proposal we can serve, with the first supported transform of each type
+ * (RFC 7296 2.7, 3.3.6). */
+#include <string.h>
+
+#include "r_internal.h"
+
+static bool transform_ok(uint8_t proto, const struct ike_transform *t)
+{
+	switch (t->type) {
+	case TRANS_ENCR:
+		return encr_supported(t->id, t->keylen);
+	case TRANS_PRF:
+		return proto == PROTO_IKE && prf_supported(t->id);
+	case TRANS_INTEG:
+		return integ_supported(t->id);
+	case TRANS_DH:
+		return proto == PROTO_IKE && dh_supported(t->id);
+	case TRANS_ESN:
+		return proto == PROTO_ESP &&
+		       (t->id == ESN_NO || t->id == ESN_YES);
+	}
+	return false;
+}
+
+static const struct ike_transform *pick(const struct ike_proposal *p,
+					uint8_t type, uint16_t prefer)
+{
+	const struct ike_transform *first = NULL;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct ike_transform *t = &p->t[i];
+
+		if (t->type != type || !transform_ok(p->proto, t))
+			continue;
+		if (prefer && t->id == prefer)
+			return t;
+		if (!first)
+			first = t;
+	}
+	return first;
+}
+
+static void put(struct ike_proposal *out, const struct ike_transform *t)
+{
+	if (t && out->n < SA_MAX_TRANSFORMS)
+		out->t[out->n++] = *t;
+}
+
+static bool reduce(const struct ike_proposal *p, uint16_t prefer_dh,
+		   struct ike_proposal *out)
+{
+	const struct ike_transform *encr = pick(p, TRANS_ENCR, 0);
+	const struct ike_transform *prf = pick(p, TRANS_PRF, 0);
+	const struct ike_transform *integ = pick(p, TRANS_INTEG, 0);
+	const struct ike_transform *dh = pick(p, TRANS_DH, prefer_dh);
+	const struct ike_transform *esn = pick(p, TRANS_ESN, 0);
+	bool ike = p->proto == PROTO_IKE;
+
+	if (!encr)
+		return false;
+	/* With an AEAD no INTEG transform is chosen, even if offered. */
+	if (encr_is_aead(encr->id))
+		integ = NULL;
+	else if (!integ)
+		return false;
+	if (ike && (!prf || !dh))
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->num = p->num;
+	out->proto = p->proto;
+	put(out, encr);
+	if (ike)
+		put(out, prf);
+	put(out, integ);
+	if (ike)
+		put(out, dh);
+	else
+		put(out, esn);
+	return true;
+}
+
+int r_choose_proposal(const struct sa_payload *offer, uint8_t proto,
+		      uint16_t prefer_dh, struct ike_proposal *out)
+{
+	size_t i;
+
+	for (i = 0; i < offer->n; i++)
+		if (offer->p[i].proto == proto &&
+		    reduce(&offer->p[i], prefer_dh, out))
+			return 0;
+	return -1;
+}
+
+void r_tamper_proposal(struct ike_proposal *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->t[i].type == TRANS_ENCR)
+			p->t[i].keylen = p->t[i].keylen == 256 ? 128 : 256;
+}
+
+uint16_t r_transform(const struct ike_proposal *p, uint8_t type,
+		     uint16_t *keylen)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->t[i].type == type) {
+			if (keylen)
+				*keylen = p->t[i].keylen;
+			return p->t[i].id;
+		}
+	}
+	if (keylen)
+		*keylen = 0;
+	return 0;
+}

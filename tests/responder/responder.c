@@ -1,0 +1,73 @@
+/* Life cycle of the test responder. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "r_internal.h"
+
+void responder_cfg_defaults(struct responder_cfg *cfg)
+{
+	static const char id[] = "gw.test";
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->psk = "test-secret";
+	cfg->id_type = ID_FQDN;
+	memcpy(cfg->id, id, sizeof(id) - 1);
+	cfg->id_len = sizeof(id) - 1;
+	cfg->has_vip4 = true;
+	memcpy(cfg->vip4, (const uint8_t[]){ 10, 9, 0, 2 }, 4);
+	cfg->n_dns4 = 1;
+	memcpy(cfg->dns4[0], (const uint8_t[]){ 10, 9, 0, 53 }, 4);
+}
+
+struct responder *responder_new(struct loop *l, const struct responder_cfg *cfg,
+				struct verr *e)
+{
+	struct responder *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		verr_set(e, "out of memory");
+		return NULL;
+	}
+	r->loop = l;
+	r->cfg = *cfg;
+	r->fd = -1;
+	if (cfg->id_len > sizeof(cfg->id) || !cfg->psk ||
+	    !chunk_set(&r->psk, cfg->psk, strlen(cfg->psk)) ||
+	    random_bytes(r->cookie_secret, sizeof(r->cookie_secret)) < 0) {
+		verr_set(e, "responder: bad configuration");
+		responder_free(r);
+		return NULL;
+	}
+	r->cfg.psk = NULL; /* the copy in r->psk is the one used */
+	if (r_net_open(r, e) < 0) {
+		responder_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void responder_free(struct responder *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	r_net_close(r);
+	for (i = 0; i < R_MAX_SAS; i++)
+		r_sa_clear(&r->sas[i]);
+	chunk_free(&r->psk);
+	OPENSSL_cleanse(r->cookie_secret, sizeof(r->cookie_secret));
+	free(r);
+}
+
+void responder_set_mute(struct responder *r, bool mute)
+{
+	r->mute = mute;
+}
+
+const struct responder_stats *responder_stats(const struct responder *r)
+{
+	return &r->st;
+}

@@ -1,0 +1,131 @@
+/* A scripted IKEv2 responder for tests: enough of a gateway to bring the
+ * engine's IKE SA up over 127.0.0.1 (IKE_SA_INIT, IKE_AUTH with PSK,
+ * INFORMATIONAL), with knobs that make it misbehave in the ways real
+ * gateways do. Built only on the project's codec and crypto; it runs on
+ * the same struct loop as the client. */
+#ifndef VPND_TEST_RESPONDER_H
+#define VPND_TEST_RESPONDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vpnd/buf.h"
+#include "vpnd/ike_const.h"
+#include "vpnd/loop.h"
+#include "vpnd/wire.h"
+
+#define RESP_MAX_DNS 2
+
+struct responder_cfg {
+	uint16_t port;              /* UDP port on 127.0.0.1 */
+	const char *psk;            /* shared secret (NUL-terminated) */
+	uint8_t id_type;            /* IDr type, e.g. ID_FQDN */
+	uint8_t id[256];
+	size_t id_len;
+
+	/* CP reply: only what the initiator asked for is given */
+	bool has_vip4;
+	uint8_t vip4[4];
+	size_t n_dns4;
+	uint8_t dns4[RESP_MAX_DNS][4];
+
+	/* Narrowed selectors for the Child SA; n == 0 echoes what the
+	 * initiator proposed (TSi: the virtual IP when one is assigned). */
+	struct ts_payload tsi;
+	struct ts_payload tsr;
+
+	/* scenario knobs */
+	bool require_cookie;        /* first IKE_SA_INIT gets N(COOKIE) only */
+	bool cookie_always;         /* ... and so does every later one, each
+				       time with a new cookie secret */
+	uint16_t want_group;        /* INVALID_KE_PAYLOAD unless KE uses it */
+	bool no_proposal;           /* IKE_SA_INIT -> N(NO_PROPOSAL_CHOSEN) */
+	bool refuse_child;          /* IKE_AUTH -> N(NO_PROPOSAL_CHOSEN), no SA/TS */
+	unsigned drop_first_n;      /* ignore the first n datagrams */
+	bool send_garbage_first;    /* malformed IKE_SA_INIT responses first */
+	uint8_t lose_first_response; /* of this exchange: not sent once */
+	bool fake_nat;              /* NAT_DETECTION_DESTINATION_IP that cannot
+				       match: the initiator believes it is
+				       behind a NAT */
+	bool tamper_proposal;       /* answer with a key length not offered */
+	bool tamper_child;          /* ... in the Child SA's proposal */
+	bool cookie_stuck;          /* demand a cookie always, the same one */
+	uint8_t ignore_exchange;    /* never answer requests of this exchange */
+};
+
+/* What the responder saw, for assertions. */
+struct responder_stats {
+	unsigned datagrams;         /* everything received */
+	unsigned dropped;           /* ignored by drop_first_n, mute or
+				       ignore_exchange */
+	unsigned malformed;         /* failed header/chain/SK checks */
+	unsigned natt_datagrams;    /* carried the non-ESP marker */
+	unsigned keepalives;        /* NAT-T keepalives (one 0xff byte) */
+	unsigned requests[5];       /* per exchange, index exchange - 34 */
+	unsigned retransmits;       /* requests answered from the cache */
+	unsigned lost_responses;    /* by lose_first_response */
+	unsigned responses;         /* responses to our own requests */
+	size_t resp_payloads;       /* ... in the last one: payload count, */
+	uint16_t resp_notify;       /* first notify type (0: none), */
+	unsigned resp_deletes;      /* Delete payloads, */
+	uint8_t resp_delete_spi[4]; /* SPI of the last ESP delete */
+	unsigned cookies_sent;
+	unsigned cookies_ok;        /* IKE_SA_INITs that carried a valid cookie */
+	bool cookie_was_first;      /* ... as their first payload */
+	unsigned invalid_ke_sent;
+	unsigned garbage_sent;
+	bool redirect_supported;    /* in the last IKE_SA_INIT */
+	bool nat_detected;          /* initiator's source hash did not match */
+	uint16_t ke_group;          /* of the last IKE_SA_INIT */
+	unsigned auth_ok;
+	unsigned auth_failed;
+	unsigned ike_deletes;       /* Delete(IKE) requests received */
+	unsigned child_deletes;
+	uint8_t child_delete_spi[4]; /* SPI in the last Delete(ESP) request */
+	unsigned empty_informational; /* liveness checks received */
+	unsigned auth_failed_notifies; /* the initiator rejected our AUTH */
+	uint8_t peer_esp_spi[4];    /* initiator's SPI of the first Child SA */
+	uint8_t last_idi_type;
+	char last_idi[256];
+	bool cp_requested;
+
+	/* negotiated on the last SA that completed IKE_SA_INIT / IKE_AUTH */
+	uint16_t encr, encr_keylen, integ, prf, dh;
+	bool child_up;
+	uint16_t esp_encr, esp_encr_keylen, esp_integ, esp_esn;
+
+	/* the last request received (outer bytes, as sent) and, when it was
+	 * protected, its decrypted inner chain */
+	uint8_t last_req[IKE_MAX_MSG];
+	size_t last_req_len;
+	uint8_t last_inner_first;
+	uint8_t last_inner[IKE_MAX_MSG];
+	size_t last_inner_len;
+};
+
+struct responder;
+
+/* Sensible defaults: id FQDN "gw.test", psk "test-secret", virtual IP
+ * 10.9.0.2, DNS 10.9.0.53. The port still has to be set. */
+void responder_cfg_defaults(struct responder_cfg *cfg);
+/* Binds 127.0.0.1:cfg->port and starts answering on l. */
+struct responder *responder_new(struct loop *l, const struct responder_cfg *cfg,
+				struct verr *e);
+void responder_free(struct responder *r);
+const struct responder_stats *responder_stats(const struct responder *r);
+/* Gateway-initiated requests on the newest established SA; -1 if none
+ * is up. The answer shows in the stats (responses, resp_*). */
+int responder_send_delete(struct responder *r);       /* Delete(IKE) */
+int responder_send_dpd(struct responder *r);          /* empty INFORMATIONAL */
+int responder_send_child_delete(struct responder *r); /* Delete(ESP) */
+int responder_send_create_child(struct responder *r); /* CREATE_CHILD_SA */
+/* INFORMATIONAL holding an empty payload of unassigned type 200 with
+ * the critical bit (RFC 7296 2.5). */
+int responder_send_unknown_critical(struct responder *r);
+/* Sends the last request again, bit for bit. */
+int responder_retransmit(struct responder *r);
+/* A muted responder drops every datagram (a gateway gone away). */
+void responder_set_mute(struct responder *r, bool mute);
+
+#endif

@@ -1,0 +1,57 @@
+/* Test harness for the engine against the scripted responder: one event
+ * loop for the whole executable (the engine's IKE sockets, opened once,
+ * stay on the loop that first saw them), a responder on a random port of
+ * 127.0.0.1, a conn built from a profile made in code. */
+#ifndef VPND_TEST_IKE_HARNESS_H
+#define VPND_TEST_IKE_HARNESS_H
+
+#include <stdbool.h>
+
+#include "responder.h"
+#include "vpnd/conn.h"
+#include "vpnd/loop.h"
+#include "vpnd/profile.h"
+
+/* Hard stop for any single wait: a test that reaches it fails. */
+#define SAFETY_MS 8000
+
+struct run {
+	struct responder *resp;
+	struct conn *conn;
+	struct profile prof;
+	bool got_event;          /* UP, FAILED or DOWN since the last wait */
+	enum conn_event ev;
+	char msg[512];
+	char progress[4096];     /* every CEV_PROGRESS message, one a line */
+	unsigned n_up, n_failed, n_down;
+	bool timed_out;
+};
+
+extern struct loop *test_loop;
+
+/* A profile for 127.0.0.1:port with PSK "test-secret", identity
+ * client.test, gateway identity gw.test, one IKE and one ESP proposal,
+ * and timers small enough for unit tests. */
+void make_profile(struct profile *p, uint16_t port, const char *ike,
+		  const char *esp);
+/* Starts a responder on a free random port (cfg->port is filled in). */
+struct responder *start_responder(struct responder_cfg *cfg);
+/* Builds the conn for r->prof and connects. False on failure. */
+bool run_connect(struct run *r);
+/* Runs the loop until the conn reports UP, FAILED or DOWN; returns the
+ * event, or -1 when the safety timer fired. */
+int run_wait_event(struct run *r);
+/* Runs the loop for ms milliseconds (conn events do not stop it). */
+void run_for(struct run *r, unsigned ms);
+/* The conn's status text (static buffer). */
+const char *run_status(struct run *r);
+void run_cleanup(struct run *r);
+/* A UDP port on 127.0.0.1 on which nothing listens. */
+uint16_t unused_port(void);
+
+void register_connect_tests(void);
+void register_scenario_tests(void);
+void register_info_tests(void);
+void register_lifecycle_tests(void);
+
+#endif

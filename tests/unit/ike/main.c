@@ -1,0 +1,28 @@
+/* test-ike: the IKE engine's state machine against the scripted
+ * responder in tests/responder, over 127.0.0.1. */
+#include <stdlib.h>
+
+#include <CUnit/Basic.h>
+
+#include "harness.h"
+#include "vpnd/log.h"
+
+int main(void)
+{
+	unsigned failures;
+
+	log_set_level(getenv("VPND_TEST_DEBUG") ? LOG_DBG : LOG_ERR);
+	test_loop = loop_new();
+	if (!test_loop || CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	register_connect_tests();
+	register_scenario_tests();
+	register_info_tests();
+	register_lifecycle_tests();
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	loop_free(test_loop);
+	return failures ? 1 : 0;
+}

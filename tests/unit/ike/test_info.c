@@ -1,0 +1,222 @@
+/* INFORMATIONAL exchanges once the IKE SA is up: our disconnect, the
+ * gateway's delete and liveness check, and our AUTHENTICATION_FAILED. */
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "harness.h"
+
+static struct run r;
+
+static bool bring_up(struct responder_cfg *cfg)
+{
+	memset(&r, 0, sizeof(r));
+	r.resp = start_responder(cfg);
+	make_profile(&r.prof, cfg->port, "aes128gcm16-prfsha256-ecp256",
+		     "aes128gcm16");
+	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
+}
+
+static void test_disconnect(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	conn_disconnect(r.conn);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_CLOSING);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL(st->ike_deletes, 1);
+	CU_ASSERT_EQUAL(st->requests[3], 1);
+	CU_ASSERT_EQUAL(st->last_inner_first, PL_DELETE);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_IDLE);
+	CU_ASSERT_EQUAL(r.n_down, 1);
+	/* a second disconnect has nothing to do but must still report */
+	conn_disconnect(r.conn);
+	CU_ASSERT_EQUAL(r.n_down, 2);
+	run_cleanup(&r);
+}
+
+/* The delete is lost once: the client's retransmission is answered. */
+static void test_disconnect_retransmitted(void)
+{
+	struct responder_cfg cfg;
+	struct verr e = { { 0 } };
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	conn_disconnect(r.conn);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
+	CU_ASSERT_STRING_EQUAL(r.msg, "disconnected");
+	/* reconnecting on the same conn works after a disconnect */
+	CU_ASSERT_EQUAL(conn_connect(r.conn, &e), 0);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->auth_ok, 2);
+	run_cleanup(&r);
+}
+
+static void test_gateway_delete(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "gateway deleted"));
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_IDLE);
+	/* the client's answer went out before it dropped the SA */
+	run_for(&r, 50);
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL(st->responses, 1);
+	CU_ASSERT_EQUAL(responder_send_delete(r.resp), -1);
+	run_cleanup(&r);
+}
+
+static void test_gateway_liveness_check(void)
+{
+	struct responder_cfg cfg;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	CU_ASSERT_EQUAL_FATAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 100);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->responses, 1);
+	CU_ASSERT_EQUAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 100);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->responses, 2);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(r.n_down, 0);
+	run_cleanup(&r);
+}
+
+/* A retransmitted gateway request gets the cached answer, and the
+ * next one (a new message ID) is still accepted. */
+static void test_gateway_retransmit(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 1);
+	CU_ASSERT_EQUAL_FATAL(responder_retransmit(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 2);
+	CU_ASSERT_EQUAL(st->resp_payloads, 0);
+	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 3);
+	run_cleanup(&r);
+}
+
+/* RFC 7296 1.4.1: the answer to a Child SA delete names the initiator's
+ * own inbound SPI; the IKE SA stays. */
+static void test_gateway_child_delete(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_send_child_delete(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 1);
+	CU_ASSERT_EQUAL(st->resp_deletes, 1);
+	CU_ASSERT_EQUAL(memcmp(st->resp_delete_spi, st->peer_esp_spi, 4), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "deleted the Child SA"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "child SA: none (deleted by the gateway)"));
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	run_cleanup(&r);
+}
+
+/* Until Child SAs reach the kernel, the engine declines new ones. */
+static void test_gateway_create_child(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_send_create_child(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 1);
+	CU_ASSERT_EQUAL(st->resp_notify, N_NO_ADDITIONAL_SAS);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	run_cleanup(&r);
+}
+
+/* RFC 7296 2.5: a request with an unknown critical payload is rejected
+ * with UNSUPPORTED_CRITICAL_PAYLOAD naming the type; the SA stays. */
+static void test_gateway_unknown_critical(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_send_unknown_critical(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 1);
+	CU_ASSERT_EQUAL(st->resp_notify, N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	/* the next request (message ID 1) is still answered */
+	CU_ASSERT_EQUAL_FATAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 2);
+	CU_ASSERT_EQUAL(st->resp_notify, 0);
+	run_cleanup(&r);
+}
+
+/* The gateway answers as someone the profile does not accept: the
+ * client fails and tells the gateway with AUTHENTICATION_FAILED. */
+static void test_wrong_gateway_identity(void)
+{
+	struct responder_cfg cfg;
+	static const char other[] = "impostor.test";
+
+	responder_cfg_defaults(&cfg);
+	memcpy(cfg.id, other, sizeof(other) - 1);
+	cfg.id_len = sizeof(other) - 1;
+	memset(&r, 0, sizeof(r));
+	r.resp = start_responder(&cfg);
+	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256",
+		     "aes128gcm16");
+	CU_ASSERT_FATAL(run_connect(&r));
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_FAILED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "impostor.test"));
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->auth_failed_notifies, 1);
+	run_cleanup(&r);
+}
+
+void register_info_tests(void)
+{
+	CU_pSuite s = CU_add_suite("informational", NULL, NULL);
+
+	CU_add_test(s, "disconnect sends DELETE", test_disconnect);
+	CU_add_test(s, "reconnect after disconnect",
+		    test_disconnect_retransmitted);
+	CU_add_test(s, "gateway-initiated DELETE", test_gateway_delete);
+	CU_add_test(s, "gateway liveness check", test_gateway_liveness_check);
+	CU_add_test(s, "gateway retransmits its request",
+		    test_gateway_retransmit);
+	CU_add_test(s, "gateway deletes the Child SA",
+		    test_gateway_child_delete);
+	CU_add_test(s, "gateway CREATE_CHILD_SA declined",
+		    test_gateway_create_child);
+	CU_add_test(s, "gateway request with unknown critical payload",
+		    test_gateway_unknown_critical);
+	CU_add_test(s, "gateway identity not accepted",
+		    test_wrong_gateway_identity);
+}
