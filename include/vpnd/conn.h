@@ -4,11 +4,18 @@
 #ifndef VPND_CONN_H
 #define VPND_CONN_H
 
+#include <stdbool.h>
+
 #include "vpnd/buf.h"
 #include "vpnd/loop.h"
 #include "vpnd/profile.h"
 
 struct conn;
+
+/* Install Child SAs and policies into the kernel (XFRM). Off by default
+ * so that programs linking the engine (tests) never touch the host's
+ * kernel; vpnd turns it on. */
+void conn_use_kernel(bool on);
 
 enum conn_state {
 	CONN_IDLE,

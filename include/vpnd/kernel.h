@@ -90,6 +90,9 @@ struct kernel_policy {
 	uint32_t reqid;
 	uint32_t priority;	/* lower wins */
 	struct kernel_mark mark;
+	/* Replace an identical policy in one step (UPDPOLICY), so that a
+	 * new SA takes over the traffic without a moment in the clear. */
+	bool replace;
 	uint32_t index;		/* filled by kernel_list_policies only */
 	bool has_tmpl;		/* filled by kernel_list_policies only */
 };

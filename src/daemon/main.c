@@ -18,6 +18,7 @@
 #include "vpnd/profile.h"
 
 #include "conns.h"
+#include "vpnd/conn.h"
 #include "control.h"
 
 #define SHUTDOWN_WAIT_MS 3000 /* for the gateways to confirm DELETE */
@@ -28,6 +29,7 @@ struct options {
 	const char *group;
 	const char *state_dir;
 	bool debug;
+	bool no_kernel;
 };
 
 struct daemon {
@@ -49,6 +51,7 @@ static void usage(FILE *f)
 		"  -g, --group NAME       group allowed to use the control socket\n"
 		"      --state-dir DIR    state directory (default %s)\n"
 		"  -d, --debug            log debug messages\n"
+		"      --no-kernel        negotiate only; install no SAs or policies\n"
 		"      --version          print the version and exit\n"
 		"  -h, --help             print this help and exit\n",
 		VPND_PROFILE_DIR, VPND_CONTROL_SOCKET, VPND_STATE_DIR);
@@ -57,7 +60,7 @@ static void usage(FILE *f)
 /* Returns -1 to exit 0 (help, version), 1 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATE_DIR = 256, OPT_VERSION };
+	enum { OPT_STATE_DIR = 256, OPT_VERSION, OPT_NO_KERNEL };
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "profiles", required_argument, NULL, 'p' },
@@ -65,6 +68,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "group", required_argument, NULL, 'g' },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "no-kernel", no_argument, NULL, OPT_NO_KERNEL },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -90,6 +94,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'd':
 			o->debug = true;
+			break;
+		case OPT_NO_KERNEL:
+			o->no_kernel = true;
 			break;
 		case OPT_VERSION:
 			printf("vpnd %s\n", VPND_VERSION);
@@ -242,5 +249,6 @@ int main(int argc, char **argv)
 		return r < 0 ? 0 : 2;
 	if (o.debug)
 		log_set_level(LOG_DBG);
+	conn_use_kernel(!o.no_kernel);
 	return run(&o);
 }

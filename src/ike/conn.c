@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
 #include "ike_sa.h"
 #include "redirect.h"
 #include "resolve.h"
@@ -101,6 +102,10 @@ static void progress(struct conn *c, const char *fmt, ...)
 
 static void free_sa(struct ike_sa *sa)
 {
+	struct conn *c = sa->conn;
+
+	/* Policies a newer SA took over stay with it. */
+	child_remove(sa, sa == c->sa ? NULL : c->sa);
 	net_unregister(sa->spi_i);
 	ike_sa_free(sa);
 }
@@ -206,8 +211,13 @@ static void report_child(struct conn *c, struct ike_sa *sa)
 {
 	char algs[128];
 
-	if (sa->child.up)
-		progress(c, "Child SA negotiated: %s",
+	if (sa->child.up && sa->child.install_error[0])
+		progress(c, "Child SA negotiated (%s) but not installed: %s",
+			 esp_algs_str(&sa->child, algs, sizeof(algs)),
+			 sa->child.install_error);
+	else if (sa->child.up)
+		progress(c, "Child SA %s: %s",
+			 sa->child.installed ? "installed" : "negotiated",
 			 esp_algs_str(&sa->child, algs, sizeof(algs)));
 	else
 		progress(c, "IKE SA up, Child SA refused by the gateway: %s",
@@ -513,8 +523,12 @@ static void child_status(const struct ike_sa *sa, struct wbuf *out)
 	}
 	spi_hex(sa->child.spi_in, 4, in);
 	spi_hex(sa->child.spi_out, 4, outs);
-	wb_printf(out, "  child SA: ESP %s, SPIs in %s out %s (negotiated; not installed in the kernel yet)\n",
-		  esp_algs_str(&sa->child, algs, sizeof(algs)), in, outs);
+	wb_printf(out, "  child SA: ESP %s, SPIs in %s out %s, %s%s\n",
+		  esp_algs_str(&sa->child, algs, sizeof(algs)), in, outs,
+		  sa->child.installed ? "installed" :
+		  sa->child.install_error[0] ? "not installed: " :
+					       "negotiated only (kernel installation off)",
+		  sa->child.installed ? "" : sa->child.install_error);
 	wb_printf(out, "    local  ");
 	ts_describe(&sa->child.tsi, out);
 	wb_printf(out, "\n    remote ");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "child.h"
 #include "ike_sa.h"
 #include "vpnd/log.h"
 
@@ -106,8 +107,8 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 
 	if (creds_load(sa, e) < 0 || our_auth(sa, &auth, &method, e) < 0)
 		return -1;
-	random_bytes(sa->child.spi_in, 4);
-	sa->child.spi_in[0] |= 0xc0; /* keep clear of the reserved 1..255 */
+	if (child_alloc_spi(sa, e) < 0)
+		return -1;
 	wb_init(&inner);
 	chain_init(&c, &inner);
 	id_build(&c, PL_IDI, sa->my_id_type, sa->my_id.p, sa->my_id.len);
@@ -284,6 +285,21 @@ static void take_child(struct ike_sa *sa, const struct payload_list *pl,
 	sa->child.up = true;
 }
 
+static void install_child(struct ike_sa *sa)
+{
+	struct verr e = { { 0 } };
+
+	if (!sa->child.up) {
+		child_remove(sa, NULL); /* the reserved SPI */
+		return;
+	}
+	if (!child_kernel_enabled())
+		return;
+	if (child_install(sa, &e) < 0)
+		snprintf(sa->child.install_error,
+			 sizeof(sa->child.install_error), "%s", e.msg);
+}
+
 static void take_config(struct ike_sa *sa, const struct payload_list *pl)
 {
 	const struct ike_payload *p_cp = payload_find(pl, PL_CP);
@@ -362,6 +378,7 @@ static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	take_child(sa, pl, err);
 	take_config(sa, pl);
 	sa->state = IKE_ESTABLISHED;
+	install_child(sa);
 	if (sa->child_to_delete)
 		ike_delete_child(sa);
 	sa_up(sa);

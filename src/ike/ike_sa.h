@@ -45,6 +45,11 @@ struct child_params {
 	uint16_t esn;
 	uint8_t spi_in[4];
 	uint8_t spi_out[4];
+	uint32_t reqid;
+	bool spi_reserved;      /* larval inbound state in the kernel */
+	bool installed_in, installed_out, policies;
+	bool installed;         /* all of it is in the kernel */
+	char install_error[200];
 	struct ts_payload tsi;
 	struct ts_payload tsr;
 	char refused[96]; /* why the gateway refused it, if it did */

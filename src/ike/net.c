@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "ike_sa.h"
 #include "resolve.h"
 #include "vpnd/log.h"
@@ -115,6 +116,7 @@ static int open_one(int family, bool natt, struct verr *e)
 			return -1;
 		}
 	}
+	child_socket_setup(fd, family, natt);
 	sl = sizeof(ss);
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
 	ports[fi][natt] = ntohs(family == AF_INET ?

@@ -83,7 +83,8 @@ int kernel_add_policy(struct kernel *k, const struct kernel_policy *p,
 		errno = EINVAL;
 		return -1;
 	}
-	nlh = knl_start(k, XFRM_MSG_NEWPOLICY, 0);
+	nlh = knl_start(k, p->replace ? XFRM_MSG_UPDPOLICY :
+					  XFRM_MSG_NEWPOLICY, 0);
 	pi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pi));
 	ksel_to_xfrm(&p->sel, &pi->sel);
 	klifetime_to_xfrm(NULL, &pi->lft);

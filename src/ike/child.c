@@ -1,0 +1,348 @@
+/* The Child SA in the kernel: the inbound SPI reserved before IKE_AUTH,
+ * both ESP SAs and the tunnel policies after it, and their removal.
+ * Only a daemon turns this on (conn_use_kernel); tests that run against
+ * the host's own kernel negotiate without installing anything. */
+#include <arpa/inet.h>
+#include <netinet/udp.h>
+#include <string.h>
+
+#include "child.h"
+#include "ike_sa.h"
+#include "vpnd/kernel.h"
+#include "vpnd/log.h"
+
+/* Our reqids live in a range of their own, far from strongSwan's and
+ * libreswan's small numbers, so our policies are recognisable. */
+#define REQID_BASE 0x7670000u
+
+static bool use_kernel;
+static struct kernel *kern;
+static uint32_t next_reqid;
+
+void conn_use_kernel(bool on)
+{
+	use_kernel = on;
+}
+
+bool child_kernel_enabled(void)
+{
+	return use_kernel;
+}
+
+static struct kernel *kernel_get(struct verr *e)
+{
+	if (!use_kernel) {
+		verr_set(e, "kernel installation is off");
+		return NULL;
+	}
+	if (!kern)
+		kern = kernel_open(e);
+	return kern;
+}
+
+static void addr_of(const struct sockaddr_storage *ss, struct kernel_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ss->ss_family;
+	if (ss->ss_family == AF_INET6)
+		memcpy(a->bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else
+		memcpy(a->bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ?
+			     ((const struct sockaddr_in6 *)ss)->sin6_port :
+			     ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+int child_alloc_spi(struct ike_sa *sa, struct verr *e)
+{
+	struct kernel *k;
+	struct kernel_addr src, dst;
+	uint32_t spi;
+
+	if (!use_kernel) {
+		random_bytes(sa->child.spi_in, 4);
+		sa->child.spi_in[0] |= 0xc0; /* clear of the reserved 1..255 */
+		return 0;
+	}
+	k = kernel_get(e);
+	if (!k)
+		return -1;
+	sa->child.reqid = REQID_BASE + (++next_reqid & 0xffff);
+	addr_of(&sa->peer, &src);
+	addr_of(&sa->local, &dst);
+	if (kernel_alloc_spi(k, &src, &dst, IPPROTO_ESP, sa->child.reqid, &spi,
+			     e) < 0)
+		return -1;
+	put_u32(sa->child.spi_in, spi);
+	sa->child.spi_reserved = true;
+	return 0;
+}
+
+/* A range the gateway returned, as the prefix the kernel wants. Ranges
+ * that are not one prefix cannot be expressed and are refused. */
+static int ts_prefix(const struct ts_entry *t, struct kernel_addr *a,
+		     uint8_t *prefix)
+{
+	size_t alen = t->type == TS_IPV6_ADDR_RANGE ? 16 : 4, i;
+	unsigned bits = 0;
+	bool host_part = false;
+
+	memset(a, 0, sizeof(*a));
+	a->family = alen == 16 ? AF_INET6 : AF_INET;
+	memcpy(a->bytes, t->start, alen);
+	for (i = 0; i < alen * 8; i++) {
+		uint8_t m = (uint8_t)(0x80u >> (i % 8));
+		bool s = t->start[i / 8] & m, en = t->end[i / 8] & m;
+
+		if (!host_part && s == en) {
+			bits++;
+			continue;
+		}
+		host_part = true;
+		if (s || !en)
+			return -1;
+	}
+	*prefix = (uint8_t)bits;
+	return 0;
+}
+
+static void keys_for(const struct kernel_alg *encr,
+		     const struct kernel_alg *integ, const uint8_t *km,
+		     struct kernel_sa *ksa)
+{
+	size_t elen = encr->key_bits / 8u + encr->salt_bytes;
+
+	ksa->encr = encr;
+	ksa->encr_key = km;
+	ksa->encr_key_len = elen;
+	ksa->integ = integ;
+	ksa->integ_key = integ ? km + elen : NULL;
+	ksa->integ_key_len = integ ? integ->key_bits / 8u : 0;
+}
+
+static int add_sas(struct kernel *k, struct ike_sa *sa, const uint8_t *km,
+		   size_t half, const struct kernel_alg *encr,
+		   const struct kernel_alg *integ, struct verr *e)
+{
+	struct kernel_sa in, out;
+
+	memset(&out, 0, sizeof(out));
+	addr_of(&sa->local, &out.src);
+	addr_of(&sa->peer, &out.dst);
+	out.spi = get_u32(sa->child.spi_out);
+	out.reqid = sa->child.reqid;
+	out.esn = sa->child.esn == ESN_YES;
+	if (sa->natt) {
+		out.encap = true;
+		out.encap_sport = port_of(&sa->local);
+		out.encap_dport = port_of(&sa->peer);
+	}
+	in = out;
+	in.src = out.dst;
+	in.dst = out.src;
+	in.spi = get_u32(sa->child.spi_in);
+	in.inbound = true;
+	in.spi_allocated = sa->child.spi_reserved;
+	in.replay_window = 64;
+	in.encap_sport = out.encap_dport;
+	in.encap_dport = out.encap_sport;
+	/* KEYMAT: initiator-to-responder keys first (RFC 7296 2.17). */
+	keys_for(encr, integ, km, &out);
+	keys_for(encr, integ, km + half, &in);
+	if (kernel_add_sa(k, &in, e) < 0)
+		return -1;
+	sa->child.spi_reserved = false;
+	sa->child.installed_in = true;
+	if (kernel_add_sa(k, &out, e) < 0)
+		return -1;
+	sa->child.installed_out = true;
+	return 0;
+}
+
+static void policy_pair(struct ike_sa *sa, const struct ts_entry *ti,
+			const struct ts_entry *tr, struct kernel_policy *out,
+			struct kernel_policy *in, bool *ok)
+{
+	struct kernel_addr la, ra;
+	uint8_t lp, rp;
+
+	*ok = ts_prefix(ti, &la, &lp) == 0 && ts_prefix(tr, &ra, &rp) == 0 &&
+	      la.family == ra.family;
+	if (!*ok)
+		return;
+	memset(out, 0, sizeof(*out));
+	out->dir = KERNEL_DIR_OUT;
+	out->sel.src = la;
+	out->sel.src_prefix = lp;
+	out->sel.dst = ra;
+	out->sel.dst_prefix = rp;
+	out->sel.proto = ti->ip_proto;
+	addr_of(&sa->local, &out->tmpl_src);
+	addr_of(&sa->peer, &out->tmpl_dst);
+	out->reqid = sa->child.reqid;
+	out->priority = 2000;
+	out->replace = sa->replacing;
+	*in = *out;
+	in->dir = KERNEL_DIR_IN;
+	in->sel.src = ra;
+	in->sel.src_prefix = rp;
+	in->sel.dst = la;
+	in->sel.dst_prefix = lp;
+	in->tmpl_src = out->tmpl_dst;
+	in->tmpl_dst = out->tmpl_src;
+}
+
+static bool same_pair(const struct ts_entry *a, const struct ts_entry *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/* Does 'keep' (the SA that replaced this one) use the pair too? Then the
+ * policies are its own now and must stay. */
+static bool kept(const struct ike_sa *keep, const struct ts_entry *ti,
+		 const struct ts_entry *tr)
+{
+	size_t i, j;
+
+	if (!keep || !keep->child.policies)
+		return false;
+	for (i = 0; i < keep->child.tsi.n; i++)
+		for (j = 0; j < keep->child.tsr.n; j++)
+			if (same_pair(&keep->child.tsi.ts[i], ti) &&
+			    same_pair(&keep->child.tsr.ts[j], tr))
+				return true;
+	return false;
+}
+
+/* Walks every TSi x TSr pair; with 'add' installs out/in/fwd policies,
+ * otherwise removes those that 'keep' does not use. */
+static int walk_policies(struct kernel *k, struct ike_sa *sa, bool add,
+			 const struct ike_sa *keep, struct verr *e)
+{
+	const struct child_params *ch = &sa->child;
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < ch->tsi.n; i++) {
+		for (j = 0; j < ch->tsr.n; j++) {
+			struct kernel_policy out, in, fwd;
+			bool ok;
+
+			policy_pair(sa, &ch->tsi.ts[i], &ch->tsr.ts[j], &out,
+				    &in, &ok);
+			if (!ok) {
+				if (add)
+					log_warn("traffic selector pair %zu/%zu is not a prefix pair; no policy for it",
+						 i + 1, j + 1);
+				continue;
+			}
+			fwd = in;
+			fwd.dir = KERNEL_DIR_FWD;
+			if (add) {
+				if (kernel_add_policy(k, &out, e) < 0 ||
+				    kernel_add_policy(k, &in, e) < 0 ||
+				    kernel_add_policy(k, &fwd, e) < 0)
+					return -1;
+				sa->child.policies = true;
+				continue;
+			}
+			if (kept(keep, &ch->tsi.ts[i], &ch->tsr.ts[j]))
+				continue;
+			/* Removal goes on past errors: take what is ours. */
+			rc |= kernel_del_policy(k, &out, NULL);
+			rc |= kernel_del_policy(k, &in, NULL);
+			rc |= kernel_del_policy(k, &fwd, NULL);
+		}
+	}
+	return rc;
+}
+
+int child_install(struct ike_sa *sa, struct verr *e)
+{
+	const struct kernel_alg *encr, *integ = NULL;
+	struct chunk nogir = { 0 };
+	struct kernel *k;
+	uint8_t km[2 * (64 + 64)];
+	size_t half;
+	int rc;
+
+	if (!use_kernel)
+		return 0;
+	k = kernel_get(e);
+	if (!k)
+		return -1;
+	encr = kernel_alg_encr(sa->child.encr, sa->child.encr_keylen);
+	if (sa->child.integ)
+		integ = kernel_alg_integ(sa->child.integ);
+	if (!encr || (sa->child.integ && !integ)) {
+		verr_set(e, "the kernel has no mapping for %s/%s",
+			 encr_name(sa->child.encr), integ_name(sa->child.integ));
+		return -1;
+	}
+	half = encr->key_bits / 8u + encr->salt_bytes +
+	       (integ ? integ->key_bits / 8u : 0);
+	if (2 * half > sizeof(km) ||
+	    child_keymat(sa->keys.prf, &sa->keys.sk_d, &nogir, &sa->ni,
+			 &sa->nr, km, 2 * half) < 0) {
+		verr_set(e, "cannot derive the Child SA keys");
+		return -1;
+	}
+	rc = add_sas(k, sa, km, half, encr, integ, e);
+	OPENSSL_cleanse(km, sizeof(km));
+	if (rc == 0)
+		rc = walk_policies(k, sa, true, NULL, e);
+	if (rc < 0)
+		child_remove(sa, NULL);
+	else
+		sa->child.installed = true;
+	return rc;
+}
+
+void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
+{
+	struct child_params *ch = &sa->child;
+	struct kernel_addr local, peer;
+	struct verr e = { { 0 } };
+	struct kernel *k;
+
+	if (!use_kernel || !kern)
+		return;
+	k = kern;
+	addr_of(&sa->local, &local);
+	addr_of(&sa->peer, &peer);
+	if (ch->policies)
+		walk_policies(k, sa, false, keep, &e);
+	if ((ch->installed_in || ch->spi_reserved) &&
+	    kernel_del_sa(k, &local, get_u32(ch->spi_in), IPPROTO_ESP, NULL,
+			  &e) < 0)
+		log_warn("%s", e.msg);
+	if (ch->installed_out &&
+	    kernel_del_sa(k, &peer, get_u32(ch->spi_out), IPPROTO_ESP, NULL,
+			  &e) < 0)
+		log_warn("%s", e.msg);
+	ch->policies = ch->installed_in = ch->installed_out = false;
+	ch->spi_reserved = ch->installed = false;
+}
+
+void child_socket_setup(int fd, int family, bool natt)
+{
+	struct verr e = { { 0 } };
+
+	if (!use_kernel)
+		return;
+	if (kernel_socket_bypass(fd, family, &e) < 0)
+		log_warn("IKE socket bypass: %s", e.msg);
+	if (natt) {
+		int type = UDP_ENCAP_ESPINUDP;
+
+		/* ESP in UDP on 4500 goes to the kernel, IKE (with the
+		 * marker) still to us. */
+		if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type,
+			       sizeof(type)) < 0)
+			log_warn("UDP_ENCAP on the NAT-T socket: %m");
+	}
+}

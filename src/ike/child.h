@@ -1,0 +1,23 @@
+#ifndef VPND_CHILD_H
+#define VPND_CHILD_H
+
+#include <stdbool.h>
+
+#include "vpnd/buf.h"
+
+struct ike_sa;
+
+bool child_kernel_enabled(void);
+/* Reserves the inbound SPI (the kernel's, or a random one when kernel
+ * installation is off). */
+int child_alloc_spi(struct ike_sa *sa, struct verr *e);
+/* Derives KEYMAT and installs both SAs and the policies. */
+int child_install(struct ike_sa *sa, struct verr *e);
+/* Removes whatever of the Child SA is in the kernel, except policies
+ * that 'keep' (the SA replacing it, or NULL) installed over them; safe
+ * to repeat. */
+void child_remove(struct ike_sa *sa, const struct ike_sa *keep);
+/* Bypass policy, and UDP encapsulation for the NAT-T socket. */
+void child_socket_setup(int fd, int family, bool natt);
+
+#endif
