@@ -16,6 +16,9 @@ struct conn;
  * so that programs linking the engine (tests) never touch the host's
  * kernel; vpnd turns it on. */
 void conn_use_kernel(bool on);
+/* Removes SAs and policies a previous vpnd left in the kernel (after a
+ * crash or SIGKILL): those in vpnd's reqid range, and nothing else. */
+int conn_cleanup_stale(struct verr *e);
 
 enum conn_state {
 	CONN_IDLE,

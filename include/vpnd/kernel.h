@@ -126,6 +126,20 @@ typedef int (*kernel_policy_cb)(const struct kernel_policy *p, void *ctx);
 int kernel_list_policies(struct kernel *k, kernel_policy_cb cb, void *ctx,
 			 struct verr *e);
 
+/* An SA as a dump shows it: identity, owner and use so far. */
+struct kernel_sa_info {
+	struct kernel_addr src, dst;
+	uint32_t spi;
+	uint8_t proto;
+	uint32_t reqid;
+	uint64_t bytes, packets;
+};
+
+/* Called once per SA (larval ones included); non-zero stops the walk. */
+typedef int (*kernel_sa_cb)(const struct kernel_sa_info *sa, void *ctx);
+int kernel_list_sas(struct kernel *k, kernel_sa_cb cb, void *ctx,
+		    struct verr *e);
+
 /* Lets IKE traffic of this socket bypass every IPsec policy, so that the
  * IKE SA is never tunnelled through its own Child SAs. */
 int kernel_socket_bypass(int fd, int family, struct verr *e);

@@ -250,5 +250,11 @@ int main(int argc, char **argv)
 	if (o.debug)
 		log_set_level(LOG_DBG);
 	conn_use_kernel(!o.no_kernel);
+	if (!o.no_kernel) {
+		struct verr ke = { "" };
+
+		if (conn_cleanup_stale(&ke) < 0)
+			log_warn("cannot check for stale kernel state: %s", ke.msg);
+	}
 	return run(&o);
 }

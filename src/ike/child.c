@@ -346,3 +346,92 @@ void child_socket_setup(int fd, int family, bool natt)
 			log_warn("UDP_ENCAP on the NAT-T socket: %m");
 	}
 }
+
+struct counters_ctx {
+	uint32_t spi_in, spi_out;
+	struct child_counters *out;
+};
+
+static int on_counter_sa(const struct kernel_sa_info *s, void *ctx)
+{
+	struct counters_ctx *cc = ctx;
+
+	if (s->proto != IPPROTO_ESP)
+		return 0;
+	if (s->spi == cc->spi_in) {
+		cc->out->in_bytes = s->bytes;
+		cc->out->in_packets = s->packets;
+	} else if (s->spi == cc->spi_out) {
+		cc->out->out_bytes = s->bytes;
+		cc->out->out_packets = s->packets;
+	}
+	return 0;
+}
+
+int child_counters(const struct ike_sa *sa, struct child_counters *out)
+{
+	struct counters_ctx cc = { get_u32(sa->child.spi_in),
+				   get_u32(sa->child.spi_out), out };
+	struct verr e = { { 0 } };
+
+	memset(out, 0, sizeof(*out));
+	if (!sa->child.installed || !kern)
+		return -1;
+	return kernel_list_sas(kern, on_counter_sa, &cc, &e);
+}
+
+/* What a crashed vpnd left: everything under our reqid range. */
+#define STALE_MAX 256
+
+struct stale {
+	struct kernel_policy pol[STALE_MAX];
+	size_t n_pol;
+	struct kernel_sa_info sa[STALE_MAX];
+	size_t n_sa;
+};
+
+static bool ours(uint32_t reqid)
+{
+	return reqid >= REQID_BASE && reqid <= REQID_BASE + 0xffffu;
+}
+
+static int on_stale_policy(const struct kernel_policy *p, void *ctx)
+{
+	struct stale *st = ctx;
+
+	if (p->has_tmpl && ours(p->reqid) && st->n_pol < STALE_MAX)
+		st->pol[st->n_pol++] = *p;
+	return 0;
+}
+
+static int on_stale_sa(const struct kernel_sa_info *s, void *ctx)
+{
+	struct stale *st = ctx;
+
+	if (ours(s->reqid) && st->n_sa < STALE_MAX)
+		st->sa[st->n_sa++] = *s;
+	return 0;
+}
+
+int conn_cleanup_stale(struct verr *e)
+{
+	static struct stale st;
+	struct kernel *k = kernel_get(e);
+	size_t i;
+
+	if (!k)
+		return -1;
+	memset(&st, 0, sizeof(st));
+	if (kernel_list_policies(k, on_stale_policy, &st, e) < 0 ||
+	    kernel_list_sas(k, on_stale_sa, &st, e) < 0)
+		return -1;
+	for (i = 0; i < st.n_pol; i++)
+		kernel_del_policy(k, &st.pol[i], NULL);
+	for (i = 0; i < st.n_sa; i++)
+		kernel_del_sa(k, &st.sa[i].dst, st.sa[i].spi, st.sa[i].proto,
+			      NULL, NULL);
+	if (st.n_pol || st.n_sa)
+		log_info("removed %zu policies and %zu SAs left by an earlier vpnd",
+			 st.n_pol, st.n_sa);
+	return 0;
+}

@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 
+#include <stdint.h>
+
 #include "vpnd/buf.h"
 
 struct ike_sa;
@@ -19,5 +21,11 @@ int child_install(struct ike_sa *sa, struct verr *e);
 void child_remove(struct ike_sa *sa, const struct ike_sa *keep);
 /* Bypass policy, and UDP encapsulation for the NAT-T socket. */
 void child_socket_setup(int fd, int family, bool natt);
+
+struct child_counters {
+	uint64_t in_bytes, in_packets, out_bytes, out_packets;
+};
+/* Byte and packet counters of the installed SAs, read from the kernel. */
+int child_counters(const struct ike_sa *sa, struct child_counters *out);
 
 #endif

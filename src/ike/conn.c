@@ -529,6 +529,16 @@ static void child_status(const struct ike_sa *sa, struct wbuf *out)
 		  sa->child.install_error[0] ? "not installed: " :
 					       "negotiated only (kernel installation off)",
 		  sa->child.installed ? "" : sa->child.install_error);
+	if (sa->child.installed) {
+		struct child_counters cnt;
+
+		if (child_counters(sa, &cnt) == 0)
+			wb_printf(out, "    in  %llu bytes, %llu packets; out %llu bytes, %llu packets\n",
+				  (unsigned long long)cnt.in_bytes,
+				  (unsigned long long)cnt.in_packets,
+				  (unsigned long long)cnt.out_bytes,
+				  (unsigned long long)cnt.out_packets);
+	}
 	wb_printf(out, "    local  ");
 	ts_describe(&sa->child.tsi, out);
 	wb_printf(out, "\n    remote ");

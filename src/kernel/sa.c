@@ -295,3 +295,44 @@ int kernel_del_sa(struct kernel *k, const struct kernel_addr *dst,
 	}
 	return 0;
 }
+
+struct sa_list_ctx {
+	kernel_sa_cb cb;
+	void *ctx;
+};
+
+static int on_sa(const struct nlmsghdr *nlh, void *data)
+{
+	struct sa_list_ctx *l = data;
+	struct xfrm_usersa_info si;
+	struct kernel_sa_info info;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA ||
+	    !knl_payload(nlh, &si, sizeof(si))) {
+		log_dbg("kernel: unexpected message %u in SA dump",
+			nlh->nlmsg_type);
+		return MNL_CB_OK;
+	}
+	memset(&info, 0, sizeof(info));
+	kaddr_from_xfrm(si.family, &si.id.daddr, &info.dst);
+	kaddr_from_xfrm(si.family, &si.saddr, &info.src);
+	info.spi = ntohl(si.id.spi);
+	info.proto = si.id.proto;
+	info.reqid = si.reqid;
+	info.bytes = si.curlft.bytes;
+	info.packets = si.curlft.packets;
+	return l->cb(&info, l->ctx) ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int kernel_list_sas(struct kernel *k, kernel_sa_cb cb, void *ctx,
+		    struct verr *e)
+{
+	struct sa_list_ctx l = { cb, ctx };
+
+	knl_start(k, XFRM_MSG_GETSA, NLM_F_DUMP);
+	if (knl_talk(k, on_sa, &l) < 0) {
+		knl_fail(k, e, "listing IPsec SAs", NULL);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,217 @@
+/* Host network configuration for a tunnel through rtnetlink: the virtual
+ * IP from the gateway's CP reply, routes for the remote traffic
+ * selectors, DNS, and a record of what was installed so that it can be
+ * removed again, even by the next daemon after a crash.
+ *
+ * Every function returns 0 on success or -1 with errno set (the kernel's
+ * errno when the kernel refused) and a reason in struct verr that names
+ * the address, route or link concerned. */
+#ifndef VPND_NETCFG_H
+#define VPND_NETCFG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vpnd/buf.h"
+
+#define NETCFG_TABLE_MAIN 254	/* RT_TABLE_MAIN */
+#define NETCFG_MAX_ADDRS 4
+#define NETCFG_MAX_ROUTES 32
+#define NETCFG_MAX_REMOTE 16
+#define NETCFG_MAX_DNS 8
+#define NETCFG_MAX_DOMAINS 8
+#define NETCFG_CONN_MAX 64	/* connection names, with the NUL */
+
+struct netcfg_ip {
+	int family;		/* AF_INET or AF_INET6; 0 = unset */
+	uint8_t bytes[16];	/* network order; IPv4 in the first 4 */
+};
+
+struct netcfg_prefix {
+	struct netcfg_ip ip;
+	uint8_t len;
+};
+
+struct netcfg_route {
+	struct netcfg_prefix dst;
+	struct netcfg_ip via;	/* next hop; family 0 = on-link */
+	struct netcfg_ip src;	/* RTA_PREFSRC; family 0 = none */
+	int ifindex;
+	uint32_t table;		/* 0 = main */
+	uint32_t metric;
+};
+
+/* How the kernel reaches an address today (RTM_GETROUTE). */
+struct netcfg_path {
+	int ifindex;
+	struct netcfg_ip via;	/* family 0 when the address is on-link */
+	struct netcfg_ip src;	/* source the kernel picks, may be unset */
+	uint32_t table;
+};
+
+struct netcfg;
+
+struct netcfg *netcfg_open(struct verr *e);
+void netcfg_close(struct netcfg *n);
+
+/* Interface name <-> index, with an error naming the interface. */
+int netcfg_ifindex(const char *name, int *ifindex, struct verr *e);
+
+int netcfg_route_get(struct netcfg *n, const struct netcfg_ip *dst,
+		     struct netcfg_path *p, struct verr *e);
+/* The interface that carries the route to 'dst' (e.g. the gateway): the
+ * one the virtual IP goes on, as strongSwan does. */
+int netcfg_route_dev_for(struct netcfg *n, const struct netcfg_ip *dst,
+			 int *ifindex, struct verr *e);
+
+/* Installs the address with IFA_F_NOPREFIXROUTE: the prefix belongs to
+ * the remote side, so the kernel must not route it out of this (LAN)
+ * interface; the traffic selector routes do that job. IPv6 addresses
+ * also get IFA_F_NODAD: duplicate address detection on the LAN says
+ * nothing about an address of the VPN and would delay its use. Fails
+ * with EEXIST if the address is already there (it is not ours then). */
+int netcfg_addr_add(struct netcfg *n, int ifindex,
+		    const struct netcfg_prefix *a, struct verr *e);
+int netcfg_addr_del(struct netcfg *n, int ifindex,
+		    const struct netcfg_prefix *a, struct verr *e);
+/* Whether the address (with this prefix length) is on the interface. */
+int netcfg_addr_present(struct netcfg *n, int ifindex,
+			const struct netcfg_prefix *a, bool *present,
+			struct verr *e);
+
+/* Routes carry protocol "static" (RTPROT_STATIC); deletion matches on
+ * every field given so that a foreign route to the same prefix (other
+ * metric, next hop or source) is never removed. */
+int netcfg_route_add(struct netcfg *n, const struct netcfg_route *r,
+		     struct verr *e);
+int netcfg_route_del(struct netcfg *n, const struct netcfg_route *r,
+		     struct verr *e);
+/* Called per route of the family in any table; non-zero stops. */
+typedef int (*netcfg_route_cb)(const struct netcfg_route *r, void *ctx);
+int netcfg_route_list(struct netcfg *n, int family, netcfg_route_cb cb,
+		      void *ctx, struct verr *e);
+
+/* DNS. The manager is chosen at apply time: VPND_DNS_FILE (tests: the
+ * servers are written to that file), else systemd-resolved when
+ * resolvectl exists and "resolvectl status" succeeds, else resolvconf.
+ * Programs run without a shell, with a 10 s limit. */
+enum netcfg_dns_method {
+	NETCFG_DNS_NONE = 0,
+	NETCFG_DNS_FILE,
+	NETCFG_DNS_RESOLVED,	/* resolvectl dns/domain LINK; revert LINK */
+	NETCFG_DNS_RESOLVCONF,	/* resolvconf -a/-d LINK.vpnd */
+};
+
+/* What was applied, for the revert and the record. */
+struct netcfg_dns {
+	enum netcfg_dns_method method;
+	char link[IF_NAMESIZE];
+	char path[256];		/* NETCFG_DNS_FILE only */
+};
+
+/* -1 with errno ENOENT when there is no DNS manager: then nothing was
+ * written and the tunnel itself is fine. "resolvectl revert" drops every
+ * per-link setting, including the DHCP client's, so the link should be
+ * one dedicated to the VPN when there is one. */
+int netcfg_dns_apply(const char *link, const struct netcfg_ip *servers,
+		     size_t n_servers, const char *const *domains,
+		     size_t n_domains, struct netcfg_dns *applied,
+		     struct verr *e);
+int netcfg_dns_revert(const struct netcfg_dns *applied, struct verr *e);
+const char *netcfg_dns_method_name(enum netcfg_dns_method m);
+
+/* Ownership: everything a connection installed. Interfaces are kept by
+ * index and name: if the index now has another name, the interface was
+ * replaced and whatever we put on it went with it. */
+struct netcfg_rec_addr {
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	struct netcfg_prefix addr;
+};
+
+struct netcfg_rec_route {
+	char ifname[IF_NAMESIZE];
+	struct netcfg_route route;
+};
+
+struct netcfg_record {
+	char conn[NETCFG_CONN_MAX];
+	size_t n_addrs;
+	struct netcfg_rec_addr addrs[NETCFG_MAX_ADDRS];
+	size_t n_routes;
+	struct netcfg_rec_route routes[NETCFG_MAX_ROUTES];
+	bool has_dns;
+	struct netcfg_dns dns;
+};
+
+/* Names are letters, digits, '.', '_' and '-', not starting with '.'. */
+int netcfg_record_init(struct netcfg_record *rec, const char *conn,
+		       struct verr *e);
+int netcfg_record_add_addr(struct netcfg_record *rec, int ifindex,
+			   const struct netcfg_prefix *a, struct verr *e);
+int netcfg_record_add_route(struct netcfg_record *rec,
+			    const struct netcfg_route *r, struct verr *e);
+/* Writes <dir>/<conn>.netcfg atomically (temporary file, fsync, rename),
+ * mode 0600. */
+int netcfg_record_save(const char *dir, const char *conn,
+		       const struct netcfg_record *rec, struct verr *e);
+int netcfg_record_load(const char *dir, const char *conn,
+		       struct netcfg_record *rec, struct verr *e);
+/* Removing a record that does not exist is not an error. */
+int netcfg_record_remove(const char *dir, const char *conn,
+			 struct verr *e);
+
+/* Removes what the record lists, newest first: DNS, routes, addresses.
+ * Objects already gone are skipped. Keeps going after a failure and
+ * reports the first; the entries that could not be removed stay in
+ * the record. */
+int netcfg_undo(struct netcfg *n, struct netcfg_record *rec,
+		struct verr *e);
+/* After a crash: undoes the record of 'conn' (NULL: of every connection
+ * with a record in 'dir') and deletes it once all is removed. Nothing to
+ * clean up is not an error. */
+int netcfg_cleanup_stale(struct netcfg *n, const char *dir, const char *conn,
+			 struct verr *e);
+
+/* Everything a Child SA needs on the host, in one step. */
+struct netcfg_tunnel {
+	struct netcfg_ip gateway;
+	size_t n_vips;
+	struct netcfg_prefix vips[2];	/* from the CP reply */
+	size_t n_remote;
+	struct netcfg_prefix remote[NETCFG_MAX_REMOTE];	/* remote TS */
+	uint32_t table;			/* 0 = main */
+	uint32_t metric;
+	/* When set, the record is saved there before each change, so a
+	 * crash at any point leaves nothing unrecorded behind. */
+	const char *state_dir;
+};
+
+/* Finds the interface towards the gateway, puts the virtual IPs on it
+ * and routes every remote prefix of a virtual IP's family there with
+ * the virtual IP as source. A prefix that covers the gateway first gets
+ * a host route for the gateway along its current path, so that IKE and
+ * ESP never loop into the tunnel; a /0 is installed as two /1 halves so
+ * that the host's default route stays and comes back by itself. On
+ * failure what was done is undone. rec must come from
+ * netcfg_record_init. */
+int netcfg_tunnel_up(struct netcfg *n, const struct netcfg_tunnel *t,
+		     struct netcfg_record *rec, struct verr *e);
+/* netcfg_undo, then the record file is removed if state_dir is set. */
+int netcfg_tunnel_down(struct netcfg *n, const char *state_dir,
+		       struct netcfg_record *rec, struct verr *e);
+
+/* "192.0.2.1", "2001:db8::1/64" (no length: full length). */
+bool netcfg_prefix_parse(const char *s, struct netcfg_prefix *p);
+bool netcfg_ip_parse(const char *s, struct netcfg_ip *ip);
+const char *netcfg_ip_str(const struct netcfg_ip *ip, char *out,
+			  size_t outlen);
+const char *netcfg_prefix_str(const struct netcfg_prefix *p, char *out,
+			      size_t outlen);
+/* Whether the prefix contains the address (same family). */
+bool netcfg_prefix_covers(const struct netcfg_prefix *p,
+			  const struct netcfg_ip *ip);
+
+#endif
