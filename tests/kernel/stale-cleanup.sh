@@ -23,9 +23,6 @@ if [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
 	echo "SKIP: needs root and ip netns"; exit 77
 fi
 ip -n "$NS" link set lo up
-ip -n "$NS" link add d0 type dummy
-ip -n "$NS" addr add 192.0.2.2/24 dev d0
-ip -n "$NS" link set d0 up
 
 plant() { # DIR SRC DST REQID
 	ip -n "$NS" xfrm policy add dir "$1" src "$2" dst "$3" \
