@@ -4,7 +4,9 @@
  * the host's own kernel negotiate without installing anything. */
 #include <arpa/inet.h>
 #include <netinet/udp.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "child.h"
 #include "ike_sa.h"
@@ -18,6 +20,110 @@
 static bool use_kernel;
 static struct kernel *kern;
 static uint32_t next_reqid;
+
+/* SAs whose Child SA is in the kernel, to match kernel events to. */
+#define MAX_INSTALLED 64
+static struct ike_sa *installed[MAX_INSTALLED];
+static struct kernel_monitor *monitor;
+static struct loop *monitor_loop;
+
+static void track(struct ike_sa *sa, bool on)
+{
+	size_t i, free_slot = MAX_INSTALLED;
+
+	for (i = 0; i < MAX_INSTALLED; i++) {
+		if (installed[i] == sa) {
+			if (!on)
+				installed[i] = NULL;
+			return;
+		}
+		if (!installed[i] && free_slot == MAX_INSTALLED)
+			free_slot = i;
+	}
+	if (on && free_slot < MAX_INSTALLED)
+		installed[free_slot] = sa;
+}
+
+static struct ike_sa *owner_of(uint32_t spi)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_INSTALLED; i++)
+		if (installed[i] &&
+		    (get_u32(installed[i]->child.spi_in) == spi ||
+		     get_u32(installed[i]->child.spi_out) == spi))
+			return installed[i];
+	return NULL;
+}
+
+static void on_kernel_event(const struct kernel_event *ev, void *ctx)
+{
+	struct ike_sa *sa = ev->spi ? owner_of(ev->spi) : NULL;
+	char a[64];
+
+	switch (ev->type) {
+	case KERNEL_EV_EXPIRE:
+		if (!sa) {
+			log_dbg("kernel: %s expire of SA 0x%08x (not ours)",
+				ev->hard ? "hard" : "soft", ev->spi);
+			return;
+		}
+		if (!ev->hard) {
+			/* Rekeying comes with CREATE_CHILD_SA support; until
+			 * then the gateway's own rekey or the hard limit
+			 * decides. */
+			sa_progress(sa, "Child SA 0x%08x reached its soft lifetime",
+				    ev->spi);
+			return;
+		}
+		sa_progress(sa, "Child SA 0x%08x expired (hard lifetime); the kernel removed it",
+			    ev->spi);
+		sa->child.installed = false;
+		sa->child.installed_in = sa->child.installed_out = false;
+		snprintf(sa->child.install_error,
+			 sizeof(sa->child.install_error), "expired");
+		return;
+	case KERNEL_EV_ACQUIRE:
+		log_info("kernel: traffic to %s hit a policy with no SA (reqid %u)",
+			 kernel_addr_str(&ev->sel.dst, a, sizeof(a)), ev->reqid);
+		return;
+	case KERNEL_EV_MAPPING:
+		if (sa)
+			sa_progress(sa, "NAT mapping of the gateway moved to port %u",
+				    ev->new_sport);
+		else
+			log_info("kernel: NAT mapping change for SA 0x%08x", ev->spi);
+		return;
+	case KERNEL_EV_POLEXPIRE:
+		log_info("kernel: policy %u expired", ev->policy_index);
+		return;
+	}
+}
+
+static void on_monitor(void *ctx, int fd, uint32_t events)
+{
+	struct verr e = { { 0 } };
+
+	if (kernel_monitor_read(monitor, on_kernel_event, NULL, &e) < 0)
+		log_warn("kernel events: %s", e.msg);
+}
+
+void child_monitor_start(struct loop *l)
+{
+	struct verr e = { { 0 } };
+
+	if (!use_kernel || monitor_loop == l)
+		return;
+	if (!monitor)
+		monitor = kernel_monitor_open(&e);
+	if (!monitor) {
+		log_warn("cannot listen to kernel IPsec events: %s", e.msg);
+		return;
+	}
+	if (loop_add_fd(l, kernel_monitor_fd(monitor), EPOLLIN, on_monitor,
+			NULL) == 0)
+		monitor_loop = l;
+}
 
 void conn_use_kernel(bool on)
 {
@@ -295,10 +401,12 @@ int child_install(struct ike_sa *sa, struct verr *e)
 	OPENSSL_cleanse(km, sizeof(km));
 	if (rc == 0)
 		rc = walk_policies(k, sa, true, NULL, e);
-	if (rc < 0)
+	if (rc < 0) {
 		child_remove(sa, NULL);
-	else
+	} else {
 		sa->child.installed = true;
+		track(sa, true);
+	}
 	return rc;
 }
 
@@ -309,6 +417,7 @@ void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
 	struct verr e = { { 0 } };
 	struct kernel *k;
 
+	track(sa, false);
 	if (!use_kernel || !kern)
 		return;
 	k = kern;

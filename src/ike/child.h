@@ -8,6 +8,10 @@
 #include "vpnd/buf.h"
 
 struct ike_sa;
+struct loop;
+
+/* Listens to the kernel's EXPIRE, ACQUIRE and MAPPING events. */
+void child_monitor_start(struct loop *l);
 
 bool child_kernel_enabled(void);
 /* Reserves the inbound SPI (the kernel's, or a random one when kernel

@@ -66,6 +66,7 @@ struct conn *conn_new(struct loop *l, const struct profile *p,
 	c->fn = fn;
 	c->ctx = ctx;
 	net_open(l, NULL);
+	child_monitor_start(l);
 	return c;
 }
 
