@@ -16,6 +16,8 @@
 /* Our reqids live in a range of their own, far from strongSwan's and
  * libreswan's small numbers, so our policies are recognisable. */
 #define REQID_BASE 0x7670000u
+#define CHILD_HARD_SECS 3600u
+#define CHILD_SOFT_SECS 3240u
 
 static bool use_kernel;
 static struct kernel *kern;
@@ -247,6 +249,11 @@ static int add_sas(struct kernel *k, struct ike_sa *sa, const uint8_t *km,
 		out.encap_sport = port_of(&sa->local);
 		out.encap_dport = port_of(&sa->peer);
 	}
+	/* Until CREATE_CHILD_SA rekeying exists the kernel's limits make an
+	 * ageing SA visible (EXPIRE events) instead of silently outliving
+	 * the gateway's copy, which strongSwan drops after about an hour. */
+	out.life.soft_secs = CHILD_SOFT_SECS;
+	out.life.hard_secs = CHILD_HARD_SECS;
 	in = out;
 	in.src = out.dst;
 	in.dst = out.src;
@@ -269,6 +276,21 @@ static int add_sas(struct kernel *k, struct ike_sa *sa, const uint8_t *km,
 	return 0;
 }
 
+/* The kernel takes one port or any: 0-65535 is any, a single port is
+ * that port, other ranges cannot be expressed. */
+static int ts_port(const struct ts_entry *t, uint16_t *port)
+{
+	if (t->start_port == 0 && t->end_port == 0xffff) {
+		*port = 0;
+		return 0;
+	}
+	if (t->start_port == t->end_port) {
+		*port = t->start_port;
+		return 0;
+	}
+	return -1;
+}
+
 static void policy_pair(struct ike_sa *sa, const struct ts_entry *ti,
 			const struct ts_entry *tr, struct kernel_policy *out,
 			struct kernel_policy *in, bool *ok)
@@ -276,8 +298,12 @@ static void policy_pair(struct ike_sa *sa, const struct ts_entry *ti,
 	struct kernel_addr la, ra;
 	uint8_t lp, rp;
 
+	uint16_t lport, rport;
+
 	*ok = ts_prefix(ti, &la, &lp) == 0 && ts_prefix(tr, &ra, &rp) == 0 &&
-	      la.family == ra.family;
+	      la.family == ra.family && ts_port(ti, &lport) == 0 &&
+	      ts_port(tr, &rport) == 0 &&
+	      (!ti->ip_proto || !tr->ip_proto || ti->ip_proto == tr->ip_proto);
 	if (!*ok)
 		return;
 	memset(out, 0, sizeof(*out));
@@ -286,7 +312,9 @@ static void policy_pair(struct ike_sa *sa, const struct ts_entry *ti,
 	out->sel.src_prefix = lp;
 	out->sel.dst = ra;
 	out->sel.dst_prefix = rp;
-	out->sel.proto = ti->ip_proto;
+	out->sel.proto = ti->ip_proto ? ti->ip_proto : tr->ip_proto;
+	out->sel.sport = lport;
+	out->sel.dport = rport;
 	addr_of(&sa->local, &out->tmpl_src);
 	addr_of(&sa->peer, &out->tmpl_dst);
 	out->reqid = sa->child.reqid;
@@ -298,6 +326,8 @@ static void policy_pair(struct ike_sa *sa, const struct ts_entry *ti,
 	in->sel.src_prefix = rp;
 	in->sel.dst = la;
 	in->sel.dst_prefix = lp;
+	in->sel.sport = rport;
+	in->sel.dport = lport;
 	in->tmpl_src = out->tmpl_dst;
 	in->tmpl_dst = out->tmpl_src;
 }
@@ -342,7 +372,7 @@ static int walk_policies(struct kernel *k, struct ike_sa *sa, bool add,
 				    &in, &ok);
 			if (!ok) {
 				if (add)
-					log_warn("traffic selector pair %zu/%zu is not a prefix pair; no policy for it",
+					log_warn("traffic selector pair %zu/%zu is not a prefix/port pair the kernel can hold; no policy for it",
 						 i + 1, j + 1);
 				continue;
 			}

@@ -28,7 +28,7 @@ struct conn {
 	bool lookup_for_next;
 	struct redirects redir;
 	char gateway[PROFILE_STR_MAX]; /* what we are talking to, as named */
-	char last_error[256];
+	char last_error[512];
 };
 
 const char *conn_state_name(enum conn_state s)
@@ -385,6 +385,11 @@ static void start_attempt(struct conn *c, const char *gateway, bool as_next)
 
 	snprintf(c->gateway, sizeof(c->gateway), "%s", gateway);
 	cancel_lookup(c);
+	if (as_next) {
+		/* A newer redirect supersedes a move still under way. */
+		retire_sa(c, c->next);
+		c->next = NULL;
+	}
 	c->lookup_for_next = as_next;
 	rc = resolve_start(c->loop, gateway, c->prof.port ? c->prof.port :
 							      IKE_PORT,
@@ -407,7 +412,7 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 		 uint8_t exchange)
 {
 	struct conn *c = sa->conn;
-	char to[300], from[64], why[400];
+	char to[300], from[64], why[512];
 	bool established = exchange == EXCH_INFORMATIONAL;
 
 	gw_ident_str(gw, to, sizeof(to));
@@ -416,6 +421,11 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 		/* Only the SA we use may move us; an old or half-made one
 		 * just goes away. */
 		sa_failed(sa, "redirected to %s while being replaced", to);
+		return;
+	}
+	if (established && c->state != CONN_ESTABLISHED) {
+		/* We are leaving: a redirect must not undo the disconnect. */
+		progress(c, "ignoring the redirect to %s: disconnecting", to);
 		return;
 	}
 	if (redirect_check(&c->redir, &c->prof, gw, loop_now_ms(), why,

@@ -11,7 +11,9 @@
 #include "vpnd/profile.h"
 #include "vpnd/wire.h"
 
-#define REDIRECT_HISTORY 16
+/* Above the profile's max-redirects cap (100): loop detection counts
+ * these entries, so none that matter may be pushed out. */
+#define REDIRECT_HISTORY 128
 
 struct redirect_entry {
 	uint64_t at_ms;
