@@ -40,6 +40,8 @@ struct netcfg_route {
 	struct netcfg_ip src;	/* RTA_PREFSRC; family 0 = none */
 	int ifindex;
 	uint32_t table;		/* 0 = main */
+	/* The kernel stores an IPv6 metric 0 as 1024, and deletes with
+	 * metric 0 match any metric: record IPv6 routes with 1024. */
 	uint32_t metric;
 };
 
@@ -124,7 +126,9 @@ const char *netcfg_dns_method_name(enum netcfg_dns_method m);
 
 /* Ownership: everything a connection installed. Interfaces are kept by
  * index and name: if the index now has another name, the interface was
- * replaced and whatever we put on it went with it. */
+ * replaced and whatever we put on it went with it. netcfg_tunnel_up
+ * fills in addresses and routes; after netcfg_dns_apply succeeds the
+ * caller sets has_dns and dns, then saves the record. */
 struct netcfg_rec_addr {
 	int ifindex;
 	char ifname[IF_NAMESIZE];
@@ -183,7 +187,7 @@ struct netcfg_tunnel {
 	size_t n_remote;
 	struct netcfg_prefix remote[NETCFG_MAX_REMOTE];	/* remote TS */
 	uint32_t table;			/* 0 = main */
-	uint32_t metric;
+	uint32_t metric;		/* IPv6: 0 means 1024 */
 	/* When set, the record is saved there before each change, so a
 	 * crash at any point leaves nothing unrecorded behind. */
 	const char *state_dir;
@@ -194,9 +198,10 @@ struct netcfg_tunnel {
  * the virtual IP as source. A prefix that covers the gateway first gets
  * a host route for the gateway along its current path, so that IKE and
  * ESP never loop into the tunnel; a /0 is installed as two /1 halves so
- * that the host's default route stays and comes back by itself. On
- * failure what was done is undone. rec must come from
- * netcfg_record_init. */
+ * that the host's default route stays and comes back by itself; a
+ * selector that is just the gateway's address gets no route. Objects are
+ * appended to rec (from netcfg_record_init; it may already hold other
+ * Child SAs' objects). On failure what this call did is undone. */
 int netcfg_tunnel_up(struct netcfg *n, const struct netcfg_tunnel *t,
 		     struct netcfg_record *rec, struct verr *e);
 /* netcfg_undo, then the record file is removed if state_dir is set. */
@@ -210,6 +215,12 @@ const char *netcfg_ip_str(const struct netcfg_ip *ip, char *out,
 			  size_t outlen);
 const char *netcfg_prefix_str(const struct netcfg_prefix *p, char *out,
 			      size_t outlen);
+/* The fewest prefixes that cover exactly start..end (a traffic selector
+ * range; addresses in network order, 4 or 16 bytes by family). -1 with
+ * EINVAL if end < start, ENOSPC if more than 'max' are needed. */
+int netcfg_range_prefixes(int family, const uint8_t *start,
+			  const uint8_t *end, struct netcfg_prefix *out,
+			  size_t max, size_t *n);
 /* Whether the prefix contains the address (same family). */
 bool netcfg_prefix_covers(const struct netcfg_prefix *p,
 			  const struct netcfg_ip *ip);

@@ -1,0 +1,51 @@
+/* Shared between the files of the netcfg (rtnetlink) module. */
+#ifndef VPND_NETCFG_INTERNAL_H
+#define VPND_NETCFG_INTERNAL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "vpnd/netcfg.h"
+
+/* Dump batches are sized by the kernel to what the reader accepts. */
+#define NETCFG_RX_SIZE 32768
+#define NETCFG_TX_SIZE 1024
+
+struct netcfg {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	/* The last NLMSG_ERROR: errno and the extended ack text, if any. */
+	int err;
+	char ext_msg[128];
+	uint8_t tx[NETCFG_TX_SIZE] __attribute__((aligned(8)));
+	uint8_t rx[NETCFG_RX_SIZE] __attribute__((aligned(8)));
+};
+
+/* Starts a request in n->tx with a fresh sequence number and NLM_F_ACK.
+ * (Flags cannot tell a dump: NLM_F_EXCL is NLM_F_MATCH's bit.) */
+struct nlmsghdr *ncnl_start(struct netcfg *n, uint16_t type, uint16_t flags);
+/* A dump request: no NLM_F_ACK, its DONE ends it. */
+struct nlmsghdr *ncnl_start_dump(struct netcfg *n, uint16_t type);
+/* Sends n->tx and runs cb (may be NULL) on each reply until the ACK or
+ * DONE. -1 with errno set and n->err/n->ext_msg filled on error. */
+int ncnl_talk(struct netcfg *n, mnl_cb_t cb, void *ctx);
+/* Fills e with "<what>: <strerror>[ [kernel: <extack>]]". */
+void ncnl_fail(struct netcfg *n, struct verr *e, const char *what);
+
+size_t nc_addr_len(int family);
+/* Copies an address attribute of the family's size; false otherwise. */
+bool nc_attr_ip(const struct nlattr *a, int family, struct netcfg_ip *ip);
+/* "198.51.100.0/24 via 192.0.2.1 dev veth0 src 203.0.113.10 table 254
+ * metric 0" */
+const char *nc_route_str(const struct netcfg_route *r, char *out,
+			 size_t outlen);
+const char *nc_ifname(int ifindex, char *out);
+uint32_t nc_table(uint32_t table);
+
+/* Errors that mean "that object is not there (any more)". */
+bool nc_gone(int err);
+
+#endif
