@@ -167,6 +167,7 @@ static void take_peer_spi(struct r_sa *sa, const struct sa_payload *offer,
 static void record_child(struct responder *r, const struct ike_proposal *p)
 {
 	r->st.child_up = true;
+	r->st.child_sas++;
 	r->st.esp_encr = r_transform(p, TRANS_ENCR, &r->st.esp_encr_keylen);
 	r->st.esp_integ = r_transform(p, TRANS_INTEG, NULL);
 	r->st.esp_esn = r_transform(p, TRANS_ESN, NULL);
@@ -247,11 +248,16 @@ void r_auth_request(struct responder *r, struct r_sa *sa,
 		refuse_auth(r, sa, m);
 		return;
 	}
-	vip = add_cp_reply(r, m, &c);
-	add_child(r, sa, m, vip, &c);
+	/* A REDIRECT answer has no Child SA (RFC 5685 6) unless a test
+	 * wants to see the initiator ignore one. */
+	if (!r_redirect_auth(r, sa, &c) || r->cfg.redirect_auth_with_child) {
+		vip = add_cp_reply(r, m, &c);
+		add_child(r, sa, m, vip, &c);
+	}
 	if (r_respond(r, sa, m, &inner, c.first) == 0) {
 		sa->state = RSA_ESTABLISHED;
 		sa->established_seq = ++r->seq;
+		r_redirect_note_established(r, sa);
 	}
 	wb_free(&inner);
 }

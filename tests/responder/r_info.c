@@ -22,6 +22,7 @@ static bool handle_deletes(struct responder *r, struct r_sa *sa,
 			continue;
 		if (d.proto == PROTO_IKE) {
 			r->st.ike_deletes++;
+			r_redirect_note_ike_delete(r, sa);
 			ike_gone = true;
 		} else if (d.proto == PROTO_ESP) {
 			/* Answer with our inbound SPI of the pair (1.4.1). */

@@ -252,7 +252,9 @@ static void accept_request(struct responder *r, const struct r_msg *m,
 	record_algs(r, chosen);
 	if (r->cfg.send_garbage_first && !r->st.garbage_sent)
 		send_garbage(r, m, &sa->last_resp);
-	if (!r_lose_response(r, EXCH_IKE_SA_INIT))
+	if (r_redirect_defers(r))
+		r_redirect_defer(r, sa);
+	else if (!r_lose_response(r, EXCH_IKE_SA_INIT))
 		r_send(r, &m->from, m->natt, sa->last_resp.p,
 		       sa->last_resp.len);
 }
@@ -291,8 +293,11 @@ void r_init_request(struct responder *r, const struct r_msg *m)
 	r->st.ke_group = q.ke.group;
 	r->st.redirect_supported =
 		r_find_notify(&m->pl, N_REDIRECT_SUPPORTED, &n) != NULL;
+	r_redirect_note_init(r, m);
 	note_nat(r, m);
 	if (!cookie_ok(r, m, &q))
+		return;
+	if (r_redirect_init(r, m, q.nonce))
 		return;
 	if (r->cfg.no_proposal ||
 	    r_choose_proposal(&q.sa, PROTO_IKE, r->cfg.want_group, &chosen) < 0) {

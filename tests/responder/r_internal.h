@@ -54,6 +54,8 @@ struct r_sa {
 	uint32_t req_mid;
 	bool req_is_delete;
 	struct wbuf last_req;         /* for responder_retransmit() */
+
+	bool auth_redirected;         /* IKE_AUTH answered with REDIRECT */
 };
 
 struct responder {
@@ -67,6 +69,9 @@ struct responder {
 	uint64_t seq;
 	struct r_sa sas[R_MAX_SAS];
 	struct responder_stats st;
+	/* the real IKE_SA_INIT response held back after a bad REDIRECT */
+	uint64_t defer_timer;
+	struct r_sa *defer_sa;
 };
 
 enum r_request_kind {
@@ -132,6 +137,25 @@ void r_info_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m);
 void r_info_response(struct responder *r, struct r_sa *sa,
 		     const struct r_msg *m);
+
+/* ---- r_redirect.c (RFC 5685) ---- */
+/* Counter shared by all responders: orders events across gateways. */
+uint64_t r_event_seq(void);
+/* Records REDIRECT_SUPPORTED / REDIRECTED_FROM of an IKE_SA_INIT. */
+void r_redirect_note_init(struct responder *r, const struct r_msg *m);
+/* Sends the configured REDIRECT for an IKE_SA_INIT request; true when
+ * that is the whole answer. */
+bool r_redirect_init(struct responder *r, const struct r_msg *m,
+		     const struct ike_payload *nonce);
+/* Whether the real response is held back (sent by r_redirect_defer). */
+bool r_redirect_defers(const struct responder *r);
+void r_redirect_defer(struct responder *r, struct r_sa *sa);
+void r_redirect_cancel(struct responder *r);
+/* Adds N(REDIRECT) to an IKE_AUTH response when configured. */
+bool r_redirect_auth(struct responder *r, struct r_sa *sa,
+		     struct pl_chain *c);
+void r_redirect_note_established(struct responder *r, struct r_sa *sa);
+void r_redirect_note_ike_delete(struct responder *r, struct r_sa *sa);
 
 /* ---- helpers ---- */
 const uint8_t *r_sockaddr_ip(const struct sockaddr_storage *ss, size_t *len,

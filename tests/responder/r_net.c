@@ -55,7 +55,8 @@ void r_send(struct responder *r, const struct sockaddr_storage *to, bool natt,
 	memset(buf, 0, off);
 	memcpy(buf + off, msg, len);
 	if (sendto(r->fd, buf, len + off, 0, (const struct sockaddr *)to,
-		   sizeof(struct sockaddr_in)) < 0)
+		   to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					       sizeof(struct sockaddr_in)) < 0)
 		log_warn("responder: sendto: %s", strerror(errno));
 }
 
@@ -284,22 +285,50 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	dispatch(r, &m);
 }
 
-int r_net_open(struct responder *r, struct verr *e)
+/* Several responders may share a port on different loopback addresses
+ * (redirect tests): each binds its own address. */
+static int local_addr(struct responder *r, socklen_t *sl, struct verr *e)
 {
+	const char *text = r->cfg.bind_addr ? r->cfg.bind_addr : "127.0.0.1";
 	struct sockaddr_in *sin = (struct sockaddr_in *)&r->local;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&r->local;
 
 	memset(&r->local, 0, sizeof(r->local));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(r->cfg.port);
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(r->cfg.port);
+		*sl = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(r->cfg.port);
+		*sl = sizeof(*sin6);
+		return 0;
+	}
+	verr_set(e, "responder: bad bind address '%s'", text);
+	return -1;
+}
+
+int r_net_open(struct responder *r, struct verr *e)
+{
+	socklen_t sl;
+	int on = 1;
+
+	if (local_addr(r, &sl, e) < 0)
+		return -1;
+	r->fd = socket(r->local.ss_family,
+		       SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->fd < 0) {
 		verr_set(e, "responder socket: %s", strerror(errno));
 		return -1;
 	}
-	if (bind(r->fd, (struct sockaddr *)sin, sizeof(*sin)) < 0) {
-		verr_set(e, "responder bind 127.0.0.1:%u: %s", r->cfg.port,
-			 strerror(errno));
+	if (r->local.ss_family == AF_INET6)
+		setsockopt(r->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(r->fd, (struct sockaddr *)&r->local, sl) < 0) {
+		verr_set(e, "responder bind %s port %u: %s",
+			 r->cfg.bind_addr ? r->cfg.bind_addr : "127.0.0.1",
+			 r->cfg.port, strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(r->loop, r->fd, EPOLLIN, on_readable, r) < 0) {

@@ -54,6 +54,7 @@ void responder_free(struct responder *r)
 
 	if (!r)
 		return;
+	r_redirect_cancel(r);
 	r_net_close(r);
 	for (i = 0; i < R_MAX_SAS; i++)
 		r_sa_clear(&r->sas[i]);

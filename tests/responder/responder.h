@@ -17,8 +17,18 @@
 
 #define RESP_MAX_DNS 2
 
+/* How an IKE_SA_INIT redirect (redirect_init_to) is answered. */
+enum r_redirect_init_mode {
+	RREDIR_VALID = 0,       /* N(REDIRECT, target, Ni) only, SPIr 0 */
+	RREDIR_WRONG_NONCE,     /* nonce data that is not Ni (a spoofer), then
+				   the real response a little later */
+	RREDIR_BAD_IDENT_LEN,   /* an IPv4 ident of length 5, then the real
+				   response a little later */
+};
+
 struct responder_cfg {
-	uint16_t port;              /* UDP port on 127.0.0.1 */
+	uint16_t port;              /* UDP port on bind_addr */
+	const char *bind_addr;      /* numeric IPv4/IPv6; NULL: 127.0.0.1 */
 	const char *psk;            /* shared secret (NUL-terminated) */
 	uint8_t id_type;            /* IDr type, e.g. ID_FQDN */
 	uint8_t id[256];
@@ -52,6 +62,18 @@ struct responder_cfg {
 	bool tamper_child;          /* ... in the Child SA's proposal */
 	bool cookie_stuck;          /* demand a cookie always, the same one */
 	uint8_t ignore_exchange;    /* never answer requests of this exchange */
+
+	/* RFC 5685 redirects (r_redirect.c); an ident of len 0 is off.
+	 * Sent even when the initiator did not offer REDIRECT_SUPPORTED
+	 * (5685 3 forbids that) so tests can see a client refuse it. */
+	struct gw_ident redirect_init_to;  /* answer IKE_SA_INIT with REDIRECT */
+	enum r_redirect_init_mode redirect_init_mode;
+	unsigned redirect_init_delay_ms;   /* before the real response
+					      (modes other than VALID);
+					      0: 30 ms */
+	struct gw_ident redirect_auth_to;  /* after verifying the initiator:
+					      IDr, AUTH, N(REDIRECT) */
+	bool redirect_auth_with_child;     /* ... plus CP, SA, TSi, TSr */
 };
 
 /* What the responder saw, for assertions. */
@@ -76,6 +98,20 @@ struct responder_stats {
 	unsigned invalid_ke_sent;
 	unsigned garbage_sent;
 	bool redirect_supported;    /* in the last IKE_SA_INIT */
+	/* RFC 5685 (r_redirect.c) */
+	unsigned redirect_supported_seen; /* IKE_SA_INITs carrying it */
+	unsigned redirected_from_seen;    /* ... carrying REDIRECTED_FROM */
+	bool redirected_from_ok;          /* the last one decoded */
+	struct gw_ident redirected_from;  /* ... to this identity */
+	unsigned redirects_sent;          /* REDIRECT notifies, any exchange */
+	unsigned auth_redirects;          /* IKE_AUTH answered with REDIRECT */
+	unsigned deletes_after_redirect;  /* Delete(IKE) on an SA redirected
+					     in IKE_AUTH */
+	unsigned child_sas;               /* Child SAs created in IKE_AUTH */
+	/* Ordering across responders: values of one counter shared by all
+	 * instances, and loop_now_ms(), of the last such event. */
+	uint64_t established_seq, established_ms; /* IKE_AUTH done */
+	uint64_t ike_delete_seq, ike_delete_ms;   /* Delete(IKE) received */
 	bool nat_detected;          /* initiator's source hash did not match */
 	uint16_t ke_group;          /* of the last IKE_SA_INIT */
 	unsigned auth_ok;
@@ -109,7 +145,8 @@ struct responder;
 /* Sensible defaults: id FQDN "gw.test", psk "test-secret", virtual IP
  * 10.9.0.2, DNS 10.9.0.53. The port still has to be set. */
 void responder_cfg_defaults(struct responder_cfg *cfg);
-/* Binds 127.0.0.1:cfg->port and starts answering on l. */
+/* Binds cfg->bind_addr (default 127.0.0.1) port cfg->port and starts
+ * answering on l; bind_addr must outlive the responder. */
 struct responder *responder_new(struct loop *l, const struct responder_cfg *cfg,
 				struct verr *e);
 void responder_free(struct responder *r);
@@ -125,6 +162,14 @@ int responder_send_create_child(struct responder *r); /* CREATE_CHILD_SA */
 int responder_send_unknown_critical(struct responder *r);
 /* Sends the last request again, bit for bit. */
 int responder_retransmit(struct responder *r);
+/* INFORMATIONAL with N(REDIRECT, to) on the newest SA (RFC 5685 5);
+ * with_nonce adds nonce data, which is forbidden there. */
+int responder_send_redirect(struct responder *r, const struct gw_ident *to,
+			    bool with_nonce);
+/* IKE SAs currently established on this responder. */
+unsigned responder_established(const struct responder *r);
+/* Fills a gw_ident from "192.0.2.1", "2001:db8::1" or a host name. */
+void responder_gw_ident(struct gw_ident *gw, const char *text);
 /* A muted responder drops every datagram (a gateway gone away). */
 void responder_set_mute(struct responder *r, bool mute);
 

@@ -1,0 +1,318 @@
+# Private libreswan 4.10 gateways for the RFC 5685 redirect tests.
+#
+# libreswan conflicts with the strongSwan packages installed here, so it is
+# never installed: the Debian package is downloaded once with
+# `apt-get download`, unpacked with `dpkg -x` into $VPND_LS_CACHE (default
+# /var/cache/vpnd-test-libreswan) and its pluto is run with a private
+# config, NSS database, secrets file, run dir (ctl socket, pid file), dump
+# dir and log file: nothing under /etc or /run/pluto is read or written.
+#
+# pluto 4.10 has one path compiled in that cannot be changed by an option:
+# it execs /usr/libexec/ipsec/addconn at start-up (to load the conns of
+# --config). `ip netns exec` already gives the daemon its own mount
+# namespace (a slave of the host's), so ls_start lays a read-only overlay of
+# the unpacked usr/libexec over /usr/libexec there; the host never sees it.
+#
+# Functions (all return non-zero with a message on stderr on failure;
+# none of them exits the caller):
+#   ls_prepare                      download/unpack once, install missing
+#                                   runtime libraries and certutil
+#   ls_start NS DIR CONF SECRETS    pluto in netns NS, state in DIR
+#   ls_whack DIR ARGS...            whack on DIR's private ctl socket
+#   ls_stop DIR                     stop that pluto (by its PID)
+#   ls_stop_all                     stop every pluto ls_start started
+#   ls_established DIR              prints "peer=IP:PORT state=#N
+#                                   redirected_from=yes|no|unknown";
+#                                   status 0 iff an IKE SA is established
+#   ls_saw_redirected_from DIR      status 0 iff the log shows a received
+#                                   REDIRECTED_FROM notify
+#   ls_count_init_redirects DIR     prints how many IKE_SA_INIT requests
+#                                   were answered with REDIRECT
+#   ls_log_grep DIR ERE             status 0 iff pluto.log, since the last
+#                                   ls_start for DIR, has a matching line
+#
+# CONF is a normal ipsec.conf; for ls_established / ls_saw_redirected_from
+# its `config setup` needs `plutodebug=base`, because pluto 4.10 names
+# received notifies (REDIRECTED_FROM among them) only in debug lines.
+
+LS_CACHE=${VPND_LS_CACHE:-/var/cache/vpnd-test-libreswan}
+LS_WANT_VERSION=4.10
+LS_ROOT=$LS_CACHE/root
+LS_EXEC=$LS_ROOT/usr/libexec/ipsec
+LS_PLUTO=$LS_EXEC/pluto
+LS_WHACK=$LS_EXEC/whack
+LS_STARTED=()
+
+ls_err() { echo "lib-libreswan: $*" >&2; }
+
+# ---------------------------------------------------------------- prepare
+
+# Runtime library (as ldd names it) -> Debian 12 package. Only what the
+# libreswan package depends on; anything else is reported, not guessed.
+ls_lib_package() {
+	case $1 in
+	libldns.so.*) echo libldns3 ;;
+	libunbound.so.*) echo libunbound8 ;;
+	libevent_core-2.1.so.*) echo libevent-core-2.1-7 ;;
+	libevent_pthreads-2.1.so.*) echo libevent-pthreads-2.1-7 ;;
+	libcap-ng.so.*) echo libcap-ng0 ;;
+	libnss3.so | libnssutil3.so | libsmime3.so | libssl3.so) echo libnss3 ;;
+	libnspr4.so | libplc4.so | libplds4.so) echo libnspr4 ;;
+	libcurl.so.*) echo libcurl4 ;;
+	libldap-2.5.so.* | liblber-2.5.so.*) echo libldap-2.5-0 ;;
+	libaudit.so.*) echo libaudit1 ;;
+	libpam.so.*) echo libpam0g ;;
+	libselinux.so.*) echo libselinux1 ;;
+	libsystemd.so.*) echo libsystemd0 ;;
+	libcrypt.so.*) echo libcrypt1 ;;
+	*) return 1 ;;
+	esac
+}
+
+ls_apt_install() {
+	local opts=(-y --no-install-recommends -o DPkg::Lock::Timeout=300)
+	DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$@" \
+		>>"$LS_CACHE/apt.log" 2>&1 && return 0
+	apt-get update >>"$LS_CACHE/apt.log" 2>&1
+	DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$@" \
+		>>"$LS_CACHE/apt.log" 2>&1 ||
+		{ ls_err "apt-get install $* failed (see $LS_CACHE/apt.log)"; return 1; }
+}
+
+ls_missing_libs() {
+	ldd "$LS_PLUTO" "$LS_WHACK" "$LS_EXEC/addconn" 2>/dev/null |
+		awk '/=> not found/ { print $1 }' | sort -u
+}
+
+ls_unpack() {
+	local deb ver tmp
+	(cd "$LS_CACHE" && apt-get download libreswan >>"$LS_CACHE/apt.log" 2>&1) ||
+	{ apt-get update >>"$LS_CACHE/apt.log" 2>&1 &&
+	  (cd "$LS_CACHE" && apt-get download libreswan >>"$LS_CACHE/apt.log" 2>&1); } ||
+		{ ls_err "apt-get download libreswan failed (see $LS_CACHE/apt.log)"; return 1; }
+	# shellcheck disable=SC2012 # our own file names, newest first
+	deb=$(ls -t "$LS_CACHE"/libreswan_*.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || { ls_err "no libreswan .deb in $LS_CACHE"; return 1; }
+	ver=$(dpkg-deb -f "$deb" Version)
+	case $ver in
+	"$LS_WANT_VERSION"-* | "$LS_WANT_VERSION") ;;
+	*) ls_err "warning: got libreswan $ver, the tests were written for $LS_WANT_VERSION" ;;
+	esac
+	tmp=$LS_CACHE/root.tmp
+	rm -rf "$tmp"
+	dpkg -x "$deb" "$tmp" || { ls_err "dpkg -x $deb failed"; return 1; }
+	rm -rf "$LS_ROOT"
+	mv "$tmp" "$LS_ROOT"
+}
+
+# Idempotent and cheap once done; serialised with flock so that parallel
+# test cases do not unpack over each other.
+ls_prepare() {
+	local lib pkg pkgs=() missing
+	[ "$(id -u)" = 0 ] || { ls_err "needs root"; return 1; }
+	mkdir -p "$LS_CACHE" || return 1
+	(
+		flock -w 600 9 || { ls_err "cannot lock $LS_CACHE/.lock"; exit 1; }
+		[ -x "$LS_PLUTO" ] || ls_unpack || exit 1
+		missing=$(ls_missing_libs)
+		for lib in $missing; do
+			pkg=$(ls_lib_package "$lib") ||
+				{ ls_err "pluto needs $lib: no package known for it"; exit 1; }
+			pkgs+=("$pkg")
+		done
+		command -v certutil >/dev/null || pkgs+=(libnss3-tools)
+		if ((${#pkgs[@]})); then
+			mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+			ls_apt_install "${pkgs[@]}" || exit 1
+		fi
+		missing=$(ls_missing_libs)
+		[ -z "$missing" ] || { ls_err "still missing: $missing"; exit 1; }
+	) 9>"$LS_CACHE/.lock"
+}
+
+ls_version() { "$LS_PLUTO" --version 2>&1 | head -n 1; }
+
+# ---------------------------------------------------------------- run
+
+ls_ctl() { echo "$1/run/pluto.ctl"; }
+
+ls_whack() {
+	local d=$1
+	shift
+	"$LS_WHACK" --ctlsocket "$(ls_ctl "$d")" "$@"
+}
+
+ls_pid() { cat "$1/pid" 2>/dev/null; }
+
+ls_alive() {
+	local pid
+	pid=$(ls_pid "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# Lines of DIR/pluto.log after the mark ls_start took.
+ls_new_log() {
+	local skip
+	skip=$(cat "$1/log.mark" 2>/dev/null || echo 0)
+	tail -n +"$((skip + 1))" "$1/pluto.log" 2>/dev/null
+}
+
+# ls_log_grep DIR ERE: does the log since ls_start have a matching line?
+# (No "ls_new_log | grep -q": under pipefail the early exit of grep -q
+# makes the pipeline fail with SIGPIPE.)
+ls_log_grep() {
+	local skip
+	skip=$(cat "$1/log.mark" 2>/dev/null || echo 0)
+	[ -f "$1/pluto.log" ] || return 1
+	awk -v skip="$skip" -v re="$2" \
+		'NR > skip && $0 ~ re { found = 1; exit } END { exit !found }' \
+		"$1/pluto.log"
+}
+
+# pluto logs "loading secrets" after addconn's --listen, i.e. once every
+# conn of CONF is loaded and the sockets are open.
+ls_ready() {
+	[ -S "$(ls_ctl "$1")" ] && ls_log_grep "$1" 'loading secrets from'
+}
+
+ls_start() {
+	local ns=$1 d=$2 conf=$3 secrets=$4 pid i
+	[ $# = 4 ] || { ls_err "usage: ls_start NS DIR CONF SECRETS"; return 1; }
+	[ -x "$LS_PLUTO" ] || { ls_err "run ls_prepare first"; return 1; }
+	if ls_alive "$d"; then
+		ls_err "a pluto (pid $(ls_pid "$d")) already runs for $d"
+		return 1
+	fi
+	mkdir -p "$d/nss" "$d/run" "$d/ipsec.d" || return 1
+	chmod 700 "$d" "$d/nss"
+	d=$(cd "$d" && pwd)
+	[ "$conf" -ef "$d/ipsec.conf" ] || cp "$conf" "$d/ipsec.conf" || return 1
+	if ! [ "$secrets" -ef "$d/ipsec.secrets" ]; then
+		(umask 077; cp "$secrets" "$d/ipsec.secrets") || return 1
+	fi
+	chmod 600 "$d/ipsec.secrets"
+	if ! [ -f "$d/nss/cert9.db" ]; then
+		certutil -N -d "sql:$d/nss" --empty-password >/dev/null 2>&1 ||
+			{ ls_err "certutil -N for $d/nss failed"; return 1; }
+	fi
+	rm -f "$d/run/pluto.ctl" "$d/run/pluto.pid"
+	if [ -f "$d/pluto.log" ]; then
+		wc -l <"$d/pluto.log" >"$d/log.mark"
+	else
+		echo 0 >"$d/log.mark"
+	fi
+	rm -f "$d/pid" "$d/exit"
+	# The options after --config win over its `config setup`, so every
+	# path stays private whatever the config says. The wrapper subshell
+	# reaps pluto and keeps its exit status (and bash's "Segmentation
+	# fault" note, see README) in DIR instead of the caller's terminal.
+	(
+		# shellcheck disable=SC2016 # $1/$@ belong to the inner sh
+		ip netns exec "$ns" sh -c '
+			mount -t overlay vpnd-ls-libexec \
+				-o "lowerdir=$1/usr/libexec:/usr/libexec" /usr/libexec ||
+				{ echo "overlay mount on /usr/libexec failed" >&2; exit 1; }
+			shift
+			exec "$@"' sh "$LS_ROOT" \
+			"$LS_PLUTO" --config "$d/ipsec.conf" --nofork \
+			--nssdir "$d/nss" --secretsfile "$d/ipsec.secrets" \
+			--rundir "$d/run" --ipsecdir "$d/ipsec.d" --dumpdir "$d/run" \
+			--logfile "$d/pluto.log" --no-dnssec \
+			>>"$d/stderr.log" 2>&1 </dev/null &
+		echo $! >"$d/pid"
+		wait $!
+		echo $? >"$d/exit"
+	) 2>>"$d/stderr.log" &
+	echo $! >"$d/wrapper.pid"
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$d/pid" ] && break
+		sleep 0.02
+	done
+	pid=$(ls_pid "$d")
+	[[ " ${LS_STARTED[*]} " == *" $d "* ]] || LS_STARTED+=("$d")
+	for ((i = 0; i < 100; i++)); do
+		ls_ready "$d" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	ls_err "pluto in $ns did not come up (pid $pid); stderr and log tail:"
+	tail -n 5 "$d/stderr.log" >&2
+	ls_new_log "$d" | grep -v '^[^|]*: |' | tail -n 10 >&2
+	ls_stop "$d"
+	return 1
+}
+
+# SIGTERM makes pluto delete its SAs (telling the peers) and exit.
+# Seen here: pluto 4.10 sometimes dies with SIGSEGV at the very end of
+# its shutdown (after "releasing global libevent data"); that is noted,
+# not treated as an error.
+ls_stop() {
+	local d=$1 pid wpid i rc
+	pid=$(ls_pid "$d")
+	wpid=$(cat "$d/wrapper.pid" 2>/dev/null)
+	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	[ -n "$wpid" ] && wait "$wpid" 2>/dev/null
+	rc=$(cat "$d/exit" 2>/dev/null)
+	case $rc in
+	'' | 0 | 143) ;;
+	139) ls_err "note: pluto for $d crashed (SIGSEGV) while shutting down" ;;
+	*) ls_err "note: pluto for $d exited with status $rc" ;;
+	esac
+	rm -f "$d/pid" "$d/wrapper.pid"
+	return 0
+}
+
+ls_stop_all() {
+	local d
+	for d in "${LS_STARTED[@]}"; do
+		ls_stop "$d"
+	done
+	LS_STARTED=()
+}
+
+# ---------------------------------------------------------------- inspect
+
+# With plutodebug=base pluto dumps every payload it parses, e.g.
+#   | ***parse IKEv2 Notify Payload:
+#   |    Notify Message Type: v2N_REDIRECTED_FROM (0x4018)
+# Only an initiator's IKE_SA_INIT request carries that notify. The dump
+# is there even when pluto answers with a global REDIRECT, which happens
+# before the "looking for transition ... N(REDIRECTED_FROM)" line.
+ls_saw_redirected_from() {
+	ls_log_grep "$1" 'Notify Message Type: v2N_REDIRECTED_FROM'
+}
+
+# How many IKE_SA_INIT requests this gateway answered with a REDIRECT
+# (global-redirect); pluto logs that without debug.
+ls_count_init_redirects() {
+	local skip
+	skip=$(cat "$1/log.mark" 2>/dev/null || echo 0)
+	awk -v skip="$skip" 'NR > skip && /IKE_SA_INIT .* with unencrypted notification REDIRECT/ { n++ }
+		END { print n + 0 }' "$1/pluto.log" 2>/dev/null || echo 0
+}
+
+ls_has_debug() { ls_log_grep "$1" 'looking for transition'; }
+
+ls_established() {
+	local d=$1 line peer state rf
+	line=$(ls_whack "$d" --showstates 2>/dev/null |
+		grep 'STATE_V2_ESTABLISHED_IKE_SA' | tail -n 1)
+	[ -n "$line" ] || return 1
+	# 000 #2: "rw"[2] 192.0.2.2:4500 STATE_V2_ESTABLISHED_IKE_SA (...)
+	state=$(sed -n 's/^[0-9]* *\(#[0-9]*\):.*/\1/p' <<<"$line")
+	peer=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^STATE_V2_ESTABLISHED_IKE_SA/) print $(i - 1) }' <<<"$line")
+	if ! ls_has_debug "$d"; then
+		rf=unknown
+	elif ls_saw_redirected_from "$d"; then
+		rf=yes
+	else
+		rf=no
+	fi
+	echo "peer=$peer state=$state redirected_from=$rf"
+	return 0
+}
