@@ -84,9 +84,10 @@ secrets { ike-1 { id-1 = $VMT_GW_ID
 EOF
 }
 
-# vmt_write_gw_conf DIR ESP_PROPOSALS: PSK responder handing out virtual IPs.
+# vmt_write_gw_conf DIR ESP_PROPOSALS [POOL]: PSK responder handing out
+# virtual IPs from POOL (default 203.0.113.0/24).
 vmt_write_gw_conf() {
-	local dir=$1 esp=$2
+	local dir=$1 esp=$2 pool=${3:-203.0.113.0/24}
 	cat >"$dir/swanctl.conf" <<EOF
 connections {
   rw {
@@ -100,7 +101,7 @@ connections {
     pools = p4
   }
 }
-pools { p4 { addrs = 203.0.113.0/24 } }
+pools { p4 { addrs = $pool } }
 $(vmt_secrets_block)
 EOF
 }
@@ -132,12 +133,12 @@ vmt_swanctl() {
 	STRONGSWAN_CONF=$dir/strongswan.conf ip netns exec "$ns" swanctl "$@"
 }
 
-# vmt_start_gateway DIR ESP_PROPOSALS: the responder in $VMT_GW.
+# vmt_start_gateway DIR ESP_PROPOSALS [POOL]: the responder in $VMT_GW.
 vmt_start_gateway() {
-	local dir=$1 esp=$2
+	local dir=$1 esp=$2 pool=${3:-}
 	mkdir -p "$dir"
 	vmt_write_strongswan_conf "$dir"
-	vmt_write_gw_conf "$dir" "$esp"
+	vmt_write_gw_conf "$dir" "$esp" "$pool"
 	vmt_start_charon "$VMT_GW" "$dir"
 }
 

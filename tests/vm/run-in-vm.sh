@@ -10,7 +10,8 @@
 #      VPND_VM_TIMEOUT  seconds until the job must have finished (300)
 #      VPND_VM_BOOT_TIMEOUT  seconds until the guest init must be up (120)
 #      VPND_VM_MEM      guest memory in MiB (1024)
-#      VPND_* variables and the current directory are passed to SCRIPT.
+#      VPND_* variables, VPND and VPNCTL (the built binaries, set by
+#      meson) and the current directory are passed to SCRIPT.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,7 +47,8 @@ trap 'exit 130' INT TERM
 	echo "cd $(printf %q "$PWD") 2>/dev/null || cd /"
 	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	echo "export HOME=/root VPND_IN_VM=1"
-	env | grep -E '^VPND_[A-Za-z0-9_]*=' | grep -v '^VPND_IN_VM=' |
+	env | grep -E '^(VPND|VPNCTL|VPND_[A-Za-z0-9_]*)=' |
+		grep -v '^VPND_IN_VM=' |
 		while IFS='=' read -r k v; do
 			echo "export $k=$(printf %q "$v")"
 		done
