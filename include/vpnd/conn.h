@@ -19,6 +19,11 @@ void conn_use_kernel(bool on);
 /* Removes SAs and policies a previous vpnd left in the kernel (after a
  * crash or SIGKILL): those in vpnd's reqid range, and nothing else. */
 int conn_cleanup_stale(struct verr *e);
+/* Where ownership records (virtual IPs, routes, DNS) are kept. */
+void conn_set_state_dir(const char *dir);
+/* Removes virtual IPs, routes and DNS settings recorded there by a vpnd
+ * that did not get to undo them. */
+int hostcfg_cleanup_stale(struct verr *e);
 
 enum conn_state {
 	CONN_IDLE,

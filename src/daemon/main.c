@@ -253,8 +253,11 @@ int main(int argc, char **argv)
 	if (!o.no_kernel) {
 		struct verr ke = { "" };
 
+		conn_set_state_dir(o.state_dir);
 		if (conn_cleanup_stale(&ke) < 0)
 			log_warn("cannot check for stale kernel state: %s", ke.msg);
+		if (hostcfg_cleanup_stale(&ke) < 0)
+			log_warn("cannot undo stale network settings: %s", ke.msg);
 	}
 	return run(&o);
 }

@@ -436,6 +436,11 @@ int child_install(struct ike_sa *sa, struct verr *e)
 	} else {
 		sa->child.installed = true;
 		track(sa, true);
+		if (hostcfg_up(sa, e) < 0) {
+			/* The tunnel stands; only the host side is missing. */
+			sa_progress(sa, "virtual IP and routes not installed: %s",
+				    e->msg);
+		}
 	}
 	return rc;
 }
@@ -448,6 +453,7 @@ void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
 	struct kernel *k;
 
 	track(sa, false);
+	hostcfg_down(sa);
 	if (!use_kernel || !kern)
 		return;
 	k = kern;

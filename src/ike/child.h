@@ -32,4 +32,8 @@ struct child_counters {
 /* Byte and packet counters of the installed SAs, read from the kernel. */
 int child_counters(const struct ike_sa *sa, struct child_counters *out);
 
+/* hostcfg.c: virtual IP, routes and DNS of an installed Child SA. */
+int hostcfg_up(struct ike_sa *sa, struct verr *e);
+void hostcfg_down(struct ike_sa *sa);
+
 #endif

@@ -18,6 +18,8 @@
 #include "vpnd/profile.h"
 #include "vpnd/wire.h"
 
+struct netcfg_record;
+
 enum ike_state {
 	IKE_NONE,
 	IKE_INIT_SENT,
@@ -139,6 +141,7 @@ struct ike_sa {
 	bool replacing;                 /* another SA of ours still lives */
 
 	struct child_params child;
+	struct netcfg_record *netrec;   /* virtual IP, routes, DNS we added */
 	struct ts_payload offered_tsi;
 	struct ts_payload offered_tsr;
 	bool child_to_delete;           /* we refused the gateway's choice */

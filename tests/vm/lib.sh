@@ -101,7 +101,8 @@ connections {
     pools = p4
   }
 }
-pools { p4 { addrs = $pool } }
+pools { p4 { addrs = $pool
+  dns = 198.51.100.53 } }
 $(vmt_secrets_block)
 EOF
 }

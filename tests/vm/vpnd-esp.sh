@@ -138,6 +138,7 @@ start_vpnd() {
 	ip netns exec "$VMT_CL" sh -c '
 		mount --bind "$1" /etc/resolv.conf 2>/dev/null
 		shift; exec "$@"' sh "$CL_DIR/resolv.conf" \
+		env VPND_DNS_FILE="$CL_DIR/dns.conf" \
 		"$VPND" -f -p "$CL_DIR/profiles" -s "$CL_DIR/vpnd.sock" \
 		--state-dir "$CL_DIR/state" -d \
 		>"$CL_DIR/vpnd.log" 2>&1 </dev/null &
@@ -244,6 +245,10 @@ run_case() {
 	vmt_log "case $CASE: esp $esp, force-encap $encap"
 
 	vmt_setup_net || { case_fail "network setup failed"; return 1; }
+	# vpnd routes the remote network itself (via its virtual IP); the
+	# harness's plain route is for the strongSwan self-test only.
+	ip -n "$VMT_CL" route del 198.51.100.0/24 via 192.0.2.1 ||
+		{ case_fail "cannot remove the harness route"; return 1; }
 	vmt_start_gateway "$GW_DIR" "$esp" "$POOL" ||
 		{ case_fail "strongSwan gateway did not start"; return 1; }
 	write_profile "$CASE" "$esp" "$encap"
@@ -274,19 +279,15 @@ run_case() {
 		{ case_fail "vpnctl status shows no virtual IP from 203.0.113.0/24"; return 1; }
 	vmt_log "  Child SA installed, SPIs in $spi_in out $spi_out, virtual IP $vip"
 
-	# Until vpnd installs the VIP (src/netcfg, being integrated): add it
-	# ourselves so the data path can be tested now.  Once vpnd installs
-	# it, this branch is never taken.  Give an asynchronous install a
-	# moment before deciding.
-	if wait_for 1 vip_in_cl "$vip"; then
-		vmt_log "  vpnd installed the virtual IP $vip"
-	else
-		vmt_log "  vpnd did not install the virtual IP: adding $vip/32 on lo" \
-			"(until vpnd installs the VIP)"
-		ip -n "$VMT_CL" addr add "$vip/32" dev lo ||
-			{ case_fail "cannot add $vip to lo"; return 1; }
-		added_vip=1
-	fi
+	wait_for 1 vip_in_cl "$vip" ||
+		{ case_fail "vpnd did not install the virtual IP $vip"; return 1; }
+	ip -n "$VMT_CL" route get 198.51.100.1 | grep -q "src $vip" ||
+		{ case_fail "no route to 198.51.100.0/24 from $vip: $(ip -n "$VMT_CL" route)"; return 1; }
+	vmt_log "  vpnd installed the virtual IP $vip and the route with it as source"
+	# DNS goes to resolved or resolvconf on a real host; VPND_DNS_FILE
+	# keeps this test's copy private.
+	grep -q "198.51.100.53" "$CL_DIR/dns.conf" 2>/dev/null ||
+		{ case_fail "vpnd did not hand over the gateway's DNS server"; return 1; }
 
 	vmt_sa_packets "$VMT_GW" >"$GW_DIR/before"
 	vmt_sa_packets "$VMT_CL" >"$CL_DIR/before"
@@ -321,6 +322,10 @@ run_case() {
 	if ! wait_for 10 gw_no_sa; then
 		case_fail "gateway still has an SA after disconnect:" \
 			"$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas 2>&1)"
+		return 1
+	fi
+	if [ -e "$CL_DIR/dns.conf" ]; then
+		case_fail "vpnd left its DNS settings after disconnect"
 		return 1
 	fi
 	if [ "$added_vip" = 0 ] && ! wait_for 3 vip_gone "$vip"; then

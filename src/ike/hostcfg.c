@@ -1,0 +1,144 @@
+/* The host side of an installed Child SA: the virtual IP on the
+ * interface towards the gateway, routes for the remote selectors, and
+ * the DNS servers from the CP reply (src/netcfg does the work). What is
+ * installed is recorded under the state directory first, so a vpnd
+ * restarted after a crash removes exactly that. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "child.h"
+#include "ike_sa.h"
+#include "vpnd/log.h"
+#include "vpnd/netcfg.h"
+
+static struct netcfg *ncfg;
+static char state_dir[PATH_MAX];
+
+void conn_set_state_dir(const char *dir)
+{
+	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
+}
+
+static const char *record_dir(void)
+{
+	return state_dir[0] ? state_dir : NULL;
+}
+
+static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
+{
+	const struct sockaddr_storage *p = &sa->peer;
+	size_t i, n;
+
+	memset(t, 0, sizeof(*t));
+	t->gateway.family = p->ss_family;
+	if (p->ss_family == AF_INET6)
+		memcpy(t->gateway.bytes,
+		       &((const struct sockaddr_in6 *)p)->sin6_addr, 16);
+	else
+		memcpy(t->gateway.bytes,
+		       &((const struct sockaddr_in *)p)->sin_addr, 4);
+	if (sa->cfg.has_ip4) {
+		t->vips[t->n_vips].ip.family = AF_INET;
+		memcpy(t->vips[t->n_vips].ip.bytes, sa->cfg.ip4, 4);
+		t->vips[t->n_vips++].len = 32;
+	}
+	if (sa->cfg.has_ip6) {
+		t->vips[t->n_vips].ip.family = AF_INET6;
+		memcpy(t->vips[t->n_vips].ip.bytes, sa->cfg.ip6, 16);
+		t->vips[t->n_vips++].len = sa->cfg.ip6_prefix;
+	}
+	for (i = 0; i < sa->child.tsr.n; i++) {
+		const struct ts_entry *ts = &sa->child.tsr.ts[i];
+		int fam = ts->type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
+
+		if (netcfg_range_prefixes(fam, ts->start, ts->end,
+					  t->remote + t->n_remote,
+					  NETCFG_MAX_REMOTE - t->n_remote,
+					  &n) == 0)
+			t->n_remote += n;
+		else
+			log_warn("remote selector %zu needs too many routes; skipped",
+				 i + 1);
+	}
+	t->state_dir = record_dir();
+}
+
+static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
+{
+	struct netcfg_ip servers[CFG_MAX_DNS * 2];
+	struct verr e = { { 0 } };
+	size_t i, n = 0;
+
+	for (i = 0; i < sa->cfg.n_dns4; i++) {
+		servers[n].family = AF_INET;
+		memcpy(servers[n++].bytes, sa->cfg.dns4[i], 4);
+	}
+	for (i = 0; i < sa->cfg.n_dns6; i++) {
+		servers[n].family = AF_INET6;
+		memcpy(servers[n++].bytes, sa->cfg.dns6[i], 16);
+	}
+	if (!n || !sa->prof->request_dns || rec->n_addrs == 0)
+		return;
+	if (netcfg_dns_apply(rec->addrs[0].ifname, servers, n, NULL, 0,
+			     &rec->dns, &e) < 0) {
+		sa_progress(sa, "DNS servers not applied: %s", e.msg);
+		return;
+	}
+	rec->has_dns = true;
+	if (record_dir() &&
+	    netcfg_record_save(record_dir(), sa->prof->name, rec, &e) < 0)
+		log_warn("%s", e.msg);
+	sa_progress(sa, "DNS servers applied through %s",
+		    netcfg_dns_method_name(rec->dns.method));
+}
+
+int hostcfg_up(struct ike_sa *sa, struct verr *e)
+{
+	struct netcfg_tunnel t;
+
+	if (!sa->cfg.has_ip4 && !sa->cfg.has_ip6)
+		return 0; /* no virtual IP: the selectors use our address */
+	if (!ncfg)
+		ncfg = netcfg_open(e);
+	if (!ncfg)
+		return -1;
+	sa->netrec = calloc(1, sizeof(*sa->netrec));
+	if (!sa->netrec ||
+	    netcfg_record_init(sa->netrec, sa->prof->name, e) < 0)
+		goto fail;
+	tunnel_of(sa, &t);
+	if (netcfg_tunnel_up(ncfg, &t, sa->netrec, e) < 0)
+		goto fail;
+	apply_dns(sa, sa->netrec);
+	return 0;
+fail:
+	free(sa->netrec);
+	sa->netrec = NULL;
+	return -1;
+}
+
+void hostcfg_down(struct ike_sa *sa)
+{
+	struct verr e = { { 0 } };
+
+	if (!sa->netrec)
+		return;
+	if (ncfg && netcfg_tunnel_down(ncfg, record_dir(), sa->netrec, &e) < 0)
+		log_warn("removing the virtual IP and routes: %s", e.msg);
+	free(sa->netrec);
+	sa->netrec = NULL;
+}
+
+int hostcfg_cleanup_stale(struct verr *e)
+{
+	if (!record_dir())
+		return 0;
+	if (!ncfg)
+		ncfg = netcfg_open(e);
+	if (!ncfg)
+		return -1;
+	return netcfg_cleanup_stale(ncfg, record_dir(), NULL, e);
+}
