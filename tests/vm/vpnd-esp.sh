@@ -230,6 +230,30 @@ vip_in_cl() {
 
 vip_gone() { ! vip_in_cl "$1"; }
 
+# vpnd dies by SIGKILL with the tunnel up; the next vpnd must remove the
+# SAs, policies, virtual IP, route and DNS settings the dead one left.
+crash_and_restart() {
+	local vip=$1
+	kill -9 "$VPND_PID"
+	wait "$VPND_PID" 2>/dev/null
+	cl_xfrm_clean &&
+		{ case_fail "nothing was left after SIGKILL: the test proves nothing"; return 1; }
+	vip_in_cl "$vip" ||
+		{ case_fail "the virtual IP vanished with vpnd: the test proves nothing"; return 1; }
+	vmt_log "  vpnd killed with SIGKILL; its SAs, policies and $vip are still there"
+	start_vpnd || return 1
+	wait_for 5 cl_xfrm_clean ||
+		{ case_fail "restarted vpnd left stale xfrm state: $(cl_xfrm_leftovers)"; return 1; }
+	wait_for 3 vip_gone "$vip" ||
+		{ case_fail "restarted vpnd left the stale virtual IP $vip"; return 1; }
+	[ ! -e "$CL_DIR/dns.conf" ] ||
+		{ case_fail "restarted vpnd left the stale DNS settings"; return 1; }
+	ip -n "$VMT_CL" route | grep -q "198.51.100.0/24" &&
+		{ case_fail "restarted vpnd left the stale route"; return 1; }
+	vmt_log "  restarted vpnd removed everything the killed one had installed"
+	vmt_log "case $CASE: OK"
+}
+
 # run_case NAME ESP FORCE_ENCAP ALG_REGEX...
 run_case() {
 	local esp=$2 encap=$3 t0 status vip spi_in spi_out s kstate added_vip=0
@@ -305,6 +329,14 @@ run_case() {
 	vmt_check_counters "$VMT_GW" "$GW_DIR/before" "$GW_DIR/after" "$PINGS" ||
 		{ case_fail "gateway ESP SA counters did not rise by $PINGS"; return 1; }
 	check_algs "$@" || return 1
+	# vpnctl status reads the counters from the kernel.
+	vpnctl_run status "$CASE"
+	grep -Eq 'in +[0-9]+ bytes, [1-9][0-9]* packets; out [0-9]+ bytes, [1-9][0-9]* packets' <<<"$VPNCTL_OUT" ||
+		{ case_fail "vpnctl status shows no traffic counters from the kernel"; return 1; }
+	if [ "$CASE" = crash ]; then
+		crash_and_restart "$vip"
+		return
+	fi
 	if [ "$encap" = true ]; then
 		check_encap || return 1
 	elif grep -q 'encap type' <<<"$(ip -n "$VMT_CL" xfrm state)"; then
@@ -346,6 +378,7 @@ main() {
 		"gcm|aes256gcm16|false|aead rfc4106\\(gcm\\(aes\\)\\)"
 		"cbc|aes256-sha256|false|enc cbc\\(aes\\)|auth-trunc hmac\\(sha256\\)"
 		"natt|aes256gcm16|true|aead rfc4106\\(gcm\\(aes\\)\\)"
+		"crash|aes256gcm16|false|aead rfc4106\\(gcm\\(aes\\)\\)"
 	)
 	t0=$(date +%s.%N)
 	for c in "${cases[@]}"; do
