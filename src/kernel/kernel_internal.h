@@ -6,6 +6,7 @@
 #include <libmnl/libmnl.h>
 
 #include "vpnd/kernel.h"
+#include "vpnd/nlchan.h"
 
 /* Large enough for the kernel's dump batches (it sizes them to what the
  * reader accepts, up to 32 KiB). */
@@ -13,12 +14,7 @@
 #define KERNEL_TX_SIZE 4096
 
 struct kernel {
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
-	/* The last NLMSG_ERROR: errno and the extended ack text, if any. */
-	int err;
-	char ext_msg[128];
+	struct nl_chan ch;
 	/* 8-aligned: XFRM structs hold 64-bit counters. */
 	uint8_t tx[KERNEL_TX_SIZE] __attribute__((aligned(8)));
 	uint8_t rx[KERNEL_RX_SIZE] __attribute__((aligned(8)));
@@ -28,7 +24,7 @@ struct kernel {
 struct nlmsghdr *knl_start(struct kernel *k, uint16_t type, uint16_t flags);
 /* Sends the request in k->tx and runs cb (may be NULL) on each reply
  * until the ACK/DONE. Wipes k->tx afterwards: it may hold keys. On error
- * returns -1 with errno set and k->err/k->ext_msg filled. */
+ * returns -1 with errno set and k->ch.err/k->ch.ext_msg filled. */
 int knl_talk(struct kernel *k, mnl_cb_t cb, void *ctx);
 /* Fills e with "<what>: <strerror>[ (<hint>)][ [kernel: <extack>]]". */
 void knl_fail(struct kernel *k, struct verr *e, const char *what,

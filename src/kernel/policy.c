@@ -98,7 +98,7 @@ int kernel_add_policy(struct kernel *k, const struct kernel_policy *p,
 	}
 	knl_put_mark(nlh, &p->mark);
 	if (knl_talk(k, NULL, NULL) < 0) {
-		knl_fail(k, e, what, k->err == EEXIST ?
+		knl_fail(k, e, what, k->ch.err == EEXIST ?
 			 "a policy with this selector exists" : NULL);
 		return -1;
 	}
@@ -120,7 +120,7 @@ int kernel_del_policy(struct kernel *k, const struct kernel_policy *p,
 	id->dir = (uint8_t)p->dir;
 	knl_put_mark(nlh, &p->mark);
 	if (knl_talk(k, NULL, NULL) < 0) {
-		knl_fail(k, e, what, k->err == ENOENT ? "no such policy" : NULL);
+		knl_fail(k, e, what, k->ch.err == ENOENT ? "no such policy" : NULL);
 		return -1;
 	}
 	return 0;

@@ -231,7 +231,7 @@ static int send_sa(struct kernel *k, const struct kernel_sa *sa,
 {
 	if (build_sa(k, sa, type) < 0) {
 		OPENSSL_cleanse(k->tx, sizeof(k->tx));
-		k->err = EMSGSIZE;
+		k->ch.err = EMSGSIZE;
 		errno = EMSGSIZE;
 		return -1;
 	}
@@ -255,7 +255,7 @@ int kernel_add_sa(struct kernel *k, const struct kernel_sa *sa,
 		return -1;
 	}
 	rc = send_sa(k, sa, update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA);
-	if (rc < 0 && update && k->err == ESRCH) {
+	if (rc < 0 && update && k->ch.err == ESRCH) {
 		/* The larval state from ALLOCSPI timed out (IKE_AUTH took
 		 * longer than xfrm_acq_expires); the SPI is free again. */
 		log_dbg("kernel: larval SA 0x%08x expired, adding it anew",
@@ -263,7 +263,7 @@ int kernel_add_sa(struct kernel *k, const struct kernel_sa *sa,
 		rc = send_sa(k, sa, XFRM_MSG_NEWSA);
 	}
 	if (rc < 0) {
-		knl_fail(k, e, what, sa_hint(sa, k->err, hint, sizeof(hint)));
+		knl_fail(k, e, what, sa_hint(sa, k->ch.err, hint, sizeof(hint)));
 		return -1;
 	}
 	log_dbg("kernel: added %s ESP SA 0x%08x %s->%s",
@@ -290,7 +290,7 @@ int kernel_del_sa(struct kernel *k, const struct kernel_addr *dst,
 	id->proto = proto;
 	knl_put_mark(nlh, mark);
 	if (knl_talk(k, NULL, NULL) < 0) {
-		knl_fail(k, e, what, k->err == ESRCH ? "no such SA" : NULL);
+		knl_fail(k, e, what, k->ch.err == ESRCH ? "no such SA" : NULL);
 		return -1;
 	}
 	return 0;

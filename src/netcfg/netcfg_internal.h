@@ -8,18 +8,14 @@
 #include <sys/socket.h>
 
 #include "vpnd/netcfg.h"
+#include "vpnd/nlchan.h"
 
 /* Dump batches are sized by the kernel to what the reader accepts. */
 #define NETCFG_RX_SIZE 32768
 #define NETCFG_TX_SIZE 1024
 
 struct netcfg {
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
-	/* The last NLMSG_ERROR: errno and the extended ack text, if any. */
-	int err;
-	char ext_msg[128];
+	struct nl_chan ch;
 	uint8_t tx[NETCFG_TX_SIZE] __attribute__((aligned(8)));
 	uint8_t rx[NETCFG_RX_SIZE] __attribute__((aligned(8)));
 };
@@ -30,7 +26,7 @@ struct nlmsghdr *ncnl_start(struct netcfg *n, uint16_t type, uint16_t flags);
 /* A dump request: no NLM_F_ACK, its DONE ends it. */
 struct nlmsghdr *ncnl_start_dump(struct netcfg *n, uint16_t type);
 /* Sends n->tx and runs cb (may be NULL) on each reply until the ACK or
- * DONE. -1 with errno set and n->err/n->ext_msg filled on error. */
+ * DONE. -1 with errno set and n->ch.err/n->ch.ext_msg filled on error. */
 int ncnl_talk(struct netcfg *n, mnl_cb_t cb, void *ctx);
 /* Fills e with "<what>: <strerror>[ [kernel: <extack>]]". */
 void ncnl_fail(struct netcfg *n, struct verr *e, const char *what);

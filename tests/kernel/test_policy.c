@@ -220,10 +220,10 @@ static void test_stale_replies_skipped(void)
 
 	KT_OK(kernel_add_policy(k, &p, &err), &err);
 	nlh = knl_start(k, XFRM_MSG_GETPOLICY, NLM_F_DUMP);
-	CU_ASSERT(mnl_socket_sendto(k->nl, nlh, nlh->nlmsg_len) > 0);
+	CU_ASSERT(mnl_socket_sendto(k->ch.nl, nlh, nlh->nlmsg_len) > 0);
 	nlh = knl_start(k, XFRM_MSG_DELPOLICY, 0);
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct xfrm_userpolicy_id));
-	CU_ASSERT(mnl_socket_sendto(k->nl, nlh, nlh->nlmsg_len) > 0);
+	CU_ASSERT(mnl_socket_sendto(k->ch.nl, nlh, nlh->nlmsg_len) > 0);
 	KT_OK(kernel_del_policy(k, &p, &err), &err);
 	CU_ASSERT_EQUAL(dump(&s), 0);
 }
