@@ -5,7 +5,8 @@ set -euo pipefail
 
 PKGS=(meson ninja-build gcc clang pkg-config libssl-dev libmnl-dev
       libyaml-dev libcunit1-dev iproute2 charon-systemd strongswan-swanctl
-      strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins)
+      strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
+      libstrongswan-standard-plugins)
 
 missing=()
 for p in "${PKGS[@]}"; do
