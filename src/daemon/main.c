@@ -250,10 +250,10 @@ int main(int argc, char **argv)
 	if (o.debug)
 		log_set_level(LOG_DBG);
 	conn_use_kernel(!o.no_kernel);
+	conn_set_state_dir(o.state_dir);
 	if (!o.no_kernel) {
 		struct verr ke = { "" };
 
-		conn_set_state_dir(o.state_dir);
 		if (conn_cleanup_stale(&ke) < 0)
 			log_warn("cannot check for stale kernel state: %s", ke.msg);
 		if (hostcfg_cleanup_stale(&ke) < 0)

@@ -35,5 +35,7 @@ int child_counters(const struct ike_sa *sa, struct child_counters *out);
 /* hostcfg.c: virtual IP, routes and DNS of an installed Child SA. */
 int hostcfg_up(struct ike_sa *sa, struct verr *e);
 void hostcfg_down(struct ike_sa *sa);
+/* The daemon's state directory (records, tickets), or NULL. */
+const char *hostcfg_state_dir(void);
 
 #endif

@@ -564,6 +564,7 @@ void conn_status(const struct conn *c, struct wbuf *out)
 
 	wb_printf(out, "%s: %s\n", c->prof.name, conn_state_name(c->state));
 	redirect_describe(&c->redir, out);
+	ticket_describe(&c->prof, out);
 	if (!sa) {
 		if (c->last_error[0])
 			wb_printf(out, "  last error: %s\n", c->last_error);

@@ -22,9 +22,14 @@ void conn_set_state_dir(const char *dir)
 	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
 }
 
-static const char *record_dir(void)
+const char *hostcfg_state_dir(void)
 {
 	return state_dir[0] ? state_dir : NULL;
+}
+
+static const char *record_dir(void)
+{
+	return hostcfg_state_dir();
 }
 
 static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)

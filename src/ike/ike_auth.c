@@ -144,6 +144,7 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 	       p->request_ipv6, &sa->offered_tsi);
 	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsr);
+	ticket_add_request(sa, &c);
 	sa->state = IKE_AUTH_SENT;
 	sa_progress(sa, "authenticating as %s (%s)",
 		      p->local_id.text[0] ? p->local_id.text : "certificate subject",
@@ -379,6 +380,7 @@ static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	take_config(sa, pl);
 	sa->state = IKE_ESTABLISHED;
 	install_child(sa);
+	ticket_take_response(sa, pl);
 	if (sa->child_to_delete)
 		ike_delete_child(sa);
 	sa_up(sa);

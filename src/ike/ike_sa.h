@@ -208,6 +208,11 @@ void ike_send_auth_failed(struct ike_sa *sa);
 void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *hdr,
 			const struct payload_list *pl);
 
+/* ---- ticket_req.c (RFC 5723 tickets: request and keep) ---- */
+void ticket_add_request(struct ike_sa *sa, struct pl_chain *c);
+void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl);
+void ticket_describe(const struct profile *p, struct wbuf *out);
+
 /* ---- creds.c ---- */
 int creds_load(struct ike_sa *sa, struct verr *e);
 /* CERTREQ body: SHA-1 hashes of the CA's public key. */

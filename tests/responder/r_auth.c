@@ -229,6 +229,46 @@ static void refuse_auth(struct responder *r, struct r_sa *sa,
 	sa->state = RSA_DEAD;
 }
 
+/* RFC 5723 4.3.1: a ticket (lifetime | opaque bytes), a NACK or an ACK
+ * for an initiator that asked. The ticket here is random: this responder
+ * does not resume, it only lets the client's storing be tested. */
+static void add_ticket(struct responder *r, const struct r_msg *m,
+		       struct pl_chain *c)
+{
+	struct notify_payload n;
+	uint8_t data[4 + sizeof(r->st.last_ticket)];
+	size_t i;
+
+	r->st.ticket_requested = false;
+	for (i = 0; i < m->pl.n; i++)
+		if (m->pl.pl[i].type == PL_NOTIFY &&
+		    notify_parse(m->pl.pl[i].body, m->pl.pl[i].len, &n,
+				 NULL) == 0 &&
+		    n.type == N_TICKET_REQUEST)
+			r->st.ticket_requested = true;
+	if (!r->st.ticket_requested)
+		return;
+	switch (r->cfg.ticket_mode) {
+	case R_TICKET_ISSUE:
+		put_u32(data, r->cfg.ticket_lifetime ? r->cfg.ticket_lifetime :
+						      3600);
+		random_bytes(r->st.last_ticket, sizeof(r->st.last_ticket));
+		memcpy(data + 4, r->st.last_ticket, sizeof(r->st.last_ticket));
+		notify_build(c, 0, NULL, 0, N_TICKET_LT_OPAQUE, data,
+			     sizeof(data));
+		r->st.tickets_issued++;
+		break;
+	case R_TICKET_NACK:
+		notify_build(c, 0, NULL, 0, N_TICKET_NACK, NULL, 0);
+		break;
+	case R_TICKET_ACK:
+		notify_build(c, 0, NULL, 0, N_TICKET_ACK, NULL, 0);
+		break;
+	default:
+		break;
+	}
+}
+
 void r_auth_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m)
 {
@@ -253,6 +293,7 @@ void r_auth_request(struct responder *r, struct r_sa *sa,
 	if (!r_redirect_auth(r, sa, &c) || r->cfg.redirect_auth_with_child) {
 		vip = add_cp_reply(r, m, &c);
 		add_child(r, sa, m, vip, &c);
+		add_ticket(r, m, &c);
 	}
 	if (r_respond(r, sa, m, &inner, c.first) == 0) {
 		sa->state = RSA_ESTABLISHED;

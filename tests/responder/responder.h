@@ -74,6 +74,11 @@ struct responder_cfg {
 	struct gw_ident redirect_auth_to;  /* after verifying the initiator:
 					      IDr, AUTH, N(REDIRECT) */
 	bool redirect_auth_with_child;     /* ... plus CP, SA, TSi, TSr */
+
+	/* RFC 5723: what to answer a TICKET_REQUEST in IKE_AUTH with. */
+	enum { R_TICKET_NONE, R_TICKET_ISSUE, R_TICKET_NACK, R_TICKET_ACK }
+		ticket_mode;
+	uint32_t ticket_lifetime;          /* 0: 3600 s */
 };
 
 /* What the responder saw, for assertions. */
@@ -98,6 +103,9 @@ struct responder_stats {
 	unsigned invalid_ke_sent;
 	unsigned garbage_sent;
 	bool redirect_supported;    /* in the last IKE_SA_INIT */
+	bool ticket_requested;      /* N(TICKET_REQUEST) in the last IKE_AUTH */
+	unsigned tickets_issued;
+	uint8_t last_ticket[64];    /* the opaque bytes of the last one */
 	/* RFC 5685 (r_redirect.c) */
 	unsigned redirect_supported_seen; /* IKE_SA_INITs carrying it */
 	unsigned redirected_from_seen;    /* ... carrying REDIRECTED_FROM */

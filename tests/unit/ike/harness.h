@@ -53,5 +53,6 @@ void register_connect_tests(void);
 void register_scenario_tests(void);
 void register_info_tests(void);
 void register_lifecycle_tests(void);
+void register_ticket_tests(void);
 
 #endif

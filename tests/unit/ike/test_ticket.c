@@ -1,0 +1,128 @@
+/* RFC 5723 4.3.1: a profile with resumption asks for a ticket in
+ * IKE_AUTH and keeps what the gateway gives in the ticket store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "harness.h"
+#include "vpnd/ticket.h"
+
+static struct run r;
+static char dir[] = "/tmp/vpnd-test-ticket.XXXXXX";
+
+static bool bring_up(struct responder_cfg *cfg, bool resume)
+{
+	memset(&r, 0, sizeof(r));
+	r.resp = start_responder(cfg);
+	make_profile(&r.prof, cfg->port, "aes128gcm16-prfsha256-ecp256",
+		     "aes128gcm16");
+	r.prof.resume_enabled = resume;
+	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
+}
+
+static enum ticket_status take(struct resume_ticket *t)
+{
+	char tdir[sizeof(dir) + 16];
+	struct ticket_store *s;
+	struct verr e = { { 0 } };
+	enum ticket_status st;
+
+	snprintf(tdir, sizeof(tdir), "%s/tickets", dir);
+	s = ticket_store_open(tdir, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	st = ticket_take(s, r.prof.name, time(NULL), t, &e);
+	ticket_store_close(s);
+	return st;
+}
+
+static void test_ticket_stored(void)
+{
+	static struct resume_ticket t;
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+	char path[sizeof(dir) + PROFILE_NAME_MAX + 32];
+	struct stat sb;
+
+	responder_cfg_defaults(&cfg);
+	cfg.ticket_mode = R_TICKET_ISSUE;
+	cfg.ticket_lifetime = 600;
+	CU_ASSERT_FATAL(bring_up(&cfg, true));
+	st = responder_stats(r.resp);
+	CU_ASSERT(st->ticket_requested);
+	CU_ASSERT_EQUAL(st->tickets_issued, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "resumption ticket stored"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "resumption ticket: from 127.0.0.1"));
+	snprintf(path, sizeof(path), "%s/tickets/%s.ticket", dir, r.prof.name);
+	CU_ASSERT_EQUAL_FATAL(stat(path, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
+	CU_ASSERT_EQUAL_FATAL(take(&t), TICKET_OK);
+	CU_ASSERT_EQUAL(t.ticket_len, sizeof(st->last_ticket));
+	CU_ASSERT(!memcmp(t.ticket, st->last_ticket, t.ticket_len));
+	CU_ASSERT_EQUAL(t.prf, PRF_HMAC_SHA2_256);
+	CU_ASSERT_EQUAL(t.encr, ENCR_AES_GCM_16);
+	CU_ASSERT_EQUAL(t.sk_d_len, 32);
+	CU_ASSERT_EQUAL(t.gsc, 0);
+	CU_ASSERT_STRING_EQUAL(t.gateway, "127.0.0.1");
+	CU_ASSERT(t.expires > time(NULL) + 590 && t.expires <= time(NULL) + 600);
+	ticket_wipe(&t);
+	run_cleanup(&r);
+}
+
+static void test_ticket_nack(void)
+{
+	static struct resume_ticket t;
+	struct responder_cfg cfg;
+
+	responder_cfg_defaults(&cfg);
+	cfg.ticket_mode = R_TICKET_NACK;
+	CU_ASSERT_FATAL(bring_up(&cfg, true));
+	CU_ASSERT(responder_stats(r.resp)->ticket_requested);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "TICKET_NACK"));
+	CU_ASSERT_EQUAL(take(&t), TICKET_NONE);
+	run_cleanup(&r);
+}
+
+static void test_no_request_when_off(void)
+{
+	struct responder_cfg cfg;
+
+	responder_cfg_defaults(&cfg);
+	cfg.ticket_mode = R_TICKET_ISSUE;
+	CU_ASSERT_FATAL(bring_up(&cfg, false));
+	CU_ASSERT(!responder_stats(r.resp)->ticket_requested);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->tickets_issued, 0);
+	run_cleanup(&r);
+}
+
+static int suite_init(void)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	conn_set_state_dir(dir);
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	char cmd[sizeof(dir) + 16];
+
+	conn_set_state_dir(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+void register_ticket_tests(void)
+{
+	CU_pSuite s = CU_add_suite("resumption tickets", suite_init,
+				   suite_clean);
+
+	CU_add_test(s, "ticket requested and stored", test_ticket_stored);
+	CU_add_test(s, "TICKET_NACK keeps nothing", test_ticket_nack);
+	CU_add_test(s, "no request when resumption is off",
+		    test_no_request_when_off);
+}
