@@ -108,6 +108,12 @@ int auth_psk(uint16_t prf, const uint8_t *psk, size_t psk_len,
 bool auth_psk_verify(uint16_t prf, const uint8_t *psk, size_t psk_len,
 		     const struct chunk *octets, const uint8_t *recv,
 		     size_t recv_len);
+/* After a resume (RFC 5723 5.1): AUTH = prf(SK_px, octets), method 2. */
+int auth_resume(uint16_t prf, const struct chunk *sk_p,
+		const struct chunk *octets, struct chunk *auth);
+bool auth_resume_verify(uint16_t prf, const struct chunk *sk_p,
+			const struct chunk *octets, const uint8_t *recv,
+			size_t recv_len);
 /* Picks the method for our key: AUTH_DIGITAL_SIG (14) when the peer
  * announced a usable hash in SIGNATURE_HASH_ALGORITHMS, else the classic
  * method for the key (RSA: 1, P-256/384/521: 9/10/11). */

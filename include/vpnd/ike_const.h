@@ -178,7 +178,22 @@ enum ike_notify {
 	N_EAP_ONLY_AUTHENTICATION = 16417,
 	N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,
 	N_SIGNATURE_HASH_ALGORITHMS = 16431,
+	/* draft-dondeti-ipsec-failover-sol-00 leaves its notify numbers to
+	 * IANA ("TBD"); vpnd uses these from the private-use range (RFC 7296
+	 * 3.10.1: 40960-65535), documented in vpnd.profile(5). Data of
+	 * VPND_RESUMPTION_SUPPORTED: one flags byte (draft 5.2);
+	 * VPND_ALT_GW_LIST: GW identities (RFC 5685 format) back to back. */
+	N_VPND_RESUMPTION_SUPPORTED = 40960,
+	N_VPND_ALT_GW_LIST = 40961,
 };
+
+/* Flags of N(VPND_RESUMPTION_SUPPORTED), draft 5.2. */
+#define RESUME_FLAG_CLIENT_STORAGE 0x80 /* S: we keep a ticket */
+#define RESUME_FLAG_GW_LIST 0x40        /* L: send us the backup gateways */
+
+/* Draft wire mode (draft 5.1): Message ID = GSC (4 bits) || S-Message-ID. */
+#define GSC_SHIFT 28
+#define GSC_MID_MASK 0x0fffffffu
 
 enum ike_cfg_type {
 	CFG_REQUEST = 1,

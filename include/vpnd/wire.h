@@ -271,6 +271,11 @@ int notify_invalid_ke_parse(const uint8_t *b, size_t len, uint16_t *group,
 #define SIGHASH_MAX 16
 int notify_sighash_parse(const uint8_t *b, size_t len, uint16_t *algs,
 			 size_t *n, struct verr *e);
+/* N(VPND_ALT_GW_LIST): at most max GW identities back to back; each is
+ * checked as in REDIRECT. */
+int notify_alt_gw_list_parse(const uint8_t *b, size_t len,
+			     struct gw_ident *gws, size_t max, size_t *n,
+			     struct verr *e);
 int notify_ticket_lt_parse(const uint8_t *b, size_t len, uint32_t *lifetime,
 			   const uint8_t **ticket, size_t *ticket_len,
 			   struct verr *e);

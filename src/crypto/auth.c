@@ -79,3 +79,39 @@ bool auth_psk_verify(uint16_t prf, const uint8_t *psk, size_t psk_len,
 	OPENSSL_cleanse(want, sizeof(want));
 	return ok;
 }
+
+/* RFC 5723 5.1 as libreswan implements it (not yet checked against a
+ * second implementation): after IKE_SESSION_RESUME there is no secret
+ * beyond the new SA's keys, so the MIC is keyed with SK_pi/SK_pr. */
+int auth_resume(uint16_t prf, const struct chunk *sk_p,
+		const struct chunk *octets, struct chunk *auth)
+{
+	struct chunk c = { 0 };
+
+	*auth = (struct chunk){ 0 };
+	if (!prf_len(prf) || !chunk_alloc(&c, prf_len(prf)))
+		return -1;
+	if (prf_compute(prf, sk_p->p, sk_p->len, octets->p, octets->len,
+			c.p) < 0) {
+		chunk_free(&c);
+		return -1;
+	}
+	*auth = c;
+	return 0;
+}
+
+bool auth_resume_verify(uint16_t prf, const struct chunk *sk_p,
+			const struct chunk *octets, const uint8_t *recv,
+			size_t recv_len)
+{
+	uint8_t want[EVP_MAX_MD_SIZE];
+	bool ok;
+
+	if (!prf_len(prf) || recv_len != prf_len(prf) ||
+	    prf_compute(prf, sk_p->p, sk_p->len, octets->p, octets->len,
+			want) < 0)
+		return false;
+	ok = CRYPTO_memcmp(want, recv, recv_len) == 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	return ok;
+}

@@ -102,6 +102,26 @@ int notify_redirected_from_parse(const uint8_t *b, size_t len,
 	return 0;
 }
 
+int notify_alt_gw_list_parse(const uint8_t *b, size_t len,
+			     struct gw_ident *gws, size_t max, size_t *n,
+			     struct verr *e)
+{
+	struct rbuf r;
+
+	*n = 0;
+	rb_init(&r, b, len);
+	while (rb_left(&r)) {
+		if (*n == max) {
+			verr_set(e, "ALT_GW_LIST: more than %zu gateways", max);
+			return -1;
+		}
+		if (parse_ident(&r, &gws[*n], e) < 0)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
 void gw_ident_build(struct wbuf *w, const struct gw_ident *gw)
 {
 	wb_u8(w, gw->type);

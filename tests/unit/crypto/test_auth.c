@@ -88,6 +88,33 @@ static void test_psk(void)
 	chunk_free(&auth);
 }
 
+/* After a resume AUTH is prf(SK_p, octets): HMAC-SHA-256 keyed with
+ * SK_p, here RFC 4231 test case 2 (key "Jefe"). */
+static void test_resume_auth(void)
+{
+	static const char data[] = "what do ya want for nothing?";
+	uint8_t key[4] = { 'J', 'e', 'f', 'e' }, got[32];
+	struct chunk skp = { key, sizeof(key) };
+	struct chunk oct = { (uint8_t *)data, sizeof(data) - 1 }, auth = { 0 };
+
+	CU_ASSERT_EQUAL_FATAL(auth_resume(PRF_HMAC_SHA2_256, &skp, &oct,
+					  &auth), 0);
+	ASSERT_HEX(auth.p, auth.len,
+		   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	memcpy(got, auth.p, 32);
+	CU_ASSERT(auth_resume_verify(PRF_HMAC_SHA2_256, &skp, &oct, got, 32));
+	CU_ASSERT_FALSE(auth_resume_verify(PRF_HMAC_SHA2_256, &skp, &oct, got,
+					   31));
+	got[0] ^= 0x80;
+	CU_ASSERT_FALSE(auth_resume_verify(PRF_HMAC_SHA2_256, &skp, &oct, got,
+					   32));
+	got[0] ^= 0x80;
+	key[0] = 'j';
+	CU_ASSERT_FALSE(auth_resume_verify(PRF_HMAC_SHA2_256, &skp, &oct, got,
+					   32));
+	chunk_free(&auth);
+}
+
 /* Signs, checks method and size, verifies, and checks that a changed
  * octet string and changed signature both fail. */
 static void sign_verify(EVP_PKEY *key, const uint16_t *hashes, size_t n,
@@ -253,6 +280,7 @@ void add_auth_tests(void)
 
 	CU_add_test(s, "signed octets", test_signed_octets);
 	CU_add_test(s, "PSK AUTH", test_psk);
+	CU_add_test(s, "AUTH after a resume (RFC 5723)", test_resume_auth);
 	CU_add_test(s, "RSA method 1", test_rsa_classic);
 	CU_add_test(s, "ECDSA methods 9, 10", test_ecdsa_classic);
 	CU_add_test(s, "Digital Signature method 14", test_digital_sig);

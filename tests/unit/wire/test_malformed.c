@@ -481,6 +481,35 @@ static void test_redirect_bad(void)
 	FAILS_WITH(notify_redirected_from_parse(b, n, &gw, &err), "0x00");
 }
 
+/* N(VPND_ALT_GW_LIST): identities back to back, each checked like a
+ * REDIRECT's, and no more than the caller has room for. */
+static void test_alt_gw_list(void)
+{
+	struct gw_ident gws[2];
+	uint8_t b[64];
+	size_t n, count = 99;
+	char text[64];
+
+#define ALT(hex) (n = hex2bin(hex, b, sizeof(b)), \
+		  notify_alt_gw_list_parse(b, n, gws, 2, &count, &err))
+	CU_ASSERT_EQUAL(ALT(""), 0);
+	CU_ASSERT_EQUAL(count, 0);
+	CU_ASSERT_EQUAL(ALT("01 04 c0000202 03 07 67772e74657374"), 0);
+	CU_ASSERT_EQUAL(count, 2);
+	CU_ASSERT_STRING_EQUAL(gw_ident_str(&gws[0], text, sizeof(text)),
+			       "192.0.2.2");
+	CU_ASSERT_STRING_EQUAL(gw_ident_str(&gws[1], text, sizeof(text)),
+			       "gw.test");
+	FAILS_WITH(ALT("01 04 c0000202 01 04 c0000203 01 04 c0000204"),
+		   "more than 2 gateways");
+	FAILS_WITH(ALT("01 04 c0000202 01 05 c000020300"),
+		   "IPv4 address of 5 bytes");
+	FAILS_WITH(ALT("01 04 c0000202 03"), "header cut short");
+	FAILS_WITH(ALT("01 04 c0000202 03 09 6777"), "exceeds");
+	FAILS_WITH(ALT("03 03 61 00 62"), "0x00");
+#undef ALT
+}
+
 /* A fixed-seed mutation loop over the golden messages: the parsers must
  * survive (ASan/UBSan watch the reads); a few mutants stay valid. */
 static uint32_t rng_state = 0x2545f491;
@@ -584,6 +613,7 @@ int main(void)
 		{ "cp_lies", test_cp_lies },
 		{ "small_payload_lies", test_small_payload_lies },
 		{ "redirect_bad", test_redirect_bad },
+		{ "alt_gw_list", test_alt_gw_list },
 		{ "mutation_loop", test_mutation_loop },
 	};
 	CU_pSuite s;

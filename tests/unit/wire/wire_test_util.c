@@ -114,6 +114,7 @@ static int walk_notify_data(const struct notify_payload *n, struct verr *e)
 	uint16_t algs[SIGHASH_MAX];
 	uint32_t lt;
 	uint16_t g;
+	struct gw_ident gws[8];
 
 	switch (n->type) {
 	case N_REDIRECT:
@@ -131,6 +132,9 @@ static int walk_notify_data(const struct notify_payload *n, struct verr *e)
 		return notify_sighash_parse(n->data, n->len, algs, &plen, e);
 	case N_TICKET_LT_OPAQUE:
 		return notify_ticket_lt_parse(n->data, n->len, &lt, &p, &plen, e);
+	case N_VPND_ALT_GW_LIST:
+		return notify_alt_gw_list_parse(n->data, n->len, gws, 8, &plen,
+						e);
 	default:
 		return 0;
 	}
