@@ -1,9 +1,13 @@
 /* IKE_AUTH, responder side (RFC 7296 1.2, 2.15, 2.19, 3.15): check the
- * initiator's PSK AUTH, answer IDr + AUTH, a CP reply and the first
- * Child SA (or refuse it the way strongSwan does without kernel ESP). */
+ * initiator's AUTH (PSK, a certificate signature, or after a resume the
+ * RFC 5723 MAC), answer IDr + AUTH, a CP reply and the first Child SA
+ * (or refuse it the way strongSwan does without kernel ESP), plus a
+ * ticket and the backup gateways when asked. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "r_internal.h"
 #include "vpnd/log.h"
@@ -29,8 +33,51 @@ static void note_idi(struct responder *r, const struct id_payload *id)
 	r->st.last_idi[n] = '\0';
 }
 
+/* RFC 5723 5.1: after a resume both sides MAC the resume messages with
+ * SK_pi / SK_pr, and the initiator must be the one the ticket names. */
+static bool resumed_auth_ok(const struct r_sa *sa,
+			    const struct id_payload *id,
+			    const struct auth_payload *auth,
+			    const struct chunk *octets)
+{
+	uint8_t want[EVP_MAX_MD_SIZE];
+	bool ok;
+
+	if (auth->method != AUTH_PSK) {
+		log_warn("responder: resumed SA authenticated with %s",
+			 auth_method_name(auth->method));
+		return false;
+	}
+	if (id->type != sa->idi.type || id->len != sa->idi.len ||
+	    memcmp(id->data, sa->idi.data, id->len)) {
+		log_warn("responder: IDi is not the one in the ticket");
+		return false;
+	}
+	if (auth->len != prf_len(sa->keys.prf) ||
+	    r_resume_mic(sa, true, octets, want) < 0)
+		return false;
+	ok = CRYPTO_memcmp(want, auth->data, auth->len) == 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	return ok;
+}
+
+/* What a ticket for this SA will name as the initiator. */
+static void keep_idi(struct r_sa *sa, const struct id_payload *id)
+{
+	if (sa->resumed)
+		return;
+	memset(&sa->idi, 0, sizeof(sa->idi));
+	if (id->len > sizeof(sa->idi.data)) {
+		log_warn("responder: IDi too long for a ticket");
+		return;
+	}
+	sa->idi.type = id->type;
+	sa->idi.len = id->len;
+	memcpy(sa->idi.data, id->data, id->len);
+}
+
 static bool initiator_auth_ok(struct responder *r, struct r_sa *sa,
-			      const struct r_msg *m)
+			      const struct r_msg *m, uint8_t *method)
 {
 	const struct ike_payload *p_id = payload_find(&m->pl, PL_IDI);
 	const struct ike_payload *p_auth = payload_find(&m->pl, PL_AUTH);
@@ -40,6 +87,7 @@ static bool initiator_auth_ok(struct responder *r, struct r_sa *sa,
 	struct verr e = { { 0 } };
 	bool ok = false;
 
+	*method = 0;
 	if (!p_id || !p_auth || id_parse(p_id->body, p_id->len, &id, &e) < 0 ||
 	    auth_parse(p_auth->body, p_auth->len, &auth, &e) < 0) {
 		log_warn("responder: IKE_AUTH without usable IDi/AUTH %s",
@@ -47,17 +95,24 @@ static bool initiator_auth_ok(struct responder *r, struct r_sa *sa,
 		return false;
 	}
 	note_idi(r, &id);
-	if (auth.method != AUTH_PSK) {
-		log_warn("responder: only PSK AUTH is supported, got %s",
-			 auth_method_name(auth.method));
-		return false;
-	}
-	/* The initiator signs RealMessage1 | Nr | prf(SK_pi, IDi body). */
+	*method = auth.method;
+	/* Every method covers RealMessage1 | Nr | prf(SK_pi, IDi body). */
 	if (auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi, sa->init_req.p,
 			       sa->init_req.len, &sa->nr, p_id->body,
-			       p_id->len, &octets) == 0)
+			       p_id->len, &octets) < 0)
+		return false;
+	if (sa->resumed)
+		ok = resumed_auth_ok(sa, &id, &auth, &octets);
+	else if (auth.method == AUTH_PSK)
 		ok = auth_psk_verify(sa->keys.prf, r->psk.p, r->psk.len,
 				     &octets, auth.data, auth.len);
+	else if (r_auth_is_sig(auth.method))
+		ok = r_cert_auth_ok(r, m, &auth, &id, &octets);
+	else
+		log_warn("responder: %s AUTH is not supported",
+			 auth_method_name(auth.method));
+	if (ok)
+		keep_idi(sa, &id);
 	chunk_free(&octets);
 	return ok;
 }
@@ -76,9 +131,13 @@ static int add_our_auth(struct responder *r, struct r_sa *sa,
 		       auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
 					  sa->init_resp.p, sa->init_resp.len,
 					  &sa->ni, idb.p, idb.len, &octets);
-	if (rc == 0)
+	if (rc == 0 && sa->resumed) {
+		rc = chunk_alloc(&auth, prf_len(sa->keys.prf)) ?
+			     r_resume_mic(sa, false, &octets, auth.p) : -1;
+	} else if (rc == 0) {
 		rc = auth_psk(sa->keys.prf, r->psk.p, r->psk.len, &octets,
 			      &auth);
+	}
 	if (rc == 0)
 		auth_build(c, AUTH_PSK, auth.p, auth.len);
 	wb_free(&idb);
@@ -97,10 +156,20 @@ static bool cp_asks(const struct cp_payload *cp, uint16_t type)
 	return false;
 }
 
+/* The address to give: a resumed SA gets the one in its ticket. */
+static bool vip_for(const struct responder *r, struct r_sa *sa)
+{
+	if (sa->resumed && sa->has_vip4)
+		return true;
+	sa->has_vip4 = r->cfg.has_vip4;
+	memcpy(sa->vip4, r->cfg.vip4, 4);
+	return sa->has_vip4;
+}
+
 /* Only what was asked for and what we have; returns whether a virtual
- * IPv4 address was given. */
-static bool add_cp_reply(struct responder *r, const struct r_msg *m,
-			 struct pl_chain *c)
+ * IPv4 address was given (it is then in sa->vip4). */
+static bool add_cp_reply(struct responder *r, struct r_sa *sa,
+			 const struct r_msg *m, struct pl_chain *c)
 {
 	const struct ike_payload *p = payload_find(&m->pl, PL_CP);
 	static struct cp_payload req;
@@ -111,17 +180,20 @@ static bool add_cp_reply(struct responder *r, const struct r_msg *m,
 
 	r->st.cp_requested = false;
 	if (!p || cp_parse(p->body, p->len, &req, &e) < 0 ||
-	    req.cfg_type != CFG_REQUEST)
+	    req.cfg_type != CFG_REQUEST) {
+		sa->has_vip4 = false;
 		return false;
+	}
 	r->st.cp_requested = true;
 	memset(&rep, 0, sizeof(rep));
 	rep.cfg_type = CFG_REPLY;
-	if (r->cfg.has_vip4 && cp_asks(&req, CFG_INTERNAL_IP4_ADDRESS)) {
+	if (vip_for(r, sa) && cp_asks(&req, CFG_INTERNAL_IP4_ADDRESS)) {
 		rep.a[rep.n].type = CFG_INTERNAL_IP4_ADDRESS;
-		rep.a[rep.n].val = r->cfg.vip4;
+		rep.a[rep.n].val = sa->vip4;
 		rep.a[rep.n++].len = 4;
 		vip = true;
 	}
+	sa->has_vip4 = vip;
 	if (cp_asks(&req, CFG_INTERNAL_IP4_DNS))
 		for (i = 0; i < r->cfg.n_dns4 && rep.n < CP_MAX_ATTRS; i++) {
 			rep.a[rep.n].type = CFG_INTERNAL_IP4_DNS;
@@ -193,7 +265,7 @@ static void add_child(struct responder *r, struct r_sa *sa,
 	if (r->cfg.tsi.n)
 		tsi = r->cfg.tsi;
 	else if (vip)
-		vip_ts(r->cfg.vip4, &tsi);
+		vip_ts(sa->vip4, &tsi);
 	if (r->cfg.tsr.n)
 		tsr = r->cfg.tsr;
 	random_bytes(sa->esp_spi, 4);
@@ -229,44 +301,44 @@ static void refuse_auth(struct responder *r, struct r_sa *sa,
 	sa->state = RSA_DEAD;
 }
 
-/* RFC 5723 4.3.1: a ticket (lifetime | opaque bytes), a NACK or an ACK
- * for an initiator that asked. The ticket here is random: this responder
- * does not resume, it only lets the client's storing be tested. */
-static void add_ticket(struct responder *r, const struct r_msg *m,
-		       struct pl_chain *c)
+static const char *method_word(uint8_t method)
 {
-	struct notify_payload n;
-	uint8_t data[4 + sizeof(r->st.last_ticket)];
+	if (r_auth_is_sig(method))
+		return "sig";
+	return method == AUTH_PSK ? "psk" : "other";
+}
+
+/* IDi for an event line: printable, no blanks, at most 64 bytes. */
+static const char *idi_word(const struct responder *r, char *out,
+			    size_t len)
+{
 	size_t i;
 
-	r->st.ticket_requested = false;
-	for (i = 0; i < m->pl.n; i++)
-		if (m->pl.pl[i].type == PL_NOTIFY &&
-		    notify_parse(m->pl.pl[i].body, m->pl.pl[i].len, &n,
-				 NULL) == 0 &&
-		    n.type == N_TICKET_REQUEST)
-			r->st.ticket_requested = true;
-	if (!r->st.ticket_requested)
+	for (i = 0; i + 1 < len && i < 64 && r->st.last_idi[i]; i++)
+		out[i] = isgraph((unsigned char)r->st.last_idi[i]) ?
+				 r->st.last_idi[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
+static void note_auth(struct responder *r, const struct r_sa *sa,
+		      uint8_t method, bool ok)
+{
+	char from[64], idi[80];
+
+	r_addr_str(&sa->peer, from, sizeof(from));
+	idi_word(r, idi, sizeof(idi));
+	if (!ok) {
+		r_event(r, "event=ike_auth_failed method=%s resumed=%d "
+			"idi=%s from=%s", method_word(method), sa->resumed,
+			idi, from);
 		return;
-	switch (r->cfg.ticket_mode) {
-	case R_TICKET_ISSUE:
-		put_u32(data, r->cfg.ticket_lifetime ? r->cfg.ticket_lifetime :
-						      3600);
-		random_bytes(r->st.last_ticket, sizeof(r->st.last_ticket));
-		memcpy(data + 4, r->st.last_ticket, sizeof(r->st.last_ticket));
-		notify_build(c, 0, NULL, 0, N_TICKET_LT_OPAQUE, data,
-			     sizeof(data));
-		r->st.tickets_issued++;
-		break;
-	case R_TICKET_NACK:
-		notify_build(c, 0, NULL, 0, N_TICKET_NACK, NULL, 0);
-		break;
-	case R_TICKET_ACK:
-		notify_build(c, 0, NULL, 0, N_TICKET_ACK, NULL, 0);
-		break;
-	default:
-		break;
 	}
+	if (sa->resumed)
+		r->st.resumed_auth_ok++;
+	r_event(r, "event=ike_auth_ok method=%s resumed=%d gsc=%u idi=%s "
+		"from=%s", method_word(method), sa->resumed, sa->gsc, idi,
+		from);
 }
 
 void r_auth_request(struct responder *r, struct r_sa *sa,
@@ -274,9 +346,11 @@ void r_auth_request(struct responder *r, struct r_sa *sa,
 {
 	struct wbuf inner;
 	struct pl_chain c;
+	uint8_t method;
 	bool vip;
 
-	if (!initiator_auth_ok(r, sa, m)) {
+	if (!initiator_auth_ok(r, sa, m, &method)) {
+		note_auth(r, sa, method, false);
 		refuse_auth(r, sa, m);
 		return;
 	}
@@ -291,14 +365,15 @@ void r_auth_request(struct responder *r, struct r_sa *sa,
 	/* A REDIRECT answer has no Child SA (RFC 5685 6) unless a test
 	 * wants to see the initiator ignore one. */
 	if (!r_redirect_auth(r, sa, &c) || r->cfg.redirect_auth_with_child) {
-		vip = add_cp_reply(r, m, &c);
+		vip = add_cp_reply(r, sa, m, &c);
 		add_child(r, sa, m, vip, &c);
-		add_ticket(r, m, &c);
+		r_ticket_answer(r, sa, m, &c);
 	}
 	if (r_respond(r, sa, m, &inner, c.first) == 0) {
 		sa->state = RSA_ESTABLISHED;
 		sa->established_seq = ++r->seq;
 		r_redirect_note_established(r, sa);
+		note_auth(r, sa, method, true);
 	}
 	wb_free(&inner);
 }

@@ -22,6 +22,8 @@ static bool handle_deletes(struct responder *r, struct r_sa *sa,
 			continue;
 		if (d.proto == PROTO_IKE) {
 			r->st.ike_deletes++;
+			r_event(r, "event=delete_ike resumed=%d gsc=%u",
+				sa->resumed, sa->gsc);
 			r_redirect_note_ike_delete(r, sa);
 			ike_gone = true;
 		} else if (d.proto == PROTO_ESP) {
@@ -52,6 +54,9 @@ void r_info_request(struct responder *r, struct r_sa *sa,
 	}
 	if (m->pl.n == 0)
 		r->st.empty_informational++;
+	/* RFC 5723 4.3.1: a ticket may be asked for again at any time. */
+	if (!gone && r_find_notify(&m->pl, N_TICKET_REQUEST, &n))
+		r_ticket_answer(r, sa, m, &c);
 	r_respond(r, sa, m, &inner, c.first);
 	wb_free(&inner);
 	if (gone)

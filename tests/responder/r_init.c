@@ -23,14 +23,14 @@ static void natd_hash_of(const uint8_t spi_i[8], const uint8_t spi_r[8],
 	natd_hash(spi_i, spi_r, ip, len, port, out);
 }
 
-/* An answer without state: one notify, responder SPI zero. */
-static void answer_notify(struct responder *r, const struct r_msg *m,
-			  uint16_t type, const uint8_t *data, size_t len)
+bool r_answer_notify(struct responder *r, const struct r_msg *m,
+		     uint16_t type, const uint8_t *data, size_t len)
 {
 	struct wbuf out, body;
 	struct pl_chain c;
 	struct ike_hdr h = m->hdr;
 	uint8_t hdr[IKE_HDR_LEN];
+	bool sent;
 
 	wb_init(&body);
 	chain_init(&c, &body);
@@ -43,10 +43,12 @@ static void answer_notify(struct responder *r, const struct r_msg *m,
 	wb_init(&out);
 	wb_put(&out, hdr, sizeof(hdr));
 	wb_put(&out, body.p, body.len);
-	if (!out.oom)
+	sent = !out.oom && !body.oom;
+	if (sent)
 		r_send(r, &m->from, m->natt, out.p, out.len);
 	wb_free(&out);
 	wb_free(&body);
+	return sent;
 }
 
 /* RFC 7296 2.6: Hash(Ni | IPi | SPIi | secret), with a keyed PRF. */
@@ -94,7 +96,7 @@ static bool cookie_ok(struct responder *r, const struct r_msg *m,
 		make_cookie(r, m, q->nonce, want);
 	}
 	r->st.cookies_sent++;
-	answer_notify(r, m, N_COOKIE, want, sizeof(want));
+	r_answer_notify(r, m, N_COOKIE, want, sizeof(want));
 	return false;
 }
 
@@ -233,7 +235,7 @@ static void accept_request(struct responder *r, const struct r_msg *m,
 	struct r_sa *sa = r_sa_new(r);
 
 	if (!sa) {
-		answer_notify(r, m, N_TEMPORARY_FAILURE, NULL, 0);
+		r_answer_notify(r, m, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	memcpy(sa->spi_i, m->hdr.spi_i, 8);
@@ -249,6 +251,7 @@ static void accept_request(struct responder *r, const struct r_msg *m,
 	sa->have_last_resp = true;
 	sa->last_resp_mid = 0;
 	sa->state = RSA_INIT_DONE;
+	r->st.init_sas++;
 	record_algs(r, chosen);
 	if (r->cfg.send_garbage_first && !r->st.garbage_sent)
 		send_garbage(r, m, &sa->last_resp);
@@ -279,15 +282,18 @@ void r_init_request(struct responder *r, const struct r_msg *m)
 	struct notify_payload n;
 	uint16_t dh;
 	uint8_t grp[2];
+	char from[64];
 
 	if (m->hdr.msg_id != 0 || memcmp(m->hdr.spi_r, "\0\0\0\0\0\0\0\0", 8))
 		return;
 	if (answered_before(r, m))
 		return;
+	r_event(r, "event=ike_sa_init from=%s",
+		r_addr_str(&m->from, from, sizeof(from)));
 	memset(&q, 0, sizeof(q));
 	if (parse_request(m, &q) < 0) {
 		r->st.malformed++;
-		answer_notify(r, m, N_INVALID_SYNTAX, NULL, 0);
+		r_answer_notify(r, m, N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	r->st.ke_group = q.ke.group;
@@ -301,7 +307,7 @@ void r_init_request(struct responder *r, const struct r_msg *m)
 		return;
 	if (r->cfg.no_proposal ||
 	    r_choose_proposal(&q.sa, PROTO_IKE, r->cfg.want_group, &chosen) < 0) {
-		answer_notify(r, m, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		r_answer_notify(r, m, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	/* The configured group is demanded even when not offered: that is
@@ -311,7 +317,7 @@ void r_init_request(struct responder *r, const struct r_msg *m)
 	if (q.ke.group != dh) {
 		put_u16(grp, dh);
 		r->st.invalid_ke_sent++;
-		answer_notify(r, m, N_INVALID_KE_PAYLOAD, grp, sizeof(grp));
+		r_answer_notify(r, m, N_INVALID_KE_PAYLOAD, grp, sizeof(grp));
 		return;
 	}
 	accept_request(r, m, &q, &chosen);

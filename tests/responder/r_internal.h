@@ -14,9 +14,14 @@
 #include "vpnd/crypto.h"
 #include "vpnd/wire.h"
 
-#define R_MAX_SAS 8
+/* vpnd-testgw serves a whole suite: clients that failed over leave
+ * established SAs behind on the gateway they left. */
+#define R_MAX_SAS 32
 #define R_NONCE_LEN 32
 #define R_COOKIE_LEN 32
+#define R_USED_MEM 256
+#define R_USED_FILE "used-tickets"
+#define R_DEFAULT_TICKET_LIFETIME 3600
 
 enum r_sa_state {
 	RSA_FREE = 0,
@@ -56,6 +61,14 @@ struct r_sa {
 	struct wbuf last_req;         /* for responder_retransmit() */
 
 	bool auth_redirected;         /* IKE_AUTH answered with REDIRECT */
+
+	/* what a ticket for this SA carries */
+	struct responder_ident idi;   /* the initiator's, once known */
+	bool has_vip4;                /* the virtual IP given (resumed: the
+					 ticket's, to be given again) */
+	uint8_t vip4[4];
+	uint8_t gsc;                  /* 0, or what it was resumed with */
+	bool resumed;                 /* made by IKE_SESSION_RESUME */
 };
 
 struct responder {
@@ -72,6 +85,11 @@ struct responder {
 	/* the real IKE_SA_INIT response held back after a bad REDIRECT */
 	uint64_t defer_timer;
 	struct r_sa *defer_sa;
+	/* used ticket ids without a domain directory (a ring) */
+	uint8_t used_mem[R_USED_MEM][RESP_TICKET_ID_LEN];
+	size_t n_used_mem;
+	/* client certificates are checked against this CA */
+	X509 *client_ca;
 };
 
 enum r_request_kind {
@@ -129,6 +147,12 @@ void r_tamper_proposal(struct ike_proposal *p);
 uint16_t r_transform(const struct ike_proposal *p, uint8_t type,
 		     uint16_t *keylen);
 
+/* ---- r_init.c ---- */
+/* A stateless answer to m: one notify, responder SPI zero, m's exchange
+ * and Message ID. False when nothing could be sent. */
+bool r_answer_notify(struct responder *r, const struct r_msg *m,
+		     uint16_t type, const uint8_t *data, size_t len);
+
 /* ---- per exchange ---- */
 void r_init_request(struct responder *r, const struct r_msg *m);
 void r_auth_request(struct responder *r, struct r_sa *sa,
@@ -156,6 +180,61 @@ bool r_redirect_auth(struct responder *r, struct r_sa *sa,
 		     struct pl_chain *c);
 void r_redirect_note_established(struct responder *r, struct r_sa *sa);
 void r_redirect_note_ike_delete(struct responder *r, struct r_sa *sa);
+
+/* ---- r_ticket.c (RFC 5723 tickets, draft alternate gateways) ---- */
+/* Adds the ticket answer and N(VPND_ALT_GW_LIST) to an IKE_AUTH
+ * response, as the request asks. */
+void r_ticket_answer(struct responder *r, struct r_sa *sa,
+		     const struct r_msg *m, struct pl_chain *c);
+/* Plaintext of format 1 sealed / opened with the domain key: the layer
+ * under responder_ticket_seal, exposed for the parser's tests. */
+int r_ticket_seal_bytes(const uint8_t key[RESP_DOMAIN_KEY_LEN],
+			const uint8_t *plain, size_t len, struct wbuf *out);
+int r_ticket_encode(const struct responder_ticket *t, struct wbuf *out);
+int r_ticket_decode(const uint8_t *b, size_t len, struct responder_ticket *t,
+		    struct verr *e);
+
+/* ---- r_used.c (used ticket ids of the domain) ---- */
+/* One check-and-mark under the domain's lock. */
+struct r_used_txn {
+	int fd; /* -1: this instance's memory */
+};
+int r_used_begin(struct responder *r, struct r_used_txn *t, struct verr *e);
+/* 1 when the id was accepted before, 0 when not, -1 on error. */
+int r_used_contains(struct responder *r, const struct r_used_txn *t,
+		    const uint8_t id[RESP_TICKET_ID_LEN], struct verr *e);
+int r_used_mark(struct responder *r, const struct r_used_txn *t,
+		const uint8_t id[RESP_TICKET_ID_LEN], uint64_t expires,
+		struct verr *e);
+void r_used_end(struct r_used_txn *t);
+
+/* ---- r_resume.c (IKE_SESSION_RESUME, RFC 5723 4.3) ---- */
+void r_resume_request(struct responder *r, const struct r_msg *m);
+/* AUTH of a resumed SA: prf(SK_p, octets) (RFC 5723 5.1). */
+int r_resume_mic(const struct r_sa *sa, bool initiator,
+		 const struct chunk *octets, uint8_t *out);
+
+/* ---- r_cert.c (initiators authenticated by certificate) ---- */
+int r_cert_open(struct responder *r, struct verr *e);
+void r_cert_close(struct responder *r);
+bool r_auth_is_sig(uint8_t method);
+/* Checks the first CERT against the client CA and AUTH against it. */
+bool r_cert_auth_ok(struct responder *r, const struct r_msg *m,
+		    const struct auth_payload *auth, const struct id_payload *id,
+		    const struct chunk *octets);
+
+/* ---- events (responder.c) ---- */
+void r_event(struct responder *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Numeric address for event lines. */
+const char *r_addr_str(const struct sockaddr_storage *ss, char *out,
+		       size_t len);
+
+/* ---- r_redirect.c, shared with r_resume.c ---- */
+/* N(REDIRECT, to, Ni) as the whole stateless answer to m. */
+void r_redirect_stateless(struct responder *r, const struct r_msg *m,
+			  const struct gw_ident *to,
+			  const struct ike_payload *nonce);
 
 /* ---- helpers ---- */
 const uint8_t *r_sockaddr_ip(const struct sockaddr_storage *ss, size_t *len,

@@ -241,6 +241,11 @@ static void dispatch(struct responder *r, struct r_msg *m)
 			r_init_request(r, m);
 		return;
 	}
+	if (m->hdr.exchange == EXCH_IKE_SESSION_RESUME) {
+		if (!(m->hdr.flags & IKE_FLAG_R))
+			r_resume_request(r, m);
+		return;
+	}
 	sa = r_sa_find(r, m->hdr.spi_i, m->hdr.spi_r);
 	if (!sa) {
 		log_dbg("responder: message for an unknown IKE SA");
@@ -329,6 +334,11 @@ int r_net_open(struct responder *r, struct verr *e)
 		verr_set(e, "responder bind %s port %u: %s",
 			 r->cfg.bind_addr ? r->cfg.bind_addr : "127.0.0.1",
 			 r->cfg.port, strerror(errno));
+		goto fail;
+	}
+	/* With port 0 the kernel chose one: NAT detection hashes it. */
+	if (getsockname(r->fd, (struct sockaddr *)&r->local, &sl) < 0) {
+		verr_set(e, "responder getsockname: %s", strerror(errno));
 		goto fail;
 	}
 	if (loop_add_fd(r->loop, r->fd, EPOLLIN, on_readable, r) < 0) {

@@ -78,28 +78,21 @@ static void bad_ident_data(const uint8_t *nonce, size_t nonce_len,
 static void send_init_notify(struct responder *r, const struct r_msg *m,
 			     const struct wbuf *data)
 {
-	struct wbuf out, body;
-	struct pl_chain c;
-	struct ike_hdr h = m->hdr;
-	uint8_t hdr[IKE_HDR_LEN];
-
-	wb_init(&body);
-	chain_init(&c, &body);
-	notify_build(&c, 0, NULL, 0, N_REDIRECT, data->p, data->len);
-	memset(h.spi_r, 0, 8);
-	h.next = c.first;
-	h.flags = IKE_FLAG_R;
-	h.length = (uint32_t)(IKE_HDR_LEN + body.len);
-	ike_hdr_write(hdr, &h);
-	wb_init(&out);
-	wb_put(&out, hdr, sizeof(hdr));
-	wb_put(&out, body.p, body.len);
-	if (!out.oom && !data->oom) {
-		r_send(r, &m->from, m->natt, out.p, out.len);
+	if (!data->oom &&
+	    r_answer_notify(r, m, N_REDIRECT, data->p, data->len))
 		r->st.redirects_sent++;
-	}
-	wb_free(&out);
-	wb_free(&body);
+}
+
+void r_redirect_stateless(struct responder *r, const struct r_msg *m,
+			  const struct gw_ident *to,
+			  const struct ike_payload *nonce)
+{
+	struct wbuf data;
+
+	wb_init(&data);
+	redirect_data(to, nonce->body, nonce->len, &data);
+	send_init_notify(r, m, &data);
+	wb_free(&data);
 }
 
 bool r_redirect_init(struct responder *r, const struct r_msg *m,
@@ -110,25 +103,22 @@ bool r_redirect_init(struct responder *r, const struct r_msg *m,
 
 	if (!r->cfg.redirect_init_to.len)
 		return false;
+	if (r->cfg.redirect_init_mode == RREDIR_VALID) {
+		r_redirect_stateless(r, m, &r->cfg.redirect_init_to, nonce);
+		return true;
+	}
 	wb_init(&data);
-	switch (r->cfg.redirect_init_mode) {
-	case RREDIR_VALID:
-		redirect_data(&r->cfg.redirect_init_to, nonce->body, nonce->len,
-			      &data);
-		break;
-	case RREDIR_WRONG_NONCE:
+	if (r->cfg.redirect_init_mode == RREDIR_WRONG_NONCE) {
 		/* What an off-path attacker could send: it cannot know Ni. */
 		random_bytes(wrong, sizeof(wrong));
 		redirect_data(&r->cfg.redirect_init_to, wrong, sizeof(wrong),
 			      &data);
-		break;
-	case RREDIR_BAD_IDENT_LEN:
+	} else {
 		bad_ident_data(nonce->body, nonce->len, &data);
-		break;
 	}
 	send_init_notify(r, m, &data);
 	wb_free(&data);
-	return r->cfg.redirect_init_mode == RREDIR_VALID;
+	return false;
 }
 
 bool r_redirect_defers(const struct responder *r)

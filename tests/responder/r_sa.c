@@ -16,6 +16,23 @@ void r_sa_clear(struct r_sa *sa)
 	memset(sa, 0, sizeof(*sa));
 }
 
+/* A table full of live SAs gives up the one established longest ago:
+ * a real gateway would have seen that client go by now. */
+static struct r_sa *oldest_established(struct responder *r)
+{
+	struct r_sa *old = NULL;
+	size_t i;
+
+	for (i = 0; i < R_MAX_SAS; i++) {
+		struct r_sa *sa = &r->sas[i];
+
+		if (sa->state == RSA_ESTABLISHED &&
+		    (!old || sa->established_seq < old->established_seq))
+			old = sa;
+	}
+	return old;
+}
+
 struct r_sa *r_sa_new(struct responder *r)
 {
 	struct r_sa *victim = NULL;
@@ -29,6 +46,8 @@ struct r_sa *r_sa_new(struct responder *r)
 		if (r->sas[i].state == RSA_DEAD && !victim)
 			victim = &r->sas[i];
 	}
+	if (!victim)
+		victim = oldest_established(r);
 	if (!victim)
 		return NULL;
 	r_sa_clear(victim);

@@ -1,4 +1,7 @@
-/* Life cycle of the test responder. */
+/* Life cycle of the test responder, and its event lines. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +44,14 @@ struct responder *responder_new(struct loop *l, const struct responder_cfg *cfg,
 		return NULL;
 	}
 	r->cfg.psk = NULL; /* the copy in r->psk is the one used */
-	if (r_net_open(r, e) < 0) {
+	if (cfg->n_backups > RESP_MAX_BACKUPS ||
+	    cfg->gsc_floor > RESP_GSC_MAX) {
+		verr_set(e, "responder: too many backups or GSC floor > %d",
+			 RESP_GSC_MAX);
+		responder_free(r);
+		return NULL;
+	}
+	if (r_cert_open(r, e) < 0 || r_net_open(r, e) < 0) {
 		responder_free(r);
 		return NULL;
 	}
@@ -59,13 +69,52 @@ void responder_free(struct responder *r)
 	for (i = 0; i < R_MAX_SAS; i++)
 		r_sa_clear(&r->sas[i]);
 	chunk_free(&r->psk);
+	r_cert_close(r);
 	OPENSSL_cleanse(r->cookie_secret, sizeof(r->cookie_secret));
+	OPENSSL_cleanse(r->cfg.domain_key, sizeof(r->cfg.domain_key));
 	free(r);
 }
 
 void responder_set_mute(struct responder *r, bool mute)
 {
+	if (r->mute != mute)
+		r_event(r, "event=mute %s", mute ? "on" : "off");
 	r->mute = mute;
+}
+
+uint16_t responder_port(const struct responder *r)
+{
+	size_t len;
+	uint16_t port;
+
+	r_sockaddr_ip(&r->local, &len, &port);
+	return port;
+}
+
+void r_event(struct responder *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!r->cfg.on_event)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->cfg.on_event(r->cfg.event_ctx, line);
+}
+
+const char *r_addr_str(const struct sockaddr_storage *ss, char *out,
+		       size_t len)
+{
+	size_t alen;
+	uint16_t port;
+	const uint8_t *ip = r_sockaddr_ip(ss, &alen, &port);
+
+	if (!inet_ntop(alen == 16 ? AF_INET6 : AF_INET, ip, out,
+		       (socklen_t)len))
+		snprintf(out, len, "?");
+	return out;
 }
 
 const struct responder_stats *responder_stats(const struct responder *r)

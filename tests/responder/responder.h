@@ -16,6 +16,13 @@
 #include "vpnd/wire.h"
 
 #define RESP_MAX_DNS 2
+#define RESP_MAX_BACKUPS 8
+#define RESP_DOMAIN_KEY_LEN 32
+#define RESP_TICKET_ID_LEN 16
+#define RESP_TICKET_SKD_MAX 64
+#define RESP_TICKET_IDENT_MAX 512
+#define RESP_TICKET_MAX 2048 /* sealed bytes; the client keeps up to 2048 */
+#define RESP_GSC_MAX 15
 
 /* How an IKE_SA_INIT redirect (redirect_init_to) is answered. */
 enum r_redirect_init_mode {
@@ -79,6 +86,30 @@ struct responder_cfg {
 	enum { R_TICKET_NONE, R_TICKET_ISSUE, R_TICKET_NACK, R_TICKET_ACK }
 		ticket_mode;
 	uint32_t ticket_lifetime;          /* 0: 3600 s */
+
+	/* Resumption gateway. With a domain key, R_TICKET_ISSUE gives real
+	 * sealed tickets and IKE_SESSION_RESUME requests are served;
+	 * without one, ISSUE gives random bytes (the client's storing can
+	 * still be tested) and every resume is refused as "tampered". */
+	bool has_domain_key;
+	uint8_t domain_key[RESP_DOMAIN_KEY_LEN];
+	const char *domain_dir;     /* holds "used-tickets"; NULL: used ids
+				       are known to this instance only */
+	enum { R_RESUME_RFC5723 = 0, R_RESUME_DRAFT_GSC } resume_mode;
+	uint8_t gsc_floor;          /* draft-gsc: a GSC already seen; a
+				       resume needs a greater one */
+	bool nack_resume;           /* refuse every valid resume ("nack") */
+	struct gw_ident redirect_resume_to; /* answer resumes with REDIRECT */
+	size_t n_backups;           /* VPND_ALT_GW_LIST, when asked (L) */
+	struct gw_ident backups[RESP_MAX_BACKUPS];
+	/* Client certificates: a PEM CA certificate that signs them; NULL
+	 * refuses signature AUTH methods. We always authenticate by PSK. */
+	const char *client_ca;
+
+	/* One line per event ("event=resume_ok gsc=1 mid=0x10000000 ..."),
+	 * see tests/testgw/README.md; NULL: none. */
+	void (*on_event)(void *ctx, const char *line);
+	void *event_ctx;
 };
 
 /* What the responder saw, for assertions. */
@@ -105,7 +136,32 @@ struct responder_stats {
 	bool redirect_supported;    /* in the last IKE_SA_INIT */
 	bool ticket_requested;      /* N(TICKET_REQUEST) in the last IKE_AUTH */
 	unsigned tickets_issued;
-	uint8_t last_ticket[64];    /* the opaque bytes of the last one */
+	uint8_t last_ticket[64];    /* the opaque bytes of the last one
+				       (its first 64 bytes when sealed) */
+	uint8_t last_ticket_full[RESP_TICKET_MAX]; /* ... all of them */
+	size_t last_ticket_len;
+	uint8_t last_ticket_gsc;    /* GSC sealed into the last one */
+	bool resumption_supported;  /* N(VPND_RESUMPTION_SUPPORTED) in the
+				       last IKE_AUTH, */
+	uint8_t resumption_flags;   /* ... with these flags */
+	unsigned alt_lists_sent;    /* N(VPND_ALT_GW_LIST) answers */
+	/* IKE_SESSION_RESUME */
+	unsigned init_sas;          /* IKE SAs made by full IKE_SA_INITs */
+	unsigned resume_requests;   /* requests seen (not retransmits) */
+	unsigned resumes_ok;
+	unsigned resumes_refused;   /* answered TICKET_NACK */
+	char resume_refusal[16];    /* reason of the last NACK: tampered,
+				       expired, replayed, gsc, nack, store,
+				       malformed */
+	unsigned resume_redirects;  /* answered with REDIRECT */
+	uint32_t last_resume_mid;   /* Message ID of the last request */
+	uint8_t last_resume_gsc;    /* ... its top four bits */
+	uint8_t resumed_gsc;        /* GSC of the last resumed IKE SA */
+	unsigned resumed_auth_ok;   /* IKE_AUTHs after a resume */
+	unsigned sig_auth_ok;       /* initiators authenticated by a
+				       certificate signature */
+	bool sig_id_in_cert;        /* ... the last one's IDi is in its
+				       certificate (not required) */
 	/* RFC 5685 (r_redirect.c) */
 	unsigned redirect_supported_seen; /* IKE_SA_INITs carrying it */
 	unsigned redirected_from_seen;    /* ... carrying REDIRECTED_FROM */
@@ -150,6 +206,44 @@ struct responder_stats {
 
 struct responder;
 
+/* ---- resumption gateway (r_ticket.c, r_resume.c, r_used.c) ----
+ * Tickets are sealed with a key shared by all gateways of a "secure
+ * domain" (AES-256-GCM); the ids of accepted tickets go to a file in the
+ * domain directory that every instance reads before accepting one. */
+
+struct responder_ident {
+	uint8_t type; /* enum ike_id_type */
+	size_t len;
+	uint8_t data[RESP_TICKET_IDENT_MAX];
+};
+
+/* What a ticket carries (format 1, see r_ticket.c). */
+struct responder_ticket {
+	uint8_t id[RESP_TICKET_ID_LEN];
+	uint64_t expires;           /* unix seconds */
+	uint8_t gsc;                /* 0..RESP_GSC_MAX */
+	uint16_t prf, encr, encr_keylen, integ;
+	uint8_t sk_d[RESP_TICKET_SKD_MAX];
+	size_t sk_d_len;
+	struct responder_ident idi, idr;
+	bool has_vip4;
+	uint8_t vip4[4];
+};
+
+/* Appends IV | AES-256-GCM(plaintext) | tag to out. 0 or -1. */
+int responder_ticket_seal(const uint8_t key[RESP_DOMAIN_KEY_LEN],
+			  const struct responder_ticket *t, struct wbuf *out);
+/* Opens and parses a sealed ticket; on failure *t is wiped. */
+int responder_ticket_unseal(const uint8_t key[RESP_DOMAIN_KEY_LEN],
+			    const uint8_t *b, size_t len,
+			    struct responder_ticket *t, struct verr *e);
+void responder_ticket_wipe(struct responder_ticket *t);
+/* A domain key file: 64 hex digits (surrounding white space allowed),
+ * a regular file not accessible to group or others. */
+int responder_domain_key_load(const char *path,
+			      uint8_t key[RESP_DOMAIN_KEY_LEN],
+			      struct verr *e);
+
 /* Sensible defaults: id FQDN "gw.test", psk "test-secret", virtual IP
  * 10.9.0.2, DNS 10.9.0.53. The port still has to be set. */
 void responder_cfg_defaults(struct responder_cfg *cfg);
@@ -180,5 +274,7 @@ unsigned responder_established(const struct responder *r);
 void responder_gw_ident(struct gw_ident *gw, const char *text);
 /* A muted responder drops every datagram (a gateway gone away). */
 void responder_set_mute(struct responder *r, bool mute);
+/* The bound UDP port (cfg->port 0 lets the kernel choose). */
+uint16_t responder_port(const struct responder *r);
 
 #endif
