@@ -52,6 +52,10 @@ int conn_connect(struct conn *c, struct verr *e);
 /* Sends a DELETE for the IKE SA and reports CEV_DOWN when the gateway
  * answered or gave up; immediate CEV_DOWN when nothing is up. */
 void conn_disconnect(struct conn *c);
+/* Deletes the stored resumption ticket: the user ended the session, so
+ * the next connect makes a full exchange. A daemon shutdown keeps the
+ * ticket, so that vpnd resumes after a restart. */
+void conn_forget_resumption(struct conn *c);
 enum conn_state conn_get_state(const struct conn *c);
 const char *conn_state_name(enum conn_state s);
 const char *conn_name(const struct conn *c);

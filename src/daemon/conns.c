@@ -582,6 +582,7 @@ int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
 	}
 	w->kind = WAIT_DISCONNECT;
 	waiter_attach(ce, w);
+	conn_forget_resumption(ce->conn);
 	if (s != CONN_CLOSING) {
 		log_info("%s: disconnecting", ce->name);
 		conn_disconnect(ce->conn);

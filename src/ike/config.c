@@ -6,13 +6,17 @@
 #include "ike_sa.h"
 #include "vpnd/log.h"
 
-void cfg_build_request(struct pl_chain *c, const struct profile *p)
+void cfg_build_request(struct pl_chain *c, const struct profile *p,
+		       const uint8_t *hint4)
 {
 	struct cp_payload cp;
 
 	memset(&cp, 0, sizeof(cp));
 	cp.cfg_type = CFG_REQUEST;
 	if (p->request_ipv4) {
+		/* RFC 7296 3.15.1: a value asks for that address again. */
+		cp.a[cp.n].val = hint4;
+		cp.a[cp.n].len = hint4 ? 4 : 0;
 		cp.a[cp.n++].type = CFG_INTERNAL_IP4_ADDRESS;
 		if (p->request_dns)
 			cp.a[cp.n++].type = CFG_INTERNAL_IP4_DNS;

@@ -8,28 +8,8 @@
 #include <string.h>
 
 #include "child.h"
-#include "ike_sa.h"
-#include "redirect.h"
-#include "resolve.h"
+#include "conn_int.h"
 #include "vpnd/log.h"
-
-#define MAX_OLD_SAS 4
-
-struct conn {
-	struct loop *loop;
-	struct profile prof;
-	conn_event_fn fn;
-	void *ctx;
-	enum conn_state state;
-	struct ike_sa *sa;    /* current: connecting or established */
-	struct ike_sa *next;  /* make-before-break replacement */
-	struct ike_sa *old[MAX_OLD_SAS]; /* finishing their DELETE */
-	struct resolve_req *lookup;
-	bool lookup_for_next;
-	struct redirects redir;
-	char gateway[PROFILE_STR_MAX]; /* what we are talking to, as named */
-	char last_error[512];
-};
 
 const char *conn_state_name(enum conn_state s)
 {
@@ -86,10 +66,7 @@ static void emit(struct conn *c, enum conn_event ev, const char *msg)
 		c->fn(c->ctx, c, ev, msg);
 }
 
-static void progress(struct conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void progress(struct conn *c, const char *fmt, ...)
+void conn_progress(struct conn *c, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -109,6 +86,15 @@ static void free_sa(struct ike_sa *sa)
 	child_remove(sa, sa == c->sa ? NULL : c->sa);
 	net_unregister(sa->spi_i);
 	ike_sa_free(sa);
+}
+
+void conn_drop_sa(struct conn *c, struct ike_sa *sa)
+{
+	if (sa == c->sa)
+		c->sa = NULL;
+	if (sa == c->next)
+		c->next = NULL;
+	free_sa(sa);
 }
 
 static void drop_old(struct conn *c, struct ike_sa *sa)
@@ -156,8 +142,9 @@ static void cancel_lookup(struct conn *c)
 	c->lookup = NULL;
 }
 
-static void fail(struct conn *c, const char *msg)
+void conn_fail(struct conn *c, const char *msg)
 {
+	failover_reset(c);
 	snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
 	log_err("%s: %s", c->prof.name, c->last_error);
 	cancel_lookup(c);
@@ -181,7 +168,7 @@ void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 	if (sa->orphan)
 		log_info("%s (old SA): %s", c->prof.name, msg);
 	else
-		progress(c, "%s", msg);
+		conn_progress(c, "%s", msg);
 }
 
 void sa_failed(struct ike_sa *sa, const char *fmt, ...)
@@ -194,13 +181,14 @@ void sa_failed(struct ike_sa *sa, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (sa == c->sa) {
-		fail(c, msg);
+		if (!failover_on_failure(c, sa, msg))
+			conn_fail(c, msg);
 	} else if (sa == c->next) {
 		/* The old gateway asked us to move; it still serves us until
 		 * it deletes the SA itself. */
 		c->next = NULL;
 		free_sa(sa);
-		progress(c, "moving to the new gateway failed (%s); staying on %s",
+		conn_progress(c, "moving to the new gateway failed (%s); staying on %s",
 			 msg, c->gateway);
 	} else {
 		log_info("%s (old SA): %s", c->prof.name, msg);
@@ -213,15 +201,15 @@ static void report_child(struct conn *c, struct ike_sa *sa)
 	char algs[128];
 
 	if (sa->child.up && sa->child.install_error[0])
-		progress(c, "Child SA negotiated (%s) but not installed: %s",
+		conn_progress(c, "Child SA negotiated (%s) but not installed: %s",
 			 esp_algs_str(&sa->child, algs, sizeof(algs)),
 			 sa->child.install_error);
 	else if (sa->child.up)
-		progress(c, "Child SA %s: %s",
+		conn_progress(c, "Child SA %s: %s",
 			 sa->child.installed ? "installed" : "negotiated",
 			 esp_algs_str(&sa->child, algs, sizeof(algs)));
 	else
-		progress(c, "IKE SA up, Child SA refused by the gateway: %s",
+		conn_progress(c, "IKE SA up, Child SA refused by the gateway: %s",
 			 sa->child.refused);
 }
 
@@ -239,16 +227,20 @@ void sa_up(struct ike_sa *sa)
 		c->next = NULL;
 		retire_sa(c, old);
 		report_child(c, sa);
-		progress(c, "moved to %s; deleting the SA with the old gateway",
+		dpd_start(sa);
+		failover_on_up(c, sa, NULL, 0);
+		conn_progress(c, "moved to %s; deleting the SA with the old gateway",
 			 sockaddr_str(&sa->peer, gw, sizeof(gw)));
 		return;
 	}
 	c->state = CONN_ESTABLISHED;
 	c->last_error[0] = '\0';
 	report_child(c, sa);
+	dpd_start(sa);
 	snprintf(msg, sizeof(msg), "IKE SA established with %s (%s)",
 		 sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		 ike_algs_str(&sa->algs, algs, sizeof(algs)));
+	failover_on_up(c, sa, msg, sizeof(msg));
 	log_info("%s: %s", c->prof.name, msg);
 	emit(c, CEV_UP, msg);
 }
@@ -337,7 +329,7 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 		c->next = sa;
 	else
 		c->sa = sa;
-	if (ike_init_start(sa, &e) < 0) {
+	if (failover_begin(c, sa, as_next, &e) < 0) {
 		if (as_next)
 			c->next = NULL;
 		else
@@ -345,15 +337,21 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 		free_sa(sa);
 		goto failed;
 	}
-	progress(c, "IKE_SA_INIT sent to %s%s",
-		 sockaddr_str(&sa->peer, gw, sizeof(gw)),
-		 sa->have_redirected_from ? " (with REDIRECTED_FROM)" : "");
+	if (sa->ticket)
+		conn_progress(c, "IKE_SESSION_RESUME sent to %s (GSC %u)",
+			      sockaddr_str(&sa->peer, gw, sizeof(gw)),
+			      sa->gsc);
+	else
+		conn_progress(c, "IKE_SA_INIT sent to %s%s",
+			      sockaddr_str(&sa->peer, gw, sizeof(gw)),
+			      sa->have_redirected_from ?
+				      " (with REDIRECTED_FROM)" : "");
 	return;
 failed:
 	if (as_next)
-		progress(c, "cannot move to %s: %s", c->gateway, e.msg);
+		conn_progress(c, "cannot move to %s: %s", c->gateway, e.msg);
 	else
-		fail(c, e.msg);
+		conn_fail(c, e.msg);
 }
 
 static void on_resolved(void *ctx, const struct sockaddr_storage *addr,
@@ -367,9 +365,9 @@ static void on_resolved(void *ctx, const struct sockaddr_storage *addr,
 		snprintf(msg, sizeof(msg), "cannot resolve gateway '%s': %s",
 			 c->gateway, err);
 		if (c->lookup_for_next)
-			progress(c, "%s", msg);
+			conn_progress(c, "%s", msg);
 		else
-			fail(c, msg);
+			conn_fail(c, msg);
 		return;
 	}
 	begin_sa(c, addr, c->lookup_for_next);
@@ -377,13 +375,15 @@ static void on_resolved(void *ctx, const struct sockaddr_storage *addr,
 
 /* Talks to a gateway given by name or address; names are looked up off
  * the loop. */
-static void start_attempt(struct conn *c, const char *gateway, bool as_next)
+void conn_start_attempt(struct conn *c, const char *gateway, bool as_next)
 {
 	struct sockaddr_storage now;
 	char msg[400];
 	int rc;
 
-	snprintf(c->gateway, sizeof(c->gateway), "%s", gateway);
+	/* gateway may be c->gateway itself: no overlapping copy */
+	if (gateway != c->gateway)
+		snprintf(c->gateway, sizeof(c->gateway), "%s", gateway);
 	cancel_lookup(c);
 	if (as_next) {
 		/* A newer redirect supersedes a move still under way. */
@@ -397,14 +397,14 @@ static void start_attempt(struct conn *c, const char *gateway, bool as_next)
 	if (rc == 1) {
 		begin_sa(c, &now, as_next);
 	} else if (rc == 0) {
-		progress(c, "resolving %s", gateway);
+		conn_progress(c, "resolving %s", gateway);
 	} else {
 		snprintf(msg, sizeof(msg), "cannot resolve gateway '%s'",
 			 gateway);
 		if (as_next)
-			progress(c, "%s", msg);
+			conn_progress(c, "%s", msg);
 		else
-			fail(c, msg);
+			conn_fail(c, msg);
 	}
 }
 
@@ -425,31 +425,38 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 	}
 	if (established && c->state != CONN_ESTABLISHED) {
 		/* We are leaving: a redirect must not undo the disconnect. */
-		progress(c, "ignoring the redirect to %s: disconnecting", to);
+		conn_progress(c, "ignoring the redirect to %s: disconnecting", to);
 		return;
 	}
 	if (redirect_check(&c->redir, &c->prof, gw, loop_now_ms(), why,
 			   sizeof(why)) < 0) {
 		if (established)
-			progress(c, "not following the redirect: %s", why);
+			conn_progress(c, "not following the redirect: %s", why);
 		else
-			fail(c, why);
+			conn_fail(c, why);
 		return;
+	}
+	if (sa->ticket) {
+		/* The gateway saw the ticket; the new one gets a full
+		 * handshake. */
+		sa_ticket_spent(sa);
+		snprintf(c->fallback_why, sizeof(c->fallback_why),
+			 "redirected while resuming");
 	}
 	redirect_record(&c->redir, &sa->peer, gw, exchange, loop_now_ms());
 	ident_of(&sa->peer, &c->redir.from);
 	c->redir.have_from = true;
-	progress(c, "redirected by %s to %s in %s", from, to,
+	conn_progress(c, "redirected by %s to %s in %s", from, to,
 		 exchange_name(exchange));
 	if (established) {
-		start_attempt(c, to, true);
+		conn_start_attempt(c, to, true);
 		return;
 	}
 	/* IKE_SA_INIT made no SA; after IKE_AUTH the SA exists and is
 	 * deleted (RFC 5685 6). */
 	c->sa = NULL;
 	retire_sa(c, sa);
-	start_attempt(c, to, false);
+	conn_start_attempt(c, to, false);
 }
 
 int conn_connect(struct conn *c, struct verr *e)
@@ -467,7 +474,7 @@ int conn_connect(struct conn *c, struct verr *e)
 	redirect_reset(&c->redir);
 	c->last_error[0] = '\0';
 	c->state = CONN_CONNECTING;
-	start_attempt(c, c->prof.gateways[0], false);
+	conn_start_attempt(c, failover_connect(c), false);
 	if (c->state == CONN_FAILED) {
 		verr_set(e, "%s", c->last_error);
 		return -1;
@@ -475,15 +482,22 @@ int conn_connect(struct conn *c, struct verr *e)
 	return 0;
 }
 
+void conn_forget_resumption(struct conn *c)
+{
+	failover_reset(c);
+	ticket_forget(&c->prof);
+}
+
 void conn_disconnect(struct conn *c)
 {
+	failover_reset(c);
 	cancel_lookup(c);
 	retire_sa(c, c->next);
 	c->next = NULL;
 	if (c->state == CONN_ESTABLISHED && c->sa &&
 	    ike_delete_start(c->sa) == 0) {
 		c->state = CONN_CLOSING;
-		progress(c, "deleting the IKE SA");
+		conn_progress(c, "deleting the IKE SA");
 		return;
 	}
 	if (c->state == CONN_CLOSING)
@@ -497,104 +511,6 @@ void conn_disconnect(struct conn *c)
 	}
 	c->state = CONN_IDLE;
 	emit(c, CEV_DOWN, "not connected");
-}
-
-static void spi_hex(const uint8_t *spi, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", spi[i]);
-}
-
-static void ts_describe(const struct ts_payload *ts, struct wbuf *out)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	size_t i;
-
-	for (i = 0; i < ts->n; i++) {
-		int af = ts->ts[i].type == TS_IPV6_ADDR_RANGE ? AF_INET6 :
-								 AF_INET;
-
-		wb_printf(out, "%s%s-%s", i ? ", " : "",
-			  inet_ntop(af, ts->ts[i].start, a, sizeof(a)),
-			  inet_ntop(af, ts->ts[i].end, b, sizeof(b)));
-	}
-}
-
-static void child_status(const struct ike_sa *sa, struct wbuf *out)
-{
-	char in[9], outs[9], algs[128];
-
-	if (!sa->child.up) {
-		wb_printf(out, "  child SA: none (%s)\n",
-			  sa->child.refused[0] ? sa->child.refused :
-						 "not negotiated");
-		return;
-	}
-	spi_hex(sa->child.spi_in, 4, in);
-	spi_hex(sa->child.spi_out, 4, outs);
-	wb_printf(out, "  child SA: ESP %s, SPIs in %s out %s, %s%s\n",
-		  esp_algs_str(&sa->child, algs, sizeof(algs)), in, outs,
-		  sa->child.installed ? "installed" :
-		  sa->child.install_error[0] ? "not installed: " :
-					       "negotiated only (kernel installation off)",
-		  sa->child.installed ? "" : sa->child.install_error);
-	if (sa->child.installed) {
-		struct child_counters cnt;
-
-		if (child_counters(sa, &cnt) == 0)
-			wb_printf(out, "    in  %llu bytes, %llu packets; out %llu bytes, %llu packets\n",
-				  (unsigned long long)cnt.in_bytes,
-				  (unsigned long long)cnt.in_packets,
-				  (unsigned long long)cnt.out_bytes,
-				  (unsigned long long)cnt.out_packets);
-	}
-	wb_printf(out, "    local  ");
-	ts_describe(&sa->child.tsi, out);
-	wb_printf(out, "\n    remote ");
-	ts_describe(&sa->child.tsr, out);
-	wb_printf(out, "\n");
-}
-
-void conn_status(const struct conn *c, struct wbuf *out)
-{
-	const struct ike_sa *sa = c->sa;
-	char spi_i[17], spi_r[17], gw[64], local[64], algs[128], id[256];
-
-	wb_printf(out, "%s: %s\n", c->prof.name, conn_state_name(c->state));
-	redirect_describe(&c->redir, out);
-	ticket_describe(&c->prof, out);
-	if (!sa) {
-		if (c->last_error[0])
-			wb_printf(out, "  last error: %s\n", c->last_error);
-		wb_printf(out, "  gateway: %s\n", c->gateway[0] ? c->gateway :
-							  c->prof.gateways[0]);
-		return;
-	}
-	spi_hex(sa->spi_i, 8, spi_i);
-	spi_hex(sa->spi_r, 8, spi_r);
-	wb_printf(out, "  gateway: %s, local %s%s\n",
-		  sockaddr_str(&sa->peer, gw, sizeof(gw)),
-		  sockaddr_str(&sa->local, local, sizeof(local)),
-		  sa->natt ? (sa->nat_here || sa->nat_there ?
-				      ", NAT-T (NAT detected)" :
-				      ", NAT-T (forced)") :
-			     "");
-	wb_printf(out, "  IKE SA: SPIs %s_i %s_r\n", spi_i, spi_r);
-	if (sa->state < IKE_ESTABLISHED)
-		return;
-	wb_printf(out, "  IKE proposal: %s\n",
-		  ike_algs_str(&sa->algs, algs, sizeof(algs)));
-	wb_printf(out, "  remote identity: %s (%s)\n",
-		  id_to_text(sa->peer_id_type, sa->peer_id.p, sa->peer_id.len,
-			     id, sizeof(id)),
-		  auth_method_name(sa->auth_method_peer));
-	wb_printf(out, "  established %llu s ago\n",
-		  (unsigned long long)((loop_now_ms() - sa->established_at) /
-				       1000));
-	cfg_describe(&sa->cfg, out);
-	child_status(sa, out);
 }
 
 void conn_free(struct conn *c)
@@ -611,6 +527,7 @@ void conn_free(struct conn *c)
 	for (i = 0; i < MAX_OLD_SAS; i++)
 		if (c->old[i])
 			free_sa(c->old[i]);
+	failover_reset(c);
 	chunk_free(&c->prof.psk);
 	free(c);
 	net_release();
@@ -620,6 +537,8 @@ void ike_sa_free(struct ike_sa *sa)
 {
 	sa_cancel_request(sa);
 	loop_timer_cancel(sa->loop, sa->keepalive_timer);
+	loop_timer_cancel(sa->loop, sa->dpd_timer);
+	loop_timer_cancel(sa->loop, sa->refresh_timer);
 	wb_free(&sa->last_resp);
 	chunk_free(&sa->ni);
 	chunk_free(&sa->nr);

@@ -32,7 +32,12 @@ static int our_auth(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
 		verr_set(e, "cannot compute the signed octets");
 		return -1;
 	}
-	if (sa->prof->local_auth == PAUTH_PSK) {
+	if (sa->resumed) {
+		*method = AUTH_PSK;
+		rc = auth_resume(sa->keys.prf, &sa->keys.sk_pi, &octets, auth);
+		if (rc < 0)
+			verr_set(e, "cannot compute the resumption AUTH");
+	} else if (sa->prof->local_auth == PAUTH_PSK) {
 		*method = AUTH_PSK;
 		rc = auth_psk(sa->keys.prf, sa->prof->psk.p, sa->prof->psk.len,
 			      &octets, auth);
@@ -105,7 +110,10 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 	uint8_t method;
 	int rc;
 
-	if (creds_load(sa, e) < 0 || our_auth(sa, &auth, &method, e) < 0)
+	/* After a resume the ticket's identity and keys stand in for the
+	 * credentials (RFC 5723 5.1): nothing to load, nothing to sign. */
+	if ((!sa->resumed && creds_load(sa, e) < 0) ||
+	    our_auth(sa, &auth, &method, e) < 0)
 		return -1;
 	if (child_alloc_spi(sa, e) < 0)
 		return -1;
@@ -120,7 +128,7 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 			cert_build(&c, PL_CERT, CERT_X509_SIG, der, (size_t)dlen);
 		OPENSSL_free(der);
 	}
-	if (p->remote_auth == PAUTH_CERT) {
+	if (p->remote_auth == PAUTH_CERT && !sa->resumed) {
 		wb_init(&certreq);
 		if (creds_certreq(p, &certreq, e) == 0)
 			cert_build(&c, PL_CERTREQ, CERT_X509_SIG, certreq.p,
@@ -131,14 +139,14 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 	}
 	/* INITIAL_CONTACT tells the gateway to drop every other SA with us
 	 * (RFC 7296 2.4): wrong while the SA we replace still carries us. */
-	if (!sa->replacing)
+	if (!sa->replacing && !sa->resumed)
 		notify_build(&c, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	if (p->send_idr && p->remote_id.type)
 		id_build(&c, PL_IDR, p->remote_id.type, p->remote_id.data,
 			 p->remote_id.len);
 	auth_build(&c, method, auth.p, auth.len);
 	chunk_free(&auth);
-	cfg_build_request(&c, p);
+	cfg_build_request(&c, p, sa->has_vip_hint ? sa->vip_hint4 : NULL);
 	proposal_build_esp(&c, p, sa->child.spi_in);
 	add_ts(&c, PL_TSI, p->local_ts, p->n_local_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsi);
@@ -146,15 +154,37 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 	       p->request_ipv6, &sa->offered_tsr);
 	ticket_add_request(sa, &c);
 	sa->state = IKE_AUTH_SENT;
-	sa_progress(sa, "authenticating as %s (%s)",
-		      p->local_id.text[0] ? p->local_id.text : "certificate subject",
-		      auth_method_name(method));
+	if (sa->resumed)
+		sa_progress(sa, "authenticating with the resumed SA's keys");
+	else
+		sa_progress(sa, "authenticating as %s (%s)",
+			    p->local_id.text[0] ? p->local_id.text :
+						  "certificate subject",
+			    auth_method_name(method));
 	rc = sa_send_protected(sa, EXCH_IKE_AUTH, &inner, c.first,
 			       on_auth_response);
 	wb_free(&inner);
 	if (rc < 0)
 		verr_set(e, "cannot send the IKE_AUTH request");
 	return rc;
+}
+
+/* RFC 5723 5.1: the gateway proves it opened the ticket by keying its
+ * AUTH with SK_pr; no certificate is sent after a resume. */
+static int verify_resumed(struct ike_sa *sa, const struct auth_payload *auth,
+			  const struct chunk *octets, struct verr *e)
+{
+	if (auth->method != AUTH_PSK) {
+		verr_set(e, "resumed SA, but the gateway used AUTH method %s",
+			 auth_method_name(auth->method));
+		return -1;
+	}
+	if (!auth_resume_verify(sa->keys.prf, &sa->keys.sk_pr, octets,
+				auth->data, auth->len)) {
+		verr_set(e, "AUTH of the resumed SA does not verify");
+		return -1;
+	}
+	return 0;
 }
 
 /* The gateway's identity and AUTH, checked before anything else in the
@@ -194,10 +224,12 @@ static int verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
 				sa->init_resp.p, sa->init_resp.len, &sa->ni,
 				idb.p, idb.len, &octets);
 	wb_free(&idb);
-	if (rc == 0)
-		rc = creds_verify_peer(sa, pl, &auth, &octets, e);
-	else
+	if (rc < 0)
 		verr_set(e, "cannot compute the signed octets");
+	else if (sa->resumed)
+		rc = verify_resumed(sa, &auth, &octets, e);
+	else
+		rc = creds_verify_peer(sa, pl, &auth, &octets, e);
 	chunk_free(&octets);
 	sa->auth_method_peer = auth.method;
 	return rc;

@@ -37,7 +37,7 @@ static int natd_for(const struct ike_sa *sa,
 	return natd_hash(sa->spi_i, sa->spi_r, ip, len, port, out);
 }
 
-static void add_natd(struct ike_sa *sa, struct pl_chain *c)
+void ike_add_natd(struct ike_sa *sa, struct pl_chain *c)
 {
 	uint8_t h[20];
 
@@ -93,7 +93,7 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	proposal_build_ike(&c, sa->prof);
 	ke_build(&c, dh_group(sa->dh), pub.p, pub.len);
 	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
-	add_natd(sa, &c);
+	ike_add_natd(sa, &c);
 	if (sa->prof->local_auth == PAUTH_CERT ||
 	    sa->prof->remote_auth == PAUTH_CERT)
 		add_sighash(&c);
@@ -171,14 +171,10 @@ static void restart_init(struct ike_sa *sa, uint16_t group)
 		sa_failed(sa, "%s", e.msg);
 }
 
-/* What a response asked of us, if it was a COOKIE or INVALID_KE_PAYLOAD
- * request; HANDLED_IGNORE for one we cannot use (malformed, or a late
- * duplicate answering a retransmission of the previous attempt). */
-enum handled { HANDLED_NO, HANDLED_ACTED, HANDLED_IGNORE };
-
 static enum handled ignore(struct ike_sa *sa, const char *why)
 {
-	log_dbg("ignoring IKE_SA_INIT response: %s", why);
+	log_dbg("ignoring %s response: %s", exchange_name(sa->req.exchange),
+		why);
 	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
 	return HANDLED_IGNORE;
 }
@@ -229,8 +225,8 @@ static enum handled handle_invalid_ke(struct ike_sa *sa,
 
 /* RFC 5685 3: a REDIRECT in the clear is only believed when it echoes our
  * nonce; anything else may be spoofed and is ignored. */
-static enum handled handle_redirect(struct ike_sa *sa,
-				    const struct payload_list *pl)
+enum handled ike_clear_redirect(struct ike_sa *sa,
+				const struct payload_list *pl)
 {
 	struct notify_payload n;
 	struct gw_ident gw;
@@ -253,7 +249,7 @@ static enum handled handle_redirect(struct ike_sa *sa,
 			  gw_ident_str(&gw, to, sizeof(to)));
 		return HANDLED_ACTED;
 	}
-	sa_redirect(sa, &gw, EXCH_IKE_SA_INIT);
+	sa_redirect(sa, &gw, sa->req.exchange);
 	return HANDLED_ACTED;
 }
 
@@ -366,6 +362,18 @@ static void float_to_natt(struct ike_sa *sa)
 		*port = htons(IKE_NATT_PORT);
 }
 
+void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl)
+{
+	bool natd = detect_nat(sa, pl);
+
+	if (sa->nat_here || sa->nat_there || (sa->prof->force_encap && natd))
+		float_to_natt(sa);
+	else if (sa->prof->force_encap)
+		log_warn("gateway does no NAT detection: cannot force UDP encapsulation");
+	if (sa->nat_here)
+		nat_keepalive_start(sa);
+}
+
 static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 			     const struct payload_list *pl, const uint8_t *raw,
 			     size_t raw_len)
@@ -374,9 +382,8 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 	enum handled hd;
 	uint16_t err;
 	char gw[64], algs[128];
-	bool natd;
 
-	hd = handle_redirect(sa, pl);
+	hd = ike_clear_redirect(sa, pl);
 	if (hd == HANDLED_NO)
 		hd = handle_cookie(sa, pl);
 	if (hd == HANDLED_NO)
@@ -397,13 +404,7 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return false;
 	}
 	note_peer_hashes(sa, pl);
-	natd = detect_nat(sa, pl);
-	if (sa->nat_here || sa->nat_there || (sa->prof->force_encap && natd))
-		float_to_natt(sa);
-	else if (sa->prof->force_encap)
-		log_warn("gateway does no NAT detection: cannot force UDP encapsulation");
-	if (sa->nat_here)
-		nat_keepalive_start(sa);
+	ike_take_natd(sa, pl);
 	sa_progress(sa, "IKE_SA_INIT done with %s: %s%s",
 		      sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		      ike_algs_str(&sa->algs, algs, sizeof(algs)),

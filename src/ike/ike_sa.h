@@ -19,10 +19,12 @@
 #include "vpnd/wire.h"
 
 struct netcfg_record;
+struct resume_ticket;
 
 enum ike_state {
 	IKE_NONE,
 	IKE_INIT_SENT,
+	IKE_RESUME_SENT,        /* IKE_SESSION_RESUME (RFC 5723) */
 	IKE_AUTH_SENT,
 	IKE_ESTABLISHED,
 	IKE_DELETING,
@@ -147,6 +149,18 @@ struct ike_sa {
 	bool child_to_delete;           /* we refused the gateway's choice */
 	struct cfg_reply cfg;
 	uint64_t established_at;        /* loop_now_ms() */
+
+	/* RFC 5723 / failover draft */
+	const struct resume_ticket *ticket; /* the conn's, while resuming */
+	bool resumed;                   /* keys came from a ticket */
+	uint8_t gsc;                    /* gateway switch count of this SA */
+	bool timed_out;                 /* the last request got no answer */
+	bool ticket_spent;              /* the gateway answered the resume */
+	bool has_vip_hint;              /* ask for the old virtual IP again */
+	uint8_t vip_hint4[4];
+	uint64_t dpd_timer;
+	uint64_t refresh_timer;         /* ask for a new ticket */
+	unsigned long dh_ops, sig_ops;  /* counters when the attempt began */
 };
 
 /* ---- net.c: UDP sockets on 500/4500, demultiplexed by our SPI ---- */
@@ -196,8 +210,23 @@ int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
 bool proposal_offers_dh(const struct profile *p, uint16_t group);
 uint16_t proposal_first_dh(const struct profile *p);
 
-/* ---- ike_init.c / ike_auth.c / informational.c ---- */
+/* ---- ike_init.c / resume.c / ike_auth.c / informational.c ---- */
 int ike_init_start(struct ike_sa *sa, struct verr *e);
+/* NAT detection (RFC 7296 2.23), shared with IKE_SESSION_RESUME. */
+void ike_add_natd(struct ike_sa *sa, struct pl_chain *c);
+/* Compares the gateway's hashes and moves to 4500 when needed. */
+void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl);
+/* What an unprotected response asked of us (REDIRECT, COOKIE, ...);
+ * HANDLED_IGNORE for one we cannot use (malformed, spoofed, or a late
+ * duplicate answering a retransmission of an earlier attempt). */
+enum handled { HANDLED_NO, HANDLED_ACTED, HANDLED_IGNORE };
+/* REDIRECT in an IKE_SA_INIT or IKE_SESSION_RESUME response. */
+enum handled ike_clear_redirect(struct ike_sa *sa,
+				const struct payload_list *pl);
+/* IKE_SESSION_RESUME with sa->ticket (RFC 5723 4.3.2). */
+int ike_resume_start(struct ike_sa *sa, struct verr *e);
+/* Liveness checks (empty INFORMATIONAL) every dpd-interval while up. */
+void dpd_start(struct ike_sa *sa);
 int ike_auth_start(struct ike_sa *sa, struct verr *e);
 int ike_delete_start(struct ike_sa *sa);
 /* Deletes the Child SA we just refused, so the gateway drops its half. */
@@ -208,10 +237,17 @@ void ike_send_auth_failed(struct ike_sa *sa);
 void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *hdr,
 			const struct payload_list *pl);
 
-/* ---- ticket_req.c (RFC 5723 tickets: request and keep) ---- */
+/* ---- ticket_req.c (RFC 5723 tickets: request, keep, take) ---- */
 void ticket_add_request(struct ike_sa *sa, struct pl_chain *c);
 void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl);
 void ticket_describe(const struct profile *p, struct wbuf *out);
+/* Takes the stored ticket of a profile for one resume; NULL (and why in
+ * *why) when there is none to use. Free with ticket_release. */
+struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
+				      size_t whylen);
+void ticket_release(struct resume_ticket *t);
+/* Deletes the stored ticket of a profile (NACK, redirect, disconnect). */
+void ticket_forget(const struct profile *p);
 
 /* ---- creds.c ---- */
 int creds_load(struct ike_sa *sa, struct verr *e);
@@ -222,7 +258,9 @@ int creds_verify_peer(struct ike_sa *sa, const struct payload_list *pl,
 		      const struct chunk *octets, struct verr *e);
 
 /* ---- config.c (CP) ---- */
-void cfg_build_request(struct pl_chain *c, const struct profile *p);
+/* hint4: the IPv4 address to ask for again (after a resume), or NULL. */
+void cfg_build_request(struct pl_chain *c, const struct profile *p,
+		       const uint8_t *hint4);
 void cfg_parse_reply(const struct cp_payload *cp, struct cfg_reply *out);
 void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
 
@@ -241,6 +279,14 @@ void sa_down(struct ike_sa *sa, const char *why);
  * must already have checked what the exchange requires (nonce, AUTH). */
 void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 		 uint8_t exchange);
+/* The gateway answered IKE_SESSION_RESUME: the ticket is used up. */
+void sa_ticket_spent(struct ike_sa *sa);
+/* Backup gateways of the secure domain (N(VPND_ALT_GW_LIST)): conn keeps
+ * them for failover, and the ticket store keeps them with the ticket. */
+void sa_learn_backups(struct ike_sa *sa, const struct gw_ident *gws,
+		      size_t n);
+/* The conn's list, as text, into t->backups. */
+void sa_copy_backups(struct ike_sa *sa, struct resume_ticket *t);
 
 /* ---- helpers ---- */
 /* "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" (strongSwan's notation). */

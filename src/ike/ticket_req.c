@@ -1,8 +1,10 @@
-/* RFC 5723 4.3.1: asking for a resumption ticket in IKE_AUTH and keeping
- * what the gateway answers in the ticket store (src/ticket). Resuming
- * with it (IKE_SESSION_RESUME) is not implemented yet. */
+/* RFC 5723 4.3.1: asking for a resumption ticket in IKE_AUTH (and again
+ * in an INFORMATIONAL before it expires), keeping what the gateway
+ * answers in the ticket store (src/ticket), and taking it out again for
+ * a resume (resume.c). */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,8 +35,14 @@ static struct ticket_store *store_get(struct verr *e)
 
 void ticket_add_request(struct ike_sa *sa, struct pl_chain *c)
 {
-	if (sa->prof->resume_enabled)
-		notify_build(c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
+	/* Draft 5.2: S, we store the ticket; L, tell us the backups. */
+	static const uint8_t flags = RESUME_FLAG_CLIENT_STORAGE |
+				     RESUME_FLAG_GW_LIST;
+
+	if (!sa->prof->resume_enabled)
+		return;
+	notify_build(c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
+	notify_build(c, 0, NULL, 0, N_VPND_RESUMPTION_SUPPORTED, &flags, 1);
 }
 
 static void copy_id(struct ticket_id *t, uint8_t type, const struct chunk *c)
@@ -75,6 +83,8 @@ static int store_ticket(struct ike_sa *sa, uint32_t lifetime,
 	memcpy(t.vip4, sa->cfg.ip4, 4);
 	t.has_vip6 = sa->cfg.has_ip6;
 	memcpy(t.vip6, sa->cfg.ip6, 16);
+	t.gsc = sa->gsc;
+	sa_copy_backups(sa, &t);
 	sockaddr_str(&sa->peer, gw, sizeof(gw));
 	*strchrnul(gw, '[') = '\0';
 	snprintf(t.gateway, sizeof(t.gateway), "%s", gw);
@@ -82,6 +92,25 @@ static int store_ticket(struct ike_sa *sa, uint32_t lifetime,
 	ticket_wipe(&t);
 	return rc;
 }
+
+static void take_backups(struct ike_sa *sa, const struct payload_list *pl)
+{
+	struct gw_ident gws[TICKET_MAX_BACKUPS];
+	struct notify_payload n;
+	struct verr e = { { 0 } };
+	size_t count;
+
+	if (!find_notify(pl, N_VPND_ALT_GW_LIST, &n))
+		return;
+	if (notify_alt_gw_list_parse(n.data, n.len, gws, TICKET_MAX_BACKUPS,
+				     &count, &e) < 0) {
+		log_warn("ignoring the gateway's backup list: %s", e.msg);
+		return;
+	}
+	sa_learn_backups(sa, gws, count);
+}
+
+static void refresh_arm(struct ike_sa *sa, uint32_t lifetime);
 
 void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl)
 {
@@ -93,6 +122,7 @@ void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl)
 
 	if (!sa->prof->resume_enabled)
 		return;
+	take_backups(sa, pl);
 	if (find_notify(pl, N_TICKET_LT_OPAQUE, &n)) {
 		if (notify_ticket_lt_parse(n.data, n.len, &lifetime, &ticket,
 					   &len, &e) < 0 ||
@@ -100,8 +130,9 @@ void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl)
 			sa_progress(sa, "resumption ticket not kept: %s", e.msg);
 			return;
 		}
-		sa_progress(sa, "resumption ticket stored (valid %u s)",
-			    lifetime);
+		sa_progress(sa, "resumption ticket stored (valid %u s, GSC %u)",
+			    lifetime, sa->gsc);
+		refresh_arm(sa, lifetime);
 	} else if (find_notify(pl, N_TICKET_NACK, &n)) {
 		if (store_get(&e))
 			ticket_drop(store, sa->prof->name);
@@ -125,4 +156,112 @@ void ticket_describe(const struct profile *p, struct wbuf *out)
 		wb_printf(out, "  resumption ticket: from %s, valid %lld s more, GSC %u\n",
 			  info.gateway, (long long)(info.expires - now),
 			  info.gsc);
+}
+
+/* A ticket is asked for again before it runs out, so that failover
+ * always has one (RFC 5723 4.3.1 allows the request in INFORMATIONAL). */
+#define REFRESH_MARGIN_S 60
+#define REFRESH_MIN_S 5
+
+static bool on_refresh_response(struct ike_sa *sa, const struct ike_hdr *h,
+				const struct payload_list *pl,
+				const uint8_t *raw, size_t raw_len)
+{
+	ticket_take_response(sa, pl);
+	return true;
+}
+
+static void on_refresh(void *ctx)
+{
+	struct ike_sa *sa = ctx;
+	struct wbuf inner;
+	struct pl_chain c;
+
+	sa->refresh_timer = 0;
+	if (sa->state != IKE_ESTABLISHED || sa->orphan)
+		return;
+	if (sa->req.active) {
+		/* One request at a time: try again shortly. */
+		sa->refresh_timer = loop_timer(sa->loop, 1000, on_refresh, sa);
+		return;
+	}
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
+	sa_progress(sa, "asking the gateway for a fresh resumption ticket");
+	if (sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first,
+			      on_refresh_response) < 0)
+		log_warn("could not ask for a fresh ticket");
+	wb_free(&inner);
+}
+
+static void refresh_arm(struct ike_sa *sa, uint32_t lifetime)
+{
+	uint32_t after = lifetime > TICKET_LIFETIME_MAX ? TICKET_LIFETIME_MAX :
+							  lifetime;
+
+	after = after > 2 * REFRESH_MARGIN_S ? after - REFRESH_MARGIN_S :
+					       after / 2;
+	if (after < REFRESH_MIN_S)
+		after = REFRESH_MIN_S;
+	loop_timer_cancel(sa->loop, sa->refresh_timer);
+	sa->refresh_timer = loop_timer(sa->loop, after * 1000u, on_refresh, sa);
+}
+
+struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
+				      size_t whylen)
+{
+	struct resume_ticket *t;
+	struct verr e = { { 0 } };
+	enum ticket_status st;
+
+	snprintf(why, whylen, "resumption is off");
+	if (!p->resume_enabled)
+		return NULL;
+	if (!store_get(&e)) {
+		snprintf(why, whylen, "ticket store unavailable: %s", e.msg);
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	st = ticket_take(store, p->name, time(NULL), t, &e);
+	if (st == TICKET_OK)
+		return t;
+	switch (st) {
+	case TICKET_NONE:
+		snprintf(why, whylen, "no resumption ticket stored");
+		break;
+	case TICKET_EXPIRED:
+		snprintf(why, whylen, "the stored ticket had expired");
+		break;
+	case TICKET_REJECTED:
+		snprintf(why, whylen, "the stored ticket was damaged: %s",
+			 e.msg);
+		break;
+	default:
+		snprintf(why, whylen, "cannot read the stored ticket: %s",
+			 e.msg);
+		break;
+	}
+	free(t);
+	return NULL;
+}
+
+void ticket_release(struct resume_ticket *t)
+{
+	if (!t)
+		return;
+	ticket_wipe(t);
+	free(t);
+}
+
+void ticket_forget(const struct profile *p)
+{
+	struct verr e = { { 0 } };
+
+	if (p->resume_enabled && store_get(&e))
+		ticket_drop(store, p->name);
 }

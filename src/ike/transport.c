@@ -47,6 +47,7 @@ static void on_retransmit(void *ctx)
 		return;
 	if (sa->req.tries >= sa->prof->retransmit_tries) {
 		sa->req.active = false;
+		sa->timed_out = true;
 		sockaddr_str(&sa->peer, gw, sizeof(gw));
 		if (sa->state == IKE_DELETING) {
 			sa_down(sa, "gateway did not answer the delete");
@@ -209,8 +210,10 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			exchange_name(h->exchange), h->msg_id);
 		return;
 	}
-	/* Only IKE_SA_INIT travels in the clear (RFC 7296 1.2). */
+	/* Only IKE_SA_INIT and IKE_SESSION_RESUME travel in the clear (RFC
+	 * 7296 1.2, RFC 5723 4.3.2). */
 	if (h->exchange != EXCH_IKE_SA_INIT &&
+	    h->exchange != EXCH_IKE_SESSION_RESUME &&
 	    open_sk(sa, msg, len, pl, &plain, &crit, &e) < 0) {
 		log_warn("discarding %s response: %s",
 			 exchange_name(h->exchange), e.msg);
@@ -300,7 +303,8 @@ void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 		log_dbg("ignoring message with the initiator flag set");
 		return;
 	}
-	if (sa->state != IKE_INIT_SENT && memcmp(h.spi_r, sa->spi_r, 8)) {
+	if (sa->state != IKE_INIT_SENT && sa->state != IKE_RESUME_SENT &&
+	    memcmp(h.spi_r, sa->spi_r, 8)) {
 		log_dbg("ignoring message for another responder SPI");
 		return;
 	}

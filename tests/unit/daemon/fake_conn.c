@@ -98,6 +98,13 @@ static void down_step(void *ctx)
 	c->fn(c->ctx, c, CEV_DOWN, "deleted (fake)");
 }
 
+int fake_conn_forgets;
+
+void conn_forget_resumption(struct conn *c)
+{
+	fake_conn_forgets++;
+}
+
 void conn_disconnect(struct conn *c)
 {
 	if (c->state == CONN_IDLE || c->state == CONN_FAILED) {

@@ -6,5 +6,6 @@
 
 extern int fake_conn_live;     /* conn_new minus conn_free */
 extern int fake_conn_connects; /* conn_connect calls that started */
+extern int fake_conn_forgets;  /* conn_forget_resumption calls */
 
 #endif

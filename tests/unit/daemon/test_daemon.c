@@ -265,8 +265,11 @@ static void test_connect_disconnect(void)
 			       ".   state: established\n"
 			       ".   gateway: 192.0.2.1\n"
 			       "OK 5 profiles, 1 active\n");
+	fake_conn_forgets = 0;
 	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
 			       "OK alpha is down\n");
+	/* the user ended the session: no resuming it later */
+	CU_ASSERT_EQUAL(fake_conn_forgets, 1);
 	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
 			       "OK alpha is not connected\n");
 	CU_ASSERT_STRING_EQUAL(request("status"), "OK 5 profiles, 0 active\n");
@@ -881,9 +884,12 @@ static uint64_t shutdown_with(const struct fake_profile *v, size_t n)
 	CU_ASSERT_EQUAL(ups, (int)n);
 	t0 = loop_now_ms();
 	shutdown_at = 0;
+	fake_conn_forgets = 0;
 	conns_shutdown(t, 300, on_shutdown, l);
 	loop_run(l);
 	CU_ASSERT(shutdown_at != 0);
+	/* a restarted vpnd resumes with the tickets */
+	CU_ASSERT_EQUAL(fake_conn_forgets, 0);
 	conns_free(t);
 	loop_free(l);
 	CU_ASSERT_EQUAL(fake_conn_live, 0);

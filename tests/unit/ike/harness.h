@@ -54,5 +54,6 @@ void register_scenario_tests(void);
 void register_info_tests(void);
 void register_lifecycle_tests(void);
 void register_ticket_tests(void);
+void register_resume_tests(void);
 
 #endif

@@ -1,0 +1,68 @@
+/* The connection object, shared by conn.c (life cycle, redirects),
+ * failover.c (resumption, gateway failover) and conn_status.c. */
+#ifndef VPND_CONN_INT_H
+#define VPND_CONN_INT_H
+
+#include "ike_sa.h"
+#include "redirect.h"
+#include "resolve.h"
+#include "vpnd/ticket.h"
+
+#define MAX_OLD_SAS 4
+
+struct conn {
+	struct loop *loop;
+	struct profile prof;
+	conn_event_fn fn;
+	void *ctx;
+	enum conn_state state;
+	struct ike_sa *sa;    /* current: connecting or established */
+	struct ike_sa *next;  /* make-before-break replacement */
+	struct ike_sa *old[MAX_OLD_SAS]; /* finishing their DELETE */
+	struct resolve_req *lookup;
+	bool lookup_for_next;
+	struct redirects redir;
+	char gateway[PROFILE_STR_MAX]; /* what we are talking to, as named */
+	char last_error[512];
+
+	/* failover.c: resumption and gateway failover */
+	struct resume_ticket *ticket;  /* taken from the store, not yet spent */
+	char backups[TICKET_MAX_BACKUPS][TICKET_STR_MAX]; /* from the gateway */
+	size_t n_backups;
+	unsigned attempts;             /* gateways tried since the last up */
+	bool was_up;                   /* the attempt follows a lost SA */
+	char fallback_why[256];        /* why the last attempt is a full one */
+	uint8_t gsc;                   /* of the current IKE SA */
+	bool gsc_rekeying;             /* full re-establishment under way */
+};
+
+/* conn.c */
+void conn_progress(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conn_fail(struct conn *c, const char *msg);
+/* Talks to a gateway given by name or address, as the current SA or as
+ * the make-before-break one. */
+void conn_start_attempt(struct conn *c, const char *gateway, bool as_next);
+/* Frees an SA at once: no DELETE (its gateway is gone). */
+void conn_drop_sa(struct conn *c, struct ike_sa *sa);
+
+/* failover.c */
+/* At connect: takes the stored ticket; returns the gateway to try. */
+const char *failover_connect(struct conn *c);
+/* Starts a new SA's first exchange: IKE_SESSION_RESUME when the conn
+ * holds a ticket (and the SA is not a make-before-break one), else
+ * IKE_SA_INIT. */
+int failover_begin(struct conn *c, struct ike_sa *sa, bool as_next,
+		   struct verr *e);
+/* The current SA failed with msg: true when failover took over (another
+ * gateway, or a full handshake instead of a resume). */
+bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg);
+/* The current SA is up: what to tell the user, GSC bookkeeping, and a
+ * full re-establishment when the GSC is about to overflow. */
+void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
+		    size_t len);
+/* Disconnect or free: drops the ticket the conn holds. */
+void failover_reset(struct conn *c);
+void failover_describe(const struct conn *c, struct wbuf *out);
+
+#endif

@@ -1,0 +1,264 @@
+/* Resumption and gateway failover for a connection: which gateway to
+ * talk to next, whether with a ticket (RFC 5723) or a full handshake,
+ * and the gateway switch count of the failover draft (4.2.2).
+ *
+ * The candidates are the profile's gateways followed by the backups the
+ * gateway announced. A resume that gets no answer keeps its ticket (the
+ * gateway never saw it) and tries the next candidate with the same GSC,
+ * as the draft allows; a resume the gateway answered but refused spends
+ * the ticket and falls back to a full handshake with that gateway. */
+#include <stdio.h>
+#include <string.h>
+
+#include "conn_int.h"
+#include "vpnd/log.h"
+
+#define MAX_CANDIDATES (PROFILE_MAX_GATEWAYS + TICKET_MAX_BACKUPS)
+
+static size_t candidates(const struct conn *c, const char *out[])
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < c->prof.n_gateways; i++)
+		out[n++] = c->prof.gateways[i];
+	for (i = 0; i < c->n_backups; i++) {
+		for (j = 0; j < n && strcmp(out[j], c->backups[i]); j++)
+			;
+		if (j == n)
+			out[n++] = c->backups[i];
+	}
+	return n;
+}
+
+/* The candidate after the one we talk to now (the first if that one is
+ * not in the list, e.g. after a redirect). */
+static const char *next_candidate(const struct conn *c)
+{
+	const char *list[MAX_CANDIDATES];
+	size_t n = candidates(c, list), i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(list[i], c->gateway))
+			return list[(i + 1) % n];
+	return list[0];
+}
+
+static size_t n_candidates(const struct conn *c)
+{
+	const char *list[MAX_CANDIDATES];
+
+	return candidates(c, list);
+}
+
+static void take_ticket(struct conn *c)
+{
+	size_t i;
+
+	ticket_release(c->ticket);
+	c->ticket = ticket_take_for(&c->prof, c->fallback_why,
+				    sizeof(c->fallback_why));
+	if (!c->ticket)
+		return;
+	c->fallback_why[0] = '\0';
+	if (c->ticket->n_backups) {
+		for (i = 0; i < c->ticket->n_backups &&
+			    i < TICKET_MAX_BACKUPS; i++)
+			snprintf(c->backups[i], sizeof(c->backups[i]), "%s",
+				 c->ticket->backups[i]);
+		c->n_backups = i;
+	}
+}
+
+void failover_reset(struct conn *c)
+{
+	if (c->sa && c->sa->ticket == c->ticket)
+		c->sa->ticket = NULL;
+	ticket_release(c->ticket);
+	c->ticket = NULL;
+	c->attempts = 0;
+}
+
+const char *failover_connect(struct conn *c)
+{
+	failover_reset(c);
+	c->was_up = false;
+	take_ticket(c);
+	if (c->ticket && c->ticket->gateway[0])
+		return c->ticket->gateway;
+	return c->prof.gateways[0];
+}
+
+int failover_begin(struct conn *c, struct ike_sa *sa, bool as_next,
+		   struct verr *e)
+{
+	sa->dh_ops = dh_op_count();
+	sa->sig_ops = sig_op_count();
+	if (!as_next && c->ticket) {
+		if (c->ticket->gsc >= TICKET_GSC_MAX) {
+			snprintf(c->fallback_why, sizeof(c->fallback_why),
+				 "the ticket's GSC is at its maximum (%u)",
+				 TICKET_GSC_MAX);
+			failover_reset(c);
+			ticket_forget(&c->prof);
+		} else {
+			sa->ticket = c->ticket;
+			sa->gsc = (uint8_t)(c->ticket->gsc + 1);
+			if (ike_resume_start(sa, e) == 0)
+				return 0;
+			conn_progress(c, "cannot resume: %s", e->msg);
+			snprintf(c->fallback_why, sizeof(c->fallback_why),
+				 "%s", e->msg);
+			sa->ticket = NULL;
+			sa->gsc = 0;
+			failover_reset(c);
+		}
+	}
+	sa->gsc = 0;
+	return ike_init_start(sa, e);
+}
+
+void sa_ticket_spent(struct ike_sa *sa)
+{
+	struct conn *c = sa->conn;
+
+	if (sa->ticket && sa->ticket == c->ticket) {
+		ticket_release(c->ticket);
+		c->ticket = NULL;
+	}
+	sa->ticket = NULL;
+	sa->ticket_spent = true;
+}
+
+/* Moves on to another gateway, or the same one, with a new SA. */
+static void restart(struct conn *c, struct ike_sa *sa, const char *gateway)
+{
+	char gw[PROFILE_STR_MAX];
+
+	snprintf(gw, sizeof(gw), "%s", gateway);
+	if (sa->ticket == c->ticket)
+		sa->ticket = NULL; /* the conn keeps it for the next try */
+	conn_drop_sa(c, sa);
+	conn_start_attempt(c, gw, false);
+}
+
+static bool lost_gateway(struct conn *c, struct ike_sa *sa, const char *msg)
+{
+	conn_progress(c, "lost the gateway %s: %s", c->gateway, msg);
+	c->state = CONN_CONNECTING;
+	c->was_up = true;
+	c->attempts = 0;
+	take_ticket(c);
+	restart(c, sa, next_candidate(c));
+	return true;
+}
+
+bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
+{
+	if (c->state == CONN_CLOSING)
+		return false;
+	if (c->state == CONN_ESTABLISHED && sa->state >= IKE_ESTABLISHED)
+		return sa->timed_out && lost_gateway(c, sa, msg);
+	if (sa->ticket && sa->timed_out && sa->state == IKE_RESUME_SENT) {
+		if (++c->attempts < n_candidates(c)) {
+			conn_progress(c, "no answer to IKE_SESSION_RESUME from %s; trying the next gateway with the same ticket",
+				      c->gateway);
+			restart(c, sa, next_candidate(c));
+			return true;
+		}
+		snprintf(c->fallback_why, sizeof(c->fallback_why),
+			 "no gateway answered IKE_SESSION_RESUME");
+		sa->ticket = NULL;
+		failover_reset(c);
+		conn_progress(c, "%s; full handshakes from now on",
+			      c->fallback_why);
+		restart(c, sa, next_candidate(c));
+		return true;
+	}
+	if (sa->ticket || sa->ticket_spent) {
+		if (sa->ticket)
+			sa_ticket_spent(sa);
+		snprintf(c->fallback_why, sizeof(c->fallback_why), "%s", msg);
+		conn_progress(c, "resuming failed (%s); falling back to a full handshake with %s",
+			      msg, c->gateway);
+		restart(c, sa, c->gateway);
+		return true;
+	}
+	if (sa->timed_out && ++c->attempts < n_candidates(c)) {
+		conn_progress(c, "no answer from %s; trying the next gateway",
+			      c->gateway);
+		restart(c, sa, next_candidate(c));
+		return true;
+	}
+	return false;
+}
+
+void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
+		    size_t len)
+{
+	char gw[64];
+
+	c->attempts = 0;
+	c->gsc = sa->gsc;
+	sa->dh_ops = dh_op_count() - sa->dh_ops;
+	sa->sig_ops = sig_op_count() - sa->sig_ops;
+	sockaddr_str(&sa->peer, gw, sizeof(gw));
+	if (msg && sa->resumed)
+		snprintf(msg, len, "resumed with ticket at %s (GSC %u)", gw,
+			 sa->gsc);
+	else if (msg && c->prof.resume_enabled && c->fallback_why[0])
+		snprintf(msg + strlen(msg), len - strlen(msg),
+			 "; full handshake: %s", c->fallback_why);
+	c->fallback_why[0] = '\0';
+	/* Draft 4.2.2: the IKE SA is renewed before the 4-bit GSC wraps;
+	 * without IKE rekeying that is a fresh full handshake, made before
+	 * the resumed SA is deleted. */
+	if (sa->resumed && sa->gsc >= TICKET_GSC_MAX && !c->next) {
+		conn_progress(c, "GSC reached %u: re-establishing the IKE SA with a full handshake before it overflows",
+			      sa->gsc);
+		conn_start_attempt(c, c->gateway, true);
+	}
+}
+
+void sa_learn_backups(struct ike_sa *sa, const struct gw_ident *gws,
+		      size_t n)
+{
+	struct conn *c = sa->conn;
+	size_t i;
+
+	for (i = 0; i < n && i < TICKET_MAX_BACKUPS; i++)
+		gw_ident_str(&gws[i], c->backups[i], sizeof(c->backups[i]));
+	c->n_backups = i;
+	sa_progress(sa, "gateway announced %zu backup gateway%s", i,
+		    i == 1 ? "" : "s");
+}
+
+void sa_copy_backups(struct ike_sa *sa, struct resume_ticket *t)
+{
+	const struct conn *c = sa->conn;
+	size_t i;
+
+	for (i = 0; i < c->n_backups; i++)
+		snprintf(t->backups[i], sizeof(t->backups[i]), "%s",
+			 c->backups[i]);
+	t->n_backups = c->n_backups;
+}
+
+void failover_describe(const struct conn *c, struct wbuf *out)
+{
+	const struct ike_sa *sa = c->sa;
+	size_t i;
+
+	if (!c->prof.resume_enabled)
+		return;
+	if (sa && sa->state >= IKE_ESTABLISHED)
+		wb_printf(out, "  gateway switch count: %u (%s; %lu DH and %lu signature operations)\n",
+			  sa->gsc, sa->resumed ? "resumed with a ticket" :
+						 "full handshake",
+			  sa->dh_ops, sa->sig_ops);
+	if (c->n_backups) {
+		wb_printf(out, "  backup gateways:");
+		for (i = 0; i < c->n_backups; i++)
+			wb_printf(out, " %s", c->backups[i]);
+		wb_printf(out, "\n");
+	}
+}

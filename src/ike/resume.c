@@ -1,0 +1,179 @@
+/* IKE_SESSION_RESUME (RFC 5723 4.3.2): a new IKE SA from a ticket, with
+ * neither Diffie-Hellman nor signatures. In the failover draft's wire
+ * mode the Message ID carries the gateway switch count (draft 5.1). The
+ * IKE_AUTH that follows is ike_auth.c's, in its resumed form. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ike_sa.h"
+#include "vpnd/log.h"
+#include "vpnd/ticket.h"
+
+#define NONCE_LEN 32
+
+static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
+			       const struct payload_list *pl,
+			       const uint8_t *raw, size_t raw_len);
+
+/* Draft 4.2.2: GSC || S-Message-ID, the latter 0 on a new gateway. */
+static uint32_t resume_msg_id(const struct ike_sa *sa)
+{
+	return sa->prof->resume_draft_gsc ? (uint32_t)sa->gsc << GSC_SHIFT : 0;
+}
+
+static int send_resume(struct ike_sa *sa, struct verr *e)
+{
+	const struct resume_ticket *t = sa->ticket;
+	struct wbuf body, msg;
+	struct pl_chain c;
+	struct ike_hdr h;
+	uint8_t hdr[IKE_HDR_LEN];
+	uint32_t mid = resume_msg_id(sa);
+
+	if (net_prepare(&sa->peer, false, &sa->local, e) < 0)
+		return -1;
+	wb_init(&body);
+	chain_init(&c, &body);
+	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
+	notify_build(&c, 0, NULL, 0, N_TICKET_OPAQUE, t->ticket,
+		     t->ticket_len);
+	ike_add_natd(sa, &c);
+	if (sa->prof->redirect_enabled)
+		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
+	sa_fill_header(sa, &h, EXCH_IKE_SESSION_RESUME, mid, false, c.first);
+	h.length = (uint32_t)(IKE_HDR_LEN + body.len);
+	ike_hdr_write(hdr, &h);
+	wb_init(&msg);
+	wb_put(&msg, hdr, sizeof(hdr));
+	wb_put(&msg, body.p, body.len);
+	wb_free(&body);
+	if (msg.oom || !chunk_set(&sa->init_req, msg.p, msg.len)) {
+		wb_free(&msg);
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	sa->next_mid = 1;
+	sa->state = IKE_RESUME_SENT;
+	return sa_send_request(sa, &msg, EXCH_IKE_SESSION_RESUME, mid,
+			       on_resume_response);
+}
+
+static void take_identity(struct ike_sa *sa, const struct resume_ticket *t)
+{
+	sa->my_id_type = t->idi.type;
+	chunk_set(&sa->my_id, t->idi.data, t->idi.len);
+}
+
+int ike_resume_start(struct ike_sa *sa, struct verr *e)
+{
+	const struct resume_ticket *t = sa->ticket;
+
+	if (!t || t->sk_d_len == 0 || !prf_supported(t->prf)) {
+		verr_set(e, "the ticket cannot be used");
+		return -1;
+	}
+	if (!chunk_alloc(&sa->ni, NONCE_LEN) ||
+	    random_bytes(sa->ni.p, NONCE_LEN) < 0) {
+		verr_set(e, "cannot create a nonce");
+		return -1;
+	}
+	sa->algs.prf = t->prf;
+	sa->algs.encr = t->encr;
+	sa->algs.encr_keylen = t->encr_keylen;
+	sa->algs.integ = t->integ;
+	sa->algs.dh = 0;
+	take_identity(sa, t);
+	sa->has_vip_hint = t->has_vip4;
+	memcpy(sa->vip_hint4, t->vip4, 4);
+	return send_resume(sa, e);
+}
+
+/* SKEYSEED = prf(SK_d(old), "Resumption" | Ni | Nr), then the usual
+ * prf+ over the new SPIs (RFC 5723 5.1). */
+static int derive_keys(struct ike_sa *sa, struct verr *e)
+{
+	const struct resume_ticket *t = sa->ticket;
+	struct chunk skd = { (uint8_t *)t->sk_d, t->sk_d_len };
+	struct chunk skeyseed = { 0 };
+	int rc = -1;
+
+	sa->keys.encr = sa->algs.encr;
+	sa->keys.encr_keylen = sa->algs.encr_keylen;
+	sa->keys.integ = sa->algs.integ;
+	sa->keys.prf = sa->algs.prf;
+	if (ike_skeyseed_resume(sa->algs.prf, &skd, &sa->ni, &sa->nr,
+				&skeyseed) == 0 &&
+	    ike_keys_derive(&sa->keys, &skeyseed, &sa->ni, &sa->nr, sa->spi_i,
+			    sa->spi_r) == 0)
+		rc = 0;
+	else
+		verr_set(e, "key derivation from the ticket failed");
+	chunk_free(&skeyseed);
+	return rc;
+}
+
+static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
+			 const struct payload_list *pl, const uint8_t *raw,
+			 size_t raw_len, struct verr *e)
+{
+	const struct ike_payload *p_nr = payload_find(pl, PL_NONCE);
+
+	if (!p_nr) {
+		verr_set(e, "IKE_SESSION_RESUME response lacks a nonce");
+		return -1;
+	}
+	if (nonce_parse(p_nr->body, p_nr->len, e) < 0)
+		return -1;
+	if (!memcmp(h->spi_r, "\0\0\0\0\0\0\0\0", 8)) {
+		verr_set(e, "gateway's responder SPI is zero");
+		return -1;
+	}
+	memcpy(sa->spi_r, h->spi_r, 8);
+	if (!chunk_set(&sa->nr, p_nr->body, p_nr->len) ||
+	    !chunk_set(&sa->init_resp, raw, raw_len)) {
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	return derive_keys(sa, e);
+}
+
+static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
+			       const struct payload_list *pl,
+			       const uint8_t *raw, size_t raw_len)
+{
+	struct notify_payload n;
+	struct verr e = { { 0 } };
+	enum handled hd;
+	uint16_t err;
+	char gw[64];
+
+	/* A redirect also spends the ticket (the gateway saw it). */
+	hd = ike_clear_redirect(sa, pl);
+	if (hd != HANDLED_NO)
+		return hd == HANDLED_ACTED;
+	if (find_notify(pl, N_TICKET_NACK, &n)) {
+		sa_ticket_spent(sa);
+		sa_failed(sa, "gateway refused the ticket (TICKET_NACK)");
+		return true;
+	}
+	err = first_error_notify(pl);
+	if (err) {
+		sa_ticket_spent(sa);
+		sa_failed(sa, "gateway refused IKE_SESSION_RESUME: %s",
+			  notify_name(err));
+		return true;
+	}
+	if (take_response(sa, h, pl, raw, raw_len, &e) < 0) {
+		log_warn("ignoring IKE_SESSION_RESUME response: %s", e.msg);
+		snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", e.msg);
+		return false;
+	}
+	sa->resumed = true;
+	sa_ticket_spent(sa);
+	ike_take_natd(sa, pl);
+	sa_progress(sa, "IKE_SESSION_RESUME done with %s (GSC %u, no DH)",
+		    sockaddr_str(&sa->peer, gw, sizeof(gw)), sa->gsc);
+	if (ike_auth_start(sa, &e) < 0)
+		sa_failed(sa, "%s", e.msg);
+	return true;
+}

@@ -1,0 +1,391 @@
+/* RFC 5723 resumption and the failover draft's GSC, engine against the
+ * scripted responder acting as a "secure domain" of up to three gateways
+ * (127.0.0.1-3, one port, one ticket key). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <CUnit/CUnit.h>
+
+#include "harness.h"
+#include "vpnd/crypto.h"
+#include "vpnd/ticket.h"
+
+#define N_GW 3
+
+static char dir[] = "/tmp/vpnd-test-resume.XXXXXX";
+static uint8_t domain_key[RESP_DOMAIN_KEY_LEN];
+static struct responder *gw[N_GW];
+static struct run r;
+
+static void domain_cfg(struct responder_cfg *cfg, bool draft)
+{
+	responder_cfg_defaults(cfg);
+	cfg->ticket_mode = R_TICKET_ISSUE;
+	cfg->ticket_lifetime = 600;
+	cfg->has_domain_key = true;
+	memcpy(cfg->domain_key, domain_key, sizeof(domain_key));
+	cfg->domain_dir = dir;
+	cfg->resume_mode = draft ? R_RESUME_DRAFT_GSC : R_RESUME_RFC5723;
+}
+
+/* Each test starts without a ticket from the one before. */
+static void forget_ticket(void)
+{
+	char tdir[sizeof(dir) + 16];
+	struct ticket_store *s;
+	struct verr e = { { 0 } };
+
+	snprintf(tdir, sizeof(tdir), "%s/tickets", dir);
+	s = ticket_store_open(tdir, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(ticket_drop(s, "unit"), 0);
+	ticket_store_close(s);
+}
+
+/* n gateways of one domain on 127.0.0.1..n, the same port. */
+static void start_domain(size_t n, bool draft,
+			 void (*tweak)(struct responder_cfg *, size_t))
+{
+	static const char *const addr[N_GW] = { "127.0.0.1", "127.0.0.2",
+						"127.0.0.3" };
+	struct responder_cfg cfg;
+	struct verr e = { { 0 } };
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	forget_ticket();
+	random_bytes(domain_key, sizeof(domain_key));
+	domain_cfg(&cfg, draft);
+	if (tweak)
+		tweak(&cfg, 0);
+	gw[0] = start_responder(&cfg);
+	r.resp = gw[0];
+	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256",
+		     "aes128gcm16");
+	for (i = 1; i < n; i++) {
+		uint16_t port = cfg.port;
+
+		domain_cfg(&cfg, draft);
+		cfg.port = port;
+		cfg.bind_addr = addr[i];
+		if (tweak)
+			tweak(&cfg, i);
+		gw[i] = responder_new(test_loop, &cfg, &e);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(gw[i]);
+	}
+	for (i = 0; i < n; i++)
+		snprintf(r.prof.gateways[i], sizeof(r.prof.gateways[i]), "%s",
+			 addr[i]);
+	r.prof.n_gateways = n;
+	r.prof.resume_enabled = true;
+	r.prof.resume_draft_gsc = draft;
+}
+
+static void stop_domain(void)
+{
+	size_t i;
+
+	run_cleanup(&r); /* frees gw[0] as r.resp */
+	for (i = 1; i < N_GW; i++) {
+		responder_free(gw[i]);
+		gw[i] = NULL;
+	}
+	gw[0] = NULL;
+}
+
+/* vpnd stopped and started again: the conn goes, the ticket stays. */
+static bool reconnect(void)
+{
+	conn_free(r.conn);
+	r.conn = NULL;
+	r.progress[0] = '\0';
+	r.got_event = false;
+	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
+}
+
+static void test_resume_after_restart(void)
+{
+	unsigned long dh;
+
+	start_domain(1, false, NULL);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "gateway switch count: 0 (full handshake"));
+	dh = dh_op_count();
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "(GSC 1)"));
+	CU_ASSERT_EQUAL(dh_op_count(), dh);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumes_ok, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumed_auth_ok, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->last_resume_mid, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "gateway switch count: 1 (resumed with a ticket; 0 DH and 0 signature operations)"));
+	/* the resumed IKE_AUTH asked for a ticket again, with GSC 1 */
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->tickets_issued, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "GSC 1\n"));
+	stop_domain();
+}
+
+/* Waits for the conn to be up at gateway 'at' again after 'lost'. */
+static void fail_over(size_t lost, size_t at, unsigned gsc, bool draft)
+{
+	unsigned inits = responder_stats(gw[at])->init_sas;
+	char want[96];
+
+	responder_set_mute(gw[lost], true);
+	CU_ASSERT_EQUAL_FATAL(run_wait_event(&r), CEV_UP);
+	snprintf(want, sizeof(want), "resumed with ticket at 127.0.0.%zu",
+		 at + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, want));
+	if (!strstr(r.msg, want))
+		fprintf(stderr, "\n  up message: %s\n  progress:\n%s\n", r.msg,
+			r.progress);
+	snprintf(want, sizeof(want), "gateway switch count: %u (resumed", gsc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), want));
+	CU_ASSERT_EQUAL(responder_stats(gw[at])->init_sas, inits);
+	CU_ASSERT_EQUAL(responder_stats(gw[at])->resumed_gsc, gsc);
+	if (draft)
+		CU_ASSERT_EQUAL(responder_stats(gw[at])->last_resume_mid,
+				(uint32_t)gsc << GSC_SHIFT);
+	responder_set_mute(gw[lost], false);
+	r.progress[0] = '\0';
+}
+
+static void failover_round(bool draft)
+{
+	start_domain(3, draft, NULL);
+	r.prof.dpd_interval = 1;
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	fail_over(0, 1, 1, draft);
+	fail_over(1, 2, 2, draft);
+	fail_over(2, 0, 3, draft);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 1);
+	stop_domain();
+}
+
+static void test_failover_rfc(void)
+{
+	failover_round(false);
+}
+
+static void test_failover_draft(void)
+{
+	failover_round(true);
+}
+
+static void nack_all(struct responder_cfg *cfg, size_t i)
+{
+	cfg->nack_resume = true;
+}
+
+static void test_nack_falls_back(void)
+{
+	start_domain(1, false, nack_all);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "full handshake: gateway refused the ticket (TICKET_NACK)"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumes_refused, 1);
+	if (responder_stats(gw[0])->resumes_refused != 1)
+		fprintf(stderr, "\n  refused %u (%s), msg: %s\n  progress:\n%s",
+			responder_stats(gw[0])->resumes_refused,
+			responder_stats(gw[0])->resume_refusal, r.msg,
+			r.progress);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "gateway switch count: 0 (full handshake"));
+	stop_domain();
+}
+
+static void floor_gsc(struct responder_cfg *cfg, size_t i)
+{
+	cfg->gsc_floor = 3;
+}
+
+static void test_gsc_refused_falls_back(void)
+{
+	start_domain(1, true, floor_gsc);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_STRING_EQUAL(responder_stats(gw[0])->resume_refusal, "gsc");
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->last_resume_mid, 1u << GSC_SHIFT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "full handshake: gateway refused the ticket"));
+	stop_domain();
+}
+
+/* The stored ticket's GSC, changed through the store (as after many
+ * switches). */
+static void set_stored_gsc(uint8_t gsc)
+{
+	static struct resume_ticket t;
+	char tdir[sizeof(dir) + 16];
+	struct ticket_store *s;
+	struct verr e = { { 0 } };
+
+	snprintf(tdir, sizeof(tdir), "%s/tickets", dir);
+	s = ticket_store_open(tdir, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(ticket_take(s, r.prof.name, time(NULL), &t, &e),
+			      TICKET_OK);
+	t.gsc = gsc;
+	CU_ASSERT_EQUAL(ticket_save(s, r.prof.name, &t, &e), 0);
+	ticket_wipe(&t);
+	ticket_store_close(s);
+}
+
+static void test_gsc_overflow_renews(void)
+{
+	start_domain(1, true, NULL);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	set_stored_gsc(14);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "(GSC 15)"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->last_resume_mid, 15u << GSC_SHIFT);
+	run_for(&r, 1500);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "GSC reached 15"));
+	if (responder_stats(gw[0])->init_sas != 2)
+		fprintf(stderr, "\n  progress:\n%s\n  status:\n%s", r.progress,
+			run_status(&r));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "gateway switch count: 0 (full handshake"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "GSC 0\n"));
+	/* the resumed SA is deleted once the new one is up */
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->ike_deletes, 1);
+	stop_domain();
+}
+
+static void test_silent_gateway_keeps_ticket(void)
+{
+	start_domain(2, true, NULL);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	responder_set_mute(gw[0], true);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "no answer to IKE_SESSION_RESUME from 127.0.0.1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.2"));
+	CU_ASSERT_EQUAL(responder_stats(gw[1])->last_resume_mid, 1u << GSC_SHIFT);
+	CU_ASSERT_EQUAL(responder_stats(gw[1])->init_sas, 0);
+	stop_domain();
+}
+
+static void redirect_resumes(struct responder_cfg *cfg, size_t i)
+{
+	if (i == 0)
+		responder_gw_ident(&cfg->redirect_resume_to, "127.0.0.2");
+}
+
+static void test_redirect_in_resume(void)
+{
+	start_domain(2, false, redirect_resumes);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "in IKE_SESSION_RESUME"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "full handshake: redirected while resuming"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resume_redirects, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[1])->init_sas, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[1])->resume_requests, 0);
+	stop_domain();
+}
+
+static void short_tickets(struct responder_cfg *cfg, size_t i)
+{
+	cfg->ticket_lifetime = 8;
+}
+
+/* A ticket is asked for again (INFORMATIONAL) before it runs out. */
+static void test_ticket_refreshed(void)
+{
+	const char *p;
+	int left;
+
+	start_domain(1, false, short_tickets);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->tickets_issued, 1);
+	run_for(&r, 5600);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "asking the gateway for a fresh resumption ticket"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->tickets_issued, 2);
+	/* the first ticket would have 2 s left now, the new one 7 or 8 */
+	p = strstr(run_status(&r), "resumption ticket: from 127.0.0.1, valid ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	left = atoi(p + strlen("resumption ticket: from 127.0.0.1, valid "));
+	CU_ASSERT(left >= 6 && left <= 8);
+	stop_domain();
+}
+
+/* Shutdown of the daemon: DELETE sent, ticket kept, resumed later. */
+static void test_shutdown_keeps(void)
+{
+	struct verr e = { { 0 } };
+
+	start_domain(1, false, NULL);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	conn_disconnect(r.conn);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->ike_deletes, 1);
+	r.got_event = false;
+	CU_ASSERT_EQUAL_FATAL(conn_connect(r.conn, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
+	stop_domain();
+}
+
+static void test_disconnect_forgets(void)
+{
+	struct verr e = { { 0 } };
+
+	start_domain(1, false, NULL);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	conn_forget_resumption(r.conn);
+	conn_disconnect(r.conn);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
+	r.got_event = false;
+	CU_ASSERT_EQUAL_FATAL(conn_connect(r.conn, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "full handshake: no resumption ticket stored"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resume_requests, 0);
+	stop_domain();
+}
+
+static int suite_init(void)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	conn_set_state_dir(dir);
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	char cmd[sizeof(dir) + 16];
+
+	conn_set_state_dir(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+void register_resume_tests(void)
+{
+	CU_pSuite s = CU_add_suite("session resumption", suite_init,
+				   suite_clean);
+
+	CU_add_test(s, "resume after a restart", test_resume_after_restart);
+	CU_add_test(s, "failover across the domain (RFC 5723)",
+		    test_failover_rfc);
+	CU_add_test(s, "failover across the domain (draft GSC)",
+		    test_failover_draft);
+	CU_add_test(s, "TICKET_NACK falls back", test_nack_falls_back);
+	CU_add_test(s, "GSC refused falls back", test_gsc_refused_falls_back);
+	CU_add_test(s, "GSC 15 renews the IKE SA", test_gsc_overflow_renews);
+	CU_add_test(s, "silent gateway: same ticket, next gateway",
+		    test_silent_gateway_keeps_ticket);
+	CU_add_test(s, "REDIRECT in the resume response",
+		    test_redirect_in_resume);
+	CU_add_test(s, "shutdown keeps the ticket", test_shutdown_keeps);
+	CU_add_test(s, "ticket refreshed before it expires",
+		    test_ticket_refreshed);
+	CU_add_test(s, "vpnctl disconnect forgets the ticket",
+		    test_disconnect_forgets);
+}
