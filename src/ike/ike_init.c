@@ -398,11 +398,8 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 			       notify_name(err));
 		return true;
 	}
-	if (take_response(sa, h, pl, raw, raw_len, &e) < 0) {
-		log_warn("ignoring IKE_SA_INIT response: %s", e.msg);
-		snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", e.msg);
-		return false;
-	}
+	if (take_response(sa, h, pl, raw, raw_len, &e) < 0)
+		return sa_ignore_response(sa, e.msg);
 	note_peer_hashes(sa, pl);
 	ike_take_natd(sa, pl);
 	sa_progress(sa, "IKE_SA_INIT done with %s: %s%s",

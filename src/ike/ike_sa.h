@@ -192,6 +192,9 @@ int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 		     struct wbuf *inner, uint8_t first);
 void sa_cancel_request(struct ike_sa *sa);
+/* For a response handler: logs why a response is not usable, keeps it
+ * for the timeout message, and returns false (keep waiting). */
+bool sa_ignore_response(struct ike_sa *sa, const char *why);
 void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 		const struct sockaddr_storage *from, bool natt);
 void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,

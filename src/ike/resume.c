@@ -163,11 +163,8 @@ static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 			  notify_name(err));
 		return true;
 	}
-	if (take_response(sa, h, pl, raw, raw_len, &e) < 0) {
-		log_warn("ignoring IKE_SESSION_RESUME response: %s", e.msg);
-		snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", e.msg);
-		return false;
-	}
+	if (take_response(sa, h, pl, raw, raw_len, &e) < 0)
+		return sa_ignore_response(sa, e.msg);
 	sa->resumed = true;
 	sa_ticket_spent(sa);
 	ike_take_natd(sa, pl);

@@ -70,6 +70,14 @@ static void on_retransmit(void *ctx)
 	arm_timer(sa);
 }
 
+bool sa_ignore_response(struct ike_sa *sa, const char *why)
+{
+	log_warn("ignoring %s response: %s", exchange_name(sa->req.exchange),
+		 why);
+	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
+	return false;
+}
+
 void sa_cancel_request(struct ike_sa *sa)
 {
 	loop_timer_cancel(sa->loop, sa->req.timer);

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +169,21 @@ uint16_t unused_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+int state_dir_setup(char *tmpl)
+{
+	if (!mkdtemp(tmpl))
+		return -1;
+	conn_set_state_dir(tmpl);
+	return 0;
+}
+
+int state_dir_teardown(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	conn_set_state_dir(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }

@@ -46,6 +46,10 @@ void run_for(struct run *r, unsigned ms);
 /* The conn's status text (static buffer). */
 const char *run_status(struct run *r);
 void run_cleanup(struct run *r);
+/* A fresh state directory (mkdtemp template) for the engine's tickets
+ * and records, and its removal: CUnit suite init/clean helpers. */
+int state_dir_setup(char *tmpl);
+int state_dir_teardown(const char *dir);
 /* A UDP port on 127.0.0.1 on which nothing listens. */
 uint16_t unused_port(void);
 

@@ -351,19 +351,12 @@ static void test_disconnect_forgets(void)
 
 static int suite_init(void)
 {
-	if (!mkdtemp(dir))
-		return -1;
-	conn_set_state_dir(dir);
-	return 0;
+	return state_dir_setup(dir);
 }
 
 static int suite_clean(void)
 {
-	char cmd[sizeof(dir) + 16];
-
-	conn_set_state_dir(NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return state_dir_teardown(dir);
 }
 
 void register_resume_tests(void)

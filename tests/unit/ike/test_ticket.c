@@ -101,19 +101,12 @@ static void test_no_request_when_off(void)
 
 static int suite_init(void)
 {
-	if (!mkdtemp(dir))
-		return -1;
-	conn_set_state_dir(dir);
-	return 0;
+	return state_dir_setup(dir);
 }
 
 static int suite_clean(void)
 {
-	char cmd[sizeof(dir) + 16];
-
-	conn_set_state_dir(NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return state_dir_teardown(dir);
 }
 
 void register_ticket_tests(void)
