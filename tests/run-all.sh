@@ -1,7 +1,7 @@
 #!/bin/bash
 # The whole test suite: installs missing packages, builds vpnd, runs every
 # meson suite (unit, interop, ...), then rebuilds with ASan + UBSan and runs
-# the unit and redirect suites again. Run as root: the interop cases need network
+# the unit, redirect and resume suites again. Run as root: the interop cases need network
 # namespaces (without root they are skipped, unless CI=true).
 # Build directories: build/ and build-asan/ (override with BUILD=dir).
 set -euo pipefail
@@ -23,5 +23,6 @@ meson test -C "$BUILD" --print-errorlogs || rc=$?
 [ -f "$BUILD-asan/build.ninja" ] ||
 	meson setup "$BUILD-asan" -Db_sanitize=address,undefined
 asan_rc=0
-meson test -C "$BUILD-asan" --suite unit --suite redirect --print-errorlogs || asan_rc=$?
+meson test -C "$BUILD-asan" --suite unit --suite redirect --suite resume \
+	--print-errorlogs || asan_rc=$?
 exit $((rc > asan_rc ? rc : asan_rc))

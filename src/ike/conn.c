@@ -520,6 +520,7 @@ void conn_free(struct conn *c)
 	if (!c)
 		return;
 	cancel_lookup(c);
+	failover_reset(c); /* looks at c->sa */
 	if (c->sa)
 		free_sa(c->sa);
 	if (c->next)
@@ -527,7 +528,6 @@ void conn_free(struct conn *c)
 	for (i = 0; i < MAX_OLD_SAS; i++)
 		if (c->old[i])
 			free_sa(c->old[i]);
-	failover_reset(c);
 	chunk_free(&c->prof.psk);
 	free(c);
 	net_release();
