@@ -167,6 +167,8 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
 		}
 		snprintf(c->fallback_why, sizeof(c->fallback_why),
 			 "no gateway answered IKE_SESSION_RESUME");
+		/* No gateway saw it: a later connect may still use it. */
+		ticket_put_back(&c->prof, c->ticket);
 		sa->ticket = NULL;
 		failover_reset(c);
 		conn_progress(c, "%s; full handshakes from now on",

@@ -249,6 +249,8 @@ void ticket_describe(const struct profile *p, struct wbuf *out);
 struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
 				      size_t whylen);
 void ticket_release(struct resume_ticket *t);
+/* Stores a ticket that no gateway answered again, for a later connect. */
+void ticket_put_back(const struct profile *p, const struct resume_ticket *t);
 /* Deletes the stored ticket of a profile (NACK, redirect, disconnect). */
 void ticket_forget(const struct profile *p);
 

@@ -258,6 +258,15 @@ void ticket_release(struct resume_ticket *t)
 	free(t);
 }
 
+void ticket_put_back(const struct profile *p, const struct resume_ticket *t)
+{
+	struct verr e = { { 0 } };
+
+	if (!store_get(&e) || ticket_save(store, p->name, t, &e) < 0)
+		log_warn("%s: cannot keep the unused ticket: %s", p->name,
+			 e.msg);
+}
+
 void ticket_forget(const struct profile *p)
 {
 	struct verr e = { { 0 } };

@@ -271,6 +271,29 @@ static void test_silent_gateway_keeps_ticket(void)
 	stop_domain();
 }
 
+/* Nobody answered the resume, nor the full exchanges after it: the
+ * ticket is stored again and resumes once the gateway is back. */
+static void test_unanswered_ticket_kept(void)
+{
+	struct verr e = { { 0 } };
+
+	start_domain(1, false, NULL);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	responder_set_mute(gw[0], true);
+	conn_free(r.conn);
+	r.conn = NULL;
+	CU_ASSERT_FATAL(run_connect(&r));
+	CU_ASSERT_EQUAL_FATAL(run_wait_event(&r), CEV_FAILED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "no gateway answered IKE_SESSION_RESUME"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "resumption ticket: from 127.0.0.1"));
+	responder_set_mute(gw[0], false);
+	r.got_event = false;
+	CU_ASSERT_EQUAL_FATAL(conn_connect(r.conn, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
+	stop_domain();
+}
+
 static void redirect_resumes(struct responder_cfg *cfg, size_t i)
 {
 	if (i == 0)
@@ -374,6 +397,8 @@ void register_resume_tests(void)
 	CU_add_test(s, "GSC 15 renews the IKE SA", test_gsc_overflow_renews);
 	CU_add_test(s, "silent gateway: same ticket, next gateway",
 		    test_silent_gateway_keeps_ticket);
+	CU_add_test(s, "unanswered ticket kept for later",
+		    test_unanswered_ticket_kept);
 	CU_add_test(s, "REDIRECT in the resume response",
 		    test_redirect_in_resume);
 	CU_add_test(s, "shutdown keeps the ticket", test_shutdown_keeps);
