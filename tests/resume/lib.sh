@@ -33,6 +33,9 @@ CL_ID=client.test
 TEST_PSK=resume-test-psk-0123456789
 GW_NET=198.51.100.0/24
 PROFILE=rs
+# The gateways the client profile lists, in order (a case may shorten it
+# before client_profile, e.g. to make vpnd depend on announced backups).
+PROFILE_GWS=(gw1 gw2 gw3)
 
 RS_TMP=
 RS_NETNS=()
@@ -69,8 +72,9 @@ show_context() {
 		fi
 	done
 	if [ -n "$CL_DIR" ] && [ -f "$CL_DIR/vpnd.log" ]; then
-		echo "---- vpnd.log (tail) ----"
-		tail -n 80 "$CL_DIR/vpnd.log"
+		# the status polls of wait_status would crowd out the rest
+		echo "---- vpnd.log (tail, without status requests) ----"
+		grep -v "control: request 'status'$" "$CL_DIR/vpnd.log" | tail -n 80
 	fi
 	if [ -n "$VPNCTL_OUT" ]; then
 		echo "---- last vpnctl output (exit $VPNCTL_RC) ----"
@@ -286,6 +290,18 @@ gw_kill() {
 	log "$name (pid $pid) killed with SIGKILL"
 }
 
+# gw_mute NAME: SIGUSR1 toggles vpnd-testgw's mute; from then on it drops
+# every datagram but stays alive (a gateway that stopped answering).
+gw_mute() {
+	local name=$1 pid=${GW_PID[$1]:-} mark
+	[ -n "$pid" ] || fail "gw_mute: $name is not running"
+	mark=$(gw_mark "$name")
+	kill -USR1 "$pid" 2>/dev/null || fail "$name (pid $pid) was already gone"
+	wait_for 5 gw_has "$name" "$mark" '^event=mute on$' ||
+		fail "$name (pid $pid) logged no 'event=mute on' after SIGUSR1"
+	log "$name (pid $pid) muted with SIGUSR1"
+}
+
 # gw_stop NAME: SIGTERM, an orderly exit (between sub-cases).
 gw_stop() {
 	local name=$1 pid=${GW_PID[$1]:-}
@@ -351,10 +367,14 @@ assert_gw_order() {
 # liveness checks (default 1, for quick failover).
 client_profile() {
 	local mode=$1 enabled=${2:-true} f=$CL_DIR/profiles/$PROFILE.yaml
+	local name gws=
 	[ "${RS_RESUME_OFF:-0}" = 1 ] && enabled=false
+	for name in "${PROFILE_GWS[@]}"; do
+		gws+=${gws:+, }${GW_IP[$name]}
+	done
 	(umask 077; {
 		echo "# written by tests/resume ($RS_CASE)"
-		echo "connection: {name: $PROFILE, gateway: [${GW_IP[gw1]}, ${GW_IP[gw2]}, ${GW_IP[gw3]}]}"
+		echo "connection: {name: $PROFILE, gateway: [$gws]}"
 		echo "local: {id: \"fqdn:$CL_ID\", auth: cert, cert: $RS_TMP/pki/client.pem, key: $RS_TMP/pki/client.key, psk: \"$TEST_PSK\"}"
 		echo "remote: {id: \"fqdn:$GW_ID\", auth: psk}"
 		echo "traffic-selectors: {local: [dynamic], remote: [\"$GW_NET\"]}"
@@ -365,7 +385,7 @@ client_profile() {
 	chmod 600 "$f"
 	"$VPNCTL" check "$f" >"$CL_DIR/check.out" 2>&1 ||
 		fail "vpnctl check $f: $(cat "$CL_DIR/check.out")"
-	log "profile $PROFILE: resumption enabled=$enabled mode=$mode"
+	log "profile $PROFILE: gateways [$gws], resumption enabled=$enabled mode=$mode"
 }
 
 # vpnd in the client namespace. `ip netns exec` runs it in a private mount
