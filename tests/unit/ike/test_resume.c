@@ -105,14 +105,42 @@ static bool reconnect(void)
 	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
 }
 
+/* The address the last IKE_AUTH's CP(CFG_REQUEST) asked for, or -1. */
+static int cp_asked_ip4(const struct responder_stats *st, uint8_t ip[4])
+{
+	static struct payload_list pl;
+	static struct cp_payload cp;
+	const struct ike_payload *p;
+	struct verr e = { { 0 } };
+	size_t i;
+
+	if (payload_chain_parse(st->last_inner_first, st->last_inner,
+				st->last_inner_len, &pl, &e) < 0 ||
+	    !(p = payload_find(&pl, PL_CP)) ||
+	    cp_parse(p->body, p->len, &cp, &e) < 0)
+		return -1;
+	for (i = 0; i < cp.n; i++) {
+		if (cp.a[i].type == CFG_INTERNAL_IP4_ADDRESS) {
+			if (cp.a[i].len != 4)
+				return 0;
+			memcpy(ip, cp.a[i].val, 4);
+			return 1;
+		}
+	}
+	return -1;
+}
+
 static void test_resume_after_restart(void)
 {
 	unsigned long dh;
+	uint8_t ip[4];
 
 	start_domain(1, false, NULL);
 	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
 	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
 				      "gateway switch count: 0 (full handshake"));
+	/* a full exchange asks for any address */
+	CU_ASSERT_EQUAL(cp_asked_ip4(responder_stats(gw[0]), ip), 0);
 	dh = dh_op_count();
 	CU_ASSERT_FATAL(reconnect());
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
@@ -122,6 +150,9 @@ static void test_resume_after_restart(void)
 	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumes_ok, 1);
 	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumed_auth_ok, 1);
 	CU_ASSERT_EQUAL(responder_stats(gw[0])->last_resume_mid, 0);
+	/* the resumed IKE_AUTH asks for the address it had (10.9.0.2) */
+	CU_ASSERT_EQUAL(cp_asked_ip4(responder_stats(gw[0]), ip), 1);
+	CU_ASSERT(!memcmp(ip, "\x0a\x09\x00\x02", 4));
 	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
 				      "gateway switch count: 1 (resumed with a ticket; 0 DH and 0 signature operations)"));
 	/* the resumed IKE_AUTH asked for a ticket again, with GSC 1 */
