@@ -145,8 +145,8 @@ static size_t build_events(uint8_t *buf)
 	a = mnl_nlmsg_put_extra_header(nlh, sizeof(*a));
 	a->id.proto = IPPROTO_ESP;
 	a->sel.family = AF_INET;
-	put_addr(&a->sel.saddr, "10.3.0.2");
-	put_addr(&a->sel.daddr, "10.1.2.3");
+	put_addr(&a->sel.saddr, "198.51.100.2");
+	put_addr(&a->sel.daddr, "203.0.113.3");
 	a->sel.prefixlen_s = 32;
 	a->sel.prefixlen_d = 32;
 	a->sel.proto = IPPROTO_UDP;
@@ -230,7 +230,7 @@ static void test_decode_synthetic(void)
 	CU_ASSERT_EQUAL(ev->dir, KERNEL_DIR_OUT);
 	CU_ASSERT_TRUE(addr_is(&ev->src, "192.0.2.2"));
 	CU_ASSERT_TRUE(addr_is(&ev->dst, "192.0.2.1"));
-	CU_ASSERT_TRUE(addr_is(&ev->sel.dst, "10.1.2.3"));
+	CU_ASSERT_TRUE(addr_is(&ev->sel.dst, "203.0.113.3"));
 	CU_ASSERT_EQUAL(ev->sel.proto, IPPROTO_UDP);
 	CU_ASSERT_EQUAL(ev->sel.dport, 53);
 	CU_ASSERT_EQUAL(ev->sel.sport, 0);

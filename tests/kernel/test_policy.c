@@ -145,8 +145,8 @@ static void check_family(const char *inner, uint8_t inner_len,
 
 static void test_policies_ipv4(void)
 {
-	check_family("10.3.0.2", 32, "10.1.0.0", 16, "192.0.2.2", "192.0.2.1",
-		     "10.9.0.0");
+	check_family("198.51.100.2", 32, "203.0.113.0", 25, "192.0.2.2", "192.0.2.1",
+		     "203.0.113.128");
 }
 
 static void test_policies_ipv6(void)
@@ -157,8 +157,8 @@ static void test_policies_ipv6(void)
 
 static void test_ports_and_mark(void)
 {
-	struct kernel_policy p = tunnel(KERNEL_DIR_OUT, "10.3.0.2", 32,
-					"10.1.0.0", 16, "192.0.2.2",
+	struct kernel_policy p = tunnel(KERNEL_DIR_OUT, "198.51.100.2", 32,
+					"203.0.113.0", 25, "192.0.2.2",
 					"192.0.2.1");
 	struct seen s;
 
@@ -185,21 +185,21 @@ static void test_ports_and_mark(void)
 
 static void test_policy_errors(void)
 {
-	struct kernel_policy p = tunnel(KERNEL_DIR_IN, "10.3.0.2", 32,
-					"10.1.0.0", 16, "192.0.2.2",
+	struct kernel_policy p = tunnel(KERNEL_DIR_IN, "198.51.100.2", 32,
+					"203.0.113.0", 25, "192.0.2.2",
 					"192.0.2.1");
 
 	KT_OK(kernel_add_policy(k, &p, &err), &err);
 	CU_ASSERT_EQUAL(kernel_add_policy(k, &p, &err), -1);
 	CU_ASSERT_EQUAL(errno, EEXIST);
 	CU_ASSERT_STRING_EQUAL(err.msg, "adding in policy "
-			       "10.1.0.0/16->10.3.0.2/32 (reqid 7): File "
+			       "203.0.113.0/25->198.51.100.2/32 (reqid 7): File "
 			       "exists (a policy with this selector exists)");
 	KT_OK(kernel_del_policy(k, &p, &err), &err);
 	CU_ASSERT_EQUAL(kernel_del_policy(k, &p, &err), -1);
 	CU_ASSERT_EQUAL(errno, ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "deleting in policy "
-				      "10.1.0.0/16->10.3.0.2/32"));
+				      "203.0.113.0/25->198.51.100.2/32"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no such policy"));
 
 	p.sel.dst = kt_addr("2001:db8::9");
@@ -212,8 +212,8 @@ static void test_policy_errors(void)
  * for the answer to the next request. */
 static void test_stale_replies_skipped(void)
 {
-	struct kernel_policy p = tunnel(KERNEL_DIR_OUT, "10.3.0.2", 32,
-					"10.1.0.0", 16, "192.0.2.2",
+	struct kernel_policy p = tunnel(KERNEL_DIR_OUT, "198.51.100.2", 32,
+					"203.0.113.0", 25, "192.0.2.2",
 					"192.0.2.1");
 	struct nlmsghdr *nlh;
 	struct seen s;

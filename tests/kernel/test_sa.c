@@ -166,10 +166,10 @@ static void test_esp_sa_ipv4(void)
 	sa.encap = true;
 	sa.encap_sport = 4500;
 	sa.encap_dport = 4500;
-	sa.sel.src = kt_addr("10.3.0.2");
+	sa.sel.src = kt_addr("198.51.100.2");
 	sa.sel.src_prefix = 32;
-	sa.sel.dst = kt_addr("10.1.0.0");
-	sa.sel.dst_prefix = 16;
+	sa.sel.dst = kt_addr("203.0.113.0");
+	sa.sel.dst_prefix = 24;
 	expect_added_or_no_esp(&sa, "adding ESP SA spi 0xc1234567 "
 			       "192.0.2.2->192.0.2.1: Protocol not supported "
 			       "(this kernel has no ESP support: "

@@ -19,9 +19,9 @@ void responder_cfg_defaults(struct responder_cfg *cfg)
 	memcpy(cfg->id, id, sizeof(id) - 1);
 	cfg->id_len = sizeof(id) - 1;
 	cfg->has_vip4 = true;
-	memcpy(cfg->vip4, (const uint8_t[]){ 10, 9, 0, 2 }, 4);
+	memcpy(cfg->vip4, (const uint8_t[]){ 198, 51, 100, 2 }, 4);
 	cfg->n_dns4 = 1;
-	memcpy(cfg->dns4[0], (const uint8_t[]){ 10, 9, 0, 53 }, 4);
+	memcpy(cfg->dns4[0], (const uint8_t[]){ 198, 51, 100, 53 }, 4);
 }
 
 struct responder *responder_new(struct loop *l, const struct responder_cfg *cfg,

@@ -245,7 +245,7 @@ int responder_domain_key_load(const char *path,
 			      struct verr *e);
 
 /* Sensible defaults: id FQDN "gw.test", psk "test-secret", virtual IP
- * 10.9.0.2, DNS 10.9.0.53. The port still has to be set. */
+ * 198.51.100.2, DNS 198.51.100.53. The port still has to be set. */
 void responder_cfg_defaults(struct responder_cfg *cfg);
 /* Binds cfg->bind_addr (default 127.0.0.1) port cfg->port and starts
  * answering on l; bind_addr must outlive the responder. */

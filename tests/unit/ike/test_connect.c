@@ -122,15 +122,15 @@ static void check_case(const struct alg_case *k)
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, "established"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, "gw.test"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(status, "virtual IP: 10.9.0.2/32"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(status, "DNS: 10.9.0.53"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, "virtual IP: 198.51.100.2/32"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, "DNS: 198.51.100.53"));
 	expected_esp(st, want, sizeof(want));
 	if (!strstr(status, want))
 		fprintf(stderr, "want '%s'\nstatus:\n%s", want, status);
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, want));
 	CU_ASSERT_EQUAL(st->esp_esn, ESN_NO);
 	/* TSi narrowed to the virtual IP by the responder */
-	CU_ASSERT_PTR_NOT_NULL(strstr(status, "local  10.9.0.2-10.9.0.2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, "local  198.51.100.2-198.51.100.2"));
 	run_cleanup(&r);
 }
 

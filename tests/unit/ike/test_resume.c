@@ -150,9 +150,9 @@ static void test_resume_after_restart(void)
 	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumes_ok, 1);
 	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumed_auth_ok, 1);
 	CU_ASSERT_EQUAL(responder_stats(gw[0])->last_resume_mid, 0);
-	/* the resumed IKE_AUTH asks for the address it had (10.9.0.2) */
+	/* the resumed IKE_AUTH asks for the address it had (198.51.100.2) */
 	CU_ASSERT_EQUAL(cp_asked_ip4(responder_stats(gw[0]), ip), 1);
-	CU_ASSERT(!memcmp(ip, "\x0a\x09\x00\x02", 4));
+	CU_ASSERT(!memcmp(ip, "\xc6\x33\x64\x02", 4));
 	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
 				      "gateway switch count: 1 (resumed with a ticket; 0 DH and 0 signature operations)"));
 	/* the resumed IKE_AUTH asked for a ticket again, with GSC 1 */

@@ -174,7 +174,7 @@ static void test_narrowed_selectors(void)
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_UP);
 	status = run_status(&r);
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, "remote 192.0.2.0-192.0.2.255"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(status, "local  10.9.0.2-10.9.0.2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, "local  198.51.100.2-198.51.100.2"));
 	run_cleanup(&r);
 }
 
@@ -225,7 +225,7 @@ static void test_child_refused(void)
 	status = run_status(&r);
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, "child SA: none (NO_PROPOSAL_CHOSEN)"));
 	/* the IKE SA and its configuration stand */
-	CU_ASSERT_PTR_NOT_NULL(strstr(status, "virtual IP: 10.9.0.2/32"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, "virtual IP: 198.51.100.2/32"));
 	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
 	run_cleanup(&r);
 }

@@ -136,7 +136,7 @@ static void test_binary_resume_mute_exit(void)
 			 "--domain-key", keyfile, "--domain-dir", dir,
 			 "--mode", "draft-gsc", "--gsc-floor", "1",
 			 "--backup", "192.0.2.20", "--backup", "gw-y.test",
-			 "--vip4", "10.99.0.7", NULL };
+			 "--vip4", "198.51.100.7", NULL };
 	static struct responder_ticket t;
 	static uint8_t ticket[RESP_TICKET_MAX];
 	static struct tg_sa rsa;

@@ -707,7 +707,7 @@ void tg_ticket(struct responder_ticket *t, uint8_t gsc)
 	t->idr.len = sizeof(idr) - 1;
 	memcpy(t->idr.data, idr, t->idr.len);
 	t->has_vip4 = true;
-	memcpy(t->vip4, (const uint8_t[]){ 10, 9, 0, 77 }, 4);
+	memcpy(t->vip4, (const uint8_t[]){ 198, 51, 100, 77 }, 4);
 }
 
 size_t tg_seal(const uint8_t *key, const struct responder_ticket *t,

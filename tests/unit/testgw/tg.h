@@ -110,7 +110,7 @@ bool tg_resend(uint16_t port, const struct tg_sa *sa, uint8_t *resp,
 
 /* A ticket as a gateway makes it: random id and SK_d (32 bytes, PRF
  * HMAC-SHA2-256, AES-GCM-16-256), IDi client.test, IDr gw.test, VIP
- * 10.9.0.77, expiring in an hour, the GSC given. */
+ * 198.51.100.77, expiring in an hour, the GSC given. */
 void tg_ticket(struct responder_ticket *t, uint8_t gsc);
 /* Seals t with key into out (RESP_TICKET_MAX bytes); returns length. */
 size_t tg_seal(const uint8_t *key, const struct responder_ticket *t,
