@@ -52,6 +52,9 @@ int conn_connect(struct conn *c, struct verr *e);
 /* Sends a DELETE for the IKE SA and reports CEV_DOWN when the gateway
  * answered or gave up; immediate CEV_DOWN when nothing is up. */
 void conn_disconnect(struct conn *c);
+/* Rekeys the Child SA now (CREATE_CHILD_SA), as the kernel's soft
+ * lifetime would; progress and the new SPIs are reported as usual. */
+int conn_rekey_child(struct conn *c, struct verr *e);
 /* Deletes the stored resumption ticket: the user ended the session, so
  * the next connect makes a full exchange. A daemon shutdown keeps the
  * ticket, so that vpnd resumes after a restart. */

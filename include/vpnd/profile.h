@@ -125,6 +125,8 @@ struct profile {
 	double retransmit_base;             /* default 1.8 */
 	unsigned retransmit_tries;          /* default 5 */
 	unsigned dpd_interval;              /* seconds, 0 = off; default 30 */
+	unsigned child_rekey_time;          /* seconds; default 3240 */
+	unsigned child_life_time;           /* seconds, > rekey; default 3600 */
 };
 
 /* Loads one profile file. On error returns -1 with e->msg formatted as

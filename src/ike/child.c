@@ -16,8 +16,6 @@
 /* Our reqids live in a range of their own, far from strongSwan's and
  * libreswan's small numbers, so our policies are recognisable. */
 #define REQID_BASE 0x7670000u
-#define CHILD_HARD_SECS 3600u
-#define CHILD_SOFT_SECS 3240u
 
 static bool use_kernel;
 static struct kernel *kern;
@@ -71,11 +69,7 @@ static void on_kernel_event(const struct kernel_event *ev, void *ctx)
 			return;
 		}
 		if (!ev->hard) {
-			/* Rekeying comes with CREATE_CHILD_SA support; until
-			 * then the gateway's own rekey or the hard limit
-			 * decides. */
-			sa_progress(sa, "Child SA 0x%08x reached its soft lifetime",
-				    ev->spi);
+			child_rekey_start(sa);
 			return;
 		}
 		sa_progress(sa, "Child SA 0x%08x expired (hard lifetime); the kernel removed it",
@@ -165,29 +159,37 @@ static uint16_t port_of(const struct sockaddr_storage *ss)
 			     ((const struct sockaddr_in *)ss)->sin_port);
 }
 
-int child_alloc_spi(struct ike_sa *sa, struct verr *e)
+int child_reserve_spi(struct ike_sa *sa, struct child_params *ch,
+		      struct verr *e)
 {
 	struct kernel *k;
 	struct kernel_addr src, dst;
 	uint32_t spi;
 
 	if (!use_kernel) {
-		random_bytes(sa->child.spi_in, 4);
-		sa->child.spi_in[0] |= 0xc0; /* clear of the reserved 1..255 */
+		random_bytes(ch->spi_in, 4);
+		ch->spi_in[0] |= 0xc0; /* clear of the reserved 1..255 */
 		return 0;
 	}
 	k = kernel_get(e);
 	if (!k)
 		return -1;
-	sa->child.reqid = REQID_BASE + (++next_reqid & 0xffff);
+	if (!ch->reqid)
+		ch->reqid = REQID_BASE + (++next_reqid & 0xffff);
 	addr_of(&sa->peer, &src);
 	addr_of(&sa->local, &dst);
-	if (kernel_alloc_spi(k, &src, &dst, IPPROTO_ESP, sa->child.reqid, &spi,
+	if (kernel_alloc_spi(k, &src, &dst, IPPROTO_ESP, ch->reqid, &spi,
 			     e) < 0)
 		return -1;
-	put_u32(sa->child.spi_in, spi);
-	sa->child.spi_reserved = true;
+	put_u32(ch->spi_in, spi);
+	ch->spi_reserved = true;
 	return 0;
+}
+
+int child_alloc_spi(struct ike_sa *sa, struct verr *e)
+{
+	sa->child.reqid = 0;
+	return child_reserve_spi(sa, &sa->child, e);
 }
 
 /* A range the gateway returned, as the prefix the kernel wants. Ranges
@@ -232,8 +234,9 @@ static void keys_for(const struct kernel_alg *encr,
 	ksa->integ_key_len = integ ? integ->key_bits / 8u : 0;
 }
 
-static int add_sas(struct kernel *k, struct ike_sa *sa, const uint8_t *km,
-		   size_t half, const struct kernel_alg *encr,
+static int add_sas(struct kernel *k, struct ike_sa *sa,
+		   struct child_params *ch, const uint8_t *km, size_t half,
+		   bool we_initiated, const struct kernel_alg *encr,
 		   const struct kernel_alg *integ, struct verr *e)
 {
 	struct kernel_sa in, out;
@@ -241,38 +244,38 @@ static int add_sas(struct kernel *k, struct ike_sa *sa, const uint8_t *km,
 	memset(&out, 0, sizeof(out));
 	addr_of(&sa->local, &out.src);
 	addr_of(&sa->peer, &out.dst);
-	out.spi = get_u32(sa->child.spi_out);
-	out.reqid = sa->child.reqid;
-	out.esn = sa->child.esn == ESN_YES;
+	out.spi = get_u32(ch->spi_out);
+	out.reqid = ch->reqid;
+	out.esn = ch->esn == ESN_YES;
 	if (sa->natt) {
 		out.encap = true;
 		out.encap_sport = port_of(&sa->local);
 		out.encap_dport = port_of(&sa->peer);
 	}
-	/* Until CREATE_CHILD_SA rekeying exists the kernel's limits make an
-	 * ageing SA visible (EXPIRE events) instead of silently outliving
-	 * the gateway's copy, which strongSwan drops after about an hour. */
-	out.life.soft_secs = CHILD_SOFT_SECS;
-	out.life.hard_secs = CHILD_HARD_SECS;
+	/* The soft limit starts our rekey (child_rekey.c); the hard one
+	 * keeps an SA from outliving the gateway's copy if that fails. */
+	out.life.soft_secs = sa->prof->child_rekey_time;
+	out.life.hard_secs = sa->prof->child_life_time;
 	in = out;
 	in.src = out.dst;
 	in.dst = out.src;
-	in.spi = get_u32(sa->child.spi_in);
+	in.spi = get_u32(ch->spi_in);
 	in.inbound = true;
-	in.spi_allocated = sa->child.spi_reserved;
+	in.spi_allocated = ch->spi_reserved;
 	in.replay_window = 64;
 	in.encap_sport = out.encap_dport;
 	in.encap_dport = out.encap_sport;
-	/* KEYMAT: initiator-to-responder keys first (RFC 7296 2.17). */
-	keys_for(encr, integ, km, &out);
-	keys_for(encr, integ, km + half, &in);
+	/* KEYMAT: the keys for traffic from the initiator of the exchange
+	 * that made the SA come first (RFC 7296 2.17). */
+	keys_for(encr, integ, we_initiated ? km : km + half, &out);
+	keys_for(encr, integ, we_initiated ? km + half : km, &in);
 	if (kernel_add_sa(k, &in, e) < 0)
 		return -1;
-	sa->child.spi_reserved = false;
-	sa->child.installed_in = true;
+	ch->spi_reserved = false;
+	ch->installed_in = true;
 	if (kernel_add_sa(k, &out, e) < 0)
 		return -1;
-	sa->child.installed_out = true;
+	ch->installed_out = true;
 	return 0;
 }
 
@@ -397,10 +400,12 @@ static int walk_policies(struct kernel *k, struct ike_sa *sa, bool add,
 	return rc;
 }
 
-int child_install(struct ike_sa *sa, struct verr *e)
+int child_install_pair(struct ike_sa *sa, struct child_params *ch,
+		       const struct chunk *gir, const struct chunk *ni,
+		       const struct chunk *nr, bool we_initiated,
+		       struct verr *e)
 {
 	const struct kernel_alg *encr, *integ = NULL;
-	struct chunk nogir = { 0 };
 	struct kernel *k;
 	uint8_t km[2 * (64 + 64)];
 	size_t half;
@@ -411,26 +416,38 @@ int child_install(struct ike_sa *sa, struct verr *e)
 	k = kernel_get(e);
 	if (!k)
 		return -1;
-	encr = kernel_alg_encr(sa->child.encr, sa->child.encr_keylen);
-	if (sa->child.integ)
-		integ = kernel_alg_integ(sa->child.integ);
-	if (!encr || (sa->child.integ && !integ)) {
+	encr = kernel_alg_encr(ch->encr, ch->encr_keylen);
+	if (ch->integ)
+		integ = kernel_alg_integ(ch->integ);
+	if (!encr || (ch->integ && !integ)) {
 		verr_set(e, "the kernel has no mapping for %s/%s",
-			 encr_name(sa->child.encr), integ_name(sa->child.integ));
+			 encr_name(ch->encr), integ_name(ch->integ));
 		return -1;
 	}
 	half = encr->key_bits / 8u + encr->salt_bytes +
 	       (integ ? integ->key_bits / 8u : 0);
 	if (2 * half > sizeof(km) ||
-	    child_keymat(sa->keys.prf, &sa->keys.sk_d, &nogir, &sa->ni,
-			 &sa->nr, km, 2 * half) < 0) {
+	    child_keymat(sa->keys.prf, &sa->keys.sk_d, gir, ni, nr, km,
+			 2 * half) < 0) {
 		verr_set(e, "cannot derive the Child SA keys");
 		return -1;
 	}
-	rc = add_sas(k, sa, km, half, encr, integ, e);
+	rc = add_sas(k, sa, ch, km, half, we_initiated, encr, integ, e);
 	OPENSSL_cleanse(km, sizeof(km));
+	return rc;
+}
+
+int child_install(struct ike_sa *sa, struct verr *e)
+{
+	struct chunk nogir = { 0 };
+	int rc;
+
+	if (!use_kernel)
+		return 0;
+	rc = child_install_pair(sa, &sa->child, &nogir, &sa->ni, &sa->nr,
+				true, e);
 	if (rc == 0)
-		rc = walk_policies(k, sa, true, NULL, e);
+		rc = walk_policies(kern, sa, true, NULL, e);
 	if (rc < 0) {
 		child_remove(sa, NULL);
 	} else {
@@ -445,32 +462,40 @@ int child_install(struct ike_sa *sa, struct verr *e)
 	return rc;
 }
 
-void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
+void child_remove_pair(struct ike_sa *sa, struct child_params *ch)
 {
-	struct child_params *ch = &sa->child;
 	struct kernel_addr local, peer;
 	struct verr e = { { 0 } };
-	struct kernel *k;
+
+	if (use_kernel && kern) {
+		addr_of(&sa->local, &local);
+		addr_of(&sa->peer, &peer);
+		if ((ch->installed_in || ch->spi_reserved) &&
+		    kernel_del_sa(kern, &local, get_u32(ch->spi_in),
+				  IPPROTO_ESP, NULL, &e) < 0)
+			log_warn("%s", e.msg);
+		if (ch->installed_out &&
+		    kernel_del_sa(kern, &peer, get_u32(ch->spi_out),
+				  IPPROTO_ESP, NULL, &e) < 0)
+			log_warn("%s", e.msg);
+	}
+	ch->installed_in = ch->installed_out = false;
+	ch->spi_reserved = ch->installed = false;
+}
+
+void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
+{
+	struct verr e = { { 0 } };
 
 	track(sa, false);
 	hostcfg_down(sa);
-	if (!use_kernel || !kern)
-		return;
-	k = kern;
-	addr_of(&sa->local, &local);
-	addr_of(&sa->peer, &peer);
-	if (ch->policies)
-		walk_policies(k, sa, false, keep, &e);
-	if ((ch->installed_in || ch->spi_reserved) &&
-	    kernel_del_sa(k, &local, get_u32(ch->spi_in), IPPROTO_ESP, NULL,
-			  &e) < 0)
-		log_warn("%s", e.msg);
-	if (ch->installed_out &&
-	    kernel_del_sa(k, &peer, get_u32(ch->spi_out), IPPROTO_ESP, NULL,
-			  &e) < 0)
-		log_warn("%s", e.msg);
-	ch->policies = ch->installed_in = ch->installed_out = false;
-	ch->spi_reserved = ch->installed = false;
+	if (use_kernel && kern && sa->child.policies)
+		walk_policies(kern, sa, false, keep, &e);
+	sa->child.policies = false;
+	child_remove_pair(sa, &sa->child);
+	if (sa->has_old_child)
+		child_remove_pair(sa, &sa->old_child);
+	sa->has_old_child = false;
 }
 
 void child_socket_setup(int fd, int family, bool natt)

@@ -8,6 +8,8 @@
 #include "vpnd/buf.h"
 
 struct ike_sa;
+struct child_params;
+struct chunk;
 struct loop;
 
 /* Listens to the kernel's EXPIRE, ACQUIRE and MAPPING events. */
@@ -17,8 +19,20 @@ bool child_kernel_enabled(void);
 /* Reserves the inbound SPI (the kernel's, or a random one when kernel
  * installation is off). */
 int child_alloc_spi(struct ike_sa *sa, struct verr *e);
+/* Reserves an inbound SPI for ch under ch->reqid (a new one if 0). */
+int child_reserve_spi(struct ike_sa *sa, struct child_params *ch,
+		      struct verr *e);
 /* Derives KEYMAT and installs both SAs and the policies. */
 int child_install(struct ike_sa *sa, struct verr *e);
+/* A rekeyed pair: KEYMAT = prf+(SK_d, [gir |] ni | nr) of the
+ * CREATE_CHILD_SA that made it, installed beside the old pair under the
+ * same reqid (the policies stay). */
+int child_install_pair(struct ike_sa *sa, struct child_params *ch,
+		       const struct chunk *gir, const struct chunk *ni,
+		       const struct chunk *nr, bool we_initiated,
+		       struct verr *e);
+/* Removes the SAs of a pair (not the policies); safe to repeat. */
+void child_remove_pair(struct ike_sa *sa, struct child_params *ch);
 /* Removes whatever of the Child SA is in the kernel, except policies
  * that 'keep' (the SA replacing it, or NULL) installed over them; safe
  * to repeat. */

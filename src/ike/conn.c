@@ -482,6 +482,20 @@ int conn_connect(struct conn *c, struct verr *e)
 	return 0;
 }
 
+int conn_rekey_child(struct conn *c, struct verr *e)
+{
+	if (c->state != CONN_ESTABLISHED || !c->sa || !c->sa->child.up) {
+		verr_set(e, "%s has no Child SA to rekey", c->prof.name);
+		return -1;
+	}
+	if (c->sa->rekey || c->sa->has_old_child) {
+		verr_set(e, "%s: a rekey is already under way", c->prof.name);
+		return -1;
+	}
+	child_rekey_start(c->sa);
+	return 0;
+}
+
 void conn_forget_resumption(struct conn *c)
 {
 	failover_reset(c);
@@ -535,6 +549,7 @@ void conn_free(struct conn *c)
 
 void ike_sa_free(struct ike_sa *sa)
 {
+	child_rekey_cleanup(sa);
 	sa_cancel_request(sa);
 	loop_timer_cancel(sa->loop, sa->keepalive_timer);
 	loop_timer_cancel(sa->loop, sa->dpd_timer);

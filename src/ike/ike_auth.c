@@ -147,7 +147,7 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 	auth_build(&c, method, auth.p, auth.len);
 	chunk_free(&auth);
 	cfg_build_request(&c, p, sa->has_vip_hint ? sa->vip_hint4 : NULL);
-	proposal_build_esp(&c, p, sa->child.spi_in);
+	proposal_build_esp(&c, p, sa->child.spi_in, false);
 	add_ts(&c, PL_TSI, p->local_ts, p->n_local_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsi);
 	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,
@@ -305,7 +305,8 @@ static void take_child(struct ike_sa *sa, const struct payload_list *pl,
 		return;
 	}
 	if (sa_parse(p_sa->body, p_sa->len, &sa_pl, &e) < 0 ||
-	    proposal_check_esp(&sa_pl, sa->prof, &sa->child, &e) < 0 ||
+	    proposal_check_esp(&sa_pl, sa->prof, false, &sa->child, NULL,
+			       &e) < 0 ||
 	    ts_parse(p_tsi->body, p_tsi->len, &sa->child.tsi, &e) < 0 ||
 	    ts_parse(p_tsr->body, p_tsr->len, &sa->child.tsr, &e) < 0 ||
 	    ts_check(&sa->child.tsi, &sa->offered_tsi, "TSi", &e) < 0 ||

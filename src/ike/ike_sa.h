@@ -20,6 +20,7 @@
 
 struct netcfg_record;
 struct resume_ticket;
+struct child_rekey;
 
 enum ike_state {
 	IKE_NONE,
@@ -143,6 +144,12 @@ struct ike_sa {
 	bool replacing;                 /* another SA of ours still lives */
 
 	struct child_params child;
+	struct child_params old_child;  /* rekeyed away, until deleted */
+	bool has_old_child;
+	struct child_rekey *rekey;      /* our CREATE_CHILD_SA under way */
+	uint64_t rekey_timer;
+	uint16_t rekey_group;           /* KE group the gateway asked for */
+	unsigned rekey_failures;        /* of ours, since the last success */
 	struct netcfg_record *netrec;   /* virtual IP, routes, DNS we added */
 	struct ts_payload offered_tsi;
 	struct ts_payload offered_tsr;
@@ -202,14 +209,22 @@ void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
 
 /* ---- proposal.c ---- */
 void proposal_build_ike(struct pl_chain *c, const struct profile *p);
+/* pfs: also offer the sets' DH groups (CREATE_CHILD_SA only). */
 void proposal_build_esp(struct pl_chain *c, const struct profile *p,
-			const uint8_t spi[4]);
+			const uint8_t spi[4], bool pfs);
 /* Checks the gateway's choice: one proposal, a subset of what we offered.
  * Fills algs. */
 int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
 		       struct ike_algs *algs, struct verr *e);
 int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
-		       struct child_params *child, struct verr *e);
+		       bool pfs, struct child_params *child, uint16_t *dh,
+		       struct verr *e);
+/* Responder side of a CREATE_CHILD_SA: the first of the gateway's ESP
+ * proposals that one of our sets covers, reduced to one transform per
+ * type and given our SPI, in reply. Index of that proposal, or -1. */
+int proposal_choose_esp(const struct sa_payload *offer,
+			const struct profile *p, const uint8_t spi[4],
+			struct sa_payload *reply, struct verr *e);
 bool proposal_offers_dh(const struct profile *p, uint16_t group);
 uint16_t proposal_first_dh(const struct profile *p);
 
@@ -228,12 +243,25 @@ enum handled ike_clear_redirect(struct ike_sa *sa,
 				const struct payload_list *pl);
 /* IKE_SESSION_RESUME with sa->ticket (RFC 5723 4.3.2). */
 int ike_resume_start(struct ike_sa *sa, struct verr *e);
+/* ---- child_rekey.c (CREATE_CHILD_SA for the Child SA) ---- */
+/* Answers the gateway's CREATE_CHILD_SA into c. */
+void child_rekey_request(struct ike_sa *sa, const struct payload_list *pl,
+			 struct pl_chain *c);
+/* Our rekey, when the kernel reports the soft lifetime. */
+void child_rekey_start(struct ike_sa *sa);
+/* The gateway deletes the pair a rekey replaced: answers into c. */
+bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
+			struct pl_chain *c);
+void child_rekey_cleanup(struct ike_sa *sa);
 /* Liveness checks (empty INFORMATIONAL) every dpd-interval while up. */
 void dpd_start(struct ike_sa *sa);
 int ike_auth_start(struct ike_sa *sa, struct verr *e);
 int ike_delete_start(struct ike_sa *sa);
 /* Deletes the Child SA we just refused, so the gateway drops its half. */
 void ike_delete_child(struct ike_sa *sa);
+/* INFORMATIONAL Delete(ESP, spi): spi is our inbound SPI of the pair. */
+int ike_send_child_delete(struct ike_sa *sa, const uint8_t spi[4],
+			  ike_resp_fn on_response);
 void nat_keepalive_start(struct ike_sa *sa);
 void ike_send_auth_failed(struct ike_sa *sa);
 /* A request from the gateway (INFORMATIONAL, CREATE_CHILD_SA, ...). */

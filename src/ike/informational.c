@@ -22,18 +22,27 @@ static bool on_child_delete_response(struct ike_sa *sa,
 	return true;
 }
 
-void ike_delete_child(struct ike_sa *sa)
+int ike_send_child_delete(struct ike_sa *sa, const uint8_t spi[4],
+			  ike_resp_fn on_response)
 {
 	struct wbuf inner;
 	struct pl_chain c;
+	int rc;
 
 	wb_init(&inner);
 	chain_init(&c, &inner);
-	delete_build(&c, PROTO_ESP, 4, 1, sa->child.spi_in);
-	if (sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first,
-			      on_child_delete_response) < 0)
-		log_warn("could not delete the refused Child SA");
+	delete_build(&c, PROTO_ESP, 4, 1, spi);
+	rc = sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first,
+			       on_response);
 	wb_free(&inner);
+	return rc;
+}
+
+void ike_delete_child(struct ike_sa *sa)
+{
+	if (ike_send_child_delete(sa, sa->child.spi_in,
+				  on_child_delete_response) < 0)
+		log_warn("could not delete the refused Child SA");
 }
 
 int ike_delete_start(struct ike_sa *sa)
@@ -101,6 +110,8 @@ static bool handle_deletes(struct ike_sa *sa, const struct payload_list *pl,
 			size_t k;
 
 			for (k = 0; k < d.num_spi; k++) {
+				if (child_rekey_delete(sa, d.spis + 4 * k, c))
+					continue;
 				if (memcmp(d.spis + 4 * k, sa->child.spi_out,
 					   4))
 					continue;
@@ -165,9 +176,7 @@ void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 		else if (redirect)
 			sa_redirect(sa, &gw, EXCH_INFORMATIONAL);
 	} else if (h->exchange == EXCH_CREATE_CHILD_SA) {
-		/* Rekeying arrives with the kernel Child SAs; until then we
-		 * decline, and the gateway keeps the SA it has. */
-		notify_build(&c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
+		child_rekey_request(sa, pl, &c);
 		answer(sa, h, &c);
 	} else {
 		/* Answer anyway so the gateway does not retransmit until it

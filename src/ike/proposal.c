@@ -16,8 +16,9 @@ static void add_transform(struct ike_proposal *p, uint8_t type, uint16_t id,
 	p->n++;
 }
 
+/* pfs: ESP proposals of a CREATE_CHILD_SA carry the set's DH groups. */
 static void fill_proposal(struct ike_proposal *p, const struct alg_set *a,
-			  bool esp)
+			  bool esp, bool pfs)
 {
 	size_t i;
 
@@ -29,8 +30,8 @@ static void fill_proposal(struct ike_proposal *p, const struct alg_set *a,
 	for (i = 0; i < a->n_integ; i++)
 		add_transform(p, TRANS_INTEG, a->integ[i], 0);
 	/* ESP PFS groups only matter in CREATE_CHILD_SA; the IKE_AUTH
-	 * Child SA has no KE (RFC 7296 1.2), so they are not offered here. */
-	if (!esp)
+	 * Child SA has no KE (RFC 7296 1.2), so they are not offered there. */
+	if (!esp || pfs)
 		for (i = 0; i < a->n_dh; i++)
 			add_transform(p, TRANS_DH, a->dh[i], 0);
 	if (esp) {
@@ -50,14 +51,14 @@ void proposal_build_ike(struct pl_chain *c, const struct profile *p)
 	for (i = 0; i < p->n_ike && i < SA_MAX_PROPOSALS; i++) {
 		sa.p[i].num = (uint8_t)(i + 1);
 		sa.p[i].proto = PROTO_IKE;
-		fill_proposal(&sa.p[i], &p->ike[i], false);
+		fill_proposal(&sa.p[i], &p->ike[i], false, false);
 	}
 	sa.n = i;
 	sa_build(c, &sa);
 }
 
 void proposal_build_esp(struct pl_chain *c, const struct profile *p,
-			const uint8_t spi[4])
+			const uint8_t spi[4], bool pfs)
 {
 	static struct sa_payload sa;
 	size_t i;
@@ -68,7 +69,7 @@ void proposal_build_esp(struct pl_chain *c, const struct profile *p,
 		sa.p[i].proto = PROTO_ESP;
 		sa.p[i].spi_size = 4;
 		memcpy(sa.p[i].spi, spi, 4);
-		fill_proposal(&sa.p[i], &p->esp[i], true);
+		fill_proposal(&sa.p[i], &p->esp[i], true, pfs);
 	}
 	sa.n = i;
 	sa_build(c, &sa);
@@ -88,7 +89,7 @@ static bool offered(const struct ike_proposal *ours,
 
 /* Validates the single chosen proposal against our proposal of the same
  * number; returns the transform ids by type (0 when absent). */
-static int check_choice(const struct sa_payload *sa, bool esp,
+static int check_choice(const struct sa_payload *sa, bool esp, bool pfs,
 			const struct alg_set *sets, size_t n_sets,
 			uint16_t got[6], uint16_t *keylen, struct verr *e)
 {
@@ -115,7 +116,7 @@ static int check_choice(const struct sa_payload *sa, bool esp,
 		return -1;
 	}
 	memset(&ours, 0, sizeof(ours));
-	fill_proposal(&ours, &sets[pp->num - 1], esp);
+	fill_proposal(&ours, &sets[pp->num - 1], esp, pfs);
 	memset(got, 0, 6 * sizeof(got[0]));
 	*keylen = 0;
 	for (i = 0; i < pp->n; i++) {
@@ -153,7 +154,8 @@ int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
 {
 	uint16_t got[6], keylen;
 
-	if (check_choice(sa, false, p->ike, p->n_ike, got, &keylen, e) < 0)
+	if (check_choice(sa, false, false, p->ike, p->n_ike, got, &keylen,
+			 e) < 0)
 		return -1;
 	if (sa->p[0].spi_size != 0) {
 		verr_set(e, "IKE_SA_INIT proposal with a %u-byte SPI",
@@ -189,11 +191,12 @@ static bool seen_esn(const struct ike_proposal *pp)
 }
 
 int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
-		       struct child_params *child, struct verr *e)
+		       bool pfs, struct child_params *child, uint16_t *dh,
+		       struct verr *e)
 {
 	uint16_t got[6], keylen;
 
-	if (check_choice(sa, true, p->esp, p->n_esp, got, &keylen, e) < 0)
+	if (check_choice(sa, true, pfs, p->esp, p->n_esp, got, &keylen, e) < 0)
 		return -1;
 	if (sa->p[0].spi_size != 4) {
 		verr_set(e, "ESP proposal with a %u-byte SPI",
@@ -213,7 +216,86 @@ int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
 	child->integ = got[TRANS_INTEG];
 	child->esn = got[TRANS_ESN];
 	memcpy(child->spi_out, sa->p[0].spi, 4);
+	if (dh)
+		*dh = got[TRANS_DH];
 	return 0;
+}
+
+/* The first transform of a type in the gateway's proposal that we offer
+ * too; false when the proposal has that type and we share none. Absent
+ * types leave *out untouched. */
+static bool pick(const struct ike_proposal *theirs,
+		 const struct ike_proposal *ours, uint8_t type,
+		 struct ike_transform *out, bool *present)
+{
+	size_t i;
+
+	*present = false;
+	for (i = 0; i < theirs->n; i++) {
+		if (theirs->t[i].type != type)
+			continue;
+		*present = true;
+		if (offered(ours, &theirs->t[i])) {
+			*out = theirs->t[i];
+			return true;
+		}
+	}
+	return !*present;
+}
+
+/* One of our ESP sets against one of the gateway's proposals. */
+static bool choose_from(const struct ike_proposal *theirs,
+			const struct alg_set *set, struct ike_proposal *reply)
+{
+	static const uint8_t types[] = { TRANS_ENCR, TRANS_INTEG, TRANS_DH,
+					 TRANS_ESN };
+	struct ike_proposal ours;
+	struct ike_transform t;
+	bool present, have[6] = { false };
+	size_t i;
+
+	memset(&ours, 0, sizeof(ours));
+	fill_proposal(&ours, set, true, true);
+	reply->n = 0;
+	for (i = 0; i < sizeof(types); i++) {
+		memset(&t, 0, sizeof(t));
+		if (!pick(theirs, &ours, types[i], &t, &present))
+			return false;
+		if (present) {
+			reply->t[reply->n++] = t;
+			have[types[i]] = true;
+		}
+	}
+	return have[TRANS_ENCR] && have[TRANS_ESN] &&
+	       (have[TRANS_INTEG] || encr_is_aead(reply->t[0].id));
+}
+
+int proposal_choose_esp(const struct sa_payload *offer,
+			const struct profile *p, const uint8_t spi[4],
+			struct sa_payload *reply, struct verr *e)
+{
+	size_t i, j;
+
+	memset(reply, 0, sizeof(*reply));
+	for (i = 0; i < offer->n; i++) {
+		const struct ike_proposal *pp = &offer->p[i];
+
+		if (pp->proto != PROTO_ESP || pp->spi_size != 4)
+			continue;
+		for (j = 0; j < p->n_esp; j++) {
+			if (!choose_from(pp, &p->esp[j], &reply->p[0]))
+				continue;
+			reply->n = 1;
+			reply->p[0].num = pp->num;
+			reply->p[0].proto = PROTO_ESP;
+			reply->p[0].spi_size = 4;
+			memcpy(reply->p[0].spi, spi, 4);
+			return (int)i;
+		}
+	}
+	verr_set(e, "none of the gateway's %zu ESP proposals is acceptable",
+		 offer->n);
+	return -1;
 }
 
 bool proposal_offers_dh(const struct profile *p, uint16_t group)

@@ -27,6 +27,8 @@ void profile_defaults(struct profile *p)
 	p->retransmit_base = 1.8;
 	p->retransmit_tries = 5;
 	p->dpd_interval = 30;
+	p->child_rekey_time = 3240;
+	p->child_life_time = 3600;
 }
 
 void profile_free(struct profile *p)

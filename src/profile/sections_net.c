@@ -220,8 +220,21 @@ static int timers_dpd(struct pctx *c, yaml_node_t *n)
 	return get_uint(c, n, 0, 86400, &c->p->dpd_interval);
 }
 
+static int timers_child_rekey(struct pctx *c, yaml_node_t *n)
+{
+	c->n_child_rekey = n;
+	return get_uint(c, n, 10, 7 * 86400, &c->p->child_rekey_time);
+}
+
+static int timers_child_life(struct pctx *c, yaml_node_t *n)
+{
+	return get_uint(c, n, 20, 8 * 86400, &c->p->child_life_time);
+}
+
 const struct key_def timers_keys[] = {
 	{ "retransmit-timeout", timers_timeout },
+	{ "child-rekey-time", timers_child_rekey },
+	{ "child-life-time", timers_child_life },
 	{ "retransmit-base", timers_base },
 	{ "retransmit-tries", timers_tries },
 	{ "dpd-interval", timers_dpd },

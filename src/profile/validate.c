@@ -189,6 +189,11 @@ int profile_finish(struct pctx *c)
 			    "connection 'gateway' is required");
 	if (!c->remote_auth_set)
 		p->remote_auth = p->local_auth;
+	if (p->child_rekey_time >= p->child_life_time)
+		return perr(c, at(c->n_child_rekey, c->root),
+			    "timers 'child-rekey-time' (%u s) must be below "
+			    "'child-life-time' (%u s)", p->child_rekey_time,
+			    p->child_life_time);
 	if (finish_local(c) < 0 || finish_remote(c) < 0 ||
 	    default_proposals(c) < 0 || finish_ts(c) < 0)
 		return -1;

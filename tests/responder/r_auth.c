@@ -283,6 +283,7 @@ static void add_child(struct responder *r, struct r_sa *sa,
 	sa->esp = reply.p[0];
 	sa->tsi = tsi;
 	sa->tsr = tsr;
+	sa->has_child = true;
 	record_child(r, &reply.p[0]);
 }
 

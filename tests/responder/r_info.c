@@ -1,7 +1,7 @@
 /* INFORMATIONAL, both directions (RFC 7296 1.4, 2.4): answer the
  * initiator's deletes and liveness checks; and the requests a gateway
  * makes on its own (Delete, liveness check, CREATE_CHILD_SA), sent when
- * a test asks for one. */
+ * a test asks for one. Child SA rekeying is in r_rekey.c. */
 #include <string.h>
 
 #include "r_internal.h"
@@ -27,10 +27,14 @@ static bool handle_deletes(struct responder *r, struct r_sa *sa,
 			r_redirect_note_ike_delete(r, sa);
 			ike_gone = true;
 		} else if (d.proto == PROTO_ESP) {
-			/* Answer with our inbound SPI of the pair (1.4.1). */
+			/* Answer with our inbound SPI of the pair (1.4.1):
+			 * the replaced one after a rekey, when named. */
 			r->st.child_deletes++;
-			if (d.spi_size == 4 && d.num_spi >= 1)
+			if (d.spi_size == 4 && d.num_spi >= 1) {
 				memcpy(r->st.child_delete_spi, d.spis, 4);
+				if (r_rekey_delete_old(r, sa, d.spis, c))
+					continue;
+			}
 			delete_build(c, PROTO_ESP, 4, 1, sa->esp_spi);
 		}
 	}
@@ -89,6 +93,11 @@ void r_info_response(struct responder *r, struct r_sa *sa,
 				memcpy(r->st.resp_delete_spi, d.spis, 4);
 		}
 	}
+	r_rekey_response(r, sa, m);
+	if (sa->req_is_delete_old) {
+		sa->req_is_delete_old = false;
+		r_rekey_old_deleted(r, sa);
+	}
 	if (sa->req_is_delete)
 		sa->state = RSA_DEAD;
 }
@@ -133,6 +142,7 @@ static int send_request(struct responder *r, enum r_request_kind kind)
 	case RREQ_DELETE_CHILD:
 		/* Our inbound SPI names the pair (1.4.1). */
 		delete_build(&c, PROTO_ESP, 4, 1, sa->esp_spi);
+		sa->has_child = false;
 		break;
 	case RREQ_CREATE_CHILD:
 		exchange = EXCH_CREATE_CHILD_SA;
@@ -143,6 +153,7 @@ static int send_request(struct responder *r, enum r_request_kind kind)
 		break;
 	}
 	sa->req_is_delete = kind == RREQ_DELETE_IKE;
+	sa->req_is_delete_old = false;
 	rc = r_request(r, sa, exchange, &inner, c.first);
 	wb_free(&inner);
 	return rc;

@@ -1,5 +1,6 @@
 /* Shared state of the test responder. One file per exchange: r_init.c
- * (IKE_SA_INIT), r_auth.c (IKE_AUTH), r_info.c (INFORMATIONAL), r_net.c
+ * (IKE_SA_INIT), r_auth.c (IKE_AUTH), r_info.c (INFORMATIONAL), r_rekey.c
+ * (CREATE_CHILD_SA for Child SA rekeying), r_net.c
  * (socket, demux, message IDs, retransmission cache), r_prop.c (proposal
  * choice) and r_sa.c (the SA table). */
 #ifndef VPND_TEST_R_INTERNAL_H
@@ -30,6 +31,18 @@ enum r_sa_state {
 	RSA_DEAD,        /* deleted or failed; kept to answer retransmits */
 };
 
+/* A Child SA rekey we started, until its answer. */
+struct r_rekey {
+	bool active;
+	uint32_t mid;                 /* of our CREATE_CHILD_SA */
+	uint16_t group;               /* DH transform offered, 0: none */
+	struct dh *dh;                /* KEi's, when one was sent */
+	struct chunk ni;
+	uint8_t new_spi[4];           /* our inbound SPI of the new pair */
+	struct ike_proposal offer;
+	struct ts_payload tsi, tsr;   /* as sent */
+};
+
 struct r_sa {
 	enum r_sa_state state;
 	uint64_t established_seq; /* to find the newest SA */
@@ -44,8 +57,14 @@ struct r_sa {
 	struct chunk init_resp;       /* RealMessage2, for ours */
 	uint8_t esp_spi[4];           /* our inbound ESP SPI */
 	uint8_t peer_esp_spi[4];      /* the initiator's inbound ESP SPI */
-	struct ike_proposal esp;      /* chosen for the first Child SA */
+	struct ike_proposal esp;      /* of the current Child SA (no DH) */
 	struct ts_payload tsi, tsr;   /* as answered */
+	bool has_child;               /* a Child SA is up */
+	bool has_old_child;           /* a rekey replaced it; the old pair
+					 is not deleted yet */
+	uint8_t old_esp_spi[4];       /* ... its SPIs */
+	uint8_t old_peer_esp_spi[4];
+	struct r_rekey rk;            /* our rekey in flight */
 
 	/* requests from the initiator */
 	uint32_t peer_next_mid;
@@ -58,6 +77,7 @@ struct r_sa {
 	bool req_pending;
 	uint32_t req_mid;
 	bool req_is_delete;
+	bool req_is_delete_old;       /* Delete(ESP) of the replaced pair */
 	struct wbuf last_req;         /* for responder_retransmit() */
 
 	bool auth_redirected;         /* IKE_AUTH answered with REDIRECT */
@@ -142,6 +162,10 @@ struct r_sa *r_sa_newest(struct responder *r);
  * prefer_dh is taken when that proposal offers it. 0 or -1. */
 int r_choose_proposal(const struct sa_payload *offer, uint8_t proto,
 		      uint16_t prefer_dh, struct ike_proposal *out);
+/* The same for the ESP proposal of a CREATE_CHILD_SA, where a DH group
+ * (PFS) is chosen too when the proposal has one: prefer_dh if offered. */
+int r_choose_child_proposal(const struct sa_payload *offer,
+			    uint16_t prefer_dh, struct ike_proposal *out);
 /* A key length the initiator did not offer with this algorithm. */
 void r_tamper_proposal(struct ike_proposal *p);
 uint16_t r_transform(const struct ike_proposal *p, uint8_t type,
@@ -161,6 +185,23 @@ void r_info_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m);
 void r_info_response(struct responder *r, struct r_sa *sa,
 		     const struct r_msg *m);
+
+/* ---- r_rekey.c (Child SA rekeying, RFC 7296 1.3.3, 2.8) ---- */
+/* A CREATE_CHILD_SA request of the initiator: its Child SA rekey is
+ * answered, anything else gets NO_ADDITIONAL_SAS. */
+void r_rekey_request(struct responder *r, struct r_sa *sa,
+		     const struct r_msg *m);
+/* The answer to our rekey, when m is it. */
+void r_rekey_response(struct responder *r, struct r_sa *sa,
+		      const struct r_msg *m);
+/* A Delete(ESP) request naming spi: true when it is the replaced pair,
+ * whose SPI (ours) is then put in the answer. */
+bool r_rekey_delete_old(struct responder *r, struct r_sa *sa,
+			const uint8_t spi[4], struct pl_chain *c);
+/* Our delete of the replaced pair was answered. */
+void r_rekey_old_deleted(struct responder *r, struct r_sa *sa);
+/* Forgets a rekey in flight (its DH and nonce). */
+void r_rekey_clear(struct r_rekey *rk);
 
 /* ---- r_redirect.c (RFC 5685) ---- */
 /* Counter shared by all responders: orders events across gateways. */

@@ -177,6 +177,9 @@ static void protected_request(struct responder *r, struct r_sa *sa,
 	else if (m->hdr.exchange == EXCH_INFORMATIONAL &&
 		 sa->state == RSA_ESTABLISHED)
 		r_info_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
+		 sa->state == RSA_ESTABLISHED)
+		r_rekey_request(r, sa, m);
 	else
 		log_warn("responder: not handling %s request",
 			 exchange_name(m->hdr.exchange));

@@ -5,7 +5,10 @@
 
 #include "r_internal.h"
 
-static bool transform_ok(uint8_t proto, const struct ike_transform *t)
+/* child_dh: an ESP proposal of a CREATE_CHILD_SA, whose DH groups are
+ * for PFS; in IKE_AUTH they are ignored (RFC 7296 1.2). */
+static bool transform_ok(uint8_t proto, bool child_dh,
+			 const struct ike_transform *t)
 {
 	switch (t->type) {
 	case TRANS_ENCR:
@@ -15,7 +18,8 @@ static bool transform_ok(uint8_t proto, const struct ike_transform *t)
 	case TRANS_INTEG:
 		return integ_supported(t->id);
 	case TRANS_DH:
-		return proto == PROTO_IKE && dh_supported(t->id);
+		return (proto == PROTO_IKE || child_dh) &&
+		       dh_supported(t->id);
 	case TRANS_ESN:
 		return proto == PROTO_ESP &&
 		       (t->id == ESN_NO || t->id == ESN_YES);
@@ -24,7 +28,8 @@ static bool transform_ok(uint8_t proto, const struct ike_transform *t)
 }
 
 static const struct ike_transform *pick(const struct ike_proposal *p,
-					uint8_t type, uint16_t prefer)
+					bool child_dh, uint8_t type,
+					uint16_t prefer)
 {
 	const struct ike_transform *first = NULL;
 	size_t i;
@@ -32,7 +37,7 @@ static const struct ike_transform *pick(const struct ike_proposal *p,
 	for (i = 0; i < p->n; i++) {
 		const struct ike_transform *t = &p->t[i];
 
-		if (t->type != type || !transform_ok(p->proto, t))
+		if (t->type != type || !transform_ok(p->proto, child_dh, t))
 			continue;
 		if (prefer && t->id == prefer)
 			return t;
@@ -48,14 +53,26 @@ static void put(struct ike_proposal *out, const struct ike_transform *t)
 		out->t[out->n++] = *t;
 }
 
-static bool reduce(const struct ike_proposal *p, uint16_t prefer_dh,
-		   struct ike_proposal *out)
+/* Whether the proposal asks for a DH group other than NONE (id 0). */
+static bool wants_dh(const struct ike_proposal *p)
 {
-	const struct ike_transform *encr = pick(p, TRANS_ENCR, 0);
-	const struct ike_transform *prf = pick(p, TRANS_PRF, 0);
-	const struct ike_transform *integ = pick(p, TRANS_INTEG, 0);
-	const struct ike_transform *dh = pick(p, TRANS_DH, prefer_dh);
-	const struct ike_transform *esn = pick(p, TRANS_ESN, 0);
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->t[i].type == TRANS_DH && p->t[i].id != 0)
+			return true;
+	return false;
+}
+
+static bool reduce(const struct ike_proposal *p, bool child_dh,
+		   uint16_t prefer_dh, struct ike_proposal *out)
+{
+	const struct ike_transform *encr = pick(p, child_dh, TRANS_ENCR, 0);
+	const struct ike_transform *prf = pick(p, child_dh, TRANS_PRF, 0);
+	const struct ike_transform *integ = pick(p, child_dh, TRANS_INTEG, 0);
+	const struct ike_transform *dh = pick(p, child_dh, TRANS_DH,
+					      prefer_dh);
+	const struct ike_transform *esn = pick(p, child_dh, TRANS_ESN, 0);
 	bool ike = p->proto == PROTO_IKE;
 
 	if (!encr)
@@ -66,6 +83,11 @@ static bool reduce(const struct ike_proposal *p, uint16_t prefer_dh,
 	else if (!integ)
 		return false;
 	if (ike && (!prf || !dh))
+		return false;
+	/* PFS asked for in a group we lack: this proposal cannot be served
+	 * (a DH of NONE offered beside it would allow none, but nobody
+	 * sends that). */
+	if (child_dh && !dh && wants_dh(p))
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->num = p->num;
@@ -78,6 +100,8 @@ static bool reduce(const struct ike_proposal *p, uint16_t prefer_dh,
 		put(out, dh);
 	else
 		put(out, esn);
+	if (!ike && child_dh)
+		put(out, dh);
 	return true;
 }
 
@@ -88,7 +112,19 @@ int r_choose_proposal(const struct sa_payload *offer, uint8_t proto,
 
 	for (i = 0; i < offer->n; i++)
 		if (offer->p[i].proto == proto &&
-		    reduce(&offer->p[i], prefer_dh, out))
+		    reduce(&offer->p[i], false, prefer_dh, out))
+			return 0;
+	return -1;
+}
+
+int r_choose_child_proposal(const struct sa_payload *offer,
+			    uint16_t prefer_dh, struct ike_proposal *out)
+{
+	size_t i;
+
+	for (i = 0; i < offer->n; i++)
+		if (offer->p[i].proto == PROTO_ESP &&
+		    reduce(&offer->p[i], true, prefer_dh, out))
 			return 0;
 	return -1;
 }

@@ -6,6 +6,7 @@
 
 void r_sa_clear(struct r_sa *sa)
 {
+	r_rekey_clear(&sa->rk);
 	ike_keys_wipe(&sa->keys);
 	chunk_free(&sa->ni);
 	chunk_free(&sa->nr);

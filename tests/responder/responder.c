@@ -72,6 +72,8 @@ void responder_free(struct responder *r)
 	r_cert_close(r);
 	OPENSSL_cleanse(r->cookie_secret, sizeof(r->cookie_secret));
 	OPENSSL_cleanse(r->cfg.domain_key, sizeof(r->cfg.domain_key));
+	OPENSSL_cleanse(r->st.rekey_keymat_head,
+			sizeof(r->st.rekey_keymat_head));
 	free(r);
 }
 

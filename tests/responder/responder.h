@@ -70,6 +70,13 @@ struct responder_cfg {
 	bool cookie_stuck;          /* demand a cookie always, the same one */
 	uint8_t ignore_exchange;    /* never answer requests of this exchange */
 
+	/* Child SA rekeys the initiator starts (r_rekey.c): refuse_rekey
+	 * answers each with that notify instead; rekey_want_group is the DH
+	 * group chosen when the initiator's proposal offers it, and a KEi
+	 * of another group gets INVALID_KE_PAYLOAD. */
+	uint16_t refuse_rekey;
+	uint16_t rekey_want_group;
+
 	/* RFC 5685 redirects (r_redirect.c); an ident of len 0 is off.
 	 * Sent even when the initiator did not offer REDIRECT_SUPPORTED
 	 * (5685 3 forbids that) so tests can see a client refuse it. */
@@ -186,6 +193,36 @@ struct responder_stats {
 	unsigned empty_informational; /* liveness checks received */
 	unsigned auth_failed_notifies; /* the initiator rejected our AUTH */
 	uint8_t peer_esp_spi[4];    /* initiator's SPI of the first Child SA */
+
+	/* Child SA rekeying (RFC 7296 1.3.3, r_rekey.c). Ours: */
+	unsigned rekeys_sent;       /* CREATE_CHILD_SA(REKEY_SA) requests */
+	unsigned rekey_answered;    /* ... answered (a cached answer to a
+				       retransmission is not counted again) */
+	unsigned rekey_ok;          /* ... with a usable new Child SA */
+	char rekey_error[96];       /* why the last answer was not usable,
+				       "" when it was */
+	bool rekey_ts_same;         /* its TSi/TSr were the ones we sent */
+	/* The newest pair made by a rekey, either side's: */
+	uint8_t rekey_peer_spi[4];  /* the initiator's inbound SPI */
+	uint8_t rekey_our_spi[4];   /* ours */
+	uint8_t rekey_old_peer_spi[4]; /* initiator's SPI of the pair it
+					  replaced */
+	uint16_t rekey_group;       /* PFS group, 0: none */
+	uint8_t rekey_keymat_head[16]; /* first KEYMAT bytes, prf+(SK_d,
+					  [g^ir |] Ni | Nr) */
+	/* The initiator's: */
+	unsigned initiator_rekey_requests; /* CREATE_CHILD_SA with REKEY_SA */
+	unsigned rekeys_by_initiator;      /* ... accepted */
+	uint8_t initiator_rekey_spi[4];    /* SPI its last REKEY_SA named */
+	bool initiator_rekey_ts_same;      /* its TSi/TSr were those of the
+					      Child SA it rekeyed */
+	uint16_t rekey_notify_sent; /* error its last rekey got, 0: none */
+	unsigned create_child_refused; /* other CREATE_CHILD_SAs: answered
+					  NO_ADDITIONAL_SAS */
+	unsigned old_child_deletes; /* Delete(ESP) requests naming the pair a
+				       rekey replaced */
+	unsigned old_children_removed; /* replaced pairs gone (their delete,
+					  or the answer to ours) */
 	uint8_t last_idi_type;
 	char last_idi[256];
 	bool cp_requested;
@@ -259,6 +296,36 @@ int responder_send_delete(struct responder *r);       /* Delete(IKE) */
 int responder_send_dpd(struct responder *r);          /* empty INFORMATIONAL */
 int responder_send_child_delete(struct responder *r); /* Delete(ESP) */
 int responder_send_create_child(struct responder *r); /* CREATE_CHILD_SA */
+
+/* Rekeys the Child SA of the newest SA that has one (RFC 7296 1.3.3):
+ * CREATE_CHILD_SA {N(REKEY_SA, ESP, our inbound SPI), SA (the current
+ * Child SA's algorithms, plus a DH transform of pfs_group unless 0, and
+ * a new inbound SPI of ours), Ni, [KEi], TSi (our side), TSr}. A usable
+ * answer makes the new pair current; the old one stays until
+ * responder_send_child_delete_old() or the initiator deletes it. -1 when
+ * no SA has a Child SA or a rekey of ours is unanswered. */
+int responder_send_rekey_child(struct responder *r, uint16_t pfs_group);
+
+/* What REKEY_SA names: our inbound SPI (as RFC 7296 asks), the
+ * initiator's inbound one, or one that belongs to no Child SA. */
+enum responder_rekey_spi {
+	RREKEY_SPI_OURS = 0,
+	RREKEY_SPI_PEERS,
+	RREKEY_SPI_UNKNOWN,
+};
+
+struct responder_rekey_opts {
+	uint16_t pfs_group;         /* DH transform offered, 0: none */
+	uint16_t ke_group;          /* KEi of this group; 0: pfs_group (no
+				       KEi when both are 0) */
+	enum responder_rekey_spi spi;
+};
+int responder_send_rekey_child_opts(struct responder *r,
+				    const struct responder_rekey_opts *o);
+/* INFORMATIONAL Delete(ESP, our old inbound SPI) once a rekey replaced
+ * the pair; the answer's SPI shows in resp_delete_spi. -1 when no SA has
+ * a replaced pair. */
+int responder_send_child_delete_old(struct responder *r);
 /* INFORMATIONAL holding an empty payload of unassigned type 200 with
  * the critical bit (RFC 7296 2.5). */
 int responder_send_unknown_critical(struct responder *r);

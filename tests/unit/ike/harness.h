@@ -59,5 +59,6 @@ void register_info_tests(void);
 void register_lifecycle_tests(void);
 void register_ticket_tests(void);
 void register_resume_tests(void);
+void register_rekey_tests(void);
 
 #endif

@@ -166,6 +166,12 @@ static const struct bad_case cases[] = {
 	  "t.yaml:5:21: 'retransmit-tries' must be an integer from 0 to 20" },
 	{ OK_BASE "timers:\n  dpd-interval: [30]\n",
 	  "t.yaml:5:17: 'dpd-interval' must be a single value" },
+	{ OK_BASE "timers:\n  child-rekey-time: 3600\n",
+	  "t.yaml:5:21: timers 'child-rekey-time' (3600 s) must be below "
+	  "'child-life-time' (3600 s)" },
+	{ OK_BASE "timers:\n  child-life-time: 5\n",
+	  "t.yaml:5:20: 'child-life-time' must be an integer from 20 to "
+	  "691200" },
 };
 
 static void test_bad_profiles(void)

@@ -56,7 +56,9 @@ static const char full_psk[] =
 	"  retransmit-timeout: 0.5\n"
 	"  retransmit-base: 2\n"
 	"  retransmit-tries: 0\n"
-	"  dpd-interval: 0\n";
+	"  dpd-interval: 0\n"
+	"  child-rekey-time: 600\n"
+	"  child-life-time: 660\n";
 
 static void test_full_psk(void)
 {
@@ -117,6 +119,8 @@ static void test_full_psk(void)
 	CU_ASSERT_DOUBLE_EQUAL(p.retransmit_base, 2.0, 1e-9);
 	CU_ASSERT_EQUAL(p.retransmit_tries, 0);
 	CU_ASSERT_EQUAL(p.dpd_interval, 0);
+	CU_ASSERT_EQUAL(p.child_rekey_time, 600);
+	CU_ASSERT_EQUAL(p.child_life_time, 660);
 	profile_free(&p);
 	CU_ASSERT_PTR_NULL(p.psk.p);
 	CU_ASSERT_EQUAL(p.psk.len, 0);
@@ -198,6 +202,8 @@ static void test_defaults(void)
 	CU_ASSERT_DOUBLE_EQUAL(p.retransmit_base, 1.8, 1e-9);
 	CU_ASSERT_EQUAL(p.retransmit_tries, 5);
 	CU_ASSERT_EQUAL(p.dpd_interval, 30);
+	CU_ASSERT_EQUAL(p.child_rekey_time, 3240);
+	CU_ASSERT_EQUAL(p.child_life_time, 3600);
 	profile_free(&p);
 }
 

@@ -1,0 +1,456 @@
+/* Rekeying the Child SA with CREATE_CHILD_SA (RFC 7296 1.3.3, 2.8):
+ * answering the gateway's rekey, and starting our own when the kernel
+ * reports the soft lifetime. The new pair goes into the kernel beside
+ * the old one under the same reqid, so the policies stay and outbound
+ * traffic moves to the newer SA; the old pair goes when the initiator
+ * of the rekey deletes it. Other CREATE_CHILD_SA requests (more Child
+ * SAs, IKE SA rekeying) are declined. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "child.h"
+#include "ike_sa.h"
+#include "vpnd/log.h"
+
+#define NONCE_LEN 32
+#define RETRY_MS 1000
+#define FAILED_RETRY_MS 30000  /* after a refused rekey of ours */
+#define MAX_FAILURES 5
+
+/* Our CREATE_CHILD_SA waiting for its answer. */
+struct child_rekey {
+	struct child_params next;
+	struct chunk ni;
+	struct dh *dh;
+};
+
+static void rekey_free(struct ike_sa *sa)
+{
+	if (!sa->rekey)
+		return;
+	chunk_free(&sa->rekey->ni);
+	dh_free(sa->rekey->dh);
+	free(sa->rekey);
+	sa->rekey = NULL;
+}
+
+static void spi_text(const uint8_t spi[4], char out[9])
+{
+	snprintf(out, 9, "%08x", get_u32(spi));
+}
+
+/* The new pair replaces the current one; the old stays until deleted. */
+static void take_over(struct ike_sa *sa, struct child_params *next,
+		      const char *who)
+{
+	char in[9], out[9];
+
+	next->tsi = sa->child.tsi;
+	next->tsr = sa->child.tsr;
+	next->policies = sa->child.policies;
+	next->up = true;
+	sa->child.policies = false;
+	sa->old_child = sa->child;
+	sa->has_old_child = true;
+	sa->child = *next;
+	spi_text(sa->child.spi_in, in);
+	spi_text(sa->child.spi_out, out);
+	sa_progress(sa, "Child SA rekeyed%s: SPIs in %s out %s%s%s", who, in,
+		    out, sa->child.install_error[0] ? ", not installed: " : "",
+		    sa->child.install_error);
+}
+
+static void install(struct ike_sa *sa, struct child_params *ch,
+		    const struct chunk *gir, const struct chunk *ni,
+		    const struct chunk *nr, bool we_initiated)
+{
+	struct verr e = { { 0 } };
+
+	if (!child_kernel_enabled())
+		return;
+	if (child_install_pair(sa, ch, gir, ni, nr, we_initiated, &e) < 0) {
+		snprintf(ch->install_error, sizeof(ch->install_error), "%s",
+			 e.msg);
+		child_remove_pair(sa, ch);
+		return;
+	}
+	ch->installed = true;
+}
+
+/* A Diffie-Hellman for PFS: our public value and the shared secret. */
+static int pfs(uint16_t group, const struct ke_payload *ke, struct dh **dh,
+	       struct chunk *pub, struct chunk *gir, struct verr *e)
+{
+	if (!*dh && !(*dh = dh_new(group, e)))
+		return -1;
+	if (pub && dh_public(*dh, pub) < 0) {
+		verr_set(e, "cannot make a %s key", dh_name(group));
+		return -1;
+	}
+	return dh_shared(*dh, ke->data, ke->len, gir, e);
+}
+
+/* ---- the gateway rekeys (we answer) ---- */
+
+static bool spi_is_ours(const struct child_params *ch, const uint8_t *spi)
+{
+	return !memcmp(spi, ch->spi_in, 4) || !memcmp(spi, ch->spi_out, 4);
+}
+
+struct rekey_req {
+	struct sa_payload offer;
+	struct ke_payload ke;
+	bool has_ke;
+	const struct ike_payload *ni;
+};
+
+static uint16_t parse_request(struct ike_sa *sa, const struct payload_list *pl,
+			      struct rekey_req *rq, struct verr *e)
+{
+	const struct ike_payload *p_sa = payload_find(pl, PL_SA);
+	const struct ike_payload *p_ke = payload_find(pl, PL_KE);
+
+	rq->ni = payload_find(pl, PL_NONCE);
+	if (!p_sa || !rq->ni || !payload_find(pl, PL_TSI) ||
+	    !payload_find(pl, PL_TSR) ||
+	    sa_parse(p_sa->body, p_sa->len, &rq->offer, e) < 0 ||
+	    nonce_parse(rq->ni->body, rq->ni->len, e) < 0) {
+		if (!e->msg[0])
+			verr_set(e, "rekey request lacks SA, nonce or selectors");
+		return N_INVALID_SYNTAX;
+	}
+	rq->has_ke = p_ke != NULL;
+	if (p_ke && ke_parse(p_ke->body, p_ke->len, &rq->ke, e) < 0)
+		return N_INVALID_SYNTAX;
+	return 0;
+}
+
+static uint16_t chosen_dh(const struct sa_payload *reply)
+{
+	size_t i;
+
+	for (i = 0; i < reply->p[0].n; i++)
+		if (reply->p[0].t[i].type == TRANS_DH)
+			return reply->p[0].t[i].id;
+	return DH_NONE;
+}
+
+static void chosen_algs(const struct sa_payload *reply,
+			struct child_params *ch)
+{
+	size_t i;
+
+	for (i = 0; i < reply->p[0].n; i++) {
+		const struct ike_transform *t = &reply->p[0].t[i];
+
+		if (t->type == TRANS_ENCR) {
+			ch->encr = t->id;
+			ch->encr_keylen = t->keylen;
+		} else if (t->type == TRANS_INTEG) {
+			ch->integ = t->id;
+		} else if (t->type == TRANS_ESN) {
+			ch->esn = t->id;
+		}
+	}
+}
+
+/* Builds the answer into c; 0, or the error notify to send instead. */
+static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
+			     struct pl_chain *c, uint16_t *group,
+			     struct verr *e)
+{
+	static struct rekey_req rq;
+	static struct sa_payload reply;
+	struct child_params next;
+	struct chunk nr = { 0 }, ni = { 0 }, pub = { 0 }, gir = { 0 };
+	struct dh *dh = NULL;
+	uint16_t err;
+	int idx;
+
+	if ((err = parse_request(sa, pl, &rq, e)))
+		return err;
+	memset(&next, 0, sizeof(next));
+	next.reqid = sa->child.reqid;
+	if (child_reserve_spi(sa, &next, e) < 0)
+		return N_TEMPORARY_FAILURE;
+	idx = proposal_choose_esp(&rq.offer, sa->prof, next.spi_in, &reply, e);
+	if (idx < 0) {
+		child_remove_pair(sa, &next);
+		return N_NO_PROPOSAL_CHOSEN;
+	}
+	*group = chosen_dh(&reply);
+	if (*group != DH_NONE && (!rq.has_ke || rq.ke.group != *group)) {
+		verr_set(e, "rekey wants %s but its KE is for another group",
+			 dh_name(*group));
+		child_remove_pair(sa, &next);
+		return N_INVALID_KE_PAYLOAD;
+	}
+	chosen_algs(&reply, &next);
+	memcpy(next.spi_out, rq.offer.p[idx].spi, 4);
+	if ((*group != DH_NONE && pfs(*group, &rq.ke, &dh, &pub, &gir, e) < 0) ||
+	    !chunk_alloc(&nr, NONCE_LEN) || random_bytes(nr.p, NONCE_LEN) < 0 ||
+	    !chunk_set(&ni, rq.ni->body, rq.ni->len)) {
+		child_remove_pair(sa, &next);
+		err = N_NO_PROPOSAL_CHOSEN;
+		goto out;
+	}
+	sa_build(c, &reply);
+	chain_add(c, PL_NONCE, nr.p, nr.len);
+	if (*group != DH_NONE)
+		ke_build(c, *group, pub.p, pub.len);
+	/* TSi is the initiator's side: here the gateway's. */
+	ts_build(c, PL_TSI, &sa->child.tsr);
+	ts_build(c, PL_TSR, &sa->child.tsi);
+	install(sa, &next, &gir, &ni, &nr, false);
+	take_over(sa, &next, " by the gateway");
+out:
+	dh_free(dh);
+	chunk_free(&pub);
+	chunk_free(&gir);
+	chunk_free(&ni);
+	chunk_free(&nr);
+	return err;
+}
+
+void child_rekey_request(struct ike_sa *sa, const struct payload_list *pl,
+			 struct pl_chain *c)
+{
+	struct notify_payload n;
+	struct verr e = { { 0 } };
+	uint8_t gdata[2];
+	uint16_t err, group = DH_NONE;
+
+	if (!find_notify(pl, N_REKEY_SA, &n) || n.proto != PROTO_ESP) {
+		/* More Child SAs, or the IKE SA: not supported. */
+		notify_build(c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
+		return;
+	}
+	if (n.spi_size != 4 || !sa->child.up ||
+	    !spi_is_ours(&sa->child, n.spi)) {
+		notify_build(c, PROTO_ESP, n.spi_size == 4 ? n.spi : NULL,
+			     n.spi_size == 4 ? 4 : 0, N_CHILD_SA_NOT_FOUND,
+			     NULL, 0);
+		return;
+	}
+	if (sa->rekey || sa->has_old_child) {
+		/* One rekey at a time (RFC 7296 2.25). */
+		notify_build(c, 0, NULL, 0, N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	err = answer_rekey(sa, pl, c, &group, &e);
+	if (!err)
+		return;
+	/* Every error comes before anything is added to c. */
+	sa_progress(sa, "refused the gateway's Child SA rekey: %s (%s)",
+		    notify_name(err), e.msg);
+	put_u16(gdata, group);
+	notify_build(c, 0, NULL, 0, err, gdata,
+		     err == N_INVALID_KE_PAYLOAD ? 2 : 0);
+}
+
+/* ---- we rekey (soft lifetime) ---- */
+
+static void delete_old(struct ike_sa *sa);
+static void on_rekey_timer(void *ctx);
+
+/* The gateway may name the group it wants (RFC 7296 1.3): one of ours
+ * is tried at once. */
+static bool take_ke_hint(struct ike_sa *sa, const struct payload_list *pl)
+{
+	struct notify_payload n;
+	uint16_t group;
+	size_t i, j;
+
+	if (!find_notify(pl, N_INVALID_KE_PAYLOAD, &n) ||
+	    notify_invalid_ke_parse(n.data, n.len, &group, NULL) < 0 ||
+	    group == sa->rekey_group)
+		return false;
+	for (i = 0; i < sa->prof->n_esp; i++)
+		for (j = 0; j < sa->prof->esp[i].n_dh; j++)
+			if (sa->prof->esp[i].dh[j] == group) {
+				sa->rekey_group = group;
+				return true;
+			}
+	return false;
+}
+
+/* Our rekey failed: the pair we reserved goes, and we try again later
+ * (a few times, before the hard lifetime ends the SA anyway). */
+static void rekey_failed(struct ike_sa *sa, const struct payload_list *pl)
+{
+	bool hint = pl && take_ke_hint(sa, pl);
+
+	child_remove_pair(sa, &sa->rekey->next);
+	rekey_free(sa);
+	if (!hint && ++sa->rekey_failures >= MAX_FAILURES)
+		return;
+	sa->rekey_timer = loop_timer(sa->loop, hint ? 0 : FAILED_RETRY_MS,
+				     on_rekey_timer, sa);
+}
+
+static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
+			      const struct payload_list *pl,
+			      const uint8_t *raw, size_t raw_len)
+{
+	const struct ike_payload *p_sa = payload_find(pl, PL_SA);
+	const struct ike_payload *p_nr = payload_find(pl, PL_NONCE);
+	const struct ike_payload *p_ke = payload_find(pl, PL_KE);
+	static struct sa_payload chosen;
+	struct child_rekey *rk = sa->rekey;
+	struct ke_payload ke;
+	struct chunk nr = { 0 }, gir = { 0 };
+	struct verr e = { { 0 } };
+	uint16_t err = first_error_notify(pl), group = DH_NONE;
+
+	if (err || !p_sa || !p_nr) {
+		sa_progress(sa, "gateway refused our Child SA rekey: %s",
+			    err ? notify_name(err) : "no SA or nonce");
+		rekey_failed(sa, pl);
+		return true;
+	}
+	if (sa_parse(p_sa->body, p_sa->len, &chosen, &e) < 0 ||
+	    proposal_check_esp(&chosen, sa->prof, true, &rk->next, &group,
+			       &e) < 0 ||
+	    nonce_parse(p_nr->body, p_nr->len, &e) < 0 ||
+	    (group != DH_NONE &&
+	     (!p_ke || ke_parse(p_ke->body, p_ke->len, &ke, &e) < 0 ||
+	      ke.group != group || !rk->dh || dh_group(rk->dh) != group ||
+	      pfs(group, &ke, &rk->dh, NULL, &gir, &e) < 0)) ||
+	    !chunk_set(&nr, p_nr->body, p_nr->len)) {
+		sa_progress(sa, "unusable answer to our Child SA rekey: %s",
+			    e.msg[0] ? e.msg : "bad KE");
+		rekey_failed(sa, NULL);
+		chunk_free(&gir);
+		return true;
+	}
+	install(sa, &rk->next, &gir, &rk->ni, &nr, true);
+	take_over(sa, &rk->next, "");
+	sa->rekey_failures = 0;
+	chunk_free(&gir);
+	chunk_free(&nr);
+	rekey_free(sa);
+	delete_old(sa);
+	return true;
+}
+
+static bool on_delete_old_response(struct ike_sa *sa, const struct ike_hdr *h,
+				   const struct payload_list *pl,
+				   const uint8_t *raw, size_t raw_len)
+{
+	if (sa->has_old_child) {
+		child_remove_pair(sa, &sa->old_child);
+		sa->has_old_child = false;
+	}
+	return true;
+}
+
+/* We started the rekey, so the old pair is ours to delete (RFC 7296
+ * 1.3.3); the kernel keeps it until the gateway has answered. */
+static void delete_old(struct ike_sa *sa)
+{
+	if (ike_send_child_delete(sa, sa->old_child.spi_in,
+				  on_delete_old_response) < 0)
+		log_warn("could not delete the rekeyed Child SA");
+}
+
+static int send_rekey(struct ike_sa *sa, struct verr *e)
+{
+	struct child_rekey *rk;
+	struct wbuf inner;
+	struct pl_chain c;
+	struct chunk pub = { 0 };
+	uint16_t group = sa->rekey_group ? sa->rekey_group :
+			 sa->prof->n_esp && sa->prof->esp[0].n_dh ?
+				 sa->prof->esp[0].dh[0] : DH_NONE;
+	int rc = -1;
+
+	rk = sa->rekey = calloc(1, sizeof(*rk));
+	if (!rk) {
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	rk->next.reqid = sa->child.reqid;
+	if (child_reserve_spi(sa, &rk->next, e) < 0 ||
+	    !chunk_alloc(&rk->ni, NONCE_LEN) ||
+	    random_bytes(rk->ni.p, NONCE_LEN) < 0 ||
+	    (group != DH_NONE &&
+	     (!(rk->dh = dh_new(group, e)) || dh_public(rk->dh, &pub) < 0)))
+		goto out;
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, PROTO_ESP, sa->child.spi_in, 4, N_REKEY_SA, NULL, 0);
+	proposal_build_esp(&c, sa->prof, rk->next.spi_in, true);
+	chain_add(&c, PL_NONCE, rk->ni.p, rk->ni.len);
+	if (group != DH_NONE)
+		ke_build(&c, group, pub.p, pub.len);
+	ts_build(&c, PL_TSI, &sa->child.tsi);
+	ts_build(&c, PL_TSR, &sa->child.tsr);
+	rc = sa_send_protected(sa, EXCH_CREATE_CHILD_SA, &inner, c.first,
+			       on_rekey_response);
+	wb_free(&inner);
+out:
+	chunk_free(&pub);
+	if (rc < 0) {
+		if (!e->msg[0])
+			verr_set(e, "cannot build the rekey request");
+		child_remove_pair(sa, &rk->next);
+		rekey_free(sa);
+	}
+	return rc;
+}
+
+static void on_rekey_timer(void *ctx)
+{
+	struct ike_sa *sa = ctx;
+
+	sa->rekey_timer = 0;
+	child_rekey_start(sa);
+}
+
+void child_rekey_start(struct ike_sa *sa)
+{
+	struct verr e = { { 0 } };
+
+	if (sa->state != IKE_ESTABLISHED || sa->orphan || !sa->child.up ||
+	    sa->rekey || sa->rekey_timer)
+		return;
+	if (sa->req.active) {
+		/* One request at a time. */
+		sa->rekey_timer = loop_timer(sa->loop, RETRY_MS,
+					     on_rekey_timer, sa);
+		return;
+	}
+	if (sa->has_old_child) {
+		/* The gateway rekeyed last and never deleted the pair it
+		 * replaced: we do, then rekey. */
+		delete_old(sa);
+		sa->rekey_timer = loop_timer(sa->loop, RETRY_MS,
+					     on_rekey_timer, sa);
+		return;
+	}
+	sa_progress(sa, "rekeying the Child SA");
+	if (send_rekey(sa, &e) < 0)
+		sa_progress(sa, "cannot rekey the Child SA: %s", e.msg);
+}
+
+bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
+			struct pl_chain *c)
+{
+	if (!sa->has_old_child || !spi_is_ours(&sa->old_child, spi))
+		return false;
+	delete_build(c, PROTO_ESP, 4, 1, sa->old_child.spi_in);
+	child_remove_pair(sa, &sa->old_child);
+	sa->has_old_child = false;
+	sa_progress(sa, "gateway deleted the rekeyed Child SA");
+	return true;
+}
+
+void child_rekey_cleanup(struct ike_sa *sa)
+{
+	loop_timer_cancel(sa->loop, sa->rekey_timer);
+	sa->rekey_timer = 0;
+	if (sa->rekey)
+		child_remove_pair(sa, &sa->rekey->next);
+	rekey_free(sa);
+}

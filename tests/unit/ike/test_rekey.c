@@ -1,0 +1,170 @@
+/* Child SA rekeying with CREATE_CHILD_SA (RFC 7296 1.3.3, 2.8): the
+ * gateway's rekey answered, and our own, with and without PFS. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "harness.h"
+
+static struct run r;
+
+static uint16_t want_group;
+
+static bool bring_up(const char *esp)
+{
+	struct responder_cfg cfg;
+
+	memset(&r, 0, sizeof(r));
+	responder_cfg_defaults(&cfg);
+	cfg.rekey_want_group = want_group;
+	r.resp = start_responder(&cfg);
+	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256", esp);
+	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
+}
+
+/* The SPIs `vpnctl status` shows, as numbers. */
+static bool status_spis(uint32_t *in, uint32_t *out)
+{
+	const char *s = strstr(run_status(&r), "SPIs in ");
+
+	return s && sscanf(s, "SPIs in %x out %x", in, out) == 2;
+}
+
+static void gateway_rekeys(uint16_t group)
+{
+	const struct responder_stats *st = responder_stats(r.resp);
+	uint32_t in0, out0, in1, out1;
+
+	CU_ASSERT_FATAL(status_spis(&in0, &out0));
+	CU_ASSERT_EQUAL_FATAL(responder_send_rekey_child(r.resp, group), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(st->rekey_answered, 1);
+	CU_ASSERT_EQUAL(st->rekey_ok, 1);
+	if (st->rekey_ok != 1)
+		fprintf(stderr, "\n  gateway: %s\n", st->rekey_error);
+	/* same selectors, swapped: TSi is the gateway's side now */
+	CU_ASSERT(st->rekey_ts_same);
+	CU_ASSERT_EQUAL(st->rekey_group, group);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "Child SA rekeyed by the gateway"));
+	CU_ASSERT_FATAL(status_spis(&in1, &out1));
+	CU_ASSERT_NOT_EQUAL(in1, in0);
+	CU_ASSERT_NOT_EQUAL(out1, out0);
+	/* our new inbound SPI is the one we gave the gateway */
+	CU_ASSERT_EQUAL(in1, get_u32(st->rekey_peer_spi));
+	/* the gateway deletes the old pair; we name our old inbound SPI */
+	CU_ASSERT_EQUAL_FATAL(responder_send_child_delete_old(r.resp), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(get_u32(st->resp_delete_spi), in0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "gateway deleted the rekeyed Child SA"));
+	CU_ASSERT(status_spis(&in1, &out1));
+	CU_ASSERT_EQUAL(in1, get_u32(st->rekey_peer_spi));
+	CU_ASSERT_EQUAL(r.n_down, 0);
+}
+
+static void test_gateway_rekey(void)
+{
+	CU_ASSERT_FATAL(bring_up("aes128gcm16"));
+	gateway_rekeys(DH_NONE);
+	/* and again: one rekey after another works */
+	r.progress[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(responder_send_rekey_child(r.resp, DH_NONE), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->rekey_ok, 2);
+	run_cleanup(&r);
+}
+
+static void test_gateway_rekey_pfs(void)
+{
+	CU_ASSERT_FATAL(bring_up("aes128gcm16-ecp256"));
+	gateway_rekeys(DH_ECP256);
+	run_cleanup(&r);
+}
+
+/* A PFS group the profile does not have: refused, the old pair stays. */
+static void test_gateway_rekey_refused(void)
+{
+	const struct responder_stats *st;
+	uint32_t in0, out0, in1, out1;
+
+	CU_ASSERT_FATAL(bring_up("aes128gcm16"));
+	st = responder_stats(r.resp);
+	CU_ASSERT_FATAL(status_spis(&in0, &out0));
+	CU_ASSERT_EQUAL_FATAL(responder_send_rekey_child(r.resp, DH_ECP384), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(st->rekey_answered, 1);
+	CU_ASSERT_EQUAL(st->rekey_ok, 0);
+	CU_ASSERT_EQUAL(st->resp_notify, N_NO_PROPOSAL_CHOSEN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "refused the gateway's Child SA rekey"));
+	CU_ASSERT(status_spis(&in1, &out1));
+	CU_ASSERT_EQUAL(in1, in0);
+	CU_ASSERT_EQUAL(out1, out0);
+	run_cleanup(&r);
+}
+
+static void we_rekey(void)
+{
+	const struct responder_stats *st = responder_stats(r.resp);
+	uint32_t in0, out0, in1, out1;
+	struct verr e = { { 0 } };
+
+	CU_ASSERT_FATAL(status_spis(&in0, &out0));
+	CU_ASSERT_EQUAL_FATAL(conn_rekey_child(r.conn, &e), 0);
+	/* a second one while the first runs is refused */
+	CU_ASSERT_EQUAL(conn_rekey_child(r.conn, &e), -1);
+	run_for(&r, 400);
+	CU_ASSERT_EQUAL(st->rekeys_by_initiator, 1);
+	CU_ASSERT_EQUAL(get_u32(st->initiator_rekey_spi), in0);
+	CU_ASSERT(st->initiator_rekey_ts_same);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "Child SA rekeyed: SPIs in"));
+	CU_ASSERT_FATAL(status_spis(&in1, &out1));
+	CU_ASSERT_NOT_EQUAL(in1, in0);
+	CU_ASSERT_NOT_EQUAL(out1, out0);
+	/* we started it, so we deleted the old pair, by our old SPI */
+	CU_ASSERT_EQUAL(st->child_deletes, 1);
+	CU_ASSERT_EQUAL(get_u32(st->child_delete_spi), in0);
+	CU_ASSERT_EQUAL(r.n_down, 0);
+}
+
+static void test_our_rekey(void)
+{
+	CU_ASSERT_FATAL(bring_up("aes128gcm16"));
+	we_rekey();
+	run_cleanup(&r);
+}
+
+static void test_our_rekey_pfs(void)
+{
+	CU_ASSERT_FATAL(bring_up("aes128gcm16-ecp256"));
+	we_rekey();
+	run_cleanup(&r);
+}
+
+/* The gateway wants the other group of our set: INVALID_KE_PAYLOAD
+ * names it, and the rekey is made again with it at once. */
+static void test_our_rekey_other_group(void)
+{
+	want_group = DH_ECP384;
+	CU_ASSERT_FATAL(bring_up("aes128gcm16-ecp256-ecp384"));
+	want_group = 0;
+	we_rekey();
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "INVALID_KE_PAYLOAD"));
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->rekey_group, DH_ECP384);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->initiator_rekey_requests, 2);
+	run_cleanup(&r);
+}
+
+void register_rekey_tests(void)
+{
+	CU_pSuite s = CU_add_suite("Child SA rekeying", NULL, NULL);
+
+	CU_add_test(s, "gateway rekeys", test_gateway_rekey);
+	CU_add_test(s, "gateway rekeys with PFS", test_gateway_rekey_pfs);
+	CU_add_test(s, "gateway rekey with an unknown group refused",
+		    test_gateway_rekey_refused);
+	CU_add_test(s, "we rekey", test_our_rekey);
+	CU_add_test(s, "we rekey with PFS", test_our_rekey_pfs);
+	CU_add_test(s, "we rekey again with the group the gateway wants",
+		    test_our_rekey_other_group);
+}
