@@ -1,0 +1,290 @@
+# shellcheck shell=bash
+# Helpers for the VM tests that run vpnd against the strongSwan gateway of
+# lib.sh (sourced after lib.sh, not executed).  A test sets VMT_NAME and
+# VMT_WORK; each case sets CASE, and vpnd_connect_case sets CL_DIR and
+# GW_DIR.  Needs VPND and VPNCTL (meson sets them; run-in-vm.sh passes them
+# into the guest).
+
+PINGS=${PINGS:-3}
+PING=(ping)
+command -v ping >/dev/null || PING=(busybox ping)
+POOL=${POOL:-203.0.113.10-203.0.113.20}
+
+VPND_PID=
+CASE=
+CL_DIR=
+GW_DIR=
+VPNCTL_OUT=
+VPNCTL_RC=
+PING_LOG=
+# set by vpnd_connect_case
+SPI_IN=
+SPI_OUT=
+VIP=
+
+# The tools and binaries every vpnd VM test needs; exits 1 without them.
+vpnd_vm_preflight() {
+	local tool v
+	for tool in /usr/sbin/charon-systemd /usr/sbin/swanctl; do
+		[ -x "$tool" ] || { echo "FAIL: [$VMT_NAME] missing $tool on the host" \
+			"(apt-get install charon-systemd strongswan-swanctl)"; exit 1; }
+	done
+	for v in VPND VPNCTL; do
+		[ -x "${!v:-/nonexistent}" ] || {
+			echo "FAIL: [$VMT_NAME] $v not set or not executable" \
+				"(run through meson test, or export $v=BUILD/...)"
+			exit 1; }
+	done
+}
+
+stop_vpnd() {
+	local pid=$VPND_PID _
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	VPND_PID=
+}
+
+# ---------------------------------------------------------------- reporting
+
+# Everything needed to understand a failure without rerunning it.
+show_context() {
+	local f
+	if [ -n "$PING_LOG" ] && [ -f "$PING_LOG" ]; then
+		echo "----- ping output -----"
+		cat "$PING_LOG"
+	fi
+	if [ -n "$VPNCTL_OUT" ]; then
+		echo "----- last vpnctl output (exit $VPNCTL_RC) -----"
+		printf '%s\n' "$VPNCTL_OUT"
+	fi
+	for f in "$CL_DIR/vpnd.log" "$GW_DIR/charon.log"; do
+		[ -f "$f" ] || continue
+		echo "----- ${f#"$VMT_WORK"/} (tail, without vici chatter) -----"
+		grep -v 'vici client' "$f" | tail -n 60
+	done
+	for f in "$VMT_CL" "$VMT_GW"; do
+		echo "----- ip -s xfrm state / ip xfrm policy in $f -----"
+		ip -n "$f" -s xfrm state 2>&1
+		ip -n "$f" xfrm policy 2>&1
+	done
+	echo "-----"
+}
+
+# case_fail MESSAGE: prints the FAIL line and the context; the caller
+# returns 1 so that the remaining cases still run.
+case_fail() {
+	echo "FAIL: [$VMT_NAME/$CASE] $*"
+	show_context
+}
+
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds
+# or SECONDS of wall time have passed (slow commands poll less often).
+wait_for() {
+	local end=$((${EPOCHREALTIME//[!0-9]/} + $1 * 1000000))
+	shift
+	while :; do
+		"$@" && return 0
+		((${EPOCHREALTIME//[!0-9]/} >= end)) && return 1
+		sleep 0.1
+	done
+}
+
+elapsed_since() {
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# ---------------------------------------------------------------- vpnd
+
+# write_profile NAME ESP FORCE_ENCAP [EXTRA]: PSK profile for the gateway;
+# EXTRA is appended as more YAML (e.g. a timers section).
+write_profile() {
+	local f=$CL_DIR/profiles/$1.yaml
+	(umask 077; cat >"$f" <<EOF
+# written by tests/vm/$VMT_NAME.sh ($CASE)
+connection: {name: $1, gateway: 192.0.2.1, force-encap: $3}
+local: {id: $VMT_CL_ID, auth: psk, psk: "$VMT_PSK"}
+remote: {id: $VMT_GW_ID, auth: psk}
+ike: {proposals: ["aes256gcm16-prfsha384-ecp384"]}
+esp: {proposals: ["$2"]}
+traffic-selectors: {local: [dynamic], remote: ["198.51.100.0/24"]}
+ipv4: {method: auto, dns: auto}
+${4:-}
+EOF
+	)
+}
+
+# vpnd in the client namespace. ip netns exec gives it a private mount
+# namespace; the bind mount keeps any DNS write of vpnd in the work dir.
+start_vpnd() {
+	: >"$CL_DIR/resolv.conf"
+	# shellcheck disable=SC2016  # $1 is expanded by that sh
+	ip netns exec "$VMT_CL" sh -c '
+		mount --bind "$1" /etc/resolv.conf 2>/dev/null
+		shift; exec "$@"' sh "$CL_DIR/resolv.conf" \
+		env VPND_DNS_FILE="$CL_DIR/dns.conf" \
+		"$VPND" -f -p "$CL_DIR/profiles" -s "$CL_DIR/vpnd.sock" \
+		--state-dir "$CL_DIR/state" -d \
+		>"$CL_DIR/vpnd.log" 2>&1 </dev/null &
+	VPND_PID=$!
+	wait_for 10 test -S "$CL_DIR/vpnd.sock" ||
+		{ case_fail "vpnd did not create its control socket"; return 1; }
+	vmt_log "  vpnd started in $VMT_CL (pid $VPND_PID)"
+}
+
+# vpnctl_run ARGS...: sets VPNCTL_OUT and VPNCTL_RC and shows the output.
+vpnctl_run() {
+	VPNCTL_OUT=$(timeout 120 "$VPNCTL" -s "$CL_DIR/vpnd.sock" "$@" 2>&1)
+	VPNCTL_RC=$?
+	vmt_log "  vpnctl $* -> exit $VPNCTL_RC"
+	[ -n "$VPNCTL_OUT" ] && printf '%s\n' "$VPNCTL_OUT" | sed 's/^/    | /'
+	return 0
+}
+
+# status_spis TEXT: "IN OUT" from a vpnctl status text, empty if none.
+status_spis() {
+	sed -n 's/.*SPIs in \([0-9a-f]*\) out \([0-9a-f]*\).*/\1 \2/p' <<<"$1" |
+		head -n1
+}
+
+# ---------------------------------------------------------------- xfrm
+
+# The client's xfrm SAs and policies, leaving out per-socket policies
+# ("socket in/out", the IKE sockets' bypass) which belong to no SA.
+cl_xfrm_leftovers() {
+	ip -n "$VMT_CL" xfrm state 2>&1
+	ip -n "$VMT_CL" xfrm policy 2>&1 | awk '
+		/^[^ \t]/ { if (blk != "" && blk !~ /socket (in|out|fwd)/) print blk
+			    blk = $0; next }
+		{ blk = blk "\n" $0 }
+		END { if (blk != "" && blk !~ /socket (in|out|fwd)/) print blk }'
+}
+
+cl_xfrm_clean() { [ -z "$(cl_xfrm_leftovers)" ]; }
+
+# Fails closed: a gateway whose vici does not answer has not "no SA".
+gw_no_sa() {
+	local out
+	out=$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas 2>/dev/null) || return 1
+	! grep -q IKEv2 <<<"$out" && [ -z "$(ip -n "$VMT_GW" xfrm state)" ]
+}
+
+# vip_in_cl VIP: is VIP an address of an interface in the client namespace?
+vip_in_cl() {
+	grep -Fq "inet $1/" <<<"$(ip -n "$VMT_CL" -o -4 addr show)"
+}
+
+vip_gone() { ! vip_in_cl "$1"; }
+
+# ---------------------------------------------------------------- a case
+
+# vpnd_connect_case NAME ESP FORCE_ENCAP [PROFILE_EXTRA]: fresh network,
+# the gateway with ESP as esp_proposals, vpnd connected.  Checks that the
+# Child SA is installed with the SPIs the kernel has, and that the virtual
+# IP, its route and the DNS server are in place.  Sets CASE, CL_DIR,
+# GW_DIR, SPI_IN, SPI_OUT and VIP.
+vpnd_connect_case() {
+	local esp=$2 encap=$3 extra=${4:-} status spis s kstate
+	CASE=$1
+	CL_DIR=$VMT_WORK/$CASE-cl
+	GW_DIR=$VMT_WORK/$CASE-gw
+	VPNCTL_OUT=
+	PING_LOG=
+	SPI_IN='' SPI_OUT='' VIP=''
+	mkdir -p "$CL_DIR/profiles" "$CL_DIR/state"
+	chmod 700 "$CL_DIR" "$CL_DIR/profiles" "$CL_DIR/state"
+	vmt_log "case $CASE: esp $esp, force-encap $encap"
+
+	vmt_setup_net || { case_fail "network setup failed"; return 1; }
+	# vpnd routes the remote network itself (via its virtual IP); the
+	# harness's plain route is for the strongSwan self-test only.
+	ip -n "$VMT_CL" route del 198.51.100.0/24 via 192.0.2.1 ||
+		{ case_fail "cannot remove the harness route"; return 1; }
+	vmt_start_gateway "$GW_DIR" "$esp" "$POOL" ||
+		{ case_fail "strongSwan gateway did not start"; return 1; }
+	write_profile "$CASE" "$esp" "$encap" "$extra"
+	start_vpnd || return 1
+
+	vpnctl_run connect "$CASE"
+	[ "$VPNCTL_RC" = 0 ] ||
+		{ case_fail "vpnctl connect exited $VPNCTL_RC"; return 1; }
+	vpnctl_run status "$CASE"
+	status=$VPNCTL_OUT
+	[ "$VPNCTL_RC" = 0 ] ||
+		{ case_fail "vpnctl status exited $VPNCTL_RC"; return 1; }
+	if ! grep -Eq 'child SA: ESP .*, installed' <<<"$status"; then
+		case_fail "vpnctl status does not show the Child SA installed"
+		return 1
+	fi
+	# The SPIs vpnd reports must be the ones in the kernel.
+	spis=$(status_spis "$status")
+	SPI_IN=${spis% *}
+	SPI_OUT=${spis#* }
+	kstate=$(ip -n "$VMT_CL" xfrm state)
+	for s in "$SPI_IN" "$SPI_OUT"; do
+		grep -Eq "spi 0x${s:-none}[( ]" <<<"$kstate" ||
+			{ case_fail "Child SA SPI '$s' from vpnctl status is not in the kernel"
+			  return 1; }
+	done
+	VIP=$(sed -n 's/^ *virtual IP: \(203\.0\.113\.[0-9]*\)\/.*/\1/p' <<<"$status" | head -n1)
+	[ -n "$VIP" ] ||
+		{ case_fail "vpnctl status shows no virtual IP from 203.0.113.0/24"; return 1; }
+	vmt_log "  Child SA installed, SPIs in $SPI_IN out $SPI_OUT, virtual IP $VIP"
+
+	wait_for 1 vip_in_cl "$VIP" ||
+		{ case_fail "vpnd did not install the virtual IP $VIP"; return 1; }
+	ip -n "$VMT_CL" route get 198.51.100.1 | grep -q "src $VIP" ||
+		{ case_fail "no route to 198.51.100.0/24 from $VIP: $(ip -n "$VMT_CL" route)"; return 1; }
+	vmt_log "  vpnd installed the virtual IP $VIP and the route with it as source"
+	# DNS goes to resolved or resolvconf on a real host; VPND_DNS_FILE
+	# keeps this test's copy private.
+	grep -q "198.51.100.53" "$CL_DIR/dns.conf" 2>/dev/null ||
+		{ case_fail "vpnd did not hand over the gateway's DNS server"; return 1; }
+}
+
+# ping_vip: PINGS pings from the virtual IP to 198.51.100.1.
+ping_vip() {
+	if ! ip netns exec "$VMT_CL" "${PING[@]}" -c "$PINGS" -W 5 -I "$VIP" \
+			198.51.100.1 >"$CL_DIR/ping.log" 2>&1; then
+		PING_LOG=$CL_DIR/ping.log
+		case_fail "ping -I $VIP 198.51.100.1 through the tunnel failed"
+		return 1
+	fi
+	grep -E 'packets transmitted' "$CL_DIR/ping.log" | sed 's/^/  /'
+}
+
+# vpnd_disconnect_case: vpnctl disconnect, and afterwards neither vpnd
+# nor the gateway may keep an SA, policy, DNS setting or the virtual IP.
+vpnd_disconnect_case() {
+	vpnctl_run disconnect "$CASE"
+	[ "$VPNCTL_RC" = 0 ] ||
+		{ case_fail "vpnctl disconnect exited $VPNCTL_RC"; return 1; }
+	if ! wait_for 5 cl_xfrm_clean; then
+		case_fail "vpnd left xfrm state/policy in $VMT_CL: $(cl_xfrm_leftovers)"
+		return 1
+	fi
+	if ! wait_for 10 gw_no_sa; then
+		case_fail "gateway still has an SA after disconnect:" \
+			"$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas 2>&1)"
+		return 1
+	fi
+	if [ -e "$CL_DIR/dns.conf" ]; then
+		case_fail "vpnd left its DNS settings after disconnect"
+		return 1
+	fi
+	if ! wait_for 3 vip_gone "$VIP"; then
+		case_fail "vpnd installed the virtual IP $VIP but left it after disconnect"
+		return 1
+	fi
+	kill -0 "$VPND_PID" 2>/dev/null ||
+		{ case_fail "vpnd (pid $VPND_PID) died"; return 1; }
+	vmt_log "  after disconnect: no xfrm SA/policy in $VMT_CL, no SA on the gateway"
+	# Not a failure, but worth seeing in a passing run too.
+	grep -E 'vpnd\[(warn|error)' "$CL_DIR/vpnd.log" | sed 's/^/  vpnd.log: /'
+	return 0
+}
