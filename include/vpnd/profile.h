@@ -126,6 +126,7 @@ struct profile {
 	unsigned retransmit_tries;          /* default 5 */
 	unsigned dpd_interval;              /* seconds, 0 = off; default 30 */
 	unsigned child_rekey_time;          /* seconds; default 3240 */
+	unsigned reconnect_interval;        /* seconds, 0 = off; default 10 */
 	unsigned child_life_time;           /* seconds, > rekey; default 3600 */
 };
 

@@ -33,6 +33,8 @@ struct conn {
 	bool was_up;                   /* the attempt follows a lost SA */
 	char fallback_why[256];        /* why the last attempt is a full one */
 	uint8_t gsc;                   /* of the current IKE SA */
+	uint64_t retry_timer;          /* reconnect after losing every gateway */
+	unsigned retry_delay;          /* seconds, the next retry's */
 	bool gsc_rekeying;             /* full re-establishment under way */
 };
 

@@ -71,6 +71,8 @@ static void take_ticket(struct conn *c)
 
 void failover_reset(struct conn *c)
 {
+	loop_timer_cancel(c->loop, c->retry_timer);
+	c->retry_timer = 0;
 	if (c->sa && c->sa->ticket == c->ticket)
 		c->sa->ticket = NULL;
 	ticket_release(c->ticket);
@@ -82,6 +84,7 @@ const char *failover_connect(struct conn *c)
 {
 	failover_reset(c);
 	c->was_up = false;
+	c->retry_delay = 0;
 	take_ticket(c);
 	if (c->ticket && c->ticket->gateway[0])
 		return c->ticket->gateway;
@@ -141,6 +144,41 @@ static void restart(struct conn *c, struct ike_sa *sa, const char *gateway)
 	conn_start_attempt(c, gw, false);
 }
 
+static void on_retry(void *ctx)
+{
+	struct conn *c = ctx;
+
+	c->retry_timer = 0;
+	c->attempts = 0;
+	take_ticket(c);
+	conn_progress(c, "trying again");
+	conn_start_attempt(c, c->ticket && c->ticket->gateway[0] ?
+				      c->ticket->gateway :
+				      c->prof.gateways[0],
+			   false);
+}
+
+/* A tunnel that was up and lost every gateway keeps trying, as a
+ * roaming laptop wants once the network is back: after
+ * reconnect-interval seconds, doubling up to RETRY_MAX_S. */
+#define RETRY_MAX_S 300
+
+static bool retry_later(struct conn *c, struct ike_sa *sa, const char *msg)
+{
+	unsigned delay;
+
+	if (!c->prof.reconnect_interval)
+		return false;
+	delay = c->retry_delay ? c->retry_delay : c->prof.reconnect_interval;
+	c->retry_delay = delay * 2 > RETRY_MAX_S ? RETRY_MAX_S : delay * 2;
+	snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
+	conn_drop_sa(c, sa);
+	conn_progress(c, "no gateway answered (%s); trying again in %u s",
+		      msg, delay);
+	c->retry_timer = loop_timer(c->loop, delay * 1000u, on_retry, c);
+	return true;
+}
+
 static bool lost_gateway(struct conn *c, struct ike_sa *sa, const char *msg)
 {
 	conn_progress(c, "lost the gateway %s: %s", c->gateway, msg);
@@ -191,7 +229,7 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
 		restart(c, sa, next_candidate(c));
 		return true;
 	}
-	return false;
+	return sa->timed_out && c->was_up && retry_later(c, sa, msg);
 }
 
 void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
@@ -200,6 +238,7 @@ void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
 	char gw[64];
 
 	c->attempts = 0;
+	c->retry_delay = 0;
 	c->gsc = sa->gsc;
 	sa->dh_ops = dh_op_count() - sa->dh_ops;
 	sa->sig_ops = sig_op_count() - sa->sig_ops;

@@ -28,6 +28,7 @@ void profile_defaults(struct profile *p)
 	p->retransmit_tries = 5;
 	p->dpd_interval = 30;
 	p->child_rekey_time = 3240;
+	p->reconnect_interval = 10;
 	p->child_life_time = 3600;
 }
 

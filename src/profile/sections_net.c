@@ -231,7 +231,13 @@ static int timers_child_life(struct pctx *c, yaml_node_t *n)
 	return get_uint(c, n, 20, 8 * 86400, &c->p->child_life_time);
 }
 
+static int timers_reconnect(struct pctx *c, yaml_node_t *n)
+{
+	return get_uint(c, n, 0, 3600, &c->p->reconnect_interval);
+}
+
 const struct key_def timers_keys[] = {
+	{ "reconnect-interval", timers_reconnect },
 	{ "retransmit-timeout", timers_timeout },
 	{ "child-rekey-time", timers_child_rekey },
 	{ "child-life-time", timers_child_life },

@@ -325,6 +325,29 @@ static void test_unanswered_ticket_kept(void)
 	stop_domain();
 }
 
+/* The only gateway goes silent for a while: vpnd keeps trying and
+ * resumes once it answers again. */
+static void test_retry_after_losing_all(void)
+{
+	int i;
+
+	start_domain(1, false, NULL);
+	r.prof.dpd_interval = 1;
+	r.prof.reconnect_interval = 1;
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	responder_set_mute(gw[0], true);
+	for (i = 0; i < 40 && !strstr(r.progress, "trying again in"); i++)
+		run_for(&r, 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(r.progress, "no gateway answered"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "unit: connecting"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "last error: timeout"));
+	CU_ASSERT_EQUAL(r.n_failed, 0);
+	responder_set_mute(gw[0], false);
+	CU_ASSERT_EQUAL_FATAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
+	stop_domain();
+}
+
 static void redirect_resumes(struct responder_cfg *cfg, size_t i)
 {
 	if (i == 0)
@@ -430,6 +453,8 @@ void register_resume_tests(void)
 		    test_silent_gateway_keeps_ticket);
 	CU_add_test(s, "unanswered ticket kept for later",
 		    test_unanswered_ticket_kept);
+	CU_add_test(s, "lost every gateway: retried until one answers",
+		    test_retry_after_losing_all);
 	CU_add_test(s, "REDIRECT in the resume response",
 		    test_redirect_in_resume);
 	CU_add_test(s, "shutdown keeps the ticket", test_shutdown_keeps);

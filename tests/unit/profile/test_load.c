@@ -57,6 +57,7 @@ static const char full_psk[] =
 	"  retransmit-base: 2\n"
 	"  retransmit-tries: 0\n"
 	"  dpd-interval: 0\n"
+	"  reconnect-interval: 0\n"
 	"  child-rekey-time: 600\n"
 	"  child-life-time: 660\n";
 
@@ -120,6 +121,7 @@ static void test_full_psk(void)
 	CU_ASSERT_EQUAL(p.retransmit_tries, 0);
 	CU_ASSERT_EQUAL(p.dpd_interval, 0);
 	CU_ASSERT_EQUAL(p.child_rekey_time, 600);
+	CU_ASSERT_EQUAL(p.reconnect_interval, 0);
 	CU_ASSERT_EQUAL(p.child_life_time, 660);
 	profile_free(&p);
 	CU_ASSERT_PTR_NULL(p.psk.p);
@@ -203,6 +205,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(p.retransmit_tries, 5);
 	CU_ASSERT_EQUAL(p.dpd_interval, 30);
 	CU_ASSERT_EQUAL(p.child_rekey_time, 3240);
+	CU_ASSERT_EQUAL(p.reconnect_interval, 10);
 	CU_ASSERT_EQUAL(p.child_life_time, 3600);
 	profile_free(&p);
 }
