@@ -72,8 +72,6 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	struct wbuf body, msg;
 	struct pl_chain c;
 	struct chunk pub = { 0 };
-	struct ike_hdr h;
-	uint8_t hdr[IKE_HDR_LEN];
 
 	if (dh_public(sa->dh, &pub) < 0) {
 		verr_set(e, "cannot create a %s key", dh_name(dh_group(sa->dh)));
@@ -111,19 +109,9 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	}
 	chunk_free(&pub);
 
-	sa_fill_header(sa, &h, EXCH_IKE_SA_INIT, 0, false, c.first);
-	h.length = (uint32_t)(IKE_HDR_LEN + body.len);
-	ike_hdr_write(hdr, &h);
-	wb_init(&msg);
-	wb_put(&msg, hdr, sizeof(hdr));
-	wb_put(&msg, body.p, body.len);
-	wb_free(&body);
-	if (msg.oom) {
-		wb_free(&msg);
-		verr_set(e, "out of memory");
+	if (sa_clear_request(sa, EXCH_IKE_SA_INIT, 0, c.first, &body, &msg,
+			     e) < 0)
 		return -1;
-	}
-	chunk_set(&sa->init_req, msg.p, msg.len);
 	sa->next_mid = 1;
 	sa->state = IKE_INIT_SENT;
 	return sa_send_request(sa, &msg, EXCH_IKE_SA_INIT, 0,

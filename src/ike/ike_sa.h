@@ -193,6 +193,12 @@ uint16_t net_local_port(int family, bool natt);
 /* ---- transport.c ---- */
 int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
 		    uint32_t msg_id, ike_resp_fn on_response);
+/* An unprotected request (IKE_SA_INIT, IKE_SESSION_RESUME): header and
+ * body into msg, which is also kept as init_req (RealMessage1 for AUTH).
+ * body is freed. */
+int sa_clear_request(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
+		     uint8_t first, struct wbuf *body, struct wbuf *msg,
+		     struct verr *e);
 /* Wraps an inner chain in SK and sends it as a request. */
 int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 		      uint8_t first, ike_resp_fn on_response);

@@ -26,8 +26,6 @@ static int send_resume(struct ike_sa *sa, struct verr *e)
 	const struct resume_ticket *t = sa->ticket;
 	struct wbuf body, msg;
 	struct pl_chain c;
-	struct ike_hdr h;
-	uint8_t hdr[IKE_HDR_LEN];
 	uint32_t mid = resume_msg_id(sa);
 
 	if (net_prepare(&sa->peer, false, &sa->local, e) < 0)
@@ -40,18 +38,9 @@ static int send_resume(struct ike_sa *sa, struct verr *e)
 	ike_add_natd(sa, &c);
 	if (sa->prof->redirect_enabled)
 		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
-	sa_fill_header(sa, &h, EXCH_IKE_SESSION_RESUME, mid, false, c.first);
-	h.length = (uint32_t)(IKE_HDR_LEN + body.len);
-	ike_hdr_write(hdr, &h);
-	wb_init(&msg);
-	wb_put(&msg, hdr, sizeof(hdr));
-	wb_put(&msg, body.p, body.len);
-	wb_free(&body);
-	if (msg.oom || !chunk_set(&sa->init_req, msg.p, msg.len)) {
-		wb_free(&msg);
-		verr_set(e, "out of memory");
+	if (sa_clear_request(sa, EXCH_IKE_SESSION_RESUME, mid, c.first, &body,
+			     &msg, e) < 0)
 		return -1;
-	}
 	sa->next_mid = 1;
 	sa->state = IKE_RESUME_SENT;
 	return sa_send_request(sa, &msg, EXCH_IKE_SESSION_RESUME, mid,

@@ -109,6 +109,29 @@ int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
 	return 0;
 }
 
+int sa_clear_request(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
+		     uint8_t first, struct wbuf *body, struct wbuf *msg,
+		     struct verr *e)
+{
+	struct ike_hdr h;
+	uint8_t hdr[IKE_HDR_LEN];
+	bool oom = body->oom;
+
+	sa_fill_header(sa, &h, exchange, msg_id, false, first);
+	h.length = (uint32_t)(IKE_HDR_LEN + body->len);
+	ike_hdr_write(hdr, &h);
+	wb_init(msg);
+	wb_put(msg, hdr, sizeof(hdr));
+	wb_put(msg, body->p, body->len);
+	wb_free(body);
+	if (oom || msg->oom || !chunk_set(&sa->init_req, msg->p, msg->len)) {
+		wb_free(msg);
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 		      uint8_t first, ike_resp_fn on_response)
 {
