@@ -140,6 +140,20 @@ static void cmd_disconnect(struct ctl_client *c, const char *name)
 		ctl_final(c, true, "%s", e.msg);
 }
 
+static void cmd_rekey(struct ctl_client *c, const char *name)
+{
+	struct conn_entry *ce = find_profile(c, name);
+	struct verr e = { "" };
+
+	if (!ce)
+		return;
+	if (conns_rekey(ce, &e) < 0)
+		ctl_final(c, false, "%s", e.msg);
+	else
+		ctl_final(c, true, "%s: rekeying the Child SA (see 'vpnctl status %s')",
+			  name, name);
+}
+
 static void emit_status_line(struct ctl_client *c, const char *indent,
 			     const uint8_t *p, size_t len)
 {
@@ -252,7 +266,8 @@ static void cmd_reload(struct ctl_client *c)
 }
 
 static const char usage[] =
-	"commands: connect NAME, disconnect NAME, status [NAME], list, reload";
+	"commands: connect NAME, disconnect NAME, rekey NAME, status [NAME], "
+	"list, reload";
 
 static bool want_args(struct ctl_client *c, const struct request *rq,
 		      size_t min, size_t max, const char *syntax)
@@ -289,6 +304,9 @@ void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
 	} else if (!strcmp(cmd, "disconnect")) {
 		if (want_args(c, &rq, 1, 1, "disconnect NAME"))
 			cmd_disconnect(c, rq.word[1]);
+	} else if (!strcmp(cmd, "rekey")) {
+		if (want_args(c, &rq, 1, 1, "rekey NAME"))
+			cmd_rekey(c, rq.word[1]);
 	} else if (!strcmp(cmd, "status")) {
 		if (!want_args(c, &rq, 0, 1, "status [NAME]"))
 			return;

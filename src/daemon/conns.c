@@ -571,6 +571,14 @@ int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 	return 0;
 }
 
+int conns_rekey(struct conn_entry *ce, struct verr *e)
+{
+	if (conn_rekey_child(ce->conn, e) < 0)
+		return -1;
+	log_info("%s: rekeying the Child SA (requested)", ce->name);
+	return 0;
+}
+
 int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
 		     struct verr *e)
 {

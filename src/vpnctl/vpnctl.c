@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  connect NAME      bring a profile up, showing progress\n"
 		"  disconnect NAME   take a profile down\n"
+		"  rekey NAME        rekey the Child SA now (CREATE_CHILD_SA)\n"
 		"  status [NAME]     show one connection, or all active ones\n"
 		"  list              list profiles with state and gateway\n"
 		"  reload            re-read the profile directory\n"
@@ -256,7 +257,8 @@ static int check_command(int argc, char **argv)
 	const char *cmd = argv[0];
 	int min, max, i;
 
-	if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect"))
+	if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect") ||
+	    !strcmp(cmd, "rekey"))
 		min = max = 1;
 	else if (!strcmp(cmd, "status"))
 		min = 0, max = 1;

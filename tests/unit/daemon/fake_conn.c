@@ -100,6 +100,16 @@ static void down_step(void *ctx)
 
 int fake_conn_forgets;
 
+int conn_rekey_child(struct conn *c, struct verr *e)
+{
+	if (c->state != CONN_ESTABLISHED) {
+		verr_set(e, "%s has no Child SA to rekey", c->p.name);
+		return -1;
+	}
+	c->fn(c->ctx, c, CEV_PROGRESS, "rekeying the Child SA (fake)");
+	return 0;
+}
+
 void conn_forget_resumption(struct conn *c)
 {
 	fake_conn_forgets++;

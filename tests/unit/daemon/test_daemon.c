@@ -265,6 +265,9 @@ static void test_connect_disconnect(void)
 			       ".   state: established\n"
 			       ".   gateway: 192.0.2.1\n"
 			       "OK 5 profiles, 1 active\n");
+	CU_ASSERT_STRING_EQUAL(request("rekey alpha"),
+			       "OK alpha: rekeying the Child SA (see 'vpnctl status alpha')\n");
+	CU_ASSERT_STRING_EQUAL(request("rekey"), "ERROR usage: rekey NAME\n");
 	fake_conn_forgets = 0;
 	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
 			       "OK alpha is down\n");
@@ -273,6 +276,8 @@ static void test_connect_disconnect(void)
 	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
 			       "OK alpha is not connected\n");
 	CU_ASSERT_STRING_EQUAL(request("status"), "OK 5 profiles, 0 active\n");
+	CU_ASSERT_STRING_EQUAL(request("rekey alpha"),
+			       "ERROR alpha has no Child SA to rekey\n");
 }
 
 static void test_connect_failure(void)
@@ -288,8 +293,8 @@ static void test_bad_requests(void)
 {
 	CU_ASSERT_STRING_EQUAL(request("frobnicate alpha"),
 			       "ERROR unknown command 'frobnicate'; commands: "
-			       "connect NAME, disconnect NAME, status [NAME], "
-			       "list, reload\n");
+			       "connect NAME, disconnect NAME, rekey NAME, "
+			       "status [NAME], list, reload\n");
 	CU_ASSERT_STRING_EQUAL(request("connect nosuch"),
 			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
 	CU_ASSERT_STRING_EQUAL(request("status nosuch"),
@@ -299,8 +304,8 @@ static void test_bad_requests(void)
 	CU_ASSERT_STRING_EQUAL(request("list extra"), "ERROR usage: list\n");
 	CU_ASSERT_STRING_EQUAL(request("connect a b c d"),
 			       "ERROR too many words in request; commands: "
-			       "connect NAME, disconnect NAME, status [NAME], "
-			       "list, reload\n");
+			       "connect NAME, disconnect NAME, rekey NAME, "
+			       "status [NAME], list, reload\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(request(""), "ERROR empty request"));
 	request_raw("list\x01\n", 6, answer, sizeof(answer));
 	CU_ASSERT_STRING_EQUAL(answer,
