@@ -61,21 +61,24 @@ static void take_over(struct ike_sa *sa, struct child_params *next,
 		    sa->child.install_error);
 }
 
-static void install(struct ike_sa *sa, struct child_params *ch,
+/* False when the kernel refused the new pair while the old one works:
+ * then the rekey must not go ahead. */
+static bool install(struct ike_sa *sa, struct child_params *ch,
 		    const struct chunk *gir, const struct chunk *ni,
 		    const struct chunk *nr, bool we_initiated)
 {
 	struct verr e = { { 0 } };
 
 	if (!child_kernel_enabled())
-		return;
+		return true;
 	if (child_install_pair(sa, ch, gir, ni, nr, we_initiated, &e) < 0) {
 		snprintf(ch->install_error, sizeof(ch->install_error), "%s",
 			 e.msg);
 		child_remove_pair(sa, ch);
-		return;
+		return !sa->child.installed;
 	}
 	ch->installed = true;
+	return true;
 }
 
 /* A Diffie-Hellman for PFS: our public value and the shared secret. */
@@ -195,6 +198,11 @@ static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
 		err = N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
+	if (!install(sa, &next, &gir, &ni, &nr, false)) {
+		verr_set(e, "%s", next.install_error);
+		err = N_TEMPORARY_FAILURE;
+		goto out;
+	}
 	sa_build(c, &reply);
 	chain_add(c, PL_NONCE, nr.p, nr.len);
 	if (*group != DH_NONE)
@@ -202,7 +210,6 @@ static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
 	/* TSi is the initiator's side: here the gateway's. */
 	ts_build(c, PL_TSI, &sa->child.tsr);
 	ts_build(c, PL_TSR, &sa->child.tsi);
-	install(sa, &next, &gir, &ni, &nr, false);
 	take_over(sa, &next, " by the gateway");
 out:
 	dh_free(dh);
@@ -283,10 +290,39 @@ static void rekey_failed(struct ike_sa *sa, const struct payload_list *pl)
 
 	child_remove_pair(sa, &sa->rekey->next);
 	rekey_free(sa);
-	if (!hint && ++sa->rekey_failures >= MAX_FAILURES)
+	if (++sa->rekey_failures >= MAX_FAILURES)
 		return;
 	sa->rekey_timer = loop_timer(sa->loop, hint ? 0 : FAILED_RETRY_MS,
 				     on_rekey_timer, sa);
+}
+
+/* We sent a KE: a choice without a DH group would drop PFS. */
+static bool pfs_dropped(const struct child_rekey *rk, uint16_t group,
+			struct verr *e)
+{
+	if (!rk->dh || group != DH_NONE)
+		return false;
+	verr_set(e, "gateway dropped the PFS group we asked for");
+	return true;
+}
+
+static bool on_new_pair_deleted(struct ike_sa *sa, const struct ike_hdr *h,
+				const struct payload_list *pl,
+				const uint8_t *raw, size_t raw_len)
+{
+	return true;
+}
+
+/* The gateway made the new pair but we cannot use it: it goes again,
+ * and the old one stays. */
+static void undo_rekey(struct ike_sa *sa)
+{
+	uint8_t spi[4];
+
+	memcpy(spi, sa->rekey->next.spi_in, 4);
+	rekey_failed(sa, NULL);
+	if (ike_send_child_delete(sa, spi, on_new_pair_deleted) < 0)
+		log_warn("could not delete the unusable new Child SA");
 }
 
 static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
@@ -312,6 +348,7 @@ static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (sa_parse(p_sa->body, p_sa->len, &chosen, &e) < 0 ||
 	    proposal_check_esp(&chosen, sa->prof, true, &rk->next, &group,
 			       &e) < 0 ||
+	    pfs_dropped(rk, group, &e) ||
 	    nonce_parse(p_nr->body, p_nr->len, &e) < 0 ||
 	    (group != DH_NONE &&
 	     (!p_ke || ke_parse(p_ke->body, p_ke->len, &ke, &e) < 0 ||
@@ -320,11 +357,18 @@ static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
 	    !chunk_set(&nr, p_nr->body, p_nr->len)) {
 		sa_progress(sa, "unusable answer to our Child SA rekey: %s",
 			    e.msg[0] ? e.msg : "bad KE");
-		rekey_failed(sa, NULL);
+		undo_rekey(sa);
 		chunk_free(&gir);
 		return true;
 	}
-	install(sa, &rk->next, &gir, &rk->ni, &nr, true);
+	if (!install(sa, &rk->next, &gir, &rk->ni, &nr, true)) {
+		sa_progress(sa, "the new Child SA could not be installed (%s); keeping the old one",
+			    rk->next.install_error);
+		chunk_free(&gir);
+		chunk_free(&nr);
+		undo_rekey(sa);
+		return true;
+	}
 	take_over(sa, &rk->next, "");
 	sa->rekey_failures = 0;
 	chunk_free(&gir);

@@ -125,7 +125,7 @@ static void retire_sa(struct conn *c, struct ike_sa *sa)
 			}
 		}
 	}
-	if (sa->state == IKE_DELETING) {
+	if (sa->state == IKE_DELETING && (sa->req.active || sa->delete_pending)) {
 		for (i = 0; i < MAX_OLD_SAS; i++) {
 			if (!c->old[i]) {
 				c->old[i] = sa;
@@ -366,7 +366,7 @@ static void on_resolved(void *ctx, const struct sockaddr_storage *addr,
 			 c->gateway, err);
 		if (c->lookup_for_next)
 			conn_progress(c, "%s", msg);
-		else
+		else if (!failover_on_lookup_failure(c, msg))
 			conn_fail(c, msg);
 		return;
 	}
@@ -404,6 +404,7 @@ void conn_start_attempt(struct conn *c, const char *gateway, bool as_next)
 		if (as_next)
 			conn_progress(c, "%s", msg);
 		else
+			if (!failover_on_lookup_failure(c, msg))
 			conn_fail(c, msg);
 	}
 }
@@ -535,13 +536,16 @@ void conn_free(struct conn *c)
 		return;
 	cancel_lookup(c);
 	failover_reset(c); /* looks at c->sa */
-	if (c->sa)
-		free_sa(c->sa);
+	/* The others first: free_sa keeps the policies c->sa took over. */
 	if (c->next)
 		free_sa(c->next);
+	c->next = NULL;
 	for (i = 0; i < MAX_OLD_SAS; i++)
 		if (c->old[i])
 			free_sa(c->old[i]);
+	if (c->sa)
+		free_sa(c->sa);
+	c->sa = NULL;
 	chunk_free(&c->prof.psk);
 	free(c);
 	net_release();

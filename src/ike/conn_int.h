@@ -65,6 +65,9 @@ void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
 		    size_t len);
 /* Disconnect or free: drops the ticket the conn holds. */
 void failover_reset(struct conn *c);
+/* A gateway's name did not resolve: true when failover goes on with the
+ * next gateway or a later retry instead of failing. */
+bool failover_on_lookup_failure(struct conn *c, const char *msg);
 void failover_describe(const struct conn *c, struct wbuf *out);
 
 #endif

@@ -144,6 +144,15 @@ static void restart(struct conn *c, struct ike_sa *sa, const char *gateway)
 	conn_start_attempt(c, gw, false);
 }
 
+/* A move under way (redirect, GSC renewal) and the redirect's origin
+ * mean nothing for the gateways we try now. */
+static void forget_move(struct conn *c)
+{
+	if (c->next)
+		conn_drop_sa(c, c->next);
+	c->redir.have_from = false;
+}
+
 static void on_retry(void *ctx)
 {
 	struct conn *c = ctx;
@@ -165,14 +174,24 @@ static void on_retry(void *ctx)
 
 static bool retry_later(struct conn *c, struct ike_sa *sa, const char *msg)
 {
-	unsigned delay;
+	unsigned delay, max;
 
 	if (!c->prof.reconnect_interval)
 		return false;
 	delay = c->retry_delay ? c->retry_delay : c->prof.reconnect_interval;
-	c->retry_delay = delay * 2 > RETRY_MAX_S ? RETRY_MAX_S : delay * 2;
+	max = c->prof.reconnect_interval > RETRY_MAX_S ?
+		      c->prof.reconnect_interval : RETRY_MAX_S;
+	c->retry_delay = delay * 2 > max ? max : delay * 2;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
-	conn_drop_sa(c, sa);
+	forget_move(c);
+	if (c->ticket) {
+		/* Never sent (a name that did not resolve): keep it. */
+		ticket_put_back(&c->prof, c->ticket);
+		ticket_release(c->ticket);
+		c->ticket = NULL;
+	}
+	if (sa)
+		conn_drop_sa(c, sa);
 	conn_progress(c, "no gateway answered (%s); trying again in %u s",
 		      msg, delay);
 	c->retry_timer = loop_timer(c->loop, delay * 1000u, on_retry, c);
@@ -185,6 +204,7 @@ static bool lost_gateway(struct conn *c, struct ike_sa *sa, const char *msg)
 	c->state = CONN_CONNECTING;
 	c->was_up = true;
 	c->attempts = 0;
+	forget_move(c);
 	take_ticket(c);
 	restart(c, sa, next_candidate(c));
 	return true;
@@ -230,6 +250,18 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
 		return true;
 	}
 	return sa->timed_out && c->was_up && retry_later(c, sa, msg);
+}
+
+bool failover_on_lookup_failure(struct conn *c, const char *msg)
+{
+	if (c->state != CONN_CONNECTING)
+		return false;
+	if (++c->attempts < n_candidates(c)) {
+		conn_progress(c, "%s; trying the next gateway", msg);
+		conn_start_attempt(c, next_candidate(c), false);
+		return true;
+	}
+	return c->was_up && retry_later(c, NULL, msg);
 }
 
 void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,

@@ -163,6 +163,7 @@ struct ike_sa {
 	uint8_t gsc;                    /* gateway switch count of this SA */
 	bool timed_out;                 /* the last request got no answer */
 	bool ticket_spent;              /* the gateway answered the resume */
+	bool delete_pending;            /* DELETE waits for our request */
 	bool has_vip_hint;              /* ask for the old virtual IP again */
 	uint8_t vip_hint4[4];
 	uint64_t dpd_timer;

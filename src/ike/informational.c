@@ -51,10 +51,17 @@ int ike_delete_start(struct ike_sa *sa)
 	struct pl_chain c;
 	int rc;
 
+	sa->state = IKE_DELETING;
+	if (sa->req.active) {
+		/* Window of one (RFC 7296 2.3): the DELETE goes out once
+		 * the request under way is answered (transport.c). */
+		sa->delete_pending = true;
+		return 0;
+	}
+	sa->delete_pending = false;
 	wb_init(&inner);
 	chain_init(&c, &inner);
 	delete_build(&c, PROTO_IKE, 0, 0, NULL);
-	sa->state = IKE_DELETING;
 	rc = sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first,
 			       on_delete_response);
 	wb_free(&inner);

@@ -266,8 +266,10 @@ static bool choose_from(const struct ike_proposal *theirs,
 			have[types[i]] = true;
 		}
 	}
+	/* A set with DH groups asks for PFS: no downgrade to none. */
 	return have[TRANS_ENCR] && have[TRANS_ESN] &&
-	       (have[TRANS_INTEG] || encr_is_aead(reply->t[0].id));
+	       (have[TRANS_INTEG] || encr_is_aead(reply->t[0].id)) &&
+	       (have[TRANS_DH] || set->n_dh == 0);
 }
 
 int proposal_choose_esp(const struct sa_payload *offer,

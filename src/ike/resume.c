@@ -136,6 +136,8 @@ static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 	uint16_t err;
 	char gw[64];
 
+	if (!sa->ticket)
+		return sa_ignore_response(sa, "the ticket was withdrawn");
 	/* A redirect also spends the ticket (the gateway saw it). */
 	hd = ike_clear_redirect(sa, pl);
 	if (hd != HANDLED_NO)

@@ -234,6 +234,7 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 	struct verr e = { { 0 } };
 	uint8_t crit;
 	ike_resp_fn fn;
+	bool pending;
 
 	if (!sa->req.active || h->msg_id != sa->req.msg_id ||
 	    h->exchange != sa->req.exchange) {
@@ -254,6 +255,10 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return;
 	}
 	fn = sa->on_response;
+	/* Read before fn, which may free the SA; with a DELETE pending
+	 * the request is one made while established (liveness, ticket,
+	 * rekey), whose handlers never free it. */
+	pending = sa->delete_pending;
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.timer = 0;
 	sa->req.active = false;
@@ -261,6 +266,8 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 		/* Not usable: keep waiting for the real one. */
 		sa->req.active = true;
 		arm_timer(sa);
+	} else if (pending && !sa->req.active && ike_delete_start(sa) < 0) {
+		sa_down(sa, "could not send the delete");
 	}
 	chunk_free(&plain);
 }

@@ -53,6 +53,32 @@ static void test_delete_unanswered(void)
 	run_cleanup(&r);
 }
 
+/* Disconnect while a liveness check waits for its answer: the DELETE
+ * must not take the next Message ID before that (window of one), so it
+ * goes out once the check is answered. */
+static void test_delete_waits_for_request(void)
+{
+	struct responder_cfg cfg;
+
+	responder_cfg_defaults(&cfg);
+	start(&cfg);
+	r.prof.dpd_interval = 1;
+	r.prof.retransmit_timeout_ms = 400;
+	r.prof.retransmit_tries = 4;
+	CU_ASSERT_FATAL(run_connect(&r));
+	CU_ASSERT_EQUAL_FATAL(run_wait_event(&r), CEV_UP);
+	responder_set_mute(r.resp, true);
+	run_for(&r, 1200); /* the check went out and was dropped */
+	CU_ASSERT(responder_stats(r.resp)->dropped >= 1);
+	conn_disconnect(r.conn);
+	responder_set_mute(r.resp, false);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
+	CU_ASSERT_STRING_EQUAL(r.msg, "disconnected");
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->empty_informational, 1);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->ike_deletes, 1);
+	run_cleanup(&r);
+}
+
 /* Disconnect while IKE_SA_INIT is outstanding: DOWN at once, and the
  * retransmission timer must not report anything later. */
 static void test_abort_while_connecting(void)
@@ -130,6 +156,8 @@ void register_lifecycle_tests(void)
 
 	CU_add_test(s, "IKE_AUTH timeout", test_auth_timeout);
 	CU_add_test(s, "unanswered DELETE", test_delete_unanswered);
+	CU_add_test(s, "DELETE waits for the request under way",
+		    test_delete_waits_for_request);
 	CU_add_test(s, "abort while connecting", test_abort_while_connecting);
 	CU_add_test(s, "reconnect after failure", test_reconnect_after_failure);
 	CU_add_test(s, "crossing deletes", test_crossing_deletes);
