@@ -10,6 +10,7 @@
 #include "vpnd/ticket.h"
 
 #define NONCE_LEN 32
+#define MAX_COOKIES 4
 
 static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 			       const struct payload_list *pl,
@@ -32,6 +33,9 @@ static int send_resume(struct ike_sa *sa, struct verr *e)
 		return -1;
 	wb_init(&body);
 	chain_init(&c, &body);
+	if (sa->cookie.p)
+		notify_build(&c, 0, NULL, 0, N_COOKIE, sa->cookie.p,
+			     sa->cookie.len);
 	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
 	notify_build(&c, 0, NULL, 0, N_TICKET_OPAQUE, t->ticket,
 		     t->ticket_len);
@@ -126,6 +130,32 @@ static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 	return derive_keys(sa, e);
 }
 
+/* RFC 5723 4.3.2: a gateway under load asks for a cookie first, as in
+ * IKE_SA_INIT; the same request goes again with it. */
+static enum handled take_cookie(struct ike_sa *sa,
+				const struct payload_list *pl)
+{
+	struct notify_payload n;
+	struct verr e = { { 0 } };
+
+	if (!find_notify(pl, N_COOKIE, &n))
+		return HANDLED_NO;
+	if (notify_cookie_parse(n.data, n.len, &e) < 0 ||
+	    chunk_eq(&sa->cookie, n.data, n.len)) {
+		sa_ignore_response(sa, "a malformed or repeated COOKIE");
+		return HANDLED_IGNORE;
+	}
+	if (++sa->init_attempts > MAX_COOKIES) {
+		sa_failed(sa, "gateway keeps asking for cookies");
+		return HANDLED_ACTED;
+	}
+	chunk_set(&sa->cookie, n.data, n.len);
+	sa_progress(sa, "gateway asked for a cookie; resuming again");
+	if (send_resume(sa, &e) < 0)
+		sa_failed(sa, "%s", e.msg);
+	return HANDLED_ACTED;
+}
+
 static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 			       const struct payload_list *pl,
 			       const uint8_t *raw, size_t raw_len)
@@ -140,6 +170,9 @@ static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return sa_ignore_response(sa, "the ticket was withdrawn");
 	/* A redirect also spends the ticket (the gateway saw it). */
 	hd = ike_clear_redirect(sa, pl);
+	if (hd != HANDLED_NO)
+		return hd == HANDLED_ACTED;
+	hd = take_cookie(sa, pl);
 	if (hd != HANDLED_NO)
 		return hd == HANDLED_ACTED;
 	if (find_notify(pl, N_TICKET_NACK, &n)) {

@@ -72,9 +72,8 @@ static void make_cookie(struct responder *r, const struct r_msg *m,
 	wb_free(&w);
 }
 
-/* True when the request may go on; otherwise a COOKIE was demanded. */
-static bool cookie_ok(struct responder *r, const struct r_msg *m,
-		      const struct init_req *q)
+bool r_cookie_ok(struct responder *r, const struct r_msg *m,
+		 const struct ike_payload *nonce)
 {
 	struct notify_payload n;
 	const struct ike_payload *p;
@@ -83,7 +82,7 @@ static bool cookie_ok(struct responder *r, const struct r_msg *m,
 	if (!r->cfg.require_cookie && !r->cfg.cookie_always &&
 	    !r->cfg.cookie_stuck)
 		return true;
-	make_cookie(r, m, q->nonce, want);
+	make_cookie(r, m, nonce, want);
 	p = r_find_notify(&m->pl, N_COOKIE, &n);
 	if (p && n.len == R_COOKIE_LEN && !memcmp(n.data, want, R_COOKIE_LEN) &&
 	    !r->cfg.cookie_always && !r->cfg.cookie_stuck) {
@@ -93,7 +92,7 @@ static bool cookie_ok(struct responder *r, const struct r_msg *m,
 	}
 	if (r->cfg.cookie_always) {
 		random_bytes(r->cookie_secret, sizeof(r->cookie_secret));
-		make_cookie(r, m, q->nonce, want);
+		make_cookie(r, m, nonce, want);
 	}
 	r->st.cookies_sent++;
 	r_answer_notify(r, m, N_COOKIE, want, sizeof(want));
@@ -301,7 +300,7 @@ void r_init_request(struct responder *r, const struct r_msg *m)
 		r_find_notify(&m->pl, N_REDIRECT_SUPPORTED, &n) != NULL;
 	r_redirect_note_init(r, m);
 	note_nat(r, m);
-	if (!cookie_ok(r, m, &q))
+	if (!r_cookie_ok(r, m, q.nonce))
 		return;
 	if (r_redirect_init(r, m, q.nonce))
 		return;

@@ -178,6 +178,10 @@ bool r_answer_notify(struct responder *r, const struct r_msg *m,
 		     uint16_t type, const uint8_t *data, size_t len);
 
 /* ---- per exchange ---- */
+/* RFC 7296 2.6 for IKE_SA_INIT and IKE_SESSION_RESUME: true when the
+ * request may go on; otherwise N(COOKIE) was answered. */
+bool r_cookie_ok(struct responder *r, const struct r_msg *m,
+		 const struct ike_payload *nonce);
 void r_init_request(struct responder *r, const struct r_msg *m);
 void r_auth_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m);

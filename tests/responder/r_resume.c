@@ -228,6 +228,8 @@ void r_resume_request(struct responder *r, const struct r_msg *m)
 				       "no nonce or no TICKET_OPAQUE");
 		return;
 	}
+	if (!r_cookie_ok(r, m, nonce))
+		return;
 	if (r->cfg.redirect_resume_to.len) {
 		redirect(r, m, nonce);
 		return;

@@ -348,6 +348,28 @@ static void test_retry_after_losing_all(void)
 	stop_domain();
 }
 
+static void want_cookies(struct responder_cfg *cfg, size_t i)
+{
+	cfg->require_cookie = true;
+}
+
+/* A gateway under load asks for a cookie before it opens the ticket. */
+static void test_cookie_in_resume(void)
+{
+	unsigned before;
+
+	start_domain(1, false, want_cookies);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	before = responder_stats(gw[0])->cookies_ok;
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "gateway asked for a cookie; resuming again"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->cookies_ok, before + 1);
+	CU_ASSERT(responder_stats(gw[0])->cookie_was_first);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumes_ok, 1);
+	stop_domain();
+}
+
 static void redirect_resumes(struct responder_cfg *cfg, size_t i)
 {
 	if (i == 0)
@@ -455,6 +477,7 @@ void register_resume_tests(void)
 		    test_unanswered_ticket_kept);
 	CU_add_test(s, "lost every gateway: retried until one answers",
 		    test_retry_after_losing_all);
+	CU_add_test(s, "COOKIE in the resume response", test_cookie_in_resume);
 	CU_add_test(s, "REDIRECT in the resume response",
 		    test_redirect_in_resume);
 	CU_add_test(s, "shutdown keeps the ticket", test_shutdown_keeps);
