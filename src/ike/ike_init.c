@@ -167,8 +167,11 @@ static enum handled ignore(struct ike_sa *sa, const char *why)
 	return HANDLED_IGNORE;
 }
 
-static enum handled handle_cookie(struct ike_sa *sa,
-				  const struct payload_list *pl)
+/* RFC 7296 2.6 (and RFC 5723 4.3.2 for IKE_SESSION_RESUME): keep the
+ * cookie and let resend send the same request again with it. */
+enum handled ike_take_cookie(struct ike_sa *sa, const struct payload_list *pl,
+			     const char *again,
+			     void (*resend)(struct ike_sa *sa))
 {
 	struct notify_payload n;
 	struct verr e = { { 0 } };
@@ -180,9 +183,14 @@ static enum handled handle_cookie(struct ike_sa *sa,
 	if (chunk_eq(&sa->cookie, n.data, n.len))
 		return ignore(sa, "the same COOKIE again");
 	chunk_set(&sa->cookie, n.data, n.len);
-	sa_progress(sa, "gateway asked for a cookie; retrying");
-	restart_init(sa, 0);
+	sa_progress(sa, "gateway asked for a cookie; %s", again);
+	resend(sa);
 	return HANDLED_ACTED;
+}
+
+static void resend_init(struct ike_sa *sa)
+{
+	restart_init(sa, 0);
 }
 
 static enum handled handle_invalid_ke(struct ike_sa *sa,
@@ -373,7 +381,7 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 
 	hd = ike_clear_redirect(sa, pl);
 	if (hd == HANDLED_NO)
-		hd = handle_cookie(sa, pl);
+		hd = ike_take_cookie(sa, pl, "retrying", resend_init);
 	if (hd == HANDLED_NO)
 		hd = handle_invalid_ke(sa, pl);
 	if (hd != HANDLED_NO)

@@ -228,10 +228,12 @@ int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
 		       struct verr *e);
 /* Responder side of a CREATE_CHILD_SA: the first of the gateway's ESP
  * proposals that one of our sets covers, reduced to one transform per
- * type and given our SPI, in reply. Index of that proposal, or -1. */
+ * type and given our SPI, in reply; its algorithms and the gateway's
+ * SPI go to child, its DH group (DH_NONE without PFS) to *dh. */
 int proposal_choose_esp(const struct sa_payload *offer,
 			const struct profile *p, const uint8_t spi[4],
-			struct sa_payload *reply, struct verr *e);
+			struct sa_payload *reply, struct child_params *child,
+			uint16_t *dh, struct verr *e);
 bool proposal_offers_dh(const struct profile *p, uint16_t group);
 uint16_t proposal_first_dh(const struct profile *p);
 
@@ -245,6 +247,11 @@ void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl);
  * HANDLED_IGNORE for one we cannot use (malformed, spoofed, or a late
  * duplicate answering a retransmission of an earlier attempt). */
 enum handled { HANDLED_NO, HANDLED_ACTED, HANDLED_IGNORE };
+/* COOKIE in an IKE_SA_INIT or IKE_SESSION_RESUME response: resend
+ * repeats the request with it; again ends the progress message. */
+enum handled ike_take_cookie(struct ike_sa *sa, const struct payload_list *pl,
+			     const char *again,
+			     void (*resend)(struct ike_sa *sa));
 /* REDIRECT in an IKE_SA_INIT or IKE_SESSION_RESUME response. */
 enum handled ike_clear_redirect(struct ike_sa *sa,
 				const struct payload_list *pl);

@@ -132,28 +132,14 @@ static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 
 /* RFC 5723 4.3.2: a gateway under load asks for a cookie first, as in
  * IKE_SA_INIT; the same request goes again with it. */
-static enum handled take_cookie(struct ike_sa *sa,
-				const struct payload_list *pl)
+static void resend_resume(struct ike_sa *sa)
 {
-	struct notify_payload n;
 	struct verr e = { { 0 } };
 
-	if (!find_notify(pl, N_COOKIE, &n))
-		return HANDLED_NO;
-	if (notify_cookie_parse(n.data, n.len, &e) < 0 ||
-	    chunk_eq(&sa->cookie, n.data, n.len)) {
-		sa_ignore_response(sa, "a malformed or repeated COOKIE");
-		return HANDLED_IGNORE;
-	}
-	if (++sa->init_attempts > MAX_COOKIES) {
+	if (++sa->init_attempts > MAX_COOKIES)
 		sa_failed(sa, "gateway keeps asking for cookies");
-		return HANDLED_ACTED;
-	}
-	chunk_set(&sa->cookie, n.data, n.len);
-	sa_progress(sa, "gateway asked for a cookie; resuming again");
-	if (send_resume(sa, &e) < 0)
+	else if (send_resume(sa, &e) < 0)
 		sa_failed(sa, "%s", e.msg);
-	return HANDLED_ACTED;
 }
 
 static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
@@ -172,7 +158,7 @@ static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 	hd = ike_clear_redirect(sa, pl);
 	if (hd != HANDLED_NO)
 		return hd == HANDLED_ACTED;
-	hd = take_cookie(sa, pl);
+	hd = ike_take_cookie(sa, pl, "resuming again", resend_resume);
 	if (hd != HANDLED_NO)
 		return hd == HANDLED_ACTED;
 	if (find_notify(pl, N_TICKET_NACK, &n)) {
