@@ -129,35 +129,6 @@ static uint16_t parse_request(struct ike_sa *sa, const struct payload_list *pl,
 	return 0;
 }
 
-static uint16_t chosen_dh(const struct sa_payload *reply)
-{
-	size_t i;
-
-	for (i = 0; i < reply->p[0].n; i++)
-		if (reply->p[0].t[i].type == TRANS_DH)
-			return reply->p[0].t[i].id;
-	return DH_NONE;
-}
-
-static void chosen_algs(const struct sa_payload *reply,
-			struct child_params *ch)
-{
-	size_t i;
-
-	for (i = 0; i < reply->p[0].n; i++) {
-		const struct ike_transform *t = &reply->p[0].t[i];
-
-		if (t->type == TRANS_ENCR) {
-			ch->encr = t->id;
-			ch->encr_keylen = t->keylen;
-		} else if (t->type == TRANS_INTEG) {
-			ch->integ = t->id;
-		} else if (t->type == TRANS_ESN) {
-			ch->esn = t->id;
-		}
-	}
-}
-
 /* Builds the answer into c; 0, or the error notify to send instead. */
 static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
 			     struct pl_chain *c, uint16_t *group,
@@ -169,7 +140,6 @@ static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
 	struct chunk nr = { 0 }, ni = { 0 }, pub = { 0 }, gir = { 0 };
 	struct dh *dh = NULL;
 	uint16_t err;
-	int idx;
 
 	if ((err = parse_request(sa, pl, &rq, e)))
 		return err;
@@ -177,20 +147,17 @@ static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
 	next.reqid = sa->child.reqid;
 	if (child_reserve_spi(sa, &next, e) < 0)
 		return N_TEMPORARY_FAILURE;
-	idx = proposal_choose_esp(&rq.offer, sa->prof, next.spi_in, &reply, e);
-	if (idx < 0) {
+	if (proposal_choose_esp(&rq.offer, sa->prof, next.spi_in, &reply,
+				&next, group, e) < 0) {
 		child_remove_pair(sa, &next);
 		return N_NO_PROPOSAL_CHOSEN;
 	}
-	*group = chosen_dh(&reply);
 	if (*group != DH_NONE && (!rq.has_ke || rq.ke.group != *group)) {
 		verr_set(e, "rekey wants %s but its KE is for another group",
 			 dh_name(*group));
 		child_remove_pair(sa, &next);
 		return N_INVALID_KE_PAYLOAD;
 	}
-	chosen_algs(&reply, &next);
-	memcpy(next.spi_out, rq.offer.p[idx].spi, 4);
 	if ((*group != DH_NONE && pfs(*group, &rq.ke, &dh, &pub, &gir, e) < 0) ||
 	    !chunk_alloc(&nr, NONCE_LEN) || random_bytes(nr.p, NONCE_LEN) < 0 ||
 	    !chunk_set(&ni, rq.ni->body, rq.ni->len)) {

@@ -272,9 +272,33 @@ static bool choose_from(const struct ike_proposal *theirs,
 	       (have[TRANS_DH] || set->n_dh == 0);
 }
 
+/* The algorithms of a chosen proposal, one transform per type. */
+static void take_choice(const struct ike_proposal *chosen,
+			struct child_params *child, uint16_t *dh)
+{
+	size_t i;
+
+	*dh = DH_NONE;
+	for (i = 0; i < chosen->n; i++) {
+		const struct ike_transform *t = &chosen->t[i];
+
+		if (t->type == TRANS_ENCR) {
+			child->encr = t->id;
+			child->encr_keylen = t->keylen;
+		} else if (t->type == TRANS_INTEG) {
+			child->integ = t->id;
+		} else if (t->type == TRANS_ESN) {
+			child->esn = t->id;
+		} else if (t->type == TRANS_DH) {
+			*dh = t->id;
+		}
+	}
+}
+
 int proposal_choose_esp(const struct sa_payload *offer,
 			const struct profile *p, const uint8_t spi[4],
-			struct sa_payload *reply, struct verr *e)
+			struct sa_payload *reply, struct child_params *child,
+			uint16_t *dh, struct verr *e)
 {
 	size_t i, j;
 
@@ -292,7 +316,9 @@ int proposal_choose_esp(const struct sa_payload *offer,
 			reply->p[0].proto = PROTO_ESP;
 			reply->p[0].spi_size = 4;
 			memcpy(reply->p[0].spi, spi, 4);
-			return (int)i;
+			take_choice(&reply->p[0], child, dh);
+			memcpy(child->spi_out, pp->spi, 4);
+			return 0;
 		}
 	}
 	verr_set(e, "none of the gateway's %zu ESP proposals is acceptable",
