@@ -108,7 +108,16 @@ int auth_psk(uint16_t prf, const uint8_t *psk, size_t psk_len,
 bool auth_psk_verify(uint16_t prf, const uint8_t *psk, size_t psk_len,
 		     const struct chunk *octets, const uint8_t *recv,
 		     size_t recv_len);
-/* After a resume (RFC 5723 5.1): AUTH = prf(SK_px, octets), method 2. */
+/* After a resume (RFC 5723 5.1): AUTH = prf(SK_px, octets), method 2.
+ * The octets depend on the form (see enum resume_auth_form): the
+ * sender's IKE_SESSION_RESUME message alone, or the RFC 7296 signed
+ * octets built on it. peer_nonce and id_body (RestOfIDPayload) are used
+ * by the latter only. */
+int auth_resume_octets(enum resume_auth_form form, uint16_t prf,
+		       const struct chunk *sk_p, const uint8_t *resume_msg,
+		       size_t mlen, const struct chunk *peer_nonce,
+		       const uint8_t *id_body, size_t id_len,
+		       struct chunk *octets);
 int auth_resume(uint16_t prf, const struct chunk *sk_p,
 		const struct chunk *octets, struct chunk *auth);
 bool auth_resume_verify(uint16_t prf, const struct chunk *sk_p,

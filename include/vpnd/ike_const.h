@@ -195,6 +195,17 @@ enum ike_notify {
 #define GSC_SHIFT 28
 #define GSC_MID_MASK 0x0fffffffu
 
+/* What the AUTH payloads after IKE_SESSION_RESUME are a MAC of. RFC 5723
+ * 5.1 says only "prf(SK_px, <message octets>)", and readings differ. */
+enum resume_auth_form {
+	/* The sender's own IKE_SESSION_RESUME message, nothing appended:
+	 * what libreswan (pluto 5.x) sends and expects. */
+	RESUME_AUTH_MESSAGE,
+	/* RFC 7296 2.15 signed octets with the IKE_SESSION_RESUME message
+	 * in place of IKE_SA_INIT: message | peer nonce | prf(SK_px, ID'). */
+	RESUME_AUTH_SIGNED_OCTETS,
+};
+
 enum ike_cfg_type {
 	CFG_REQUEST = 1,
 	CFG_REPLY = 2,
@@ -233,5 +244,6 @@ const char *prf_name(unsigned v);
 const char *integ_name(unsigned v);
 const char *dh_name(unsigned v);
 const char *auth_method_name(unsigned v);
+const char *resume_auth_form_name(enum resume_auth_form f);
 
 #endif

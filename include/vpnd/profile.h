@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "vpnd/buf.h"
+#include "vpnd/ike_const.h"
 
 #define PROFILE_NAME_MAX 64
 #define PROFILE_MAX_GATEWAYS 8
@@ -119,6 +120,7 @@ struct profile {
 	/* resumption (RFC 5723) */
 	bool resume_enabled;                /* default false */
 	bool resume_draft_gsc;              /* draft wire mode */
+	enum resume_auth_form resume_auth;  /* default RESUME_AUTH_MESSAGE */
 
 	/* timers */
 	unsigned retransmit_timeout_ms;     /* default 4000 */

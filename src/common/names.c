@@ -158,3 +158,9 @@ const char *auth_method_name(unsigned v)
 	};
 	return lookup(t, v);
 }
+
+/* The profile's words for the forms (resumption: auth). */
+const char *resume_auth_form_name(enum resume_auth_form f)
+{
+	return f == RESUME_AUTH_SIGNED_OCTETS ? "signed-octets" : "message";
+}

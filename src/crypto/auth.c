@@ -80,9 +80,21 @@ bool auth_psk_verify(uint16_t prf, const uint8_t *psk, size_t psk_len,
 	return ok;
 }
 
-/* RFC 5723 5.1 as libreswan implements it (not yet checked against a
- * second implementation): after IKE_SESSION_RESUME there is no secret
- * beyond the new SA's keys, so the MIC is keyed with SK_pi/SK_pr. */
+int auth_resume_octets(enum resume_auth_form form, uint16_t prf,
+		       const struct chunk *sk_p, const uint8_t *resume_msg,
+		       size_t mlen, const struct chunk *peer_nonce,
+		       const uint8_t *id_body, size_t id_len,
+		       struct chunk *octets)
+{
+	if (form == RESUME_AUTH_SIGNED_OCTETS)
+		return auth_signed_octets(prf, sk_p, resume_msg, mlen,
+					  peer_nonce, id_body, id_len, octets);
+	*octets = (struct chunk){ 0 };
+	return chunk_set(octets, resume_msg, mlen) ? 0 : -1;
+}
+
+/* RFC 5723 5.1: after IKE_SESSION_RESUME there is no secret beyond the
+ * new SA's keys, so the MIC is keyed with SK_pi/SK_pr. */
 int auth_resume(uint16_t prf, const struct chunk *sk_p,
 		const struct chunk *octets, struct chunk *auth)
 {

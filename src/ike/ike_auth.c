@@ -24,9 +24,15 @@ static int our_auth(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
 
 	wb_init(&idb);
 	id_body(sa->my_id_type, &sa->my_id, &idb);
-	rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi, sa->init_req.p,
-				sa->init_req.len, &sa->nr, idb.p, idb.len,
-				&octets);
+	if (sa->resumed)
+		rc = auth_resume_octets(sa->prof->resume_auth, sa->keys.prf,
+					&sa->keys.sk_pi, sa->init_req.p,
+					sa->init_req.len, &sa->nr, idb.p,
+					idb.len, &octets);
+	else
+		rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi,
+					sa->init_req.p, sa->init_req.len,
+					&sa->nr, idb.p, idb.len, &octets);
 	wb_free(&idb);
 	if (rc < 0) {
 		verr_set(e, "cannot compute the signed octets");
@@ -169,22 +175,61 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 	return rc;
 }
 
-/* RFC 5723 5.1: the gateway proves it opened the ticket by keying its
- * AUTH with SK_pr; no certificate is sent after a resume. */
-static int verify_resumed(struct ike_sa *sa, const struct auth_payload *auth,
-			  const struct chunk *octets, struct verr *e)
+static enum resume_auth_form other_form(enum resume_auth_form f)
 {
+	return f == RESUME_AUTH_MESSAGE ? RESUME_AUTH_SIGNED_OCTETS :
+					  RESUME_AUTH_MESSAGE;
+}
+
+/* The octets the gateway's resumed AUTH covers, in the given form. */
+static int resumed_peer_octets(struct ike_sa *sa, enum resume_auth_form form,
+			       const struct ike_payload *p_id,
+			       struct chunk *octets)
+{
+	return auth_resume_octets(form, sa->keys.prf, &sa->keys.sk_pr,
+				  sa->init_resp.p, sa->init_resp.len, &sa->ni,
+				  p_id->body, p_id->len, octets);
+}
+
+static bool resumed_auth_matches(struct ike_sa *sa, enum resume_auth_form form,
+				 const struct ike_payload *p_id,
+				 const struct auth_payload *auth)
+{
+	struct chunk octets = { 0 };
+	bool ok;
+
+	ok = resumed_peer_octets(sa, form, p_id, &octets) == 0 &&
+	     auth_resume_verify(sa->keys.prf, &sa->keys.sk_pr, &octets,
+				auth->data, auth->len);
+	chunk_free(&octets);
+	return ok;
+}
+
+/* RFC 5723 5.1: the gateway proves it opened the ticket by keying its
+ * AUTH with SK_pr; no certificate is sent after a resume. When the AUTH
+ * matches the other form, the profile names the wrong one: say so. */
+static int verify_resumed(struct ike_sa *sa, const struct ike_payload *p_id,
+			  const struct auth_payload *auth, struct verr *e)
+{
+	enum resume_auth_form form = sa->prof->resume_auth;
+	enum resume_auth_form other = other_form(form);
+
 	if (auth->method != AUTH_PSK) {
 		verr_set(e, "resumed SA, but the gateway used AUTH method %s",
 			 auth_method_name(auth->method));
 		return -1;
 	}
-	if (!auth_resume_verify(sa->keys.prf, &sa->keys.sk_pr, octets,
-				auth->data, auth->len)) {
-		verr_set(e, "AUTH of the resumed SA does not verify");
-		return -1;
-	}
-	return 0;
+	if (resumed_auth_matches(sa, form, p_id, auth))
+		return 0;
+	if (resumed_auth_matches(sa, other, p_id, auth))
+		verr_set(e, "the gateway's resumed AUTH is of the '%s' form, not '%s' (set 'resumption: auth: %s')",
+			 resume_auth_form_name(other),
+			 resume_auth_form_name(form),
+			 resume_auth_form_name(other));
+	else
+		verr_set(e, "AUTH of the resumed SA does not verify in the '%s' form",
+			 resume_auth_form_name(form));
+	return -1;
 }
 
 /* The gateway's identity and AUTH, checked before anything else in the
@@ -197,7 +242,6 @@ static int verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
 	struct chunk octets = { 0 };
 	struct id_payload id;
 	struct auth_payload auth;
-	struct wbuf idb;
 	int rc;
 
 	if (!p_id || !p_auth) {
@@ -217,21 +261,18 @@ static int verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
 			 shown);
 		return -1;
 	}
+	sa->auth_method_peer = auth.method;
+	if (sa->resumed)
+		return verify_resumed(sa, p_id, &auth, e);
 	/* AUTH covers the ID payload body exactly as received. */
-	wb_init(&idb);
-	wb_put(&idb, p_id->body, p_id->len);
 	rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
 				sa->init_resp.p, sa->init_resp.len, &sa->ni,
-				idb.p, idb.len, &octets);
-	wb_free(&idb);
+				p_id->body, p_id->len, &octets);
 	if (rc < 0)
 		verr_set(e, "cannot compute the signed octets");
-	else if (sa->resumed)
-		rc = verify_resumed(sa, &auth, &octets, e);
 	else
 		rc = creds_verify_peer(sa, pl, &auth, &octets, e);
 	chunk_free(&octets);
-	sa->auth_method_peer = auth.method;
 	return rc;
 }
 
@@ -392,8 +433,14 @@ static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	struct verr e = { { 0 } };
 
 	if (!payload_find(pl, PL_AUTH)) {
-		sa_failed(sa, "gateway refused IKE_AUTH: %s",
-			       err ? notify_name(err) : "no AUTH payload");
+		if (sa->resumed && err == N_AUTHENTICATION_FAILED)
+			sa_failed(sa, "gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the '%s' form; it may want 'resumption: auth: %s'",
+				  resume_auth_form_name(sa->prof->resume_auth),
+				  resume_auth_form_name(
+					  other_form(sa->prof->resume_auth)));
+		else
+			sa_failed(sa, "gateway refused IKE_AUTH: %s",
+				  err ? notify_name(err) : "no AUTH payload");
 		return true;
 	}
 	if (verify_gateway(sa, pl, &e) < 0) {

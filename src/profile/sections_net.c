@@ -189,9 +189,23 @@ static int resumption_mode(struct pctx *c, yaml_node_t *n)
 	return 0;
 }
 
+/* Names in the order of enum resume_auth_form. */
+static int resumption_auth(struct pctx *c, yaml_node_t *n)
+{
+	static const char *const names[] = { "message", "signed-octets",
+					     NULL };
+	int i;
+
+	if (get_choice(c, n, names, &i) < 0)
+		return -1;
+	c->p->resume_auth = (enum resume_auth_form)i;
+	return 0;
+}
+
 const struct key_def resumption_keys[] = {
 	{ "enabled", resumption_enabled },
 	{ "mode", resumption_mode },
+	{ "auth", resumption_auth },
 	{ NULL, NULL },
 };
 

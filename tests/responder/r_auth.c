@@ -33,16 +33,14 @@ static void note_idi(struct responder *r, const struct id_payload *id)
 	r->st.last_idi[n] = '\0';
 }
 
-/* RFC 5723 5.1: after a resume both sides MAC the resume messages with
- * SK_pi / SK_pr, and the initiator must be the one the ticket names. */
-static bool resumed_auth_ok(const struct r_sa *sa,
+/* RFC 5723 5.1: after a resume the initiator MACs with SK_pi (in the
+ * form configured, r_resume_auth.c), and must be the one the ticket
+ * names. */
+static bool resumed_auth_ok(const struct responder *r, const struct r_sa *sa,
+			    const struct ike_payload *p_id,
 			    const struct id_payload *id,
-			    const struct auth_payload *auth,
-			    const struct chunk *octets)
+			    const struct auth_payload *auth)
 {
-	uint8_t want[EVP_MAX_MD_SIZE];
-	bool ok;
-
 	if (auth->method != AUTH_PSK) {
 		log_warn("responder: resumed SA authenticated with %s",
 			 auth_method_name(auth->method));
@@ -53,12 +51,7 @@ static bool resumed_auth_ok(const struct r_sa *sa,
 		log_warn("responder: IDi is not the one in the ticket");
 		return false;
 	}
-	if (auth->len != prf_len(sa->keys.prf) ||
-	    r_resume_mic(sa, true, octets, want) < 0)
-		return false;
-	ok = CRYPTO_memcmp(want, auth->data, auth->len) == 0;
-	OPENSSL_cleanse(want, sizeof(want));
-	return ok;
+	return r_resume_auth_ok(r, sa, p_id->body, p_id->len, auth);
 }
 
 /* What a ticket for this SA will name as the initiator. */
@@ -96,14 +89,14 @@ static bool initiator_auth_ok(struct responder *r, struct r_sa *sa,
 	}
 	note_idi(r, &id);
 	*method = auth.method;
+	if (sa->resumed)
+		return resumed_auth_ok(r, sa, p_id, &id, &auth);
 	/* Every method covers RealMessage1 | Nr | prf(SK_pi, IDi body). */
 	if (auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi, sa->init_req.p,
 			       sa->init_req.len, &sa->nr, p_id->body,
 			       p_id->len, &octets) < 0)
 		return false;
-	if (sa->resumed)
-		ok = resumed_auth_ok(sa, &id, &auth, &octets);
-	else if (auth.method == AUTH_PSK)
+	if (auth.method == AUTH_PSK)
 		ok = auth_psk_verify(sa->keys.prf, r->psk.p, r->psk.len,
 				     &octets, auth.data, auth.len);
 	else if (r_auth_is_sig(auth.method))
@@ -127,17 +120,16 @@ static int add_our_auth(struct responder *r, struct r_sa *sa,
 	id_build(c, PL_IDR, r->cfg.id_type, r->cfg.id, r->cfg.id_len);
 	wb_init(&idb);
 	id_body(r->cfg.id_type, r->cfg.id, r->cfg.id_len, &idb);
-	rc = idb.oom ? -1 :
-		       auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
+	if (idb.oom)
+		rc = -1;
+	else if (sa->resumed)
+		rc = r_resume_auth_ours(r, sa, idb.p, idb.len, &auth);
+	else if ((rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
 					  sa->init_resp.p, sa->init_resp.len,
-					  &sa->ni, idb.p, idb.len, &octets);
-	if (rc == 0 && sa->resumed) {
-		rc = chunk_alloc(&auth, prf_len(sa->keys.prf)) ?
-			     r_resume_mic(sa, false, &octets, auth.p) : -1;
-	} else if (rc == 0) {
+					  &sa->ni, idb.p, idb.len,
+					  &octets)) == 0)
 		rc = auth_psk(sa->keys.prf, r->psk.p, r->psk.len, &octets,
 			      &auth);
-	}
 	if (rc == 0)
 		auth_build(c, AUTH_PSK, auth.p, auth.len);
 	wb_free(&idb);

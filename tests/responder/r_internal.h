@@ -255,9 +255,23 @@ void r_used_end(struct r_used_txn *t);
 
 /* ---- r_resume.c (IKE_SESSION_RESUME, RFC 5723 4.3) ---- */
 void r_resume_request(struct responder *r, const struct r_msg *m);
-/* AUTH of a resumed SA: prf(SK_p, octets) (RFC 5723 5.1). */
-int r_resume_mic(const struct r_sa *sa, bool initiator,
-		 const struct chunk *octets, uint8_t *out);
+
+/* ---- r_resume_auth.c (AUTH after a resume, RFC 5723 5.1) ---- */
+/* The MAC of one side in a form: sk_p, resume_msg and peer_nonce are the
+ * sender's key, its IKE_SESSION_RESUME message and the other side's
+ * nonce; id_body is its RestOfIDPayload. out holds EVP_MAX_MD_SIZE. */
+int r_resume_auth(enum resume_auth_form form, uint16_t prf,
+		  const struct chunk *sk_p, const struct chunk *resume_msg,
+		  const struct chunk *peer_nonce, const uint8_t *id_body,
+		  size_t id_len, uint8_t *out, size_t *out_len);
+/* The initiator's AUTH, in the form the gateway is configured for. */
+bool r_resume_auth_ok(const struct responder *r, const struct r_sa *sa,
+		      const uint8_t *id_body, size_t id_len,
+		      const struct auth_payload *auth);
+/* Ours, into auth. */
+int r_resume_auth_ours(const struct responder *r, const struct r_sa *sa,
+		       const uint8_t *id_body, size_t id_len,
+		       struct chunk *auth);
 
 /* ---- r_cert.c (initiators authenticated by certificate) ---- */
 int r_cert_open(struct responder *r, struct verr *e);

@@ -246,12 +246,3 @@ void r_resume_request(struct responder *r, const struct r_msg *m)
 	try_accept(r, m, nonce, &t);
 	responder_ticket_wipe(&t);
 }
-
-int r_resume_mic(const struct r_sa *sa, bool initiator,
-		 const struct chunk *octets, uint8_t *out)
-{
-	const struct chunk *k = initiator ? &sa->keys.sk_pi : &sa->keys.sk_pr;
-
-	return prf_compute(sa->keys.prf, k->p, k->len, octets->p, octets->len,
-			   out);
-}

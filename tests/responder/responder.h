@@ -106,6 +106,9 @@ struct responder_cfg {
 	uint8_t gsc_floor;          /* draft-gsc: a GSC already seen; a
 				       resume needs a greater one */
 	bool nack_resume;           /* refuse every valid resume ("nack") */
+	enum resume_auth_form resume_auth; /* of the AUTHs after a resume */
+	bool resume_auth_any;       /* ... accept the initiator's in either
+				       form (ours stays resume_auth) */
 	struct gw_ident redirect_resume_to; /* answer resumes with REDIRECT */
 	size_t n_backups;           /* VPND_ALT_GW_LIST, when asked (L) */
 	struct gw_ident backups[RESP_MAX_BACKUPS];

@@ -359,12 +359,84 @@ assert_gw_order() {
 	log "ok: $5"
 }
 
+# ---------------------------------------------------------------- sub-cases
+# A script of several sub-cases runs each as: a fresh gw1, a full connect
+# that stores a ticket, vpnd killed, something changed, a new vpnd and
+# `vpnctl connect` (reconnect); SUB names the sub-case, M1 marks gw1's
+# events before the reconnect.
+SUB=
+M1=
+
+# sub_begin NAME MODE [gw1 OPTIONS...]: a fresh gw1, no ticket, a full
+# connect that stores one, then vpnd is killed.
+sub_begin() {
+	local mode
+	SUB=$1 mode=$2
+	shift 2
+	log "======== sub-case $SUB ========"
+	[ -z "$VPND_PID" ] || vpnd_kill
+	gw_stop gw1
+	rm -f "$(ticket_file)"
+	client_profile "$mode"
+	gw_start gw1 --mode "$mode" "$@"
+	vpnd_start
+	M1=$(gw_mark gw1)
+	vpnctl_run connect "$PROFILE"
+	assert_rc 0 "[$SUB] first connect"
+	assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "[$SUB] full handshake with gw1"
+	assert_gw_event gw1 "$M1" '^event=ticket_issued gsc=0\b' "[$SUB] gw1 issued a ticket"
+	assert_ticket_private
+	vpnd_kill
+}
+
+# reconnect: a new vpnd and `vpnctl connect`; M1 marks gw1's events before.
+reconnect() {
+	vpnd_start
+	M1=$(gw_mark gw1)
+	vpnctl_run connect "$PROFILE"
+	assert_rc 0 "[$SUB] connect"
+}
+
+# fell_back VPND_REASON_ERE: the connect ended in a full handshake with
+# gw1 after the resume, and the connection is up.
+fell_back() {
+	assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" \
+		"[$SUB] established with gw1"
+	final_line_has "; full handshake: .*($1)" "[$SUB] vpnd's final line names the reason for the full handshake"
+	assert_no_out 'resumed with ticket' "[$SUB] not reported as resumed"
+	assert_gw_event gw1 "$M1" '^event=ike_sa_init' "[$SUB] gw1 saw a full IKE_SA_INIT"
+	assert_gw_event gw1 "$M1" '^event=ike_auth_ok method=sig resumed=0' \
+		"[$SUB] gw1 verified the client's signature"
+	for g in gw2 gw3; do
+		assert_no_gw_event "$g" 0 '^event=(ike_sa_init|resume_)' \
+			"[$SUB] $g was not contacted"
+	done
+	assert_gw_order gw1 "$M1" '^event=ike_sa_init' '^event=ticket_issued gsc=0\b' \
+		"[$SUB] gw1 issued a new ticket in the full handshake"
+	wait_for 5 test "$(ticket_field gsc)" = 0 ||
+		fail "[$SUB] stored ticket has GSC '$(ticket_field gsc)', expected a new one with 0"
+	wait_status 5 "[$SUB] status after the fallback" \
+		'^rs: established' \
+		"gateway: $(re "${GW_IP[gw1]}")\[500\]" \
+		'gateway switch count: 0 \(full handshake; [1-9][0-9]* DH and [1-9][0-9]* signature operations\)'
+}
+
+# final_line_has ERE WHAT: the last line of vpnctl's output (the result,
+# not a progress line) matches ERE.
+final_line_has() {
+	local last
+	last=$(grep -v '^[[:space:]]*$' <<<"$VPNCTL_OUT" | tail -n 1)
+	grep -Eq -- "$1" <<<"$last" || fail "$2: the final line '$last' has no /$1/"
+	log "ok: $2: $last"
+}
+
 # ---------------------------------------------------------------- vpnd
 
 # client_profile MODE [RESUME_ENABLED]: MODE rfc5723 or draft-gsc.
 # RS_RESUME_OFF=1 (or RESUME_ENABLED=false) turns resumption off: used to
 # show that the cases fail without it. RS_DPD_INTERVAL: seconds between
-# liveness checks (default 1, for quick failover).
+# liveness checks (default 1, for quick failover). RS_AUTH_FORM: the
+# profile's 'resumption: auth' (unset: vpnd's default).
 client_profile() {
 	local mode=$1 enabled=${2:-true} f=$CL_DIR/profiles/$PROFILE.yaml
 	local name gws=
@@ -379,13 +451,13 @@ client_profile() {
 		echo "remote: {id: \"fqdn:$GW_ID\", auth: psk}"
 		echo "traffic-selectors: {local: [dynamic], remote: [\"$GW_NET\"]}"
 		echo "ipv4: {method: auto}"
-		echo "resumption: {enabled: $enabled, mode: $mode}"
+		echo "resumption: {enabled: $enabled, mode: $mode${RS_AUTH_FORM:+, auth: $RS_AUTH_FORM}}"
 		echo "timers: {retransmit-timeout: 0.5, retransmit-base: 1.5, retransmit-tries: 2, dpd-interval: ${RS_DPD_INTERVAL:-1}}"
 	} >"$f")
 	chmod 600 "$f"
 	"$VPNCTL" check "$f" >"$CL_DIR/check.out" 2>&1 ||
 		fail "vpnctl check $f: $(cat "$CL_DIR/check.out")"
-	log "profile $PROFILE: gateways [$gws], resumption enabled=$enabled mode=$mode"
+	log "profile $PROFILE: gateways [$gws], resumption enabled=$enabled mode=$mode auth=${RS_AUTH_FORM:-default}"
 }
 
 # vpnd in the client namespace. `ip netns exec` runs it in a private mount

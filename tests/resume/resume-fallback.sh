@@ -23,9 +23,6 @@
 # shellcheck source=tests/resume/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SUB=
-M1=
-
 # spoil ARGS...: ticket-tool ARGS, unless RS_NO_SPOIL=1 (then the ticket
 # stays good and the tampered/expired/replayed sub-cases must fail).
 spoil() {
@@ -34,69 +31,6 @@ spoil() {
 		return 0
 	fi
 	ticket_tool "$@" || fail "[$SUB] ticket-tool $*"
-}
-
-# sub_begin NAME MODE [gw1 OPTIONS...]: a fresh gw1, no ticket, a full
-# connect that stores one, then vpnd is killed.
-sub_begin() {
-	local mode
-	SUB=$1 mode=$2
-	shift 2
-	log "======== sub-case $SUB ========"
-	[ -z "$VPND_PID" ] || vpnd_kill
-	gw_stop gw1
-	rm -f "$(ticket_file)"
-	client_profile "$mode"
-	gw_start gw1 --mode "$mode" "$@"
-	vpnd_start
-	M1=$(gw_mark gw1)
-	vpnctl_run connect "$PROFILE"
-	assert_rc 0 "[$SUB] first connect"
-	assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "[$SUB] full handshake with gw1"
-	assert_gw_event gw1 "$M1" '^event=ticket_issued gsc=0\b' "[$SUB] gw1 issued a ticket"
-	assert_ticket_private
-	vpnd_kill
-}
-
-# reconnect: a new vpnd and `vpnctl connect`; M1 marks gw1's events before.
-reconnect() {
-	vpnd_start
-	M1=$(gw_mark gw1)
-	vpnctl_run connect "$PROFILE"
-	assert_rc 0 "[$SUB] connect"
-}
-
-# fell_back VPND_REASON_ERE: the connect ended in a full handshake with
-# gw1 after the resume, and the connection is up.
-fell_back() {
-	assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" \
-		"[$SUB] established with gw1"
-	final_line_has "; full handshake: .*($1)" "[$SUB] vpnd's final line names the reason for the full handshake"
-	assert_no_out 'resumed with ticket' "[$SUB] not reported as resumed"
-	assert_gw_event gw1 "$M1" '^event=ike_sa_init' "[$SUB] gw1 saw a full IKE_SA_INIT"
-	assert_gw_event gw1 "$M1" '^event=ike_auth_ok method=sig resumed=0' \
-		"[$SUB] gw1 verified the client's signature"
-	for g in gw2 gw3; do
-		assert_no_gw_event "$g" 0 '^event=(ike_sa_init|resume_)' \
-			"[$SUB] $g was not contacted"
-	done
-	assert_gw_order gw1 "$M1" '^event=ike_sa_init' '^event=ticket_issued gsc=0\b' \
-		"[$SUB] gw1 issued a new ticket in the full handshake"
-	wait_for 5 test "$(ticket_field gsc)" = 0 ||
-		fail "[$SUB] stored ticket has GSC '$(ticket_field gsc)', expected a new one with 0"
-	wait_status 5 "[$SUB] status after the fallback" \
-		'^rs: established' \
-		"gateway: $(re "${GW_IP[gw1]}")\[500\]" \
-		'gateway switch count: 0 \(full handshake; [1-9][0-9]* DH and [1-9][0-9]* signature operations\)'
-}
-
-# final_line_has ERE WHAT: the last line of vpnctl's output (the result,
-# not a progress line) matches ERE.
-final_line_has() {
-	local last
-	last=$(grep -v '^[[:space:]]*$' <<<"$VPNCTL_OUT" | tail -n 1)
-	grep -Eq -- "$1" <<<"$last" || fail "$2: the final line '$last' has no /$1/"
-	log "ok: $2: $last"
 }
 
 # refused GW_REASON: gw1 answered the resume with a refusal for that

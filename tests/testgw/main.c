@@ -65,11 +65,13 @@ static void print_start(const struct testgw_opts *o, const struct gw *g)
 	const struct responder_cfg *c = &o->cfg;
 
 	printf("event=listening addr=%s port=%u mode=%s domain_key=%d "
-	       "domain_dir=%s client_ca=%d backups=%zu gsc_floor=%u\n",
+	       "domain_dir=%s client_ca=%d backups=%zu gsc_floor=%u "
+	       "resume_auth=%s\n",
 	       c->bind_addr, responder_port(g->resp),
 	       c->resume_mode == R_RESUME_DRAFT_GSC ? "draft-gsc" : "rfc5723",
 	       c->has_domain_key, c->domain_dir ? c->domain_dir : "-",
-	       c->client_ca != NULL, c->n_backups, c->gsc_floor);
+	       c->client_ca != NULL, c->n_backups, c->gsc_floor,
+	       resume_auth_form_name(c->resume_auth));
 }
 
 static int run(struct testgw_opts *o)

@@ -22,6 +22,7 @@ enum {
 	OPT_DOMAIN_DIR,
 	OPT_LIFETIME,
 	OPT_MODE,
+	OPT_RESUME_AUTH,
 	OPT_GSC_FLOOR,
 	OPT_NACK,
 	OPT_BACKUP,
@@ -41,6 +42,7 @@ static const struct option longopts[] = {
 	{ "domain-dir", required_argument, NULL, OPT_DOMAIN_DIR },
 	{ "ticket-lifetime", required_argument, NULL, OPT_LIFETIME },
 	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "resume-auth", required_argument, NULL, OPT_RESUME_AUTH },
 	{ "gsc-floor", required_argument, NULL, OPT_GSC_FLOOR },
 	{ "nack-resume", no_argument, NULL, OPT_NACK },
 	{ "backup", required_argument, NULL, OPT_BACKUP },
@@ -56,6 +58,7 @@ void testgw_usage(const char *prog)
 	printf("usage: %s --listen ADDR [--port N] --id FQDN --psk SECRET\n"
 	       "  [--client-ca PEM] [--domain-key FILE] [--domain-dir DIR]\n"
 	       "  [--ticket-lifetime S] [--mode rfc5723|draft-gsc]\n"
+	       "  [--resume-auth message|signed-octets]\n"
 	       "  [--gsc-floor N] [--nack-resume] [--backup ADDR]...\n"
 	       "  [--vip4 A.B.C.D] [--redirect-resume-to ADDR] [--verbose]\n"
 	       "A scripted IKEv2 gateway for vpnd's tests; one event line per\n"
@@ -136,6 +139,21 @@ static int set_mode(struct responder_cfg *cfg, const char *s,
 	return 0;
 }
 
+static int set_resume_auth(struct responder_cfg *cfg, const char *s,
+			   struct verr *e)
+{
+	if (!strcmp(s, "message"))
+		cfg->resume_auth = RESUME_AUTH_MESSAGE;
+	else if (!strcmp(s, "signed-octets"))
+		cfg->resume_auth = RESUME_AUTH_SIGNED_OCTETS;
+	else {
+		verr_set(e, "--resume-auth: message or signed-octets, not '%s'",
+			 s);
+		return -1;
+	}
+	return 0;
+}
+
 static int one_option(int ch, const char *arg, struct testgw_opts *o,
 		      struct verr *e)
 {
@@ -182,6 +200,8 @@ static int one_option(int ch, const char *arg, struct testgw_opts *o,
 		return 0;
 	case OPT_MODE:
 		return set_mode(cfg, arg, e);
+	case OPT_RESUME_AUTH:
+		return set_resume_auth(cfg, arg, e);
 	case OPT_GSC_FLOOR:
 		if (number(arg, RESP_GSC_MAX, &v, "--gsc-floor", e) < 0)
 			return -1;

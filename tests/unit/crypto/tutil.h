@@ -8,8 +8,7 @@
 
 #include <CUnit/CUnit.h>
 
-/* Decodes hex (whitespace ignored) into out; returns the byte count. */
-size_t unhex(const char *hex, uint8_t *out, size_t max);
+#include "hex.h"
 
 /* Asserts that len bytes at p equal the hex string. */
 #define ASSERT_HEX(p, len, hex) do { \
@@ -23,5 +22,6 @@ void add_vector_tests(void);
 void add_sk_tests(void);
 void add_auth_tests(void);
 void add_x509_tests(void);
+void add_resume_kat_tests(void);
 
 #endif

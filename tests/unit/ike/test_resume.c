@@ -161,6 +161,69 @@ static void test_resume_after_restart(void)
 	stop_domain();
 }
 
+static void gw_signed_octets(struct responder_cfg *cfg, size_t i)
+{
+	cfg->resume_auth = RESUME_AUTH_SIGNED_OCTETS;
+}
+
+/* The form pluto does not use still works when both sides choose it. */
+static void test_signed_octets_form(void)
+{
+	start_domain(1, false, gw_signed_octets);
+	r.prof.resume_auth = RESUME_AUTH_SIGNED_OCTETS;
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumed_auth_ok, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 1);
+	stop_domain();
+}
+
+/* A gateway refusing our resumed AUTH: a full handshake, and the reason
+ * names the form we used and the setting for the other. */
+static void auth_form_mismatch(void (*tweak)(struct responder_cfg *, size_t),
+			       enum resume_auth_form ours, const char *want)
+{
+	start_domain(1, false, tweak);
+	r.prof.resume_auth = ours;
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, want));
+	if (!strstr(r.msg, want))
+		fprintf(stderr, "\n  up message: %s\n", r.msg);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumed_auth_ok, 0);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 2);
+	stop_domain();
+}
+
+static void test_auth_form_refused(void)
+{
+	auth_form_mismatch(gw_signed_octets, RESUME_AUTH_MESSAGE,
+			   "full handshake: gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the 'message' form; it may want 'resumption: auth: signed-octets'");
+	auth_form_mismatch(NULL, RESUME_AUTH_SIGNED_OCTETS,
+			   "full handshake: gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the 'signed-octets' form; it may want 'resumption: auth: message'");
+}
+
+static void gw_lenient_signed_octets(struct responder_cfg *cfg, size_t i)
+{
+	cfg->resume_auth = RESUME_AUTH_SIGNED_OCTETS;
+	cfg->resume_auth_any = true;
+}
+
+/* A gateway that took our AUTH but answers in the other form. */
+static void test_auth_form_of_gateway(void)
+{
+	start_domain(1, false, gw_lenient_signed_octets);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "full handshake: gateway authentication failed: the gateway's resumed AUTH is of the 'signed-octets' form, not 'message' (set 'resumption: auth: signed-octets')"));
+	if (!strstr(r.msg, "is of the 'signed-octets' form"))
+		fprintf(stderr, "\n  up message: %s\n", r.msg);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumed_auth_ok, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 2);
+	stop_domain();
+}
+
 /* Waits for the conn to be up at gateway 'at' again after 'lost'. */
 static void fail_over(size_t lost, size_t at, unsigned gsc, bool draft)
 {
@@ -468,6 +531,12 @@ void register_resume_tests(void)
 		    test_failover_rfc);
 	CU_add_test(s, "failover across the domain (draft GSC)",
 		    test_failover_draft);
+	CU_add_test(s, "resumed AUTH in the signed-octets form",
+		    test_signed_octets_form);
+	CU_add_test(s, "resumed AUTH refused: the reason names the form",
+		    test_auth_form_refused);
+	CU_add_test(s, "gateway's resumed AUTH in the other form",
+		    test_auth_form_of_gateway);
 	CU_add_test(s, "TICKET_NACK falls back", test_nack_falls_back);
 	CU_add_test(s, "GSC refused falls back", test_gsc_refused_falls_back);
 	CU_add_test(s, "GSC 15 renews the IKE SA", test_gsc_overflow_renews);

@@ -158,6 +158,8 @@ static const struct bad_case cases[] = {
 	  "a host name or *.domain)" },
 	{ OK_BASE "resumption:\n  mode: rfc9999\n",
 	  "t.yaml:5:9: 'mode' must be one of: rfc5723, draft-gsc" },
+	{ OK_BASE "resumption:\n  auth: libreswan\n",
+	  "t.yaml:5:9: 'auth' must be one of: message, signed-octets" },
 	{ OK_BASE "timers:\n  retransmit-timeout: 0.05\n",
 	  "t.yaml:5:23: 'retransmit-timeout' must be a number from 0.1 to 60" },
 	{ OK_BASE "timers:\n  retransmit-base: 4.5\n",

@@ -200,6 +200,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(p.n_redirect_allow, 0);
 	CU_ASSERT_FALSE(p.resume_enabled);
 	CU_ASSERT_FALSE(p.resume_draft_gsc);
+	CU_ASSERT_EQUAL(p.resume_auth, RESUME_AUTH_MESSAGE);
 	CU_ASSERT_EQUAL(p.retransmit_timeout_ms, 4000);
 	CU_ASSERT_DOUBLE_EQUAL(p.retransmit_base, 1.8, 1e-9);
 	CU_ASSERT_EQUAL(p.retransmit_tries, 5);
@@ -329,7 +330,8 @@ static const char roaming[] =
 	"                    \"*.vpn.example.com\", gw3.example.com]\n"
 	"resumption:\n"
 	"  enabled: true\n"
-	"  mode: draft-gsc\n";
+	"  mode: draft-gsc\n"
+	"  auth: signed-octets\n";
 
 static void test_roaming(void)
 {
@@ -358,6 +360,7 @@ static void test_roaming(void)
 	CU_ASSERT_STRING_EQUAL(p.redirect_allow[3].text, "gw3.example.com");
 	CU_ASSERT_TRUE(p.resume_enabled);
 	CU_ASSERT_TRUE(p.resume_draft_gsc);
+	CU_ASSERT_EQUAL(p.resume_auth, RESUME_AUTH_SIGNED_OCTETS);
 	profile_free(&p);
 }
 

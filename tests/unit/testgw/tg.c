@@ -330,15 +330,18 @@ static int make_auth(const struct tg_sa *sa, const struct tg_auth_opts *o,
 	struct verr e = { { 0 } };
 	int rc;
 
-	rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi, sa->msg1.p,
-				sa->msg1.len, &sa->nr, idb->p, idb->len, &oct);
+	if (o->resumed)
+		rc = auth_resume_octets(o->resume_auth, sa->keys.prf,
+					&sa->keys.sk_pi, sa->msg1.p,
+					sa->msg1.len, &sa->nr, idb->p,
+					idb->len, &oct);
+	else
+		rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi,
+					sa->msg1.p, sa->msg1.len, &sa->nr,
+					idb->p, idb->len, &oct);
 	if (rc == 0 && o->resumed) {
 		*method = AUTH_PSK;
-		rc = chunk_alloc(auth, prf_len(sa->keys.prf)) ?
-			     prf_compute(sa->keys.prf, sa->keys.sk_pi.p,
-					 sa->keys.sk_pi.len, oct.p, oct.len,
-					 auth->p) :
-			     -1;
+		rc = auth_resume(sa->keys.prf, &sa->keys.sk_pi, &oct, auth);
 	} else if (rc == 0 && o->key) {
 		rc = auth_sig_sign(o->key, NULL, 0, &oct, method, auth, &e);
 	} else if (rc == 0) {
@@ -439,7 +442,7 @@ static bool gw_auth_ok(const struct tg_sa *sa, const struct tg_auth_opts *o,
 	const struct ike_payload *p_id = payload_find(pl, PL_IDR);
 	const struct ike_payload *p_auth = payload_find(pl, PL_AUTH);
 	const char *psk = o->psk ? o->psk : "test-secret";
-	struct chunk oct = { 0 }, want = { 0 };
+	struct chunk oct = { 0 };
 	struct auth_payload a;
 	struct verr e = { { 0 } };
 	bool ok = false;
@@ -448,25 +451,23 @@ static bool gw_auth_ok(const struct tg_sa *sa, const struct tg_auth_opts *o,
 					   &e) < 0)
 		return false;
 	*method = a.method;
-	if (a.method != AUTH_PSK ||
-	    auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr, sa->msg2.p,
-			       sa->msg2.len, &sa->ni, p_id->body, p_id->len,
-			       &oct) < 0)
+	if (a.method != AUTH_PSK)
 		goto out;
 	if (o->resumed) {
-		if (!chunk_alloc(&want, prf_len(sa->keys.prf)) ||
-		    prf_compute(sa->keys.prf, sa->keys.sk_pr.p,
-				sa->keys.sk_pr.len, oct.p, oct.len,
-				want.p) < 0)
-			goto out;
-		ok = a.len == want.len && !memcmp(a.data, want.p, a.len);
-	} else {
+		ok = auth_resume_octets(o->resume_auth, sa->keys.prf,
+					&sa->keys.sk_pr, sa->msg2.p,
+					sa->msg2.len, &sa->ni, p_id->body,
+					p_id->len, &oct) == 0 &&
+		     auth_resume_verify(sa->keys.prf, &sa->keys.sk_pr, &oct,
+					a.data, a.len);
+	} else if (auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
+				      sa->msg2.p, sa->msg2.len, &sa->ni,
+				      p_id->body, p_id->len, &oct) == 0) {
 		ok = auth_psk_verify(sa->keys.prf, (const uint8_t *)psk,
 				     strlen(psk), &oct, a.data, a.len);
 	}
 out:
 	chunk_free(&oct);
-	chunk_free(&want);
 	return ok;
 }
 

@@ -64,6 +64,7 @@ struct tg_auth_opts {
 	EVP_PKEY *key;          /* with cert: signature AUTH */
 	X509 *cert;
 	bool resumed;           /* AUTH = prf(SK_pi, octets), method 2 */
+	enum resume_auth_form resume_auth; /* ... with vpnd's octets */
 	bool break_auth;        /* flip one bit of our AUTH */
 	bool ticket_request;
 	int resumption_flags;   /* -1: no VPND_RESUMPTION_SUPPORTED */
@@ -121,5 +122,6 @@ void register_seal_tests(void);
 void register_resume_tests(void);
 void register_auth_tests(void);
 void register_binary_tests(void);
+void register_kat_tests(void);
 
 #endif

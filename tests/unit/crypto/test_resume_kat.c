@@ -1,0 +1,213 @@
+/* The resume captured against libreswan 5.4 (tests/unit/kat): vpnd's own
+ * codec and crypto derive every key from the ticket's SK_d, open both
+ * protected IKE_AUTH messages, and compute and check both AUTH payloads
+ * in the form pluto uses. The other form must not match it. */
+#include <stdlib.h>
+
+#include "vpnd/crypto.h"
+#include "vpnd/ike_const.h"
+#include "vpnd/wire.h"
+
+#include "libreswan_resume.h"
+#include "tutil.h"
+
+#define MSG_MAX 2048
+
+struct kat_msg {
+	uint8_t b[MSG_MAX];
+	size_t len;
+	struct ike_hdr h;
+	struct payload_list pl;
+};
+
+/* Decodes and parses one captured message (header, outer chain). */
+static void kat_msg(const char *hex, struct kat_msg *m)
+{
+	struct verr e = { "" };
+
+	m->len = unhex(hex, m->b, sizeof(m->b));
+	CU_ASSERT_EQUAL_FATAL(ike_hdr_parse(m->b, m->len, &m->h, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(payload_chain_parse(m->h.next, m->b + IKE_HDR_LEN,
+						  m->len - IKE_HDR_LEN, &m->pl,
+						  &e), 0);
+}
+
+static struct chunk kat_nonce(const struct kat_msg *m)
+{
+	const struct ike_payload *p = payload_find(&m->pl, PL_NONCE);
+	struct verr e = { "" };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(nonce_parse(p->body, p->len, &e), 0);
+	return (struct chunk){ (uint8_t *)p->body, p->len };
+}
+
+/* The keys of the resumed SA, from SK_d(old) and the two resume
+ * messages (RFC 5723 5.1, RFC 7296 2.14). */
+struct kat_sa {
+	struct kat_msg req, resp;
+	struct chunk ni, nr;
+	struct ike_keys keys;
+};
+
+static void kat_sa(struct kat_sa *s)
+{
+	uint8_t skd[64];
+	struct chunk skd_old = { skd, 0 }, skeyseed = { 0 };
+
+	memset(s, 0, sizeof(*s));
+	kat_msg(KAT_LS_RESUME_REQUEST, &s->req);
+	kat_msg(KAT_LS_RESUME_RESPONSE, &s->resp);
+	CU_ASSERT_EQUAL(s->req.h.exchange, EXCH_IKE_SESSION_RESUME);
+	CU_ASSERT_EQUAL(s->resp.h.exchange, EXCH_IKE_SESSION_RESUME);
+	CU_ASSERT_EQUAL(s->req.h.msg_id, 0);
+	s->ni = kat_nonce(&s->req);
+	s->nr = kat_nonce(&s->resp);
+	skd_old.len = unhex(KAT_LS_SK_D_OLD, skd, sizeof(skd));
+	CU_ASSERT_EQUAL_FATAL(ike_skeyseed_resume(PRF_HMAC_SHA2_256, &skd_old,
+						  &s->ni, &s->nr, &skeyseed),
+			      0);
+	ASSERT_HEX(skeyseed.p, skeyseed.len, KAT_LS_SKEYSEED);
+	s->keys.encr = ENCR_AES_GCM_16;
+	s->keys.encr_keylen = 256;
+	s->keys.integ = INTEG_NONE;
+	s->keys.prf = PRF_HMAC_SHA2_256;
+	CU_ASSERT_EQUAL_FATAL(ike_keys_derive(&s->keys, &skeyseed, &s->ni,
+					      &s->nr, s->resp.h.spi_i,
+					      s->resp.h.spi_r), 0);
+	chunk_free(&skeyseed);
+}
+
+/* Opens a protected IKE_AUTH message into its inner chain. */
+static void kat_open(const struct kat_sa *s, const char *hex,
+		     bool from_initiator, struct kat_msg *m,
+		     struct chunk *plain, struct payload_list *inner)
+{
+	const struct ike_payload *sk;
+	struct verr e = { "" };
+
+	kat_msg(hex, m);
+	CU_ASSERT_EQUAL_FATAL(m->h.exchange, EXCH_IKE_AUTH);
+	CU_ASSERT_EQUAL_FATAL(m->h.msg_id, 1);
+	sk = payload_find(&m->pl, PL_SK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sk);
+	CU_ASSERT_EQUAL_FATAL(ike_unprotect(&s->keys, from_initiator, m->b,
+					    m->len, IKE_HDR_LEN + sk->offset,
+					    plain, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(payload_chain_parse(sk->next, plain->p,
+						  plain->len, inner, &e), 0);
+}
+
+static void kat_auth_of(const struct payload_list *inner, uint8_t id_type,
+			const char *id, const struct ike_payload **p_id,
+			struct auth_payload *auth)
+{
+	const struct ike_payload *p_auth = payload_find(inner, PL_AUTH);
+	struct id_payload idp;
+	struct verr e = { "" };
+
+	*p_id = payload_find(inner, id_type);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*p_id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p_auth);
+	CU_ASSERT_EQUAL_FATAL(id_parse((*p_id)->body, (*p_id)->len, &idp, &e),
+			      0);
+	CU_ASSERT_EQUAL(idp.type, ID_FQDN);
+	CU_ASSERT(idp.len == strlen(id) && !memcmp(idp.data, id, idp.len));
+	CU_ASSERT_EQUAL_FATAL(auth_parse(p_auth->body, p_auth->len, auth, &e),
+			      0);
+	CU_ASSERT_EQUAL(auth->method, AUTH_PSK);
+}
+
+static void test_kat_keys(void)
+{
+	struct kat_sa s;
+
+	kat_sa(&s);
+	ASSERT_HEX(s.keys.sk_pi.p, s.keys.sk_pi.len, KAT_LS_SK_PI);
+	ASSERT_HEX(s.keys.sk_pr.p, s.keys.sk_pr.len, KAT_LS_SK_PR);
+	CU_ASSERT(payload_find(&s.req.pl, PL_NOTIFY) != NULL);
+	ike_keys_wipe(&s.keys);
+}
+
+/* The gateway's AUTH verifies in the message form only. */
+static void test_kat_gateway_auth(void)
+{
+	static struct kat_msg m;
+	struct payload_list inner;
+	struct chunk plain = { 0 }, oct = { 0 };
+	const struct ike_payload *p_id;
+	struct auth_payload auth;
+	struct kat_sa s;
+
+	kat_sa(&s);
+	kat_open(&s, KAT_LS_AUTH_RESPONSE, false, &m, &plain, &inner);
+	kat_auth_of(&inner, PL_IDR, "gw.test", &p_id, &auth);
+	ASSERT_HEX(auth.data, auth.len, KAT_LS_AUTH_GATEWAY);
+	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_MESSAGE,
+						 s.keys.prf, &s.keys.sk_pr,
+						 s.resp.b, s.resp.len, &s.ni,
+						 p_id->body, p_id->len, &oct),
+			      0);
+	CU_ASSERT(auth_resume_verify(s.keys.prf, &s.keys.sk_pr, &oct,
+				     auth.data, auth.len));
+	chunk_free(&oct);
+	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_SIGNED_OCTETS,
+						 s.keys.prf, &s.keys.sk_pr,
+						 s.resp.b, s.resp.len, &s.ni,
+						 p_id->body, p_id->len, &oct),
+			      0);
+	CU_ASSERT_FALSE(auth_resume_verify(s.keys.prf, &s.keys.sk_pr, &oct,
+					   auth.data, auth.len));
+	chunk_free(&oct);
+	chunk_free(&plain);
+	ike_keys_wipe(&s.keys);
+}
+
+/* Ours, computed from the captured resume request, equals what the
+ * client sent and pluto accepted; the other form does not. */
+static void test_kat_client_auth(void)
+{
+	static struct kat_msg m;
+	struct payload_list inner;
+	struct chunk plain = { 0 }, oct = { 0 }, mine = { 0 };
+	const struct ike_payload *p_id;
+	struct auth_payload auth;
+	struct kat_sa s;
+
+	kat_sa(&s);
+	kat_open(&s, KAT_LS_AUTH_REQUEST, true, &m, &plain, &inner);
+	kat_auth_of(&inner, PL_IDI, "client.test", &p_id, &auth);
+	ASSERT_HEX(auth.data, auth.len, KAT_LS_AUTH_CLIENT);
+	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_MESSAGE,
+						 s.keys.prf, &s.keys.sk_pi,
+						 s.req.b, s.req.len, &s.nr,
+						 p_id->body, p_id->len, &oct),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(auth_resume(s.keys.prf, &s.keys.sk_pi, &oct,
+					  &mine), 0);
+	ASSERT_HEX(mine.p, mine.len, KAT_LS_AUTH_CLIENT);
+	chunk_free(&oct);
+	chunk_free(&mine);
+	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_SIGNED_OCTETS,
+						 s.keys.prf, &s.keys.sk_pi,
+						 s.req.b, s.req.len, &s.nr,
+						 p_id->body, p_id->len, &oct),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(auth_resume(s.keys.prf, &s.keys.sk_pi, &oct,
+					  &mine), 0);
+	CU_ASSERT(mine.len != auth.len || memcmp(mine.p, auth.data, auth.len));
+	chunk_free(&oct);
+	chunk_free(&mine);
+	chunk_free(&plain);
+	ike_keys_wipe(&s.keys);
+}
+
+void add_resume_kat_tests(void)
+{
+	CU_pSuite s = CU_add_suite("resume captured against libreswan", NULL,
+				   NULL);
+
+	CU_add_test(s, "SKEYSEED and SK_* from the ticket", test_kat_keys);
+	CU_add_test(s, "gateway's resumed AUTH", test_kat_gateway_auth);
+	CU_add_test(s, "client's resumed AUTH", test_kat_client_auth);
+}
