@@ -180,12 +180,24 @@ enum ike_notify {
 	N_SIGNATURE_HASH_ALGORITHMS = 16431,
 	/* draft-dondeti-ipsec-failover-sol-00 leaves its notify numbers to
 	 * IANA ("TBD"); vpnd uses these from the private-use range (RFC 7296
-	 * 3.10.1: 40960-65535), documented in vpnd.profile(5). Data of
-	 * VPND_RESUMPTION_SUPPORTED: one flags byte (draft 5.2);
-	 * VPND_ALT_GW_LIST: GW identities (RFC 5685 format) back to back. */
-	N_VPND_RESUMPTION_SUPPORTED = 40960,
-	N_VPND_ALT_GW_LIST = 40961,
+	 * 3.10.1: 40960-65535), documented in vpnd.profile(5). They are
+	 * clear of libreswan's NULL_AUTH (40960) and strongSwan's 40961-40969,
+	 * and are sent, or acted on, only between peers that both showed
+	 * VPND_VENDOR_ID. Data of VPND_RESUMPTION_SUPPORTED: one flags byte
+	 * (draft 5.2); VPND_ALT_GW_LIST: GW identities (RFC 5685 format)
+	 * back to back. */
+	N_VPND_RESUMPTION_SUPPORTED = 50640,
+	N_VPND_ALT_GW_LIST = 50641,
 };
+
+/* vpnd's Vendor ID (RFC 7296 3.12): the first 16 bytes of
+ * SHA-256("vpnd private IKEv2 extensions, version 1"). A peer that sends
+ * it speaks the private notifies above and the failover draft's GSC
+ * Message IDs. */
+#define VPND_VENDOR_ID \
+	"\x8e\x04\x13\x4b\x32\x7c\x66\xe1\xfa\x1f\x24\x7d\xfb\xa1\x3f\x1b"
+#define VPND_VENDOR_ID_LEN 16
+#define VPND_VENDOR_ID_TEXT "vpnd private IKEv2 extensions, version 1"
 
 /* Flags of N(VPND_RESUMPTION_SUPPORTED), draft 5.2. */
 #define RESUME_FLAG_CLIENT_STORAGE 0x80 /* S: we keep a ticket */

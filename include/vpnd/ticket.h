@@ -53,6 +53,7 @@ struct resume_ticket {
 	uint8_t vip6[16];
 
 	char gateway[TICKET_STR_MAX];     /* the gateway that issued it */
+	bool gw_vpnd;                     /* ... showed vpnd's Vendor ID */
 	size_t n_backups;                 /* gateways it announced */
 	char backups[TICKET_MAX_BACKUPS][TICKET_STR_MAX];
 };

@@ -245,6 +245,12 @@ struct skf_payload {
 int skf_parse(const uint8_t *b, size_t len, struct skf_payload *out,
 	      struct verr *e);
 
+/* ---- Vendor ID (3.12) ---- */
+/* Whether one of the list's V payloads is exactly vid (len bytes). The
+ * builder is chain_add(c, PL_VENDOR, vid, len). */
+bool vendor_id_present(const struct payload_list *pl, const uint8_t *vid,
+		       size_t len);
+
 /* ---- notify data (RFC 5685, 5723, 7296, 7427) ---- */
 struct gw_ident {
 	uint8_t type; /* GW_IPV4, GW_IPV6, GW_FQDN */

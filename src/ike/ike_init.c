@@ -92,6 +92,7 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	ke_build(&c, dh_group(sa->dh), pub.p, pub.len);
 	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
 	ike_add_natd(sa, &c);
+	vendor_add(&c);
 	if (sa->prof->local_auth == PAUTH_CERT ||
 	    sa->prof->remote_auth == PAUTH_CERT)
 		add_sighash(&c);
@@ -397,6 +398,7 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (take_response(sa, h, pl, raw, raw_len, &e) < 0)
 		return sa_ignore_response(sa, e.msg);
 	note_peer_hashes(sa, pl);
+	vendor_take(sa, pl);
 	ike_take_natd(sa, pl);
 	sa_progress(sa, "IKE_SA_INIT done with %s: %s%s",
 		      sockaddr_str(&sa->peer, gw, sizeof(gw)),

@@ -168,6 +168,7 @@ struct ike_sa {
 	uint8_t vip_hint4[4];
 	uint64_t dpd_timer;
 	uint64_t refresh_timer;         /* ask for a new ticket */
+	bool peer_vpnd;                 /* the gateway showed VPND_VENDOR_ID */
 	unsigned long dh_ops, sig_ops;  /* counters when the attempt began */
 };
 
@@ -281,6 +282,14 @@ void ike_send_auth_failed(struct ike_sa *sa);
 /* A request from the gateway (INFORMATIONAL, CREATE_CHILD_SA, ...). */
 void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *hdr,
 			const struct payload_list *pl);
+
+/* ---- vendor.c (vpnd's Vendor ID, gating the private extensions) ---- */
+void vendor_add(struct pl_chain *c);
+/* From the IKE_SA_INIT or IKE_SESSION_RESUME response: sets peer_vpnd. */
+void vendor_take(struct ike_sa *sa, const struct payload_list *pl);
+/* Whether a private extension may be used with this gateway; when not,
+ * logs (debug) that 'what' is skipped or ignored. */
+bool vendor_agreed(const struct ike_sa *sa, const char *what);
 
 /* ---- ticket_req.c (RFC 5723 tickets: request, keep, take) ---- */
 void ticket_add_request(struct ike_sa *sa, struct pl_chain *c);

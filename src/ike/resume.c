@@ -16,10 +16,20 @@ static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 			       const struct payload_list *pl,
 			       const uint8_t *raw, size_t raw_len);
 
-/* Draft 4.2.2: GSC || S-Message-ID, the latter 0 on a new gateway. */
+/* Draft 4.2.2: GSC || S-Message-ID, the latter 0 on a new gateway. The
+ * draft's wire form is private (its numbers were never assigned), so it
+ * is only used with a domain whose gateway showed vpnd's Vendor ID when
+ * it issued the ticket; RFC 5723's Message ID 0 otherwise. */
 static uint32_t resume_msg_id(const struct ike_sa *sa)
 {
-	return sa->prof->resume_draft_gsc ? (uint32_t)sa->gsc << GSC_SHIFT : 0;
+	if (!sa->prof->resume_draft_gsc)
+		return 0;
+	if (!sa->ticket->gw_vpnd) {
+		log_info("%s: resuming with Message ID 0 (RFC 5723), not the draft's GSC: the gateway that issued the ticket did not show vpnd's Vendor ID",
+			 sa->prof->name);
+		return 0;
+	}
+	return (uint32_t)sa->gsc << GSC_SHIFT;
 }
 
 static int send_resume(struct ike_sa *sa, struct verr *e)
@@ -40,6 +50,7 @@ static int send_resume(struct ike_sa *sa, struct verr *e)
 	notify_build(&c, 0, NULL, 0, N_TICKET_OPAQUE, t->ticket,
 		     t->ticket_len);
 	ike_add_natd(sa, &c);
+	vendor_add(&c);
 	if (sa->prof->redirect_enabled)
 		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
 	if (sa_clear_request(sa, EXCH_IKE_SESSION_RESUME, mid, c.first, &body,
@@ -177,6 +188,7 @@ static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return sa_ignore_response(sa, e.msg);
 	sa->resumed = true;
 	sa_ticket_spent(sa);
+	vendor_take(sa, pl);
 	ike_take_natd(sa, pl);
 	sa_progress(sa, "IKE_SESSION_RESUME done with %s (GSC %u, no DH)",
 		    sockaddr_str(&sa->peer, gw, sizeof(gw)), sa->gsc);

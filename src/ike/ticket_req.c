@@ -42,7 +42,9 @@ void ticket_add_request(struct ike_sa *sa, struct pl_chain *c)
 	if (!sa->prof->resume_enabled)
 		return;
 	notify_build(c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
-	notify_build(c, 0, NULL, 0, N_VPND_RESUMPTION_SUPPORTED, &flags, 1);
+	if (vendor_agreed(sa, "not sending VPND_RESUMPTION_SUPPORTED"))
+		notify_build(c, 0, NULL, 0, N_VPND_RESUMPTION_SUPPORTED,
+			     &flags, 1);
 }
 
 static void copy_id(struct ticket_id *t, uint8_t type, const struct chunk *c)
@@ -84,6 +86,7 @@ static int store_ticket(struct ike_sa *sa, uint32_t lifetime,
 	t.has_vip6 = sa->cfg.has_ip6;
 	memcpy(t.vip6, sa->cfg.ip6, 16);
 	t.gsc = sa->gsc;
+	t.gw_vpnd = sa->peer_vpnd;
 	sa_copy_backups(sa, &t);
 	sockaddr_str(&sa->peer, gw, sizeof(gw));
 	*strchrnul(gw, '[') = '\0';
@@ -100,7 +103,8 @@ static void take_backups(struct ike_sa *sa, const struct payload_list *pl)
 	struct verr e = { { 0 } };
 	size_t count;
 
-	if (!find_notify(pl, N_VPND_ALT_GW_LIST, &n))
+	if (!find_notify(pl, N_VPND_ALT_GW_LIST, &n) ||
+	    !vendor_agreed(sa, "ignoring a VPND_ALT_GW_LIST"))
 		return;
 	if (notify_alt_gw_list_parse(n.data, n.len, gws, TICKET_MAX_BACKUPS,
 				     &count, &e) < 0) {

@@ -130,7 +130,8 @@ static void put_body(struct wbuf *w, const char *profile,
 	put_id(w, &t->idi);
 	put_id(w, &t->idr);
 	wb_u8(w, (uint8_t)((t->has_vip4 ? TKF_VIP4 : 0) |
-			   (t->has_vip6 ? TKF_VIP6 : 0)));
+			   (t->has_vip6 ? TKF_VIP6 : 0) |
+			   (t->gw_vpnd ? TKF_GW_VPND : 0)));
 	wb_put(w, t->vip4, sizeof(t->vip4));
 	wb_put(w, t->vip6, sizeof(t->vip6));
 	put_str16(w, t->gateway);
@@ -248,12 +249,14 @@ static int get_tail(struct rbuf *r, struct resume_ticket *t,
 
 	if (!get_id(r, &t->idi) || !get_id(r, &t->idr))
 		return fail(e, "identity");
-	if (!rb_u8(r, &flags) || (flags & ~(TKF_VIP4 | TKF_VIP6)) ||
+	if (!rb_u8(r, &flags) ||
+	    (flags & ~(TKF_VIP4 | TKF_VIP6 | TKF_GW_VPND)) ||
 	    !rb_copy(r, t->vip4, sizeof(t->vip4)) ||
 	    !rb_copy(r, t->vip6, sizeof(t->vip6)))
 		return fail(e, "virtual address");
 	t->has_vip4 = flags & TKF_VIP4;
 	t->has_vip6 = flags & TKF_VIP6;
+	t->gw_vpnd = flags & TKF_GW_VPND;
 	if (!get_str16(r, t->gateway, sizeof(t->gateway)))
 		return fail(e, "gateway");
 	if (!rb_u8(r, &n) || n > TICKET_MAX_BACKUPS)

@@ -12,7 +12,9 @@
  *           u16 len, ticket
  *           u8 IDi type, u16 len, IDi data
  *           u8 IDr type, u16 len, IDr data
- *           u8 vip flags (1 = IPv4, 2 = IPv6), 4 bytes IPv4, 16 bytes IPv6
+ *           u8 flags (1 = IPv4 and 2 = IPv6 virtual address valid,
+ *                     4 = the issuing gateway showed vpnd's Vendor ID),
+ *           4 bytes IPv4, 16 bytes IPv6
  *           u16 len, issuing gateway
  *           u8 count, count * (u16 len, backup gateway)
  *   trailer HMAC-SHA256(store key, header | body)
@@ -34,6 +36,7 @@
 #define TKF_FILE_MAX 8192
 #define TKF_VIP4 0x01
 #define TKF_VIP6 0x02
+#define TKF_GW_VPND 0x04
 
 #define STORE_KEY_NAME "store.key"
 #define STORE_KEY_LEN 32

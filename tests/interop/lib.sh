@@ -472,6 +472,7 @@ ike: {proposals: $(yaml_list "${OPT_proposals:-aes256gcm16-prfsha384-ecp384}")}
 esp: {proposals: $(yaml_list "${OPT_esp:-aes256gcm16}")}
 traffic-selectors: {local: [dynamic], remote: ["$OPT_remote_ts"]}
 ipv4: {method: auto, dns: auto}
+resumption: {enabled: true}
 EOF
 	)
 	chmod 600 "$f"
@@ -616,12 +617,29 @@ assert_status_algs() {
 # expected algorithms, vpnctl status agrees (state, algorithms, SPI,
 # virtual IP from the pool). Leaves the connect output in CONNECT_OUT and
 # the status output in VPNCTL_OUT.
+# vpnd's requests as charon parsed them carry no private-use notify:
+# charon prints a notify type it does not know as N((NUMBER)) and its own
+# private ones by name (BEET_MODE, ME_*, RADIUS, UNITY_LB). A private
+# number means something only after a Vendor ID agreement, and strongSwan
+# never shows vpnd's. The profiles ask for tickets, so IKE_AUTH is where
+# vpnd's resumption notify would have gone.
+assert_no_private_notify() {
+	local lines bad
+	lines=$(grep -E 'parsed [A-Z_]+ request [0-9]+ \[' "$GW_DIR/charon.log")
+	grep -q 'parsed IKE_AUTH request .*N(TKT_REQ)' <<<"$lines" ||
+		fail "gateway log shows no IKE_AUTH request with TICKET_REQUEST to check"
+	bad=$(grep -E 'N\(\([0-9]+\)\)|N\((BEET_MODE|ME_[A-Z]+|RADIUS|UNITY_LB)\)' <<<"$lines")
+	[ -z "$bad" ] || fail "vpnd sent strongSwan a private notify: $bad"
+	log "gateway log: no private notify in vpnd's requests"
+}
+
 connect_and_verify() {
 	local name=$1 algs=$2 spi
 	vpnctl_connect "$name"
 	CONNECT_OUT=$VPNCTL_OUT
 	assert_rc 0 "vpnctl connect $name"
 	assert_gw_established
+	assert_no_private_notify
 	assert_gw_algs "$algs"
 	spi=$(gw_sa_field initiator-spi)
 	vpnctl_status "$name"

@@ -148,6 +148,20 @@ static int derive_keys(struct r_sa *sa, const struct ike_proposal *chosen,
 	return rc;
 }
 
+void r_add_vendor_id(const struct responder *r, struct pl_chain *c)
+{
+	if (!r->cfg.no_vendor_id)
+		chain_add(c, PL_VENDOR, VPND_VENDOR_ID, VPND_VENDOR_ID_LEN);
+}
+
+bool r_vendor_agreed(struct responder *r, const struct r_msg *m)
+{
+	r->st.vendor_id_seen = vendor_id_present(&m->pl,
+						 (const uint8_t *)VPND_VENDOR_ID,
+						 VPND_VENDOR_ID_LEN);
+	return r->st.vendor_id_seen && !r->cfg.no_vendor_id;
+}
+
 /* Our half of the exchange: DH, nonce and the response message. */
 static int build_response(struct responder *r, struct r_sa *sa,
 			  const struct r_msg *m, const struct init_req *q,
@@ -186,6 +200,7 @@ static int build_response(struct responder *r, struct r_sa *sa,
 	if (r->cfg.fake_nat)
 		natd[0] ^= 0xff;
 	notify_build(&c, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, natd, 20);
+	r_add_vendor_id(r, &c);
 	r_header(sa, &h, EXCH_IKE_SA_INIT, 0, true);
 	h.next = c.first;
 	h.length = (uint32_t)(IKE_HDR_LEN + body.len);
@@ -241,6 +256,7 @@ static void accept_request(struct responder *r, const struct r_msg *m,
 	sa->peer = m->from;
 	sa->natt = m->natt;
 	sa->peer_next_mid = 1;
+	sa->peer_vpnd = r_vendor_agreed(r, m);
 	if (build_response(r, sa, m, q, chosen, &sa->last_resp) < 0 ||
 	    !chunk_set(&sa->init_req, m->raw, m->len) ||
 	    !chunk_set(&sa->init_resp, sa->last_resp.p, sa->last_resp.len)) {
@@ -287,8 +303,10 @@ void r_init_request(struct responder *r, const struct r_msg *m)
 		return;
 	if (answered_before(r, m))
 		return;
-	r_event(r, "event=ike_sa_init from=%s",
-		r_addr_str(&m->from, from, sizeof(from)));
+	r_event(r, "event=ike_sa_init from=%s vendor_id=%d",
+		r_addr_str(&m->from, from, sizeof(from)),
+		vendor_id_present(&m->pl, (const uint8_t *)VPND_VENDOR_ID,
+				  VPND_VENDOR_ID_LEN));
 	memset(&q, 0, sizeof(q));
 	if (parse_request(m, &q) < 0) {
 		r->st.malformed++;

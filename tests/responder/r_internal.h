@@ -89,6 +89,7 @@ struct r_sa {
 	uint8_t vip4[4];
 	uint8_t gsc;                  /* 0, or what it was resumed with */
 	bool resumed;                 /* made by IKE_SESSION_RESUME */
+	bool peer_vpnd;               /* both showed vpnd's Vendor ID */
 };
 
 struct responder {
@@ -238,6 +239,13 @@ int r_ticket_seal_bytes(const uint8_t key[RESP_DOMAIN_KEY_LEN],
 int r_ticket_encode(const struct responder_ticket *t, struct wbuf *out);
 int r_ticket_decode(const uint8_t *b, size_t len, struct responder_ticket *t,
 		    struct verr *e);
+
+/* ---- vpnd's Vendor ID (r_init.c) ---- */
+/* Ours into a response, unless configured off. */
+void r_add_vendor_id(const struct responder *r, struct pl_chain *c);
+/* Whether the request showed vpnd's Vendor ID and we show ours, i.e.
+ * both sides may use the private notifies; notes what it saw. */
+bool r_vendor_agreed(struct responder *r, const struct r_msg *m);
 
 /* ---- r_used.c (used ticket ids of the domain) ---- */
 /* One check-and-mark under the domain's lock. */

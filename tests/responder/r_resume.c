@@ -67,8 +67,8 @@ static int resume_keys(struct r_sa *sa, const struct responder_ticket *t)
 }
 
 /* HDR(SPIi, SPIr, 38, R, M), Nr: in the clear, like IKE_SA_INIT. */
-static int resume_response(struct r_sa *sa, const struct r_msg *m,
-			   struct wbuf *out)
+static int resume_response(const struct responder *r, struct r_sa *sa,
+			   const struct r_msg *m, struct wbuf *out)
 {
 	uint8_t hdr[IKE_HDR_LEN];
 	struct wbuf body;
@@ -78,6 +78,7 @@ static int resume_response(struct r_sa *sa, const struct r_msg *m,
 	wb_init(&body);
 	chain_init(&c, &body);
 	chain_add(&c, PL_NONCE, sa->nr.p, sa->nr.len);
+	r_add_vendor_id(r, &c);
 	r_header(sa, &h, EXCH_IKE_SESSION_RESUME, m->hdr.msg_id, true);
 	h.next = c.first;
 	h.length = (uint32_t)(IKE_HDR_LEN + body.len);
@@ -101,11 +102,12 @@ static struct r_sa *make_sa(struct responder *r, const struct r_msg *m,
 	sa->peer = m->from;
 	sa->natt = m->natt;
 	sa->peer_next_mid = 1;
+	sa->peer_vpnd = r_vendor_agreed(r, m);
 	if (!chunk_set(&sa->ni, nonce->body, nonce->len) ||
 	    !chunk_alloc(&sa->nr, R_NONCE_LEN) ||
 	    random_bytes(sa->nr.p, R_NONCE_LEN) < 0 ||
 	    resume_keys(sa, t) < 0 ||
-	    resume_response(sa, m, &sa->last_resp) < 0 ||
+	    resume_response(r, sa, m, &sa->last_resp) < 0 ||
 	    !chunk_set(&sa->init_req, m->raw, m->len) ||
 	    !chunk_set(&sa->init_resp, sa->last_resp.p, sa->last_resp.len)) {
 		r_sa_clear(sa);

@@ -457,6 +457,9 @@ void r_ticket_answer(struct responder *r, struct r_sa *sa,
 	note_request(r, m, &want_list);
 	if (r->st.ticket_requested)
 		add_ticket(r, sa, c);
-	if (want_list && r->cfg.n_backups)
+	/* The list is a private notify: only for a vpnd that asked (L) and
+	 * showed the Vendor ID, unless a test wants it sent regardless. */
+	if (r->cfg.n_backups &&
+	    ((want_list && sa->peer_vpnd) || r->cfg.private_anyway))
 		add_alt_list(r, c);
 }

@@ -111,6 +111,11 @@ struct responder_cfg {
 				       form (ours stays resume_auth) */
 	struct gw_ident redirect_resume_to; /* answer resumes with REDIRECT */
 	size_t n_backups;           /* VPND_ALT_GW_LIST, when asked (L) */
+	bool no_vendor_id;          /* do not show vpnd's Vendor ID: the
+				       private notifies are then neither
+				       believed nor sent */
+	bool private_anyway;        /* send VPND_ALT_GW_LIST even so, to see
+				       an initiator ignore it */
 	struct gw_ident backups[RESP_MAX_BACKUPS];
 	/* Client certificates: a PEM CA certificate that signs them; NULL
 	 * refuses signature AUTH methods. We always authenticate by PSK. */
@@ -155,6 +160,8 @@ struct responder_stats {
 				       last IKE_AUTH, */
 	uint8_t resumption_flags;   /* ... with these flags */
 	unsigned alt_lists_sent;    /* N(VPND_ALT_GW_LIST) answers */
+	bool vendor_id_seen;        /* vpnd's Vendor ID in the last
+				       IKE_SA_INIT or resume request */
 	/* IKE_SESSION_RESUME */
 	unsigned init_sas;          /* IKE SAs made by full IKE_SA_INITs */
 	unsigned resume_requests;   /* requests seen (not retransmits) */

@@ -28,6 +28,8 @@ enum {
 	OPT_BACKUP,
 	OPT_VIP4,
 	OPT_REDIRECT,
+	OPT_NO_VID,
+	OPT_PRIVATE_ANYWAY,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -48,6 +50,8 @@ static const struct option longopts[] = {
 	{ "backup", required_argument, NULL, OPT_BACKUP },
 	{ "vip4", required_argument, NULL, OPT_VIP4 },
 	{ "redirect-resume-to", required_argument, NULL, OPT_REDIRECT },
+	{ "no-vendor-id", no_argument, NULL, OPT_NO_VID },
+	{ "private-anyway", no_argument, NULL, OPT_PRIVATE_ANYWAY },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -60,7 +64,8 @@ void testgw_usage(const char *prog)
 	       "  [--ticket-lifetime S] [--mode rfc5723|draft-gsc]\n"
 	       "  [--resume-auth message|signed-octets]\n"
 	       "  [--gsc-floor N] [--nack-resume] [--backup ADDR]...\n"
-	       "  [--vip4 A.B.C.D] [--redirect-resume-to ADDR] [--verbose]\n"
+	       "  [--vip4 A.B.C.D] [--redirect-resume-to ADDR]\n"
+	       "  [--no-vendor-id] [--private-anyway] [--verbose]\n"
 	       "A scripted IKEv2 gateway for vpnd's tests; one event line per\n"
 	       "event on stdout. SIGUSR1 toggles mute, SIGTERM/SIGINT exit.\n",
 	       prog);
@@ -227,6 +232,12 @@ static int one_option(int ch, const char *arg, struct testgw_opts *o,
 	case OPT_REDIRECT:
 		return set_gw(&cfg->redirect_resume_to, arg,
 			      "--redirect-resume-to", e);
+	case OPT_NO_VID:
+		cfg->no_vendor_id = true;
+		return 0;
+	case OPT_PRIVATE_ANYWAY:
+		cfg->private_anyway = true;
+		return 0;
 	case OPT_VERBOSE:
 		o->verbose = true;
 		return 0;

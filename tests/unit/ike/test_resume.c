@@ -224,6 +224,25 @@ static void test_auth_form_of_gateway(void)
 	stop_domain();
 }
 
+static void gw_no_vendor_id(struct responder_cfg *cfg, size_t i)
+{
+	cfg->no_vendor_id = true;
+}
+
+/* The draft's GSC Message ID is a private wire form: towards a domain
+ * that did not show vpnd's Vendor ID, RFC 5723's Message ID 0. */
+static void test_draft_needs_vendor_id(void)
+{
+	start_domain(1, false, gw_no_vendor_id);
+	r.prof.resume_draft_gsc = true;
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(reconnect());
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "resumed with ticket at 127.0.0.1"));
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumes_ok, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->last_resume_mid, 0);
+	stop_domain();
+}
+
 /* Waits for the conn to be up at gateway 'at' again after 'lost'. */
 static void fail_over(size_t lost, size_t at, unsigned gsc, bool draft)
 {
@@ -537,6 +556,8 @@ void register_resume_tests(void)
 		    test_auth_form_refused);
 	CU_add_test(s, "gateway's resumed AUTH in the other form",
 		    test_auth_form_of_gateway);
+	CU_add_test(s, "draft GSC only with vpnd's Vendor ID",
+		    test_draft_needs_vendor_id);
 	CU_add_test(s, "TICKET_NACK falls back", test_nack_falls_back);
 	CU_add_test(s, "GSC refused falls back", test_gsc_refused_falls_back);
 	CU_add_test(s, "GSC 15 renews the IKE SA", test_gsc_overflow_renews);

@@ -99,6 +99,58 @@ static void test_no_request_when_off(void)
 	run_cleanup(&r);
 }
 
+/* Both sides showed vpnd's Vendor ID: the private notifies flow. */
+static void test_private_with_vendor_id(void)
+{
+	static struct resume_ticket t;
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	cfg.ticket_mode = R_TICKET_ISSUE;
+	cfg.n_backups = 1;
+	responder_gw_ident(&cfg.backups[0], "192.0.2.77");
+	CU_ASSERT_FATAL(bring_up(&cfg, true));
+	st = responder_stats(r.resp);
+	CU_ASSERT(st->vendor_id_seen);
+	CU_ASSERT(st->resumption_supported);
+	CU_ASSERT_EQUAL(st->alt_lists_sent, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "backup gateways: 192.0.2.77"));
+	CU_ASSERT_EQUAL_FATAL(take(&t), TICKET_OK);
+	CU_ASSERT(t.gw_vpnd);
+	ticket_wipe(&t);
+	run_cleanup(&r);
+}
+
+/* A gateway without vpnd's Vendor ID: no private notify goes out, and
+ * one it sends anyway (number collisions are the reason) is ignored. */
+static void test_private_without_vendor_id(void)
+{
+	static struct resume_ticket t;
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	cfg.ticket_mode = R_TICKET_ISSUE;
+	cfg.n_backups = 1;
+	responder_gw_ident(&cfg.backups[0], "192.0.2.77");
+	cfg.no_vendor_id = true;
+	cfg.private_anyway = true;
+	CU_ASSERT_FATAL(bring_up(&cfg, true));
+	st = responder_stats(r.resp);
+	CU_ASSERT(st->vendor_id_seen);
+	CU_ASSERT(st->ticket_requested);
+	CU_ASSERT_FALSE(st->resumption_supported);
+	CU_ASSERT_EQUAL(st->alt_lists_sent, 1);
+	CU_ASSERT_PTR_NULL(strstr(run_status(&r), "backup gateways"));
+	CU_ASSERT_EQUAL_FATAL(take(&t), TICKET_OK);
+	CU_ASSERT_FALSE(t.gw_vpnd);
+	CU_ASSERT_EQUAL(t.n_backups, 0);
+	ticket_wipe(&t);
+	run_cleanup(&r);
+}
+
 static int suite_init(void)
 {
 	return state_dir_setup(dir);
@@ -116,6 +168,10 @@ void register_ticket_tests(void)
 
 	CU_add_test(s, "ticket requested and stored", test_ticket_stored);
 	CU_add_test(s, "TICKET_NACK keeps nothing", test_ticket_nack);
+	CU_add_test(s, "private notifies after the Vendor ID exchange",
+		    test_private_with_vendor_id);
+	CU_add_test(s, "no private notifies without it",
+		    test_private_without_vendor_id);
 	CU_add_test(s, "no request when resumption is off",
 		    test_no_request_when_off);
 }

@@ -240,6 +240,16 @@ static void test_alt_gw_list(void)
 	CU_ASSERT_EQUAL(tg_st(a)->resumption_flags,
 			RESUME_FLAG_CLIENT_STORAGE);
 
+	/* no Vendor ID from the initiator: L is not believed */
+	tg_sa_free(&sa);
+	sa.no_vendor_id = true;
+	CU_ASSERT_FATAL(tg_full(a->port, &sa, &ar));
+	CU_ASSERT(sa.gw_vendor_id);
+	CU_ASSERT(ar.has_ticket);
+	CU_ASSERT(!ar.has_alt);
+	CU_ASSERT_FALSE(tg_st(a)->vendor_id_seen);
+	CU_ASSERT_EQUAL(tg_st(a)->alt_lists_sent, 1);
+
 	/* L asked of a gateway without backups: nothing */
 	tg_cfg(&cfg, key, dir);
 	b = tg_gw_start(&cfg);
@@ -248,6 +258,36 @@ static void test_alt_gw_list(void)
 	CU_ASSERT(ar.has_ticket);
 	CU_ASSERT(!ar.has_alt);
 	CU_ASSERT_EQUAL(tg_st(b)->alt_lists_sent, 0);
+}
+
+/* A gateway that does not show vpnd's Vendor ID sends no private
+ * notify, unless told to send one regardless (for the initiator's tests). */
+static void test_vendor_id(void)
+{
+	struct responder_cfg cfg;
+
+	tg_cfg(&cfg, key, dir);
+	cfg.n_backups = 1;
+	responder_gw_ident(&cfg.backups[0], "192.0.2.10");
+	cfg.no_vendor_id = true;
+	a = tg_gw_start(&cfg);
+	CU_ASSERT_FATAL(tg_full(a->port, &sa, &ar));
+	CU_ASSERT_FALSE(sa.gw_vendor_id);
+	CU_ASSERT(tg_st(a)->vendor_id_seen);
+	CU_ASSERT(ar.has_ticket);
+	CU_ASSERT(!ar.has_alt);
+	CU_ASSERT_EQUAL(tg_st(a)->alt_lists_sent, 0);
+
+	tg_cfg(&cfg, key, dir);
+	cfg.n_backups = 1;
+	responder_gw_ident(&cfg.backups[0], "192.0.2.10");
+	cfg.no_vendor_id = true;
+	cfg.private_anyway = true;
+	b = tg_gw_start(&cfg);
+	tg_sa_free(&sa);
+	CU_ASSERT_FATAL(tg_full(b->port, &sa, &ar));
+	CU_ASSERT_FALSE(sa.gw_vendor_id);
+	CU_ASSERT(ar.has_alt);
 }
 
 static void test_tampered(void)
@@ -665,6 +705,8 @@ void register_resume_tests(void)
 	CU_add_test(s, "ticket from A resumes on B, then IKE_AUTH",
 		    test_resume_on_other_instance);
 	CU_add_test(s, "VPND_ALT_GW_LIST when L is set", test_alt_gw_list);
+	CU_add_test(s, "private notifies only with the Vendor ID",
+		    test_vendor_id);
 	CU_add_test(s, "tampered / foreign ticket", test_tampered);
 	CU_add_test(s, "expired ticket", test_expired);
 	CU_add_test(s, "replayed in the domain", test_replayed);

@@ -275,7 +275,10 @@ bool tg_init(uint16_t port, struct tg_sa *sa)
 	size_t rlen;
 	bool ok = false;
 
+	bool no_vid = sa->no_vendor_id;
+
 	memset(sa, 0, sizeof(*sa));
+	sa->no_vendor_id = no_vid;
 	wb_init(&sa->msg1);
 	wb_init(&sa->msg2);
 	new_spi(sa->spi_i);
@@ -288,6 +291,8 @@ bool tg_init(uint16_t port, struct tg_sa *sa)
 	sa_build(&c, &offer);
 	ke_build(&c, DH_ECP256, pub.p, pub.len);
 	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
+	if (!sa->no_vendor_id)
+		chain_add(&c, PL_VENDOR, VPND_VENDOR_ID, VPND_VENDOR_ID_LEN);
 	frame(&sa->msg1, sa->spi_i, (const uint8_t[8]){ 0 },
 	      EXCH_IKE_SA_INIT, 0, &c, &body);
 	wb_free(&body);
@@ -297,6 +302,9 @@ bool tg_init(uint16_t port, struct tg_sa *sa)
 				rlen - IKE_HDR_LEN, &pl, &e) < 0)
 		goto out;
 	memcpy(sa->spi_r, h.spi_r, 8);
+	sa->gw_vendor_id = vendor_id_present(&pl,
+					     (const uint8_t *)VPND_VENDOR_ID,
+					     VPND_VENDOR_ID_LEN);
 	wb_put(&sa->msg2, resp, rlen);
 	sa->next_mid = 1;
 	ok = init_keys(sa, &pl, dh) == 0;
@@ -600,6 +608,8 @@ static void resume_request(struct tg_sa *sa, const uint8_t *ticket,
 	chain_init(&c, &body);
 	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
 	notify_build(&c, 0, NULL, 0, N_TICKET_OPAQUE, ticket, tlen);
+	if (!sa->no_vendor_id)
+		chain_add(&c, PL_VENDOR, VPND_VENDOR_ID, VPND_VENDOR_ID_LEN);
 	frame(&sa->msg1, sa->spi_i, (const uint8_t[8]){ 0 },
 	      EXCH_IKE_SESSION_RESUME, sa->mid, &c, &body);
 	wb_free(&body);

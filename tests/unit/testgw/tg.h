@@ -46,6 +46,8 @@ struct tg_sa {
 	struct wbuf msg1, msg2; /* IKE_SA_INIT or resume request/response */
 	uint32_t mid;           /* of msg1 */
 	uint32_t next_mid;
+	bool no_vendor_id;      /* set before tg_init/tg_resume: ours off */
+	bool gw_vendor_id;      /* the gateway's response showed vpnd's */
 };
 
 struct tg_resume_result {

@@ -102,6 +102,7 @@ void tu_fill(struct resume_ticket *t, bool full, uint8_t seed)
 	t->has_vip4 = true;
 	memcpy(t->vip4, "\x0a\x00\x02\x0f", 4);
 	t->has_vip6 = full;
+	t->gw_vpnd = full;
 	if (full)
 		memcpy(t->vip6, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x2a",
 		       16);
@@ -151,6 +152,7 @@ void tu_assert_same(const struct resume_ticket *a,
 	CU_ASSERT(!memcmp(a->vip4, b->vip4, 4));
 	CU_ASSERT(!memcmp(a->vip6, b->vip6, 16));
 	CU_ASSERT_STRING_EQUAL(a->gateway, b->gateway);
+	CU_ASSERT_EQUAL(a->gw_vpnd, b->gw_vpnd);
 	CU_ASSERT_EQUAL(a->n_backups, b->n_backups);
 	for (i = 0; i < a->n_backups && i < TICKET_MAX_BACKUPS; i++)
 		CU_ASSERT_STRING_EQUAL(a->backups[i], b->backups[i]);

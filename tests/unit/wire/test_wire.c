@@ -1,6 +1,8 @@
 /* Wire codec: round trips of every structure and golden encodings. */
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include <CUnit/Basic.h>
 
 #include "vpnd/wire.h"
@@ -555,6 +557,43 @@ static void test_golden_redirect(void)
 		       "202122232425262728292a2b2c2d2e2f", "gw.example.org");
 }
 
+/* V payloads: only the exact bytes count, wherever they stand. */
+static void test_vendor_id(void)
+{
+	static const uint8_t vid[4] = { 0xde, 0xad, 0xbe, 0xef };
+	static struct payload_list pl;
+	struct wbuf w;
+	struct pl_chain c;
+	struct verr e = { "" };
+
+	wb_init(&w);
+	chain_init(&c, &w);
+	chain_add(&c, PL_VENDOR, "\xde\xad\xbe", 3);        /* a prefix */
+	chain_add(&c, PL_VENDOR, "\xde\xad\xbe\xef\x00", 5); /* longer */
+	chain_add(&c, PL_NONCE, vid, sizeof(vid));          /* not a V */
+	CU_ASSERT_EQUAL_FATAL(payload_chain_parse(c.first, w.p, w.len, &pl, &e),
+			      0);
+	CU_ASSERT_FALSE(vendor_id_present(&pl, vid, sizeof(vid)));
+	chain_add(&c, PL_VENDOR, vid, sizeof(vid));
+	CU_ASSERT_EQUAL_FATAL(payload_chain_parse(c.first, w.p, w.len, &pl, &e),
+			      0);
+	CU_ASSERT(vendor_id_present(&pl, vid, sizeof(vid)));
+	wb_free(&w);
+}
+
+/* vpnd's own Vendor ID is what vpnd.profile(5) says it is. */
+static void test_vpnd_vendor_id(void)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	CU_ASSERT_FATAL(EVP_Digest(VPND_VENDOR_ID_TEXT,
+				   strlen(VPND_VENDOR_ID_TEXT), md, &n,
+				   EVP_sha256(), NULL));
+	CU_ASSERT_EQUAL(VPND_VENDOR_ID_LEN, 16);
+	CU_ASSERT(!memcmp(md, VPND_VENDOR_ID, VPND_VENDOR_ID_LEN));
+}
+
 static void test_gw_ident_str_small(void)
 {
 	struct gw_ident fq = { GW_FQDN, 14, "gw.example.org" };
@@ -609,6 +648,8 @@ int main(void)
 		{ "golden_sa_init", test_golden_sa_init },
 		{ "golden_redirect", test_golden_redirect },
 		{ "gw_ident_str_small", test_gw_ident_str_small },
+		{ "vendor_id", test_vendor_id },
+		{ "vpnd_vendor_id", test_vpnd_vendor_id },
 		{ "oversize_payload", test_oversize_payload },
 	};
 	CU_pSuite s;
