@@ -156,5 +156,6 @@ int random_bytes(uint8_t *out, size_t n);
 int natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8],
 	      const uint8_t *ip, size_t ip_len, uint16_t port,
 	      uint8_t out[20]);
+int sha256_digest(const uint8_t *p, size_t len, uint8_t out[32]);
 
 #endif

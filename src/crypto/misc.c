@@ -1,4 +1,5 @@
-/* Random numbers and NAT detection hashes (RFC 7296 2.23). */
+/* Random numbers, NAT detection hashes (RFC 7296 2.23) and a digest to
+ * recognise a message seen before. */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -30,4 +31,12 @@ int natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8],
 		rc = 0;
 	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+int sha256_digest(const uint8_t *p, size_t len, uint8_t out[32])
+{
+	unsigned int n = 0;
+
+	return EVP_Digest(p, len, out, &n, EVP_sha256(), NULL) && n == 32 ?
+		       0 : -1;
 }

@@ -553,6 +553,7 @@ void conn_free(struct conn *c)
 
 void ike_sa_free(struct ike_sa *sa)
 {
+	sa_warn_flush(sa);
 	child_rekey_cleanup(sa);
 	sa_cancel_request(sa);
 	loop_timer_cancel(sa->loop, sa->keepalive_timer);

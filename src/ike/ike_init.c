@@ -138,26 +138,32 @@ int ike_init_start(struct ike_sa *sa, struct verr *e)
 }
 
 /* Restarts IKE_SA_INIT with a cookie or another group. The SPI and nonce
- * stay: the gateway ties the cookie to them (RFC 7296 2.6). */
-static void restart_init(struct ike_sa *sa, uint16_t group)
+ * stay: the gateway ties the cookie to them (RFC 7296 2.6). Past the
+ * limit the answer is ignored, not fatal: COOKIE and INVALID_KE_PAYLOAD
+ * are unauthenticated, and the request under way may still be answered
+ * (RFC 7296 2.21.1). Returns whether it restarted. */
+static bool restart_init(struct ike_sa *sa, uint16_t group)
 {
 	struct verr e = { { 0 } };
 
-	if (++sa->init_attempts > MAX_INIT_RESTARTS) {
-		sa_failed(sa,
-			       "gateway keeps restarting IKE_SA_INIT; giving up");
-		return;
+	if (sa->init_attempts >= MAX_INIT_RESTARTS) {
+		snprintf(sa->refusal, sizeof(sa->refusal),
+			 "gateway keeps restarting IKE_SA_INIT");
+		sa_ignore_response(sa, sa->refusal);
+		return false;
 	}
+	sa->init_attempts++;
 	if (group) {
 		dh_free(sa->dh);
 		sa->dh = dh_new(group, &e);
 		if (!sa->dh) {
 			sa_failed(sa, "%s", e.msg);
-			return;
+			return true;
 		}
 	}
 	if (send_init(sa, &e) < 0)
 		sa_failed(sa, "%s", e.msg);
+	return true;
 }
 
 static enum handled ignore(struct ike_sa *sa, const char *why)
@@ -172,7 +178,7 @@ static enum handled ignore(struct ike_sa *sa, const char *why)
  * cookie and let resend send the same request again with it. */
 enum handled ike_take_cookie(struct ike_sa *sa, const struct payload_list *pl,
 			     const char *again,
-			     void (*resend)(struct ike_sa *sa))
+			     bool (*resend)(struct ike_sa *sa))
 {
 	struct notify_payload n;
 	struct verr e = { { 0 } };
@@ -185,13 +191,12 @@ enum handled ike_take_cookie(struct ike_sa *sa, const struct payload_list *pl,
 		return ignore(sa, "the same COOKIE again");
 	chunk_set(&sa->cookie, n.data, n.len);
 	sa_progress(sa, "gateway asked for a cookie; %s", again);
-	resend(sa);
-	return HANDLED_ACTED;
+	return resend(sa) ? HANDLED_ACTED : HANDLED_IGNORE;
 }
 
-static void resend_init(struct ike_sa *sa)
+static bool resend_init(struct ike_sa *sa)
 {
-	restart_init(sa, 0);
+	return restart_init(sa, 0);
 }
 
 static enum handled handle_invalid_ke(struct ike_sa *sa,
@@ -216,8 +221,7 @@ static enum handled handle_invalid_ke(struct ike_sa *sa,
 	sa_progress(sa,
 		      "gateway asked for DH group %s (INVALID_KE_PAYLOAD); retrying",
 		      dh_name(group));
-	restart_init(sa, group);
-	return HANDLED_ACTED;
+	return restart_init(sa, group) ? HANDLED_ACTED : HANDLED_IGNORE;
 }
 
 /* RFC 5685 3: a REDIRECT in the clear is only believed when it echoes our
@@ -236,7 +240,7 @@ enum handled ike_clear_redirect(struct ike_sa *sa,
 		return HANDLED_NO;
 	if (notify_redirect_parse(n.data, n.len, &gw, &nonce, &nonce_len,
 				  &e) < 0) {
-		log_warn("ignoring malformed REDIRECT: %s", e.msg);
+		sa_warn_unauth(sa, "ignoring malformed REDIRECT: %s", e.msg);
 		return ignore(sa, "malformed REDIRECT");
 	}
 	if (!nonce || !chunk_eq(&sa->ni, nonce, nonce_len))
@@ -389,11 +393,12 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return hd == HANDLED_ACTED;
 	err = first_error_notify(pl);
 	if (err) {
-		/* Unprotected, but waiting out the retransmissions would only
-		 * delay the same answer; strongSwan and libreswan stop too. */
-		sa_failed(sa, "gateway refused IKE_SA_INIT: %s",
-			       notify_name(err));
-		return true;
+		/* Unauthenticated: anyone on the path can send it (RFC 7296
+		 * 2.21.1). Keep waiting for a usable answer; when the
+		 * retransmissions run out, the failure names this error. */
+		snprintf(sa->refusal, sizeof(sa->refusal),
+			 "gateway refused IKE_SA_INIT: %s", notify_name(err));
+		return sa_ignore_response(sa, sa->refusal);
 	}
 	if (take_response(sa, h, pl, raw, raw_len, &e) < 0)
 		return sa_ignore_response(sa, e.msg);

@@ -16,6 +16,7 @@
 #include "vpnd/crypto.h"
 #include "vpnd/loop.h"
 #include "vpnd/profile.h"
+#include "vpnd/ratelimit.h"
 #include "vpnd/wire.h"
 
 struct netcfg_record;
@@ -124,6 +125,9 @@ struct ike_sa {
 	struct pending_req req;
 	ike_resp_fn on_response;
 	char ignored_why[160];          /* last unusable response, for the timeout message */
+	char refusal[96];               /* an unauthenticated error answer to
+					   it, waited out; the failure if no
+					   usable one comes */
 	uint64_t keepalive_timer;
 	struct wbuf last_resp;          /* our last response, for retransmits */
 	uint32_t last_resp_mid;
@@ -169,6 +173,9 @@ struct ike_sa {
 	uint64_t dpd_timer;
 	uint64_t refresh_timer;         /* ask for a new ticket */
 	bool peer_vpnd;                 /* the gateway showed VPND_VENDOR_ID */
+	struct ratelimit warn_limit;    /* of sa_warn_unauth */
+	uint8_t last_req_digest[32];    /* SHA-256 of the request last_resp
+					   answers, as received */
 	unsigned long dh_ops, sig_ops;  /* counters when the attempt began */
 };
 
@@ -210,6 +217,12 @@ void sa_cancel_request(struct ike_sa *sa);
 /* For a response handler: logs why a response is not usable, keeps it
  * for the timeout message, and returns false (keep waiting). */
 bool sa_ignore_response(struct ike_sa *sa, const char *why);
+/* A warning that anyone who knows our SPI can cause with a datagram:
+ * rate-limited per SA, with the count of those suppressed. */
+void sa_warn_unauth(struct ike_sa *sa, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Logs the count of warnings suppressed and not yet reported. */
+void sa_warn_flush(struct ike_sa *sa);
 void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 		const struct sockaddr_storage *from, bool natt);
 void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
@@ -250,9 +263,11 @@ void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl);
 enum handled { HANDLED_NO, HANDLED_ACTED, HANDLED_IGNORE };
 /* COOKIE in an IKE_SA_INIT or IKE_SESSION_RESUME response: resend
  * repeats the request with it; again ends the progress message. */
+/* resend returns false when it did not (too many restarts): the answer
+ * is then ignored. */
 enum handled ike_take_cookie(struct ike_sa *sa, const struct payload_list *pl,
 			     const char *again,
-			     void (*resend)(struct ike_sa *sa));
+			     bool (*resend)(struct ike_sa *sa));
 /* REDIRECT in an IKE_SA_INIT or IKE_SESSION_RESUME response. */
 enum handled ike_clear_redirect(struct ike_sa *sa,
 				const struct payload_list *pl);

@@ -143,14 +143,20 @@ static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 
 /* RFC 5723 4.3.2: a gateway under load asks for a cookie first, as in
  * IKE_SA_INIT; the same request goes again with it. */
-static void resend_resume(struct ike_sa *sa)
+static bool resend_resume(struct ike_sa *sa)
 {
 	struct verr e = { { 0 } };
 
-	if (++sa->init_attempts > MAX_COOKIES)
-		sa_failed(sa, "gateway keeps asking for cookies");
-	else if (send_resume(sa, &e) < 0)
+	if (sa->init_attempts >= MAX_COOKIES) {
+		snprintf(sa->refusal, sizeof(sa->refusal),
+			 "gateway keeps asking for cookies");
+		sa_ignore_response(sa, sa->refusal);
+		return false;
+	}
+	sa->init_attempts++;
+	if (send_resume(sa, &e) < 0)
 		sa_failed(sa, "%s", e.msg);
+	return true;
 }
 
 static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,

@@ -2,8 +2,11 @@
  * We keep a window of one outstanding request, like every gateway's
  * default; retransmissions are the stored bytes, bit for bit. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "ike_sa.h"
 #include "vpnd/log.h"
@@ -53,6 +56,11 @@ static void on_retransmit(void *ctx)
 			sa_down(sa, "gateway did not answer the delete");
 			return;
 		}
+		if (sa->refusal[0]) {
+			sa_failed(sa, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
+				  sa->refusal, gw, sa->req.tries);
+			return;
+		}
 		sa_failed(sa,
 			       "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
 			       gw, exchange_name(sa->req.exchange),
@@ -70,10 +78,36 @@ static void on_retransmit(void *ctx)
 	arm_timer(sa);
 }
 
+void sa_warn_unauth(struct ike_sa *sa, const char *fmt, ...)
+{
+	unsigned long dropped = 0;
+	char line[512];
+	va_list ap;
+
+	if (!ratelimit_pass(&sa->warn_limit, loop_now_ms(), &dropped))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (dropped)
+		log_warn("%s (%lu similar warnings suppressed before this one)",
+			 line, dropped);
+	else
+		log_warn("%s", line);
+}
+
+void sa_warn_flush(struct ike_sa *sa)
+{
+	if (sa->warn_limit.suppressed)
+		log_warn("%s: %lu warnings about unusable messages suppressed",
+			 sa->prof->name, sa->warn_limit.suppressed);
+	sa->warn_limit.suppressed = 0;
+}
+
 bool sa_ignore_response(struct ike_sa *sa, const char *why)
 {
-	log_warn("ignoring %s response: %s", exchange_name(sa->req.exchange),
-		 why);
+	sa_warn_unauth(sa, "ignoring %s response: %s",
+		       exchange_name(sa->req.exchange), why);
 	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
 	return false;
 }
@@ -100,6 +134,7 @@ int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
 	sa->req.tries = 0;
 	sa->on_response = on_response;
 	sa->ignored_why[0] = '\0';
+	sa->refusal[0] = '\0';
 	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
 		msg_id, sa->req.msg.len);
 	/* A failed send is retried by the timer like a lost packet. */
@@ -247,8 +282,8 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (h->exchange != EXCH_IKE_SA_INIT &&
 	    h->exchange != EXCH_IKE_SESSION_RESUME &&
 	    open_sk(sa, msg, len, pl, &plain, &crit, &e) < 0) {
-		log_warn("discarding %s response: %s",
-			 exchange_name(h->exchange), e.msg);
+		sa_warn_unauth(sa, "discarding %s response: %s",
+			       exchange_name(h->exchange), e.msg);
 		snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s",
 			 e.msg);
 		chunk_free(&plain);
@@ -287,6 +322,27 @@ static void answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
 	wb_free(&inner);
 }
 
+/* RFC 7296 2.1: a retransmitted request is the same message, and gets
+ * our answer again. Only the Message ID is checked before this, so a
+ * forged datagram must not make us send (amplification, probing): the
+ * bytes must be those of the request we answered. */
+static void resend_response(struct ike_sa *sa, const struct ike_hdr *h,
+			    const uint8_t *msg, size_t len)
+{
+	uint8_t d[32];
+
+	if (sha256_digest(msg, len, d) < 0 ||
+	    CRYPTO_memcmp(d, sa->last_req_digest, sizeof(d))) {
+		sa_warn_unauth(sa, "ignoring request %u: not a retransmission of the one we answered",
+			       h->msg_id);
+		return;
+	}
+	log_dbg("retransmitted request %u: resending our response",
+		h->msg_id);
+	net_send(&sa->peer, sa->natt, sa->last_resp.p, sa->last_resp.len,
+		 NULL);
+}
+
 static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 			   const uint8_t *msg, size_t len,
 			   struct payload_list *pl)
@@ -297,10 +353,7 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	int rc;
 
 	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
-		log_dbg("retransmitted request %u: resending our response",
-			h->msg_id);
-		net_send(&sa->peer, sa->natt, sa->last_resp.p,
-			 sa->last_resp.len, NULL);
+		resend_response(sa, h, msg, len);
 		return;
 	}
 	if (h->msg_id != sa->peer_next_mid) {
@@ -310,12 +363,15 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	rc = open_sk(sa, msg, len, pl, &plain, &crit, &e);
 	if (rc == -1) {
-		log_warn("discarding %s request: %s",
-			 exchange_name(h->exchange), e.msg);
+		sa_warn_unauth(sa, "discarding %s request: %s",
+			       exchange_name(h->exchange), e.msg);
 		chunk_free(&plain);
 		return;
 	}
 	sa->peer_next_mid++;
+	/* What a retransmission must equal; the answer to it follows. */
+	if (sha256_digest(msg, len, sa->last_req_digest) < 0)
+		memset(sa->last_req_digest, 0, sizeof(sa->last_req_digest));
 	if (rc == OPEN_SK_CRITICAL)
 		answer_unsupported(sa, h, crit);
 	else
@@ -333,8 +389,8 @@ void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 	char addr[64];
 
 	if (parse_outer(msg, len, &h, &pl, &e) < 0) {
-		log_warn("malformed message from %s: %s",
-			 sockaddr_str(from, addr, sizeof(addr)), e.msg);
+		sa_warn_unauth(sa, "malformed message from %s: %s",
+			       sockaddr_str(from, addr, sizeof(addr)), e.msg);
 		return;
 	}
 	if (h.flags & IKE_FLAG_I) {

@@ -194,3 +194,21 @@ int responder_retransmit(struct responder *r)
 	r_send(r, &sa->peer, sa->natt, sa->last_req.p, sa->last_req.len);
 	return 0;
 }
+
+int responder_send_tampered(struct responder *r, bool next_mid)
+{
+	struct r_sa *sa = r_sa_newest(r);
+	uint8_t buf[IKE_MAX_MSG];
+	size_t n;
+
+	if (!sa || sa->last_req.len <= IKE_HDR_LEN ||
+	    sa->last_req.len > sizeof(buf))
+		return -1;
+	n = sa->last_req.len;
+	memcpy(buf, sa->last_req.p, n);
+	if (next_mid)
+		put_u32(buf + 20, get_u32(buf + 20) + 1);
+	buf[n - 1] ^= 0x01;
+	r_send(r, &sa->peer, sa->natt, buf, n);
+	return 0;
+}

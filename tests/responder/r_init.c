@@ -270,6 +270,8 @@ static void accept_request(struct responder *r, const struct r_msg *m,
 	record_algs(r, chosen);
 	if (r->cfg.send_garbage_first && !r->st.garbage_sent)
 		send_garbage(r, m, &sa->last_resp);
+	if (r->cfg.forged_error_first)
+		r_answer_notify(r, m, r->cfg.forged_error_first, NULL, 0);
 	if (r_redirect_defers(r))
 		r_redirect_defer(r, sa);
 	else if (!r_lose_response(r, EXCH_IKE_SA_INIT))

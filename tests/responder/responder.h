@@ -61,6 +61,9 @@ struct responder_cfg {
 	bool refuse_child;          /* IKE_AUTH -> N(NO_PROPOSAL_CHOSEN), no SA/TS */
 	unsigned drop_first_n;      /* ignore the first n datagrams */
 	bool send_garbage_first;    /* malformed IKE_SA_INIT responses first */
+	uint16_t forged_error_first; /* an IKE_SA_INIT response with only
+				       this error notify before the real one,
+				       as an on-path attacker would send */
 	uint8_t lose_first_response; /* of this exchange: not sent once */
 	bool fake_nat;              /* NAT_DETECTION_DESTINATION_IP that cannot
 				       match: the initiator believes it is
@@ -341,6 +344,11 @@ int responder_send_child_delete_old(struct responder *r);
 int responder_send_unknown_critical(struct responder *r);
 /* Sends the last request again, bit for bit. */
 int responder_retransmit(struct responder *r);
+/* Our last request with its last byte (the ICV) flipped, as a forger
+ * who saw it would send: it fails integrity. With next_mid its Message
+ * ID is the one after (a new request), else the same (a retransmission
+ * as far as the Message ID tells). */
+int responder_send_tampered(struct responder *r, bool next_mid);
 /* INFORMATIONAL with N(REDIRECT, to) on the newest SA (RFC 5685 5);
  * with_nonce adds nonce data, which is forbidden there. */
 int responder_send_redirect(struct responder *r, const struct gw_ident *to,

@@ -5,6 +5,8 @@
 #include <CUnit/CUnit.h>
 
 #include "harness.h"
+#include "vpnd/log.h"
+#include "vpnd/ratelimit.h"
 
 static struct run r;
 
@@ -117,6 +119,70 @@ static void test_gateway_retransmit(void)
 	run_cleanup(&r);
 }
 
+/* A datagram with the Message ID we last answered, but not the request
+ * we answered (a forger's), gets nothing; the real retransmission still
+ * gets the cached answer. */
+static void test_forged_retransmission(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+	int i;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL_FATAL(st->responses, 1);
+	for (i = 0; i < 50; i++)
+		CU_ASSERT_EQUAL_FATAL(responder_send_tampered(r.resp, false), 0);
+	run_for(&r, 100);
+	CU_ASSERT_EQUAL(st->responses, 1);
+	CU_ASSERT_EQUAL_FATAL(responder_retransmit(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 2);
+	run_cleanup(&r);
+}
+
+static unsigned warnings;
+
+static void count_warnings(void *ctx, enum log_level lvl, const char *line)
+{
+	if (lvl <= LOG_WARN)
+		warnings++;
+}
+
+/* A flood of datagrams that fail integrity (anyone who saw our SPI can
+ * send them) makes a bounded number of log lines. */
+static void test_log_flood(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+	int i;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 50);
+	warnings = 0;
+	log_set_sink(count_warnings, NULL);
+	for (i = 0; i < 2000; i++) {
+		CU_ASSERT_EQUAL_FATAL(responder_send_tampered(r.resp, true), 0);
+		if (i % 100 == 99)
+			run_for(&r, 5);
+	}
+	run_for(&r, 100);
+	log_set_sink(NULL, NULL);
+	CU_ASSERT(warnings >= 1);
+	CU_ASSERT(warnings <= RATELIMIT_BURST);
+	/* the SA still works */
+	CU_ASSERT_EQUAL_FATAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 2);
+	run_cleanup(&r);
+}
+
 /* RFC 7296 1.4.1: the answer to a Child SA delete names the initiator's
  * own inbound SPI; the IKE SA stays. */
 static void test_gateway_child_delete(void)
@@ -211,6 +277,10 @@ void register_info_tests(void)
 	CU_add_test(s, "gateway liveness check", test_gateway_liveness_check);
 	CU_add_test(s, "gateway retransmits its request",
 		    test_gateway_retransmit);
+	CU_add_test(s, "forged retransmission gets no answer",
+		    test_forged_retransmission);
+	CU_add_test(s, "flood of forged datagrams: bounded log",
+		    test_log_flood);
 	CU_add_test(s, "gateway deletes the Child SA",
 		    test_gateway_child_delete);
 	CU_add_test(s, "gateway CREATE_CHILD_SA declined",

@@ -96,7 +96,9 @@ static void test_cookie_then_invalid_ke(void)
 }
 
 /* A gateway that never lets go of its cookie demand (a new cookie each
- * time, as with a secret rotated too fast): bounded restarts. */
+ * time, as with a secret rotated too fast): bounded restarts. Past the
+ * limit the demands are ignored, as they may be forged: the last request
+ * is retransmitted until it gives up. */
 static void test_cookie_loop(void)
 {
 	struct responder_cfg cfg;
@@ -106,9 +108,11 @@ static void test_cookie_loop(void)
 	start(&cfg, GCM_ECP256);
 	CU_ASSERT_FATAL(run_connect(&r));
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_FAILED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "restarting IKE_SA_INIT"));
-	CU_ASSERT_EQUAL(responder_stats(r.resp)->requests[0], 5);
-	CU_ASSERT_EQUAL(responder_stats(r.resp)->cookies_sent, 5);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "gateway keeps restarting IKE_SA_INIT (unauthenticated; no other answer"));
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->requests[0],
+			5 + r.prof.retransmit_tries);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->cookies_sent,
+			5 + r.prof.retransmit_tries);
 	run_cleanup(&r);
 }
 
@@ -195,6 +199,8 @@ static void test_wrong_psk(void)
 	run_cleanup(&r);
 }
 
+/* A refusal of IKE_SA_INIT is unauthenticated: vpnd waits out the
+ * retransmissions for another answer, then fails naming it. */
 static void test_no_proposal_chosen(void)
 {
 	struct responder_cfg cfg;
@@ -204,8 +210,26 @@ static void test_no_proposal_chosen(void)
 	start(&cfg, GCM_ECP256);
 	CU_ASSERT_FATAL(run_connect(&r));
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_FAILED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "NO_PROPOSAL_CHOSEN"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "gateway refused IKE_SA_INIT: NO_PROPOSAL_CHOSEN (unauthenticated; no other answer from 127.0.0.1"));
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->requests[0],
+			1 + r.prof.retransmit_tries);
 	CU_ASSERT_EQUAL(responder_stats(r.resp)->requests[1], 0);
+	run_cleanup(&r);
+}
+
+/* An on-path sender's N(NO_PROPOSAL_CHOSEN), arriving before the
+ * gateway's answer, must not end the connect (RFC 7296 2.21.1). */
+static void test_forged_error_ignored(void)
+{
+	struct responder_cfg cfg;
+
+	responder_cfg_defaults(&cfg);
+	cfg.forged_error_first = N_NO_PROPOSAL_CHOSEN;
+	start(&cfg, GCM_ECP256);
+	CU_ASSERT_FATAL(run_connect(&r));
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->requests[0], 1);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
 	run_cleanup(&r);
 }
 
@@ -383,6 +407,8 @@ void register_scenario_tests(void)
 		    test_child_unoffered_choice);
 	CU_add_test(s, "wrong PSK", test_wrong_psk);
 	CU_add_test(s, "NO_PROPOSAL_CHOSEN", test_no_proposal_chosen);
+	CU_add_test(s, "forged error before the answer",
+		    test_forged_error_ignored);
 	CU_add_test(s, "Child SA refused", test_child_refused);
 	CU_add_test(s, "retransmission after loss", test_retransmit_after_loss);
 	CU_add_test(s, "garbage before the real response", test_garbage_first);
