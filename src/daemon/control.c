@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "vpnd/log.h"
+#include "vpnd/ratelimit.h"
 
 #include "control.h"
 #include "ctl_client.h"
@@ -24,6 +26,9 @@
 #define CTL_OUT_MAX (1024 * 1024)       /* a client that reads nothing */
 #define CTL_REQUEST_TIMEOUT_MS 10000    /* to send its request line */
 #define CTL_MAX_PEER_GROUPS 4096
+#define CTL_ACCEPT_RETRY_MS 1000        /* after accept ran out of fds */
+#define CTL_FDS_KEPT 32                 /* never for clients: netlink, IKE
+					   sockets, ticket and record files */
 
 struct ctl_server {
 	struct loop *l;
@@ -34,7 +39,14 @@ struct ctl_server {
 	gid_t gid;
 	char group[64];
 	struct ctl_client *clients;
+	size_t n_clients;               /* with an open fd */
+	size_t max_clients;             /* from RLIMIT_NOFILE */
+	bool listening;                 /* the loop watches fd */
+	uint64_t retry_timer;           /* to watch it again */
+	struct ratelimit warn_limit;
 };
+
+static void listener_watch(struct ctl_server *s, bool on);
 
 /* ---- client I/O ---- */
 
@@ -63,6 +75,9 @@ static void client_kill(struct ctl_client *c)
 	loop_del_fd(c->s->l, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	c->s->n_clients--;
+	if (!c->s->listening && !c->s->retry_timer)
+		listener_watch(c->s, true);
 	loop_timer_cancel(c->s->l, c->timer);
 	c->timer = loop_timer(c->s->l, 0, client_reap, c);
 }
@@ -331,6 +346,7 @@ static void client_new(struct ctl_server *s, int fd)
 	c->events = EPOLLIN;
 	c->next = s->clients;
 	s->clients = c;
+	s->n_clients++;
 	if (!peer_permitted(s, fd, &cr)) {
 		log_warn("control: refused uid %ld (pid %ld)", (long)cr.uid,
 			 (long)cr.pid);
@@ -342,21 +358,95 @@ static void client_new(struct ctl_server *s, int fd)
 			      client_request_timeout, c);
 }
 
-static void server_accept(void *ctx, int fd, uint32_t events)
+/* Clients may hold at most half the descriptors, and never the last
+ * CTL_FDS_KEPT: with the rest taken by idle clients, vpnd could not open
+ * a ticket file or a netlink socket. */
+static size_t client_cap(void)
+{
+	struct rlimit rl;
+	rlim_t n = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = rl.rlim_cur;
+	n = n > 2 * CTL_FDS_KEPT ? n - CTL_FDS_KEPT : n / 2;
+	if (n > 1024 * 1024)
+		n = 1024 * 1024;
+	return n > 0 ? (size_t)n : 1;
+}
+
+static void server_accept(void *ctx, int fd, uint32_t events);
+
+/* The listening socket stays readable while connections wait, and the
+ * loop is level-triggered: it must not be watched while vpnd cannot
+ * take them, or the loop spins. */
+static void listener_watch(struct ctl_server *s, bool on)
+{
+	if (on == s->listening)
+		return;
+	if (!on) {
+		loop_del_fd(s->l, s->fd);
+		s->listening = false;
+		return;
+	}
+	if (loop_add_fd(s->l, s->fd, EPOLLIN, server_accept, s) < 0) {
+		log_err("control: cannot watch the socket: %s",
+			strerror(errno));
+		return;
+	}
+	s->listening = true;
+}
+
+static void on_accept_retry(void *ctx)
 {
 	struct ctl_server *s = ctx;
 
-	for (;;) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s->retry_timer = 0;
+	if (s->n_clients < s->max_clients)
+		listener_watch(s, true);
+}
 
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("control: accept: %s", strerror(errno));
+static void pause_accepting(struct ctl_server *s, const char *why)
+{
+	unsigned long dropped = 0;
+
+	listener_watch(s, false);
+	if (!s->retry_timer)
+		s->retry_timer = loop_timer(s->l, CTL_ACCEPT_RETRY_MS,
+					    on_accept_retry, s);
+	if (ratelimit_pass(&s->warn_limit, loop_now_ms(), &dropped))
+		log_warn("control: not taking new clients for %d ms: %s (%zu connected; %lu similar warnings suppressed before)",
+			 CTL_ACCEPT_RETRY_MS, why, s->n_clients, dropped);
+}
+
+static void server_accept(void *ctx, int fd, uint32_t events)
+{
+	struct ctl_server *s = ctx;
+	char why[96];
+
+	for (;;) {
+		int cfd;
+
+		if (s->n_clients >= s->max_clients) {
+			/* Taken again when a client leaves (client_kill). */
+			listener_watch(s, false);
+			snprintf(why, sizeof(why), "at most %zu clients",
+				 s->max_clients);
+			if (ratelimit_pass(&s->warn_limit, loop_now_ms(), NULL))
+				log_warn("control: %s; others wait", why);
 			return;
 		}
-		client_new(s, cfd);
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd >= 0) {
+			client_new(s, cfd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		/* EMFILE, ENFILE, ENOBUFS, ENOMEM: try again later. */
+		pause_accepting(s, strerror(errno));
+		return;
 	}
 }
 
@@ -516,7 +606,9 @@ struct ctl_server *ctl_open(struct loop *l, struct conns *t, const char *path,
 	if (resolve_group(s, group, e) < 0 || make_parent_dir(path, e) < 0 ||
 	    remove_stale(path, e) < 0 || bind_socket(s, e) < 0)
 		goto fail;
-	if (loop_add_fd(l, s->fd, EPOLLIN, server_accept, s) < 0) {
+	s->max_clients = client_cap();
+	listener_watch(s, true);
+	if (!s->listening) {
 		verr_set(e, "cannot watch %s: %s", path, strerror(errno));
 		unlink(s->path);
 		goto fail;
@@ -551,7 +643,8 @@ void ctl_close(struct ctl_server *s)
 		wb_free(&c->out);
 		free(c);
 	}
-	loop_del_fd(s->l, s->fd);
+	loop_timer_cancel(s->l, s->retry_timer);
+	listener_watch(s, false);
 	close(s->fd);
 	unlink(s->path);
 	free(s);
