@@ -1,5 +1,8 @@
-/* Secrets: the pre-shared key file and the private key file must be
- * private to their owner, like ssh does for its keys. */
+/* Secrets: the pre-shared key file and the private key file (and a
+ * profile holding an inline secret) must be private to their owner, and
+ * that owner must be root or the user vpnd runs as: a file another user
+ * owns is that user's to rewrite, whatever its mode. As ssh does for its
+ * keys, and as the ticket store does for its files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +16,12 @@
 int check_secret_mode(const char *path, const struct stat *st,
 		      struct verr *e)
 {
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		verr_set(e, "%s: secret file is owned by uid %u; only root or "
+			 "uid %u (this process) may own it", path,
+			 (unsigned)st->st_uid, (unsigned)geteuid());
+		return -1;
+	}
 	if (!(st->st_mode & 077))
 		return 0;
 	verr_set(e, "%s: secret file is readable by group/others (mode %04o); "

@@ -2,7 +2,9 @@
  * permission refusals for secrets. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tutil.h"
 
@@ -248,13 +250,57 @@ static void test_mode_refusals(void)
 	profile_free(&p);
 }
 
+/* Mode 0600 but owned by another user: that user can rewrite it, so it
+ * is refused (the PSK file, the key file, a profile with an inline PSK).
+ * chown needs root; the unit suite runs as root in CI. */
+static void test_owner_refusals(void)
+{
+	static const uid_t other = 4242;
+	struct profile p;
+	struct verr e;
+	char want[160];
+
+	if (geteuid() != 0) {
+		if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+			CU_FAIL("needs root to chown test files (CI=true)");
+		return;
+	}
+	snprintf(want, sizeof(want), "./s.psk: secret file is owned by uid "
+		 "%u; only root or uid 0 (this process) may own it",
+		 (unsigned)other);
+	tu_write("s.psk", 0600, "secret\n");
+	CU_ASSERT_EQUAL_FATAL(chown("s.psk", other, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(tu_load(OK_CONN "local: {id: a.b, psk-file: s.psk}\n"
+				OK_REMOTE, &p, &e), -1);
+	CU_ASSERT_STRING_EQUAL(e.msg, want);
+	CU_ASSERT_EQUAL_FATAL(chown("s.psk", 0, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(tu_load(OK_CONN "local: {id: a.b, psk-file: s.psk}\n"
+				OK_REMOTE, &p, &e), 0);
+	profile_free(&p);
+
+	tu_write("client.pem", 0644, "cert");
+	tu_write("ca.pem", 0644, "ca");
+	tu_write("client.key", 0600, "key");
+	CU_ASSERT_EQUAL_FATAL(chown("client.key", other, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(tu_load(OK_CONN "local: {auth: cert, cert: client.pem,"
+				" key: client.key}\nremote: {ca: ca.pem}\n",
+				&p, &e), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "client.key: secret file is owned by uid 4242"));
+
+	tu_write("t.yaml", 0600, OK_BASE);
+	CU_ASSERT_EQUAL_FATAL(chown("t.yaml", other, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(profile_load("t.yaml", &p, &e), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "t.yaml: secret file is owned by uid 4242"));
+}
+
 int add_error_tests(void)
 {
 	CU_pSuite s = CU_add_suite("errors", NULL, NULL);
 
 	if (!s ||
 	    !CU_add_test(s, "bad profiles", test_bad_profiles) ||
-	    !CU_add_test(s, "secret file modes", test_mode_refusals))
+	    !CU_add_test(s, "secret file modes", test_mode_refusals) ||
+	    !CU_add_test(s, "secret file owners", test_owner_refusals))
 		return -1;
 	return 0;
 }
