@@ -73,7 +73,16 @@ struct chunk {
 
 bool chunk_set(struct chunk *c, const void *src, size_t n);
 bool chunk_alloc(struct chunk *c, size_t n);
+/* For key material: from OpenSSL's secure heap (locked, left out of core
+ * dumps) once the daemon set it up, ordinary memory otherwise. */
+bool chunk_secure_set(struct chunk *c, const void *src, size_t n);
+bool chunk_secure_alloc(struct chunk *c, size_t n);
+/* Frees either kind. */
 void chunk_free(struct chunk *c);
+/* The same for structs that hold secrets (tickets, the store key):
+ * zeroed; secure_free wipes n bytes and frees. */
+void *secure_zalloc(size_t n);
+void secure_free(void *p, size_t n);
 bool chunk_eq(const struct chunk *a, const void *b, size_t n);
 
 static inline uint16_t get_u16(const uint8_t *p)

@@ -199,6 +199,46 @@ bool chunk_alloc(struct chunk *c, size_t n)
 	return c->p != NULL;
 }
 
+void *secure_zalloc(size_t n)
+{
+	void *p = NULL;
+
+	if (CRYPTO_secure_malloc_initialized())
+		p = OPENSSL_secure_zalloc(n ? n : 1);
+	/* Not set up (tests, tools) or full: ordinary memory, still wiped
+	 * on free. */
+	return p ? p : calloc(1, n ? n : 1);
+}
+
+void secure_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (CRYPTO_secure_allocated(p)) {
+		OPENSSL_secure_clear_free(p, n);
+		return;
+	}
+	OPENSSL_cleanse(p, n);
+	free(p);
+}
+
+bool chunk_secure_alloc(struct chunk *c, size_t n)
+{
+	c->p = secure_zalloc(n);
+	c->len = c->p ? n : 0;
+	return c->p != NULL;
+}
+
+bool chunk_secure_set(struct chunk *c, const void *src, size_t n)
+{
+	chunk_free(c);
+	if (!chunk_secure_alloc(c, n))
+		return false;
+	if (n)
+		memcpy(c->p, src, n);
+	return true;
+}
+
 bool chunk_set(struct chunk *c, const void *src, size_t n)
 {
 	chunk_free(c);
@@ -211,10 +251,7 @@ bool chunk_set(struct chunk *c, const void *src, size_t n)
 
 void chunk_free(struct chunk *c)
 {
-	if (c->p) {
-		OPENSSL_cleanse(c->p, c->len);
-		free(c->p);
-	}
+	secure_free(c->p, c->len);
 	c->p = NULL;
 	c->len = 0;
 }

@@ -277,7 +277,7 @@ static int derive(struct dh *dh, EVP_PKEY *peer, struct chunk *secret)
 		goto out;
 	if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) <= 0 ||
 	    EVP_PKEY_derive(ctx, NULL, &len) <= 0 || len != dh->info->len ||
-	    !chunk_alloc(&c, len) || EVP_PKEY_derive(ctx, c.p, &len) <= 0 ||
+	    !chunk_secure_alloc(&c, len) || EVP_PKEY_derive(ctx, c.p, &len) <= 0 ||
 	    len != dh->info->len) {
 		chunk_free(&c);
 		goto out;

@@ -14,7 +14,7 @@ static int prf_into_chunk(uint16_t prf, const uint8_t *key, size_t klen,
 	struct chunk c = { 0 };
 
 	*out = (struct chunk){ 0 };
-	if (!prf_len(prf) || !chunk_alloc(&c, prf_len(prf)))
+	if (!prf_len(prf) || !chunk_secure_alloc(&c, prf_len(prf)))
 		return -1;
 	if (hmac_parts(prf_digest(prf), key, klen, parts, n, c.p) < 0) {
 		chunk_free(&c);
@@ -61,7 +61,7 @@ static bool take_key(const uint8_t *stream, size_t *off, size_t len,
 		     struct chunk *k)
 {
 	*k = (struct chunk){ 0 };
-	if (!chunk_alloc(k, len))
+	if (!chunk_secure_alloc(k, len))
 		return false;
 	memcpy(k->p, stream + *off, len);
 	*off += len;
@@ -86,7 +86,7 @@ int ike_keys_derive(struct ike_keys *k, const struct chunk *skeyseed,
 	if (!plen || !elen || (!encr_is_aead(k->encr) && !alen))
 		return -1;
 	if (!chunk_alloc(&seed, ni->len + nr->len + 16) ||
-	    !chunk_alloc(&stream, total)) {
+	    !chunk_secure_alloc(&stream, total)) {
 		chunk_free(&seed);
 		return -1;
 	}
@@ -132,7 +132,7 @@ int child_keymat(uint16_t prf, const struct chunk *sk_d,
 	struct chunk seed = { 0 };
 	int rc;
 
-	if (!chunk_alloc(&seed, glen + ni->len + nr->len))
+	if (!chunk_secure_alloc(&seed, glen + ni->len + nr->len))
 		return -1;
 	if (glen)
 		memcpy(seed.p, gir->p, glen);

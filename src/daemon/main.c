@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "config.h"
 #include "vpnd/log.h"
@@ -22,6 +26,10 @@
 #include "control.h"
 
 #define SHUTDOWN_WAIT_MS 3000 /* for the gateways to confirm DELETE */
+/* OpenSSL's secure heap, for PSKs, IKE keys and tickets (chunk_secure_*):
+ * a power of two; one SA needs about 2 KiB, a profile's PSK up to 2 KiB. */
+#define SECURE_HEAP_BYTES (1u << 20)
+#define SECURE_HEAP_MIN 16
 
 struct options {
 	const char *profile_dir;
@@ -195,6 +203,41 @@ static void check_state_dir(const char *dir)
 			 strerror(errno));
 }
 
+/* Lazy binding runs the dynamic linker's trampoline on the first call of
+ * each library function, and the trampoline saves the vector registers
+ * on the stack: with them whatever string work left there, pieces of a
+ * profile and its PSK. With every symbol bound at start, before any
+ * secret is read, that never happens. vpnd asks for it by running itself
+ * again with LD_BIND_NOW set (ld.so(8)); if that fails it goes on. */
+static void bind_now(char **argv)
+{
+	if (getenv("LD_BIND_NOW"))
+		return;
+	if (setenv("LD_BIND_NOW", "1", 1) == 0)
+		execv("/proc/self/exe", argv);
+	log_warn("cannot run with LD_BIND_NOW: %s", strerror(errno));
+}
+
+/* vpnd holds PSKs, private keys and session keys: no core dump of it may
+ * be written (a crash dump is readable by whoever collects it), and a
+ * ptrace-based dump (root's gcore) must still miss them, which the secure
+ * heap's MADV_DONTDUMP pages do. Before any secret is loaded. */
+static void protect_secrets(void)
+{
+	struct rlimit none = { 0, 0 };
+	int r;
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_warn("cannot make vpnd non-dumpable: %s", strerror(errno));
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		log_warn("cannot turn core dumps off: %s", strerror(errno));
+	r = CRYPTO_secure_malloc_init(SECURE_HEAP_BYTES, SECURE_HEAP_MIN);
+	if (r == 0)
+		log_warn("no secure heap: keys live in ordinary memory");
+	else if (r == 2)
+		log_info("secure heap not locked in memory (RLIMIT_MEMLOCK?); it is still left out of core dumps");
+}
+
 static const struct profile_source profile_files = {
 	.load_dir = profile_load_dir,
 	.free_one = profile_free,
@@ -247,8 +290,10 @@ int main(int argc, char **argv)
 
 	if (r)
 		return r < 0 ? 0 : 2;
+	bind_now(argv);
 	if (o.debug)
 		log_set_level(LOG_DBG);
+	protect_secrets();
 	conn_use_kernel(!o.no_kernel);
 	conn_set_state_dir(o.state_dir);
 	if (!o.no_kernel) {

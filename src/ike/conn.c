@@ -39,7 +39,7 @@ struct conn *conn_new(struct loop *l, const struct profile *p,
 	c->prof = *p;
 	/* The secret is owned separately so the copies can be wiped. */
 	memset(&c->prof.psk, 0, sizeof(c->prof.psk));
-	if (p->psk.p && !chunk_set(&c->prof.psk, p->psk.p, p->psk.len)) {
+	if (p->psk.p && !chunk_secure_set(&c->prof.psk, p->psk.p, p->psk.len)) {
 		free(c);
 		return NULL;
 	}

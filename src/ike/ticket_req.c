@@ -226,7 +226,7 @@ struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
 		snprintf(why, whylen, "ticket store unavailable: %s", e.msg);
 		return NULL;
 	}
-	t = calloc(1, sizeof(*t));
+	t = secure_zalloc(sizeof(*t));
 	if (!t) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;
@@ -250,16 +250,13 @@ struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
 			 e.msg);
 		break;
 	}
-	free(t);
+	secure_free(t, sizeof(*t));
 	return NULL;
 }
 
 void ticket_release(struct resume_ticket *t)
 {
-	if (!t)
-		return;
-	ticket_wipe(t);
-	free(t);
+	secure_free(t, sizeof(*t));
 }
 
 void ticket_put_back(const struct profile *p, const struct resume_ticket *t)

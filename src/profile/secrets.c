@@ -90,7 +90,7 @@ int load_psk_file(struct pctx *c)
 			    c->psk_file, strerror(errno));
 	rc = read_psk(c, fd, buf, &len);
 	close(fd);
-	if (rc == 0 && !chunk_set(&c->p->psk, buf, len))
+	if (rc == 0 && !chunk_secure_set(&c->p->psk, buf, len))
 		rc = perr(c, c->n_psk_file, "out of memory");
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rc;

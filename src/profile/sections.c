@@ -110,7 +110,7 @@ static int local_psk(struct pctx *c, yaml_node_t *n)
 		return perr(c, n, "'psk' contains a NUL byte");
 	if (n->data.scalar.length > PSK_FILE_MAX)
 		return perr(c, n, "'psk' is longer than %d bytes", PSK_FILE_MAX);
-	if (!chunk_set(&c->p->psk, v, n->data.scalar.length))
+	if (!chunk_secure_set(&c->p->psk, v, n->data.scalar.length))
 		return perr(c, n, "out of memory");
 	return 0;
 }

@@ -159,14 +159,14 @@ struct ticket_store *ticket_store_open(const char *dir, struct verr *e)
 {
 	struct ticket_store *s;
 
-	s = calloc(1, sizeof(*s));
+	s = secure_zalloc(sizeof(*s));
 	if (!s) {
 		verr_set(e, "out of memory");
 		return NULL;
 	}
 	s->dfd = open_dir(dir, e);
 	if (s->dfd < 0) {
-		free(s);
+		secure_free(s, sizeof(*s));
 		return NULL;
 	}
 	if (load_key(s, e)) {
@@ -183,6 +183,5 @@ void ticket_store_close(struct ticket_store *s)
 		return;
 	if (s->dfd >= 0)
 		close(s->dfd);
-	OPENSSL_cleanse(s->key, sizeof(s->key));
-	free(s);
+	secure_free(s, sizeof(*s));
 }

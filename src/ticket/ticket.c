@@ -252,7 +252,7 @@ enum ticket_status ticket_peek(struct ticket_store *s, const char *profile,
 			close(fd);
 		return TICKET_ERROR;
 	}
-	t = malloc(sizeof(*t));
+	t = secure_zalloc(sizeof(*t));
 	if (!t) {
 		close(fd);
 		return TICKET_ERROR;
@@ -261,8 +261,7 @@ enum ticket_status ticket_peek(struct ticket_store *s, const char *profile,
 	close(fd);
 	if (st == TICKET_OK)
 		fill_info(t, info);
-	ticket_wipe(t);
-	free(t);
+	secure_free(t, sizeof(*t));
 	if (st == TICKET_EXPIRED || st == TICKET_REJECTED) {
 		unlink_if_same(s->dfd, name, &sb);
 		report(profile, st, &e);

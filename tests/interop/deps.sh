@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(meson ninja-build gcc clang pkg-config libssl-dev libmnl-dev
       libyaml-dev libcunit1-dev iproute2 charon-systemd strongswan-swanctl
       strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
-      libstrongswan-standard-plugins)
+      libstrongswan-standard-plugins gdb)
 
 missing=()
 for p in "${PKGS[@]}"; do
