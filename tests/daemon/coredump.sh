@@ -12,79 +12,24 @@
 # Needs root and gdb; exit 77 (skip) without them, a failure with CI=true.
 # By hand: VPND=build/src/daemon/vpnd VPNCTL=build/src/vpnctl/vpnctl \
 #   TESTGW=build/tests/testgw/vpnd-testgw bash tests/daemon/coredump.sh
-set -u
-set -o pipefail
-
 CASE=coredump
+# shellcheck source=tests/daemon/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 ID=$$
 NS_GW=vd-cdg-$ID
 NS_CL=vd-cdc-$ID
 GW_IP=192.0.2.1
 CL_IP=192.0.2.2
-TMP=
-VPND_PID=
-GW_PID=
 
-log() { printf '[daemon-%s %s] %s\n' "$CASE" "$(date +%T)" "$*"; }
-
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: [$CASE] cannot run in CI: $*"
-		exit 1
-	fi
-	echo "SKIP: $*"
-	exit 77
-}
-
-fail() {
-	echo "FAIL: [$CASE] $*"
-	if [ -n "$TMP" ]; then
-		for f in vpnd.log gw.log gcore.log; do
-			[ -f "$TMP/$f" ] || continue
-			echo "---- $f (tail) ----"
-			tail -n 15 "$TMP/$f"
-		done
-	fi
-	exit 1
-}
-
-stop_pid() {
-	local pid=$1
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
-
-cleanup() {
-	local rc=$?
-	stop_pid "$VPND_PID"
-	stop_pid "$GW_PID"
-	ip netns del "$NS_CL" 2>/dev/null
-	ip netns del "$NS_GW" 2>/dev/null
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-for v in VPND VPNCTL TESTGW; do
-	[ -x "${!v:-}" ] || skip "$v is not set to an executable"
-done
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, gcore)"
+require VPND VPNCTL TESTGW
 command -v gcore >/dev/null || skip "gcore (gdb) is not installed"
-ip netns add "$NS_GW" 2>/dev/null || skip "'ip netns add' does not work here"
-ip netns add "$NS_CL" || fail "ip netns add $NS_CL"
+netns_add "$NS_GW"
+netns_add "$NS_CL"
 ip link add "cd$ID" netns "$NS_CL" type veth peer name "gd$ID" netns "$NS_GW" ||
 	fail "veth pair"
 ip -n "$NS_CL" addr add "$CL_IP/24" dev "cd$ID"
 ip -n "$NS_GW" addr add "$GW_IP/24" dev "gd$ID"
-for ns in "$NS_CL" "$NS_GW"; do
-	ip -n "$ns" link set lo up
-done
 ip -n "$NS_CL" link set "cd$ID" up
 ip -n "$NS_GW" link set "gd$ID" up
 
@@ -108,7 +53,7 @@ grep -qF "psk: \"$PSK\"" "$TMP/profiles/cdi.yaml" || fail "no inline-psk profile
 
 ip netns exec "$NS_GW" "$TESTGW" --listen "$GW_IP" --id gw.test \
 	--psk "$PSK" >"$TMP/gw.events" 2>"$TMP/gw.log" </dev/null &
-GW_PID=$!
+PIDS+=($!)
 for _ in $(seq 50); do
 	grep -q '^event=listening' "$TMP/gw.events" && break
 	sleep 0.1
@@ -122,11 +67,8 @@ ip netns exec "$NS_CL" bash -c 'ulimit -c unlimited && exec "$@"' sh \
 	"$VPND" -f --no-kernel -p "$TMP/profiles" \
 	-s "$SOCK" --state-dir "$TMP/state" >"$TMP/vpnd.log" 2>&1 &
 VPND_PID=$!
-for _ in $(seq 50); do
-	[ -S "$SOCK" ] && break
-	sleep 0.1
-done
-[ -S "$SOCK" ] || fail "vpnd did not create $SOCK"
+PIDS+=("$VPND_PID")
+wait_socket "$SOCK"
 for name in cd cdi; do
 	"$VPNCTL" -s "$SOCK" -t 30 connect "$name" >"$TMP/connect.out" 2>&1
 	grep -q 'IKE SA established' "$TMP/connect.out" ||
@@ -140,8 +82,8 @@ core=$(awk '/Max core file size/ {print $5}' "/proc/$VPND_PID/limits")
 [ "$core" = 0 ] || fail "vpnd's core file size limit is '$core', not 0"
 log "ok: vpnd's core file size limit is 0"
 
-gcore -o "$TMP/core" "$VPND_PID" >"$TMP/gcore.log" 2>&1 ||
-	fail "gcore failed"
+gcore -o "$TMP/core" "$VPND_PID" >"$TMP/gcore.out" 2>&1 ||
+	fail "gcore failed: $(tail -n 3 "$TMP/gcore.out")"
 img=$TMP/core.$VPND_PID
 [ -s "$img" ] || fail "gcore wrote no image"
 hex=$(printf '%s' "$PSK" | od -An -tx1 | tr -d ' \n')

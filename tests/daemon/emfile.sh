@@ -16,66 +16,14 @@
 # Needs root; exit 77 (skip) without it, a failure with CI=true.
 # By hand: VPND=build/src/daemon/vpnd VPNCTL=build/src/vpnctl/vpnctl \
 #   HOLD=build/tests/daemon/hold-clients bash tests/daemon/emfile.sh
-set -u
-set -o pipefail
-
 CASE=emfile
+# shellcheck source=tests/daemon/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 NS=vd-emf-$$
-TMP=
-VPND_PID=
-HOLD_PID=
-LIST_PID=
 
-log() { printf '[daemon-%s %s] %s\n' "$CASE" "$(date +%T)" "$*"; }
-
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: [$CASE] cannot run in CI: $*"
-		exit 1
-	fi
-	echo "SKIP: $*"
-	exit 77
-}
-
-fail() {
-	echo "FAIL: [$CASE] $*"
-	if [ -n "$TMP" ] && [ -f "$TMP/vpnd.log" ]; then
-		echo "---- vpnd.log (head and tail) ----"
-		head -n 20 "$TMP/vpnd.log"
-		echo "..."
-		tail -n 20 "$TMP/vpnd.log"
-	fi
-	exit 1
-}
-
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
-
-cleanup() {
-	local rc=$?
-	stop_pid "$LIST_PID"
-	stop_pid "$HOLD_PID"
-	stop_pid "$VPND_PID"
-	ip netns del "$NS" 2>/dev/null
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-for v in VPND VPNCTL HOLD; do
-	[ -x "${!v:-}" ] || skip "$v is not set to an executable"
-done
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-ip netns add "$NS" 2>/dev/null || skip "'ip netns add' does not work here"
+require VPND VPNCTL HOLD
+netns_add "$NS"
 
 TMP=$(mktemp -d /tmp/vpnd-emfile.XXXXXX) || fail "mktemp"
 mkdir -m 700 "$TMP/profiles" "$TMP/state"
@@ -92,11 +40,8 @@ ip netns exec "$NS" bash -c 'ulimit -n 64 && exec "$@"' sh \
 	"$VPND" -f --no-kernel -p "$TMP/profiles" -s "$SOCK" \
 	--state-dir "$TMP/state" >"$TMP/vpnd.log" 2>&1 &
 VPND_PID=$!
-for _ in $(seq 50); do
-	[ -S "$SOCK" ] && break
-	sleep 0.1
-done
-[ -S "$SOCK" ] || fail "vpnd did not create $SOCK"
+PIDS+=("$VPND_PID")
+wait_socket "$SOCK"
 grep -q '1 profile loaded' "$TMP/vpnd.log" || fail "vpnd did not load the profile"
 log "vpnd pid $VPND_PID, fd limit $(awk '/Max open files/ {print $4}' /proc/$VPND_PID/limits)"
 
@@ -107,6 +52,7 @@ t0=$(cpu_ticks)
 ulimit -n 4096
 "$HOLD" "$SOCK" 300 "$HOLD_SECONDS" >"$TMP/hold.out" 2>&1 &
 HOLD_PID=$!
+PIDS+=("$HOLD_PID")
 sleep 1
 grep -q '^connected=' "$TMP/hold.out" || fail "hold-clients: $(cat "$TMP/hold.out")"
 log "hold-clients: $(cat "$TMP/hold.out")"
@@ -120,15 +66,10 @@ log "ok: profile reloaded while the client slots were full"
 
 "$VPNCTL" -s "$SOCK" -t 60 list >"$TMP/list.out" 2>&1 &
 LIST_PID=$!
+PIDS+=("$LIST_PID")
 wait "$HOLD_PID"
-HOLD_PID=
 t1=$(cpu_ticks)
-if wait "$LIST_PID"; then
-	LIST_PID=
-else
-	LIST_PID=
-	fail "vpnctl list during the flood failed: $(cat "$TMP/list.out")"
-fi
+wait "$LIST_PID" || fail "vpnctl list during the flood failed: $(cat "$TMP/list.out")"
 grep -q 'emf' "$TMP/list.out" || fail "vpnctl list does not show the profile: $(cat "$TMP/list.out")"
 log "ok: vpnctl list answered once the idle clients were gone"
 

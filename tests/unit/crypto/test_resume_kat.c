@@ -129,12 +129,37 @@ static void test_kat_keys(void)
 	ike_keys_wipe(&s.keys);
 }
 
+/* One side's resumed AUTH, as vpnd computes it in a form from that
+ * side's resume message and the other side's nonce. */
+static bool kat_auth_is(const struct kat_sa *s, enum resume_auth_form form,
+			const struct chunk *sk_p, const struct kat_msg *resume,
+			const struct chunk *peer_nonce,
+			const struct ike_payload *p_id,
+			const struct auth_payload *auth)
+{
+	struct chunk oct = { 0 }, mine = { 0 };
+	bool same;
+
+	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(form, s->keys.prf, sk_p,
+						 resume->b, resume->len,
+						 peer_nonce, p_id->body,
+						 p_id->len, &oct), 0);
+	CU_ASSERT_EQUAL_FATAL(auth_resume(s->keys.prf, sk_p, &oct, &mine), 0);
+	same = mine.len == auth->len && !memcmp(mine.p, auth->data, auth->len);
+	/* what vpnd's check of a received AUTH says must agree */
+	CU_ASSERT_EQUAL(auth_resume_verify(s->keys.prf, sk_p, &oct, auth->data,
+					   auth->len), same);
+	chunk_free(&oct);
+	chunk_free(&mine);
+	return same;
+}
+
 /* The gateway's AUTH verifies in the message form only. */
 static void test_kat_gateway_auth(void)
 {
 	static struct kat_msg m;
 	struct payload_list inner;
-	struct chunk plain = { 0 }, oct = { 0 };
+	struct chunk plain = { 0 };
 	const struct ike_payload *p_id;
 	struct auth_payload auth;
 	struct kat_sa s;
@@ -143,22 +168,11 @@ static void test_kat_gateway_auth(void)
 	kat_open(&s, KAT_LS_AUTH_RESPONSE, false, &m, &plain, &inner);
 	kat_auth_of(&inner, PL_IDR, "gw.test", &p_id, &auth);
 	ASSERT_HEX(auth.data, auth.len, KAT_LS_AUTH_GATEWAY);
-	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_MESSAGE,
-						 s.keys.prf, &s.keys.sk_pr,
-						 s.resp.b, s.resp.len, &s.ni,
-						 p_id->body, p_id->len, &oct),
-			      0);
-	CU_ASSERT(auth_resume_verify(s.keys.prf, &s.keys.sk_pr, &oct,
-				     auth.data, auth.len));
-	chunk_free(&oct);
-	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_SIGNED_OCTETS,
-						 s.keys.prf, &s.keys.sk_pr,
-						 s.resp.b, s.resp.len, &s.ni,
-						 p_id->body, p_id->len, &oct),
-			      0);
-	CU_ASSERT_FALSE(auth_resume_verify(s.keys.prf, &s.keys.sk_pr, &oct,
-					   auth.data, auth.len));
-	chunk_free(&oct);
+	CU_ASSERT(kat_auth_is(&s, RESUME_AUTH_MESSAGE, &s.keys.sk_pr, &s.resp,
+			      &s.ni, p_id, &auth));
+	CU_ASSERT_FALSE(kat_auth_is(&s, RESUME_AUTH_SIGNED_OCTETS,
+				    &s.keys.sk_pr, &s.resp, &s.ni, p_id,
+				    &auth));
 	chunk_free(&plain);
 	ike_keys_wipe(&s.keys);
 }
@@ -169,7 +183,7 @@ static void test_kat_client_auth(void)
 {
 	static struct kat_msg m;
 	struct payload_list inner;
-	struct chunk plain = { 0 }, oct = { 0 }, mine = { 0 };
+	struct chunk plain = { 0 };
 	const struct ike_payload *p_id;
 	struct auth_payload auth;
 	struct kat_sa s;
@@ -178,26 +192,11 @@ static void test_kat_client_auth(void)
 	kat_open(&s, KAT_LS_AUTH_REQUEST, true, &m, &plain, &inner);
 	kat_auth_of(&inner, PL_IDI, "client.test", &p_id, &auth);
 	ASSERT_HEX(auth.data, auth.len, KAT_LS_AUTH_CLIENT);
-	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_MESSAGE,
-						 s.keys.prf, &s.keys.sk_pi,
-						 s.req.b, s.req.len, &s.nr,
-						 p_id->body, p_id->len, &oct),
-			      0);
-	CU_ASSERT_EQUAL_FATAL(auth_resume(s.keys.prf, &s.keys.sk_pi, &oct,
-					  &mine), 0);
-	ASSERT_HEX(mine.p, mine.len, KAT_LS_AUTH_CLIENT);
-	chunk_free(&oct);
-	chunk_free(&mine);
-	CU_ASSERT_EQUAL_FATAL(auth_resume_octets(RESUME_AUTH_SIGNED_OCTETS,
-						 s.keys.prf, &s.keys.sk_pi,
-						 s.req.b, s.req.len, &s.nr,
-						 p_id->body, p_id->len, &oct),
-			      0);
-	CU_ASSERT_EQUAL_FATAL(auth_resume(s.keys.prf, &s.keys.sk_pi, &oct,
-					  &mine), 0);
-	CU_ASSERT(mine.len != auth.len || memcmp(mine.p, auth.data, auth.len));
-	chunk_free(&oct);
-	chunk_free(&mine);
+	CU_ASSERT(kat_auth_is(&s, RESUME_AUTH_MESSAGE, &s.keys.sk_pi, &s.req,
+			      &s.nr, p_id, &auth));
+	CU_ASSERT_FALSE(kat_auth_is(&s, RESUME_AUTH_SIGNED_OCTETS,
+				    &s.keys.sk_pi, &s.req, &s.nr, p_id,
+				    &auth));
 	chunk_free(&plain);
 	ike_keys_wipe(&s.keys);
 }
