@@ -100,6 +100,9 @@ void conn_status(const struct conn *c, struct wbuf *out)
 	wb_printf(out, "  established %llu s ago\n",
 		  (unsigned long long)((loop_now_ms() - sa->established_at) /
 				       1000));
+	wb_printf(out, "  vpnd extensions: %s\n",
+		  sa->peer_vpnd ? "on (the gateway showed vpnd's Vendor ID)" :
+				  "off (standard IKEv2 only)");
 	cfg_describe(&sa->cfg, out);
 	child_status(sa, out);
 }

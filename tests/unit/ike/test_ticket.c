@@ -117,6 +117,7 @@ static void test_private_with_vendor_id(void)
 	CU_ASSERT_EQUAL(st->alt_lists_sent, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
 				      "backup gateways: 192.0.2.77"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "vpnd extensions: on"));
 	CU_ASSERT_EQUAL_FATAL(take(&t), TICKET_OK);
 	CU_ASSERT(t.gw_vpnd);
 	ticket_wipe(&t);
@@ -144,6 +145,7 @@ static void test_private_without_vendor_id(void)
 	CU_ASSERT_FALSE(st->resumption_supported);
 	CU_ASSERT_EQUAL(st->alt_lists_sent, 1);
 	CU_ASSERT_PTR_NULL(strstr(run_status(&r), "backup gateways"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "vpnd extensions: off"));
 	CU_ASSERT_EQUAL_FATAL(take(&t), TICKET_OK);
 	CU_ASSERT_FALSE(t.gw_vpnd);
 	CU_ASSERT_EQUAL(t.n_backups, 0);
