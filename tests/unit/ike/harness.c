@@ -73,6 +73,7 @@ static void on_event(void *ctx, struct conn *c, enum conn_event ev,
 		return;
 	}
 	r->n_up += ev == CEV_UP;
+	r->n_no_tunnel += ev == CEV_NO_TUNNEL;
 	r->n_failed += ev == CEV_FAILED;
 	r->n_down += ev == CEV_DOWN;
 	r->got_event = true;

@@ -19,11 +19,12 @@ struct run {
 	struct responder *resp;
 	struct conn *conn;
 	struct profile prof;
-	bool got_event;          /* UP, FAILED or DOWN since the last wait */
+	bool got_event;          /* UP, NO_TUNNEL, FAILED or DOWN since the
+				    last wait */
 	enum conn_event ev;
 	char msg[512];
 	char progress[4096];     /* every CEV_PROGRESS message, one a line */
-	unsigned n_up, n_failed, n_down;
+	unsigned n_up, n_no_tunnel, n_failed, n_down;
 	bool timed_out;
 };
 
@@ -38,7 +39,8 @@ void make_profile(struct profile *p, uint16_t port, const char *ike,
 struct responder *start_responder(struct responder_cfg *cfg);
 /* Builds the conn for r->prof and connects. False on failure. */
 bool run_connect(struct run *r);
-/* Runs the loop until the conn reports UP, FAILED or DOWN; returns the
+/* Runs the loop until the conn reports UP, NO_TUNNEL, FAILED or DOWN;
+ * returns the
  * event, or -1 when the safety timer fired. */
 int run_wait_event(struct run *r);
 /* Runs the loop for ms milliseconds (conn events do not stop it). */
@@ -60,5 +62,6 @@ void register_lifecycle_tests(void);
 void register_ticket_tests(void);
 void register_resume_tests(void);
 void register_rekey_tests(void);
+void register_child_retry_tests(void);
 
 #endif
