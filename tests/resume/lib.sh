@@ -18,6 +18,8 @@
 
 set -u
 set -o pipefail
+# shellcheck source=../lib-esp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib-esp.sh"
 
 RS_CASE=${RS_CASE:-$(basename "${0%.sh}")}
 RS_ID=$$
@@ -425,7 +427,7 @@ assert_vpnd_alive() {
 }
 
 # vpnctl_run ARGS...: sets VPNCTL_OUT and VPNCTL_RC and shows the output.
-# vpnctl gives up after RS_CONNECT_TIMEOUT seconds (exit 1).
+# vpnctl stops waiting after RS_CONNECT_TIMEOUT seconds (exit 5).
 vpnctl_run() {
 	local t=${RS_CONNECT_TIMEOUT:-30}
 	VPNCTL_OUT=$(timeout $((t + 20)) "$VPNCTL" -s "$VPND_SOCK" -t "$t" "$@" 2>&1)

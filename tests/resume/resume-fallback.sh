@@ -51,7 +51,7 @@ sub_begin() {
 	vpnd_start
 	M1=$(gw_mark gw1)
 	vpnctl_run connect "$PROFILE"
-	assert_rc 0 "[$SUB] first connect"
+	assert_connect_rc "[$SUB] first connect"
 	assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "[$SUB] full handshake with gw1"
 	assert_gw_event gw1 "$M1" '^event=ticket_issued gsc=0\b' "[$SUB] gw1 issued a ticket"
 	assert_ticket_private
@@ -63,7 +63,7 @@ reconnect() {
 	vpnd_start
 	M1=$(gw_mark gw1)
 	vpnctl_run connect "$PROFILE"
-	assert_rc 0 "[$SUB] connect"
+	assert_connect_rc "[$SUB] connect"
 }
 
 # fell_back VPND_REASON_ERE: the connect ended in a full handshake with

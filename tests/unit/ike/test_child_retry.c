@@ -94,7 +94,7 @@ static void test_retry_succeeds(void)
 {
 	struct responder_cfg cfg;
 	const struct responder_stats *st;
-	uint32_t in, out;
+	uint32_t in = 0, out = 0;
 	const char *s;
 
 	temp_failure_cfg(&cfg);
