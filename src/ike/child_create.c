@@ -157,30 +157,29 @@ int child_create_parse(struct ike_sa *sa, const struct payload_list *pl,
 	return 0;
 }
 
+static void one_address(struct ts_payload *ts, uint8_t type,
+			const uint8_t *addr, size_t len)
+{
+	struct ts_entry *t = &ts->ts[ts->n++];
+
+	t->type = type;
+	t->end_port = 0xffff;
+	memcpy(t->start, addr, len);
+	memcpy(t->end, addr, len);
+}
+
 /* Our side as one range per virtual IP (what the gateway narrowed
  * "dynamic" to in IKE_AUTH), else the offer of IKE_AUTH. */
 void child_create_ts(const struct ike_sa *sa, struct ts_payload *tsi,
 		     struct ts_payload *tsr)
 {
-	struct ts_entry *t;
-
 	*tsr = sa->offered_tsr;
 	*tsi = sa->offered_tsi;
 	if (sa->prof->n_local_ts || (!sa->cfg.has_ip4 && !sa->cfg.has_ip6))
 		return;
 	memset(tsi, 0, sizeof(*tsi));
-	if (sa->cfg.has_ip4) {
-		t = &tsi->ts[tsi->n++];
-		t->type = TS_IPV4_ADDR_RANGE;
-		t->end_port = 0xffff;
-		memcpy(t->start, sa->cfg.ip4, 4);
-		memcpy(t->end, sa->cfg.ip4, 4);
-	}
-	if (sa->cfg.has_ip6) {
-		t = &tsi->ts[tsi->n++];
-		t->type = TS_IPV6_ADDR_RANGE;
-		t->end_port = 0xffff;
-		memcpy(t->start, sa->cfg.ip6, 16);
-		memcpy(t->end, sa->cfg.ip6, 16);
-	}
+	if (sa->cfg.has_ip4)
+		one_address(tsi, TS_IPV4_ADDR_RANGE, sa->cfg.ip4, 4);
+	if (sa->cfg.has_ip6)
+		one_address(tsi, TS_IPV6_ADDR_RANGE, sa->cfg.ip6, 16);
 }

@@ -42,6 +42,8 @@ static void take_over(struct ike_sa *sa, struct child_params *next,
 	sa_progress(sa, "Child SA rekeyed%s: SPIs in %s out %s%s%s", who, in,
 		    out, sa->child.install_error[0] ? ", not installed: " : "",
 		    sa->child.install_error);
+	/* A pair that replaces an expired or uninstalled one works again. */
+	sa_tunnel_changed(sa);
 }
 
 /* False when the kernel refused the new pair while the old one works:

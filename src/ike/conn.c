@@ -299,7 +299,7 @@ void sa_tunnel_changed(struct ike_sa *sa)
 void sa_up(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
-	char msg[512], gw[64], algs[128], why[400];
+	char msg[512], gw[64], algs[128], why[400], full[1024];
 
 	sa->established_at = loop_now_ms();
 	if (sa == c->next) {
@@ -335,12 +335,14 @@ void sa_up(struct ike_sa *sa)
 		return;
 	}
 	/* Authenticated: the IKE SA and its ticket stay (RFC 7296 1.2),
-	 * but nothing can flow through it yet. */
+	 * but nothing can flow through it yet. The reason comes first,
+	 * then what an up would have said. */
 	c->state = CONN_NO_TUNNEL;
 	dpd_start(sa);
-	conn_progress(c, "%s", msg);
+	log_info("%s: %s", c->prof.name, msg);
 	log_warn("%s: established, no tunnel: %s", c->prof.name, why);
-	emit(c, CEV_NO_TUNNEL, why);
+	snprintf(full, sizeof(full), "%s; %s", why, msg);
+	emit(c, CEV_NO_TUNNEL, full);
 }
 
 void sa_down(struct ike_sa *sa, const char *why)

@@ -11,6 +11,7 @@
 #include "vpnd/conn.h"
 #include "vpnd/loop.h"
 #include "vpnd/profile.h"
+#include "vpnd/ticket.h"
 
 /* Hard stop for any single wait: a test that reaches it fails. */
 #define SAFETY_MS 8000
@@ -52,6 +53,10 @@ void run_cleanup(struct run *r);
  * and records, and its removal: CUnit suite init/clean helpers. */
 int state_dir_setup(char *tmpl);
 int state_dir_teardown(const char *dir);
+/* Takes the ticket the engine stored for a profile under state dir
+ * dir (it is gone from the store afterwards). */
+enum ticket_status take_stored_ticket(const char *dir, const char *name,
+				      struct resume_ticket *t);
 /* A UDP port on 127.0.0.1 on which nothing listens. */
 uint16_t unused_port(void);
 

@@ -7,12 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <CUnit/CUnit.h>
 
 #include "harness.h"
-#include "vpnd/ticket.h"
 
 static struct run r;
 static char dir[] = "/tmp/vpnd-test-retry.XXXXXX";
@@ -41,17 +39,8 @@ static void temp_failure_cfg(struct responder_cfg *cfg)
 static bool ticket_stored(void)
 {
 	static struct resume_ticket t;
-	char tdir[sizeof(dir) + 16];
-	struct ticket_store *s;
-	struct verr e = { { 0 } };
-	enum ticket_status st;
+	enum ticket_status st = take_stored_ticket(dir, r.prof.name, &t);
 
-	snprintf(tdir, sizeof(tdir), "%s/tickets", dir);
-	s = ticket_store_open(tdir, &e);
-	if (!s)
-		return false;
-	st = ticket_take(s, r.prof.name, time(NULL), &t, &e);
-	ticket_store_close(s);
 	ticket_wipe(&t);
 	return st == TICKET_OK;
 }
