@@ -28,14 +28,20 @@ int hostcfg_cleanup_stale(struct verr *e);
 enum conn_state {
 	CONN_IDLE,
 	CONN_CONNECTING,
-	CONN_ESTABLISHED,
+	CONN_ESTABLISHED, /* IKE SA and a working tunnel */
+	CONN_NO_TUNNEL,   /* IKE SA established, but no working Child SA */
 	CONN_CLOSING,
 	CONN_FAILED,
 };
 
 enum conn_event {
 	CEV_PROGRESS, /* a step happened: msg says which */
-	CEV_UP,       /* IKE SA established (msg: summary) */
+	CEV_UP,       /* IKE SA established and the tunnel works: the Child
+			 SA, its policies, the virtual IP, routes and DNS
+			 are in place (msg: summary); also when a tunnel
+			 that did not work does again */
+	CEV_NO_TUNNEL,/* IKE SA established without a working tunnel, or the
+			 tunnel stopped working (msg: why) */
 	CEV_FAILED,   /* attempt failed (msg: readable reason); conn is idle again */
 	CEV_DOWN,     /* disconnect finished, or the gateway deleted the SA */
 };
@@ -60,7 +66,11 @@ int conn_rekey_child(struct conn *c, struct verr *e);
  * ticket, so that vpnd resumes after a restart. */
 void conn_forget_resumption(struct conn *c);
 enum conn_state conn_get_state(const struct conn *c);
+/* One word: idle, connecting, established, no-tunnel, closing, failed. */
 const char *conn_state_name(enum conn_state s);
+/* The state for people: "established", or "established, no tunnel:
+ * REASON" for CONN_NO_TUNNEL, otherwise the state's name. */
+void conn_state_text(const struct conn *c, char *out, size_t len);
 const char *conn_name(const struct conn *c);
 /* Multi-line human-readable status: state, gateway, SPIs, algorithms,
  * virtual IP, DNS, Child SA parameters. */

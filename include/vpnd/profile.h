@@ -98,6 +98,8 @@ struct profile {
 	size_t n_ike;
 	struct alg_set esp[PROFILE_MAX_PROPOSALS];
 	size_t n_esp;
+	bool esp_failure_delete;            /* no working Child SA: delete
+					       the IKE SA (default: keep it) */
 
 	/* traffic selectors */
 	struct ts_cfg local_ts[PROFILE_MAX_TS];
@@ -130,6 +132,8 @@ struct profile {
 	unsigned child_rekey_time;          /* seconds; default 3240 */
 	unsigned reconnect_interval;        /* seconds, 0 = off; default 10 */
 	unsigned child_life_time;           /* seconds, > rekey; default 3600 */
+	unsigned child_retry_interval;      /* seconds, after TEMPORARY_FAILURE;
+					       default 5 */
 };
 
 /* Loads one profile file. On error returns -1 with e->msg formatted as

@@ -97,15 +97,17 @@ static struct ctl_client *waiter_client(struct conns_waiter *w)
 				     offsetof(struct ctl_client, w));
 }
 
-static void on_progress(struct conns_waiter *w, bool final, bool ok,
-			const char *msg)
+static void on_progress(struct conns_waiter *w, bool final,
+			enum wait_outcome outcome, const char *msg)
 {
 	struct ctl_client *c = waiter_client(w);
 
-	if (final)
-		ctl_final(c, ok, "%s", msg);
-	else
+	if (!final)
 		ctl_line(c, '-', msg);
+	else if (outcome == WAIT_NO_TUNNEL)
+		ctl_final_no_tunnel(c, "%s", msg);
+	else
+		ctl_final(c, outcome == WAIT_OK, "%s", msg);
 }
 
 static void cmd_connect(struct ctl_client *c, const char *name)
@@ -188,12 +190,13 @@ static void emit_status(struct ctl_client *c, const struct conn_entry *ce,
 static void cmd_status_one(struct ctl_client *c, const char *name)
 {
 	struct conn_entry *ce = find_profile(c, name);
+	char state[512];
 
 	if (!ce)
 		return;
 	emit_status(c, ce, "");
-	ctl_final(c, true, "%s is %s", entry_name(ce),
-		  conn_state_name(entry_state(ce)));
+	entry_state_text(ce, state, sizeof(state));
+	ctl_final(c, true, "%s is %s", entry_name(ce), state);
 }
 
 static bool is_active(const struct conn_entry *ce)

@@ -18,6 +18,7 @@ struct conn_entry {
 	bool seen;               /* scratch flag of conns_reload */
 	struct conns_waiter *waiters;
 	uint64_t apply_timer;
+	uint64_t queued_timer;   /* starts the connects a close held back */
 };
 
 struct conns {
@@ -57,6 +58,11 @@ const char *entry_gateway(const struct conn_entry *ce)
 enum conn_state entry_state(const struct conn_entry *ce)
 {
 	return conn_get_state(ce->conn);
+}
+
+void entry_state_text(const struct conn_entry *ce, char *out, size_t len)
+{
+	conn_state_text(ce->conn, out, len);
 }
 
 bool entry_removed(const struct conn_entry *ce)
@@ -119,15 +125,15 @@ static void notify_progress(struct conn_entry *ce, const char *msg)
 	/* A callback may detach its own waiter (client gone): keep next. */
 	for (w = ce->waiters; w; w = next) {
 		next = w->next;
-		if (w->kind == WAIT_CONNECT)
-			w->fn(w, false, true, msg);
+		if (w->kind == WAIT_CONNECT || w->kind == WAIT_CONNECT_QUEUED)
+			w->fn(w, false, WAIT_OK, msg);
 	}
 }
 
 /* Detaches every waiter of one kind first, so that the callbacks
  * (which may free their waiter) never run against a list in use. */
-static void finish_waiters(struct conn_entry *ce, enum wait_kind kind,
-			   bool ok, const char *msg)
+static struct conns_waiter *take_waiters(struct conn_entry *ce,
+					 enum wait_kind kind)
 {
 	struct conns_waiter *done = NULL, **pp = &ce->waiters, *w;
 
@@ -142,11 +148,19 @@ static void finish_waiters(struct conn_entry *ce, enum wait_kind kind,
 			pp = &w->next;
 		}
 	}
+	return done;
+}
+
+static void finish_waiters(struct conn_entry *ce, enum wait_kind kind,
+			   enum wait_outcome outcome, const char *msg)
+{
+	struct conns_waiter *done = take_waiters(ce, kind), *w;
+
 	while (done) {
 		w = done;
 		done = w->next;
 		w->next = NULL;
-		w->fn(w, true, ok, msg);
+		w->fn(w, true, outcome, msg);
 	}
 }
 
@@ -160,6 +174,7 @@ static void entry_destroy(struct conns *t, struct conn_entry *ce)
 		w->next = NULL;
 	}
 	loop_timer_cancel(t->l, ce->apply_timer);
+	loop_timer_cancel(t->l, ce->queued_timer);
 	if (ce->conn)
 		conn_free(ce->conn);
 	if (ce->pending) {
@@ -290,14 +305,52 @@ static void shutdown_timeout(void *ctx)
 	shutdown_finish(t, false);
 }
 
+static bool has_waiters(const struct conn_entry *ce, enum wait_kind kind)
+{
+	const struct conns_waiter *w;
+
+	for (w = ce->waiters; w; w = w->next)
+		if (w->kind == kind)
+			return true;
+	return false;
+}
+
+/* The close is over: the connects it held back start now, as if they
+ * had just arrived (a reloaded profile applies first). */
+static void start_queued(void *ctx)
+{
+	struct conn_entry *ce = ctx;
+	struct conns_waiter *queued, *w;
+	struct verr e = { "" };
+	int r;
+
+	ce->queued_timer = 0;
+	queued = take_waiters(ce, WAIT_CONNECT_QUEUED);
+	while (queued) {
+		w = queued;
+		queued = w->next;
+		w->next = NULL;
+		e.msg[0] = '\0';
+		r = conns_connect(ce, w, &e);
+		if (r != 0)
+			w->fn(w, true, r > 0 ? WAIT_OK : WAIT_FAILED, e.msg);
+	}
+	apply_pending(ce); /* a removed profile nobody connects goes */
+}
+
 /* Runs from the engine's callback: anything that may free the conn is
  * deferred to a timer. */
 static void went_down(struct conn_entry *ce)
 {
 	struct conns *t = ce->t;
 
-	if ((ce->pending || ce->removed) && !ce->apply_timer)
+	if (has_waiters(ce, WAIT_CONNECT_QUEUED)) {
+		if (!ce->queued_timer)
+			ce->queued_timer = loop_timer(t->l, 0, start_queued,
+						      ce);
+	} else if ((ce->pending || ce->removed) && !ce->apply_timer) {
 		ce->apply_timer = loop_timer(t->l, 0, apply_pending_timer, ce);
+	}
 	if (t->shutdown_done && !t->check_timer)
 		t->check_timer = loop_timer(t->l, 0, shutdown_check, t);
 }
@@ -318,24 +371,30 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		log_info("%s: up%s%s", ce->name, *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s is up%s%s", ce->name,
 			 *msg ? ": " : "", msg);
-		finish_waiters(ce, WAIT_CONNECT, true, text);
+		finish_waiters(ce, WAIT_CONNECT, WAIT_OK, text);
+		break;
+	case CEV_NO_TUNNEL:
+		log_info("%s: established, no tunnel: %s", ce->name, msg);
+		snprintf(text, sizeof(text), "%s is established, no tunnel: %s",
+			 ce->name, msg);
+		finish_waiters(ce, WAIT_CONNECT, WAIT_NO_TUNNEL, text);
 		break;
 	case CEV_FAILED:
 		log_info("%s: failed%s%s", ce->name, *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s: %s", ce->name,
 			 *msg ? msg : "connection failed");
-		finish_waiters(ce, WAIT_CONNECT, false, text);
+		finish_waiters(ce, WAIT_CONNECT, WAIT_FAILED, text);
 		snprintf(text, sizeof(text), "%s is down", ce->name);
-		finish_waiters(ce, WAIT_DISCONNECT, true, text);
+		finish_waiters(ce, WAIT_DISCONNECT, WAIT_OK, text);
 		went_down(ce);
 		break;
 	case CEV_DOWN:
 		log_info("%s: down%s%s", ce->name, *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s went down%s%s", ce->name,
 			 *msg ? ": " : "", msg);
-		finish_waiters(ce, WAIT_CONNECT, false, text);
+		finish_waiters(ce, WAIT_CONNECT, WAIT_FAILED, text);
 		snprintf(text, sizeof(text), "%s is down", ce->name);
-		finish_waiters(ce, WAIT_DISCONNECT, true, text);
+		finish_waiters(ce, WAIT_DISCONNECT, WAIT_OK, text);
 		went_down(ce);
 		break;
 	}
@@ -531,6 +590,7 @@ int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 		  struct verr *e)
 {
 	struct conns *t = ce->t;
+	char text[PROFILE_NAME_MAX + 64];
 
 	if (t->shutting) {
 		verr_set(e, "vpnd is shutting down");
@@ -540,15 +600,28 @@ int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 	case CONN_ESTABLISHED:
 		verr_set(e, "%s is already up", ce->name);
 		return 1;
+	case CONN_NO_TUNNEL: {
+		char state[512], already[600];
+
+		entry_state_text(ce, state, sizeof(state));
+		snprintf(already, sizeof(already), "%s is already %s",
+			 ce->name, state);
+		w->fn(w, true, WAIT_NO_TUNNEL, already);
+		return 0;
+	}
 	case CONN_CONNECTING:
 		/* Follow the attempt that is already running. */
 		w->kind = WAIT_CONNECT;
 		waiter_attach(ce, w);
 		return 0;
 	case CONN_CLOSING:
-		verr_set(e, "%s is going down; connect again once it is down",
-			 ce->name);
-		return -1;
+		/* The user wants it up: once the delete is over. */
+		w->kind = WAIT_CONNECT_QUEUED;
+		waiter_attach(ce, w);
+		snprintf(text, sizeof(text),
+			 "%s is closing; connecting once it is down", ce->name);
+		w->fn(w, false, WAIT_OK, text);
+		return 0;
 	default:
 		break;
 	}
@@ -583,7 +656,11 @@ int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
 		     struct verr *e)
 {
 	enum conn_state s = conn_get_state(ce->conn);
+	char text[PROFILE_NAME_MAX + 64];
 
+	snprintf(text, sizeof(text), "%s: connect cancelled by a disconnect",
+		 ce->name);
+	finish_waiters(ce, WAIT_CONNECT_QUEUED, WAIT_FAILED, text);
 	if (state_is_down(s)) {
 		verr_set(e, "%s is not connected", ce->name);
 		return 1;

@@ -22,15 +22,26 @@ struct profile_source {
 	void (*free_one)(struct profile *p);
 };
 
-enum wait_kind { WAIT_CONNECT, WAIT_DISCONNECT };
+enum wait_kind {
+	WAIT_CONNECT,
+	WAIT_DISCONNECT,
+	WAIT_CONNECT_QUEUED, /* a connect waiting for a close to finish */
+};
+
+/* How an operation ended. */
+enum wait_outcome {
+	WAIT_FAILED,
+	WAIT_OK,
+	WAIT_NO_TUNNEL, /* connect: IKE SA up, but no working tunnel */
+};
 
 /* A control client following one operation. fn is called with every
- * CEV_PROGRESS and exactly once with the final event (final == true),
- * after the waiter has been detached. */
+ * CEV_PROGRESS (outcome WAIT_OK) of a connect and exactly once with the
+ * final event (final == true), after the waiter has been detached. */
 struct conns_waiter {
 	enum wait_kind kind;
-	void (*fn)(struct conns_waiter *w, bool final, bool ok,
-		   const char *msg);
+	void (*fn)(struct conns_waiter *w, bool final,
+		   enum wait_outcome outcome, const char *msg);
 	struct conn_entry *entry; /* NULL while detached */
 	struct conns_waiter *next;
 };
@@ -51,13 +62,17 @@ struct conn_entry *conns_find(const struct conns *t, const char *name);
 const char *entry_name(const struct conn_entry *ce);
 const char *entry_gateway(const struct conn_entry *ce);
 enum conn_state entry_state(const struct conn_entry *ce);
+/* "established", "established, no tunnel: REASON", "idle", ... */
+void entry_state_text(const struct conn_entry *ce, char *out, size_t len);
 /* Its file is gone; it stays listed until it is down. */
 bool entry_removed(const struct conn_entry *ce);
 void entry_status(const struct conn_entry *ce, struct wbuf *out);
 
 /* Both return 0 when w was attached (its fn will report the outcome,
  * possibly before the call returns), 1 when there is nothing to wait
- * for (msg explains, e.g. "already connected"), -1 on error (e). */
+ * for (msg explains, e.g. "already connected"), -1 on error (e).
+ * A connect while the connection is closing waits for the close to
+ * finish and then connects; a disconnect cancels such a connect. */
 int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 		  struct verr *e);
 int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,

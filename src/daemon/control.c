@@ -161,27 +161,47 @@ void ctl_line(struct ctl_client *c, char prefix, const char *text)
 	client_flush(c);
 }
 
-void ctl_final(struct ctl_client *c, bool ok, const char *fmt, ...)
+static void final_line(struct ctl_client *c, const char *word,
+		       const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void final_line(struct ctl_client *c, const char *word,
+		       const char *fmt, va_list ap)
 {
 	char text[1024];
 	size_t i;
-	va_list ap;
 
 	if (c->dead || c->finished)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	for (i = 0; text[i]; i++)
 		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
 			text[i] = ' ';
-	wb_printf(&c->out, "%s %s\n", ok ? "OK" : "ERROR", text);
+	wb_printf(&c->out, "%s %s\n", word, text);
 	c->finished = true;
 	if (c->out.oom) {
 		client_kill(c);
 		return;
 	}
 	client_flush(c);
+}
+
+void ctl_final(struct ctl_client *c, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	final_line(c, ok ? "OK" : "ERROR", fmt, ap);
+	va_end(ap);
+}
+
+void ctl_final_no_tunnel(struct ctl_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	final_line(c, "NOTUNNEL", fmt, ap);
+	va_end(ap);
 }
 
 static void refuse(struct ctl_client *c)

@@ -32,9 +32,14 @@ struct ctl_client {
 /* Queues "<prefix> text" (prefix "-" or "."), control characters of
  * text replaced so that a line can never be split or forged. */
 void ctl_line(struct ctl_client *c, char prefix, const char *text);
-/* Queues the final line and closes the connection once it is sent. */
+/* Queues the final line ("OK" or "ERROR") and closes the connection
+ * once it is sent. */
 void ctl_final(struct ctl_client *c, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The final "NOTUNNEL" line of a connect whose IKE SA is up without a
+ * working tunnel. */
+void ctl_final_no_tunnel(struct ctl_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Parses and runs one request line (len bytes, no newline). */
 void ctl_handle_request(struct ctl_client *c, const char *line, size_t len);

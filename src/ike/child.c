@@ -77,7 +77,9 @@ static void on_kernel_event(const struct kernel_event *ev, void *ctx)
 		sa->child.installed = false;
 		sa->child.installed_in = sa->child.installed_out = false;
 		snprintf(sa->child.install_error,
-			 sizeof(sa->child.install_error), "expired");
+			 sizeof(sa->child.install_error),
+			 "expired at its hard lifetime without a rekey");
+		sa_tunnel_changed(sa);
 		return;
 	case KERNEL_EV_ACQUIRE:
 		log_info("kernel: traffic to %s hit a policy with no SA (reqid %u)",
@@ -437,29 +439,40 @@ int child_install_pair(struct ike_sa *sa, struct child_params *ch,
 	return rc;
 }
 
-int child_install(struct ike_sa *sa, struct verr *e)
+int child_install_new(struct ike_sa *sa, const struct chunk *gir,
+		      const struct chunk *ni, const struct chunk *nr,
+		      struct verr *e)
 {
-	struct chunk nogir = { 0 };
+	struct verr he = { { 0 } };
 	int rc;
 
 	if (!use_kernel)
 		return 0;
-	rc = child_install_pair(sa, &sa->child, &nogir, &sa->ni, &sa->nr,
-				true, e);
+	rc = child_install_pair(sa, &sa->child, gir, ni, nr, true, e);
 	if (rc == 0)
 		rc = walk_policies(kern, sa, true, NULL, e);
 	if (rc < 0) {
 		child_remove(sa, NULL);
-	} else {
-		sa->child.installed = true;
-		track(sa, true);
-		if (hostcfg_up(sa, e) < 0) {
-			/* The tunnel stands; only the host side is missing. */
-			sa_progress(sa, "virtual IP and routes not installed: %s",
-				    e->msg);
-		}
+		return rc;
 	}
-	return rc;
+	sa->child.installed = true;
+	track(sa, true);
+	sa->host_error[0] = '\0';
+	if (hostcfg_up(sa, &he) < 0) {
+		/* The SAs stand; the host side is missing, so traffic from
+		 * the virtual IP cannot flow. */
+		snprintf(sa->host_error, sizeof(sa->host_error),
+			 "virtual IP and routes not installed: %s", he.msg);
+		sa_progress(sa, "%s", sa->host_error);
+	}
+	return 0;
+}
+
+int child_install(struct ike_sa *sa, struct verr *e)
+{
+	struct chunk nogir = { 0 };
+
+	return child_install_new(sa, &nogir, &sa->ni, &sa->nr, e);
 }
 
 void child_remove_pair(struct ike_sa *sa, struct child_params *ch)

@@ -22,8 +22,15 @@ int child_alloc_spi(struct ike_sa *sa, struct verr *e);
 /* Reserves an inbound SPI for ch under ch->reqid (a new one if 0). */
 int child_reserve_spi(struct ike_sa *sa, struct child_params *ch,
 		      struct verr *e);
-/* Derives KEYMAT and installs both SAs and the policies. */
+/* Derives KEYMAT and installs both SAs and the policies of sa->child
+ * made in IKE_AUTH, then the virtual IP, routes and DNS; what of the
+ * host side failed goes to sa->host_error (the call still succeeds). */
 int child_install(struct ike_sa *sa, struct verr *e);
+/* The same for a Child SA made by our CREATE_CHILD_SA: KEYMAT =
+ * prf+(SK_d, [g^ir |] Ni | Nr) of that exchange. */
+int child_install_new(struct ike_sa *sa, const struct chunk *gir,
+		      const struct chunk *ni, const struct chunk *nr,
+		      struct verr *e);
 /* A rekeyed pair: KEYMAT = prf+(SK_d, [gir |] ni | nr) of the
  * CREATE_CHILD_SA that made it, installed beside the old pair under the
  * same reqid (the policies stay). */

@@ -18,23 +18,6 @@
 #define FAILED_RETRY_MS 30000  /* after a refused rekey of ours */
 #define MAX_FAILURES 5
 
-/* Our CREATE_CHILD_SA waiting for its answer. */
-struct child_rekey {
-	struct child_params next;
-	struct chunk ni;
-	struct dh *dh;
-};
-
-static void rekey_free(struct ike_sa *sa)
-{
-	if (!sa->rekey)
-		return;
-	chunk_free(&sa->rekey->ni);
-	dh_free(sa->rekey->dh);
-	free(sa->rekey);
-	sa->rekey = NULL;
-}
-
 static void spi_text(const uint8_t spi[4], char out[9])
 {
 	snprintf(out, 9, "%08x", get_u32(spi));
@@ -59,6 +42,8 @@ static void take_over(struct ike_sa *sa, struct child_params *next,
 	sa_progress(sa, "Child SA rekeyed%s: SPIs in %s out %s%s%s", who, in,
 		    out, sa->child.install_error[0] ? ", not installed: " : "",
 		    sa->child.install_error);
+	/* A pair that replaces an expired or uninstalled one works again. */
+	sa_tunnel_changed(sa);
 }
 
 /* False when the kernel refused the new pair while the old one works:
@@ -207,7 +192,7 @@ void child_rekey_request(struct ike_sa *sa, const struct payload_list *pl,
 			     NULL, 0);
 		return;
 	}
-	if (sa->rekey || sa->has_old_child) {
+	if (sa->create || sa->has_old_child) {
 		/* One rekey at a time (RFC 7296 2.25). */
 		notify_build(c, 0, NULL, 0, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
@@ -228,49 +213,17 @@ void child_rekey_request(struct ike_sa *sa, const struct payload_list *pl,
 static void delete_old(struct ike_sa *sa);
 static void on_rekey_timer(void *ctx);
 
-/* The gateway may name the group it wants (RFC 7296 1.3): one of ours
- * is tried at once. */
-static bool take_ke_hint(struct ike_sa *sa, const struct payload_list *pl)
-{
-	struct notify_payload n;
-	uint16_t group;
-	size_t i, j;
-
-	if (!find_notify(pl, N_INVALID_KE_PAYLOAD, &n) ||
-	    notify_invalid_ke_parse(n.data, n.len, &group, NULL) < 0 ||
-	    group == sa->rekey_group)
-		return false;
-	for (i = 0; i < sa->prof->n_esp; i++)
-		for (j = 0; j < sa->prof->esp[i].n_dh; j++)
-			if (sa->prof->esp[i].dh[j] == group) {
-				sa->rekey_group = group;
-				return true;
-			}
-	return false;
-}
-
 /* Our rekey failed: the pair we reserved goes, and we try again later
  * (a few times, before the hard lifetime ends the SA anyway). */
 static void rekey_failed(struct ike_sa *sa, const struct payload_list *pl)
 {
-	bool hint = pl && take_ke_hint(sa, pl);
+	bool hint = pl && child_create_ke_hint(sa, pl);
 
-	child_remove_pair(sa, &sa->rekey->next);
-	rekey_free(sa);
+	child_create_end(sa, true);
 	if (++sa->rekey_failures >= MAX_FAILURES)
 		return;
 	sa->rekey_timer = loop_timer(sa->loop, hint ? 0 : FAILED_RETRY_MS,
 				     on_rekey_timer, sa);
-}
-
-/* We sent a KE: a choice without a DH group would drop PFS. */
-static bool pfs_dropped(const struct child_rekey *rk, uint16_t group,
-			struct verr *e)
-{
-	if (!rk->dh || group != DH_NONE)
-		return false;
-	verr_set(e, "gateway dropped the PFS group we asked for");
-	return true;
 }
 
 static bool on_new_pair_deleted(struct ike_sa *sa, const struct ike_hdr *h,
@@ -286,7 +239,7 @@ static void undo_rekey(struct ike_sa *sa)
 {
 	uint8_t spi[4];
 
-	memcpy(spi, sa->rekey->next.spi_in, 4);
+	memcpy(spi, sa->create->next.spi_in, 4);
 	rekey_failed(sa, NULL);
 	if (ike_send_child_delete(sa, spi, on_new_pair_deleted) < 0)
 		log_warn("could not delete the unusable new Child SA");
@@ -296,36 +249,23 @@ static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
 			      const struct payload_list *pl,
 			      const uint8_t *raw, size_t raw_len)
 {
-	const struct ike_payload *p_sa = payload_find(pl, PL_SA);
-	const struct ike_payload *p_nr = payload_find(pl, PL_NONCE);
-	const struct ike_payload *p_ke = payload_find(pl, PL_KE);
-	static struct sa_payload chosen;
-	struct child_rekey *rk = sa->rekey;
-	struct ke_payload ke;
+	struct child_create *rk = sa->create;
 	struct chunk nr = { 0 }, gir = { 0 };
 	struct verr e = { { 0 } };
-	uint16_t err = first_error_notify(pl), group = DH_NONE;
+	uint16_t err = first_error_notify(pl);
 
-	if (err || !p_sa || !p_nr) {
+	if (err || !payload_find(pl, PL_SA) || !payload_find(pl, PL_NONCE)) {
 		sa_progress(sa, "gateway refused our Child SA rekey: %s",
 			    err ? notify_name(err) : "no SA or nonce");
 		rekey_failed(sa, pl);
 		return true;
 	}
-	if (sa_parse(p_sa->body, p_sa->len, &chosen, &e) < 0 ||
-	    proposal_check_esp(&chosen, sa->prof, true, &rk->next, &group,
-			       &e) < 0 ||
-	    pfs_dropped(rk, group, &e) ||
-	    nonce_parse(p_nr->body, p_nr->len, &e) < 0 ||
-	    (group != DH_NONE &&
-	     (!p_ke || ke_parse(p_ke->body, p_ke->len, &ke, &e) < 0 ||
-	      ke.group != group || !rk->dh || dh_group(rk->dh) != group ||
-	      pfs(group, &ke, &rk->dh, NULL, &gir, &e) < 0)) ||
-	    !chunk_set(&nr, p_nr->body, p_nr->len)) {
+	if (child_create_parse(sa, pl, &nr, &gir, &e) < 0) {
 		sa_progress(sa, "unusable answer to our Child SA rekey: %s",
-			    e.msg[0] ? e.msg : "bad KE");
+			    e.msg);
 		undo_rekey(sa);
 		chunk_free(&gir);
+		chunk_free(&nr);
 		return true;
 	}
 	if (!install(sa, &rk->next, &gir, &rk->ni, &nr, true)) {
@@ -340,7 +280,7 @@ static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
 	sa->rekey_failures = 0;
 	chunk_free(&gir);
 	chunk_free(&nr);
-	rekey_free(sa);
+	child_create_end(sa, false);
 	delete_old(sa);
 	return true;
 }
@@ -367,48 +307,9 @@ static void delete_old(struct ike_sa *sa)
 
 static int send_rekey(struct ike_sa *sa, struct verr *e)
 {
-	struct child_rekey *rk;
-	struct wbuf inner;
-	struct pl_chain c;
-	struct chunk pub = { 0 };
-	uint16_t group = sa->rekey_group ? sa->rekey_group :
-			 sa->prof->n_esp && sa->prof->esp[0].n_dh ?
-				 sa->prof->esp[0].dh[0] : DH_NONE;
-	int rc = -1;
-
-	rk = sa->rekey = calloc(1, sizeof(*rk));
-	if (!rk) {
-		verr_set(e, "out of memory");
-		return -1;
-	}
-	rk->next.reqid = sa->child.reqid;
-	if (child_reserve_spi(sa, &rk->next, e) < 0 ||
-	    !chunk_alloc(&rk->ni, NONCE_LEN) ||
-	    random_bytes(rk->ni.p, NONCE_LEN) < 0 ||
-	    (group != DH_NONE &&
-	     (!(rk->dh = dh_new(group, e)) || dh_public(rk->dh, &pub) < 0)))
-		goto out;
-	wb_init(&inner);
-	chain_init(&c, &inner);
-	notify_build(&c, PROTO_ESP, sa->child.spi_in, 4, N_REKEY_SA, NULL, 0);
-	proposal_build_esp(&c, sa->prof, rk->next.spi_in, true);
-	chain_add(&c, PL_NONCE, rk->ni.p, rk->ni.len);
-	if (group != DH_NONE)
-		ke_build(&c, group, pub.p, pub.len);
-	ts_build(&c, PL_TSI, &sa->child.tsi);
-	ts_build(&c, PL_TSR, &sa->child.tsr);
-	rc = sa_send_protected(sa, EXCH_CREATE_CHILD_SA, &inner, c.first,
-			       on_rekey_response);
-	wb_free(&inner);
-out:
-	chunk_free(&pub);
-	if (rc < 0) {
-		if (!e->msg[0])
-			verr_set(e, "cannot build the rekey request");
-		child_remove_pair(sa, &rk->next);
-		rekey_free(sa);
-	}
-	return rc;
+	return child_create_send(sa, sa->child.spi_in, sa->child.reqid,
+				 &sa->child.tsi, &sa->child.tsr,
+				 on_rekey_response, e);
 }
 
 static void on_rekey_timer(void *ctx)
@@ -424,7 +325,7 @@ void child_rekey_start(struct ike_sa *sa)
 	struct verr e = { { 0 } };
 
 	if (sa->state != IKE_ESTABLISHED || sa->orphan || !sa->child.up ||
-	    sa->rekey || sa->rekey_timer)
+	    sa->create || sa->rekey_timer)
 		return;
 	if (sa->req.active) {
 		/* One request at a time. */
@@ -461,7 +362,5 @@ void child_rekey_cleanup(struct ike_sa *sa)
 {
 	loop_timer_cancel(sa->loop, sa->rekey_timer);
 	sa->rekey_timer = 0;
-	if (sa->rekey)
-		child_remove_pair(sa, &sa->rekey->next);
-	rekey_free(sa);
+	child_create_end(sa, true);
 }

@@ -20,6 +20,8 @@ const char *conn_state_name(enum conn_state s)
 		return "connecting";
 	case CONN_ESTABLISHED:
 		return "established";
+	case CONN_NO_TUNNEL:
+		return "no-tunnel";
 	case CONN_CLOSING:
 		return "closing";
 	case CONN_FAILED:
@@ -58,6 +60,23 @@ const char *conn_name(const struct conn *c)
 enum conn_state conn_get_state(const struct conn *c)
 {
 	return c->state;
+}
+
+bool conn_is_up(const struct conn *c)
+{
+	return c->state == CONN_ESTABLISHED || c->state == CONN_NO_TUNNEL;
+}
+
+void conn_state_text(const struct conn *c, char *out, size_t len)
+{
+	char why[400];
+
+	if (c->state != CONN_NO_TUNNEL)
+		snprintf(out, len, "%s", conn_state_name(c->state));
+	else if (c->sa && sa_tunnel_problem(c->sa, why, sizeof(why)))
+		snprintf(out, len, "established, no tunnel: %s", why);
+	else
+		snprintf(out, len, "established, no tunnel");
 }
 
 static void emit(struct conn *c, enum conn_event ev, const char *msg)
@@ -213,10 +232,74 @@ static void report_child(struct conn *c, struct ike_sa *sa)
 			 sa->child.refused);
 }
 
+bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len)
+{
+	char retry[64];
+
+	if (!sa->child.up) {
+		child_retry_describe(sa, retry, sizeof(retry));
+		snprintf(why, len, "%s%s",
+			 sa->child.refused[0] ? sa->child.refused :
+						"no Child SA",
+			 retry);
+		return true;
+	}
+	if (child_kernel_enabled() && !sa->child.installed) {
+		snprintf(why, len, "Child SA not installed: %s",
+			 sa->child.install_error[0] ? sa->child.install_error :
+						      "reason unknown");
+		return true;
+	}
+	if (sa->host_error[0]) {
+		snprintf(why, len, "%s", sa->host_error);
+		return true;
+	}
+	return false;
+}
+
+/* esp.on-failure: delete. An IKE SA without a tunnel is not wanted:
+ * conn_fail deletes it on the gateway (INFORMATIONAL DELETE). */
+static void fail_without_tunnel(struct conn *c, const char *what,
+				const char *why)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg),
+		 "%.400s, but no tunnel: %.400s; deleting the IKE SA (esp on-failure: delete)",
+		 what, why);
+	conn_fail(c, msg);
+}
+
+void sa_tunnel_changed(struct ike_sa *sa)
+{
+	struct conn *c = sa->conn;
+	char why[400], msg[512], algs[128];
+	bool broken;
+
+	if (sa != c->sa || !conn_is_up(c))
+		return;
+	broken = sa_tunnel_problem(sa, why, sizeof(why));
+	if (!broken && c->state == CONN_NO_TUNNEL) {
+		c->state = CONN_ESTABLISHED;
+		snprintf(msg, sizeof(msg), "the tunnel works now (Child SA %s)",
+			 esp_algs_str(&sa->child, algs, sizeof(algs)));
+		log_info("%s: %s", c->prof.name, msg);
+		emit(c, CEV_UP, msg);
+	} else if (broken && c->state == CONN_ESTABLISHED) {
+		if (c->prof.esp_failure_delete) {
+			fail_without_tunnel(c, "the IKE SA stands", why);
+			return;
+		}
+		c->state = CONN_NO_TUNNEL;
+		log_warn("%s: established, no tunnel: %s", c->prof.name, why);
+		emit(c, CEV_NO_TUNNEL, why);
+	}
+}
+
 void sa_up(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
-	char msg[512], gw[64], algs[128];
+	char msg[512], gw[64], algs[128], why[400], full[1024];
 
 	sa->established_at = loop_now_ms();
 	if (sa == c->next) {
@@ -231,18 +314,35 @@ void sa_up(struct ike_sa *sa)
 		failover_on_up(c, sa, NULL, 0);
 		conn_progress(c, "moved to %s; deleting the SA with the old gateway",
 			 sockaddr_str(&sa->peer, gw, sizeof(gw)));
+		sa_tunnel_changed(sa);
 		return;
 	}
-	c->state = CONN_ESTABLISHED;
 	c->last_error[0] = '\0';
 	report_child(c, sa);
-	dpd_start(sa);
 	snprintf(msg, sizeof(msg), "IKE SA established with %s (%s)",
 		 sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		 ike_algs_str(&sa->algs, algs, sizeof(algs)));
 	failover_on_up(c, sa, msg, sizeof(msg));
+	if (!sa_tunnel_problem(sa, why, sizeof(why))) {
+		c->state = CONN_ESTABLISHED;
+		dpd_start(sa);
+		log_info("%s: %s", c->prof.name, msg);
+		emit(c, CEV_UP, msg);
+		return;
+	}
+	if (c->prof.esp_failure_delete) {
+		fail_without_tunnel(c, msg, why);
+		return;
+	}
+	/* Authenticated: the IKE SA and its ticket stay (RFC 7296 1.2),
+	 * but nothing can flow through it yet. The reason comes first,
+	 * then what an up would have said. */
+	c->state = CONN_NO_TUNNEL;
+	dpd_start(sa);
 	log_info("%s: %s", c->prof.name, msg);
-	emit(c, CEV_UP, msg);
+	log_warn("%s: established, no tunnel: %s", c->prof.name, why);
+	snprintf(full, sizeof(full), "%s; %s", why, msg);
+	emit(c, CEV_NO_TUNNEL, full);
 }
 
 void sa_down(struct ike_sa *sa, const char *why)
@@ -424,7 +524,7 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 		sa_failed(sa, "redirected to %s while being replaced", to);
 		return;
 	}
-	if (established && c->state != CONN_ESTABLISHED) {
+	if (established && !conn_is_up(c)) {
 		/* We are leaving: a redirect must not undo the disconnect. */
 		conn_progress(c, "ignoring the redirect to %s: disconnecting", to);
 		return;
@@ -462,7 +562,7 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 
 int conn_connect(struct conn *c, struct verr *e)
 {
-	if (c->state == CONN_CONNECTING || c->state == CONN_ESTABLISHED ||
+	if (c->state == CONN_CONNECTING || conn_is_up(c) ||
 	    c->state == CONN_CLOSING) {
 		verr_set(e, "%s is already %s", c->prof.name,
 			 conn_state_name(c->state));
@@ -485,11 +585,11 @@ int conn_connect(struct conn *c, struct verr *e)
 
 int conn_rekey_child(struct conn *c, struct verr *e)
 {
-	if (c->state != CONN_ESTABLISHED || !c->sa || !c->sa->child.up) {
+	if (!conn_is_up(c) || !c->sa || !c->sa->child.up) {
 		verr_set(e, "%s has no Child SA to rekey", c->prof.name);
 		return -1;
 	}
-	if (c->sa->rekey || c->sa->has_old_child) {
+	if (c->sa->create || c->sa->has_old_child) {
 		verr_set(e, "%s: a rekey is already under way", c->prof.name);
 		return -1;
 	}
@@ -509,8 +609,7 @@ void conn_disconnect(struct conn *c)
 	cancel_lookup(c);
 	retire_sa(c, c->next);
 	c->next = NULL;
-	if (c->state == CONN_ESTABLISHED && c->sa &&
-	    ike_delete_start(c->sa) == 0) {
+	if (conn_is_up(c) && c->sa && ike_delete_start(c->sa) == 0) {
 		c->state = CONN_CLOSING;
 		conn_progress(c, "deleting the IKE SA");
 		return;
@@ -555,6 +654,7 @@ void ike_sa_free(struct ike_sa *sa)
 {
 	sa_warn_flush(sa);
 	child_rekey_cleanup(sa);
+	child_retry_cleanup(sa);
 	sa_cancel_request(sa);
 	loop_timer_cancel(sa->loop, sa->keepalive_timer);
 	loop_timer_cancel(sa->loop, sa->dpd_timer);

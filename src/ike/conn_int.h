@@ -39,6 +39,8 @@ struct conn {
 };
 
 /* conn.c */
+/* The IKE SA is established, with or without a working tunnel. */
+bool conn_is_up(const struct conn *c);
 void conn_progress(struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void conn_fail(struct conn *c, const char *msg);

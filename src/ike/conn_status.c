@@ -67,8 +67,10 @@ void conn_status(const struct conn *c, struct wbuf *out)
 {
 	const struct ike_sa *sa = c->sa;
 	char spi_i[17], spi_r[17], gw[64], local[64], algs[128], id[256];
+	char state[512];
 
-	wb_printf(out, "%s: %s\n", c->prof.name, conn_state_name(c->state));
+	conn_state_text(c, state, sizeof(state));
+	wb_printf(out, "%s: %s\n", c->prof.name, state);
 	redirect_describe(&c->redir, out);
 	ticket_describe(&c->prof, out);
 	failover_describe(c, out);

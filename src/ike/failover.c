@@ -214,7 +214,7 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
 {
 	if (c->state == CONN_CLOSING)
 		return false;
-	if (c->state == CONN_ESTABLISHED && sa->state >= IKE_ESTABLISHED)
+	if (conn_is_up(c) && sa->state >= IKE_ESTABLISHED)
 		return sa->timed_out && lost_gateway(c, sa, msg);
 	if (sa->ticket && sa->timed_out && sa->state == IKE_RESUME_SENT) {
 		if (++c->attempts < n_candidates(c)) {

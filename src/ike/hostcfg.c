@@ -89,7 +89,10 @@ static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
 		return;
 	if (netcfg_dns_apply(rec->addrs[0].ifname, servers, n, NULL, 0,
 			     &rec->dns, &e) < 0) {
-		sa_progress(sa, "DNS servers not applied: %s", e.msg);
+		/* The profile asked for them: no working tunnel without. */
+		snprintf(sa->host_error, sizeof(sa->host_error),
+			 "DNS servers not applied: %s", e.msg);
+		sa_progress(sa, "%s", sa->host_error);
 		return;
 	}
 	rec->has_dns = true;

@@ -295,7 +295,7 @@ static bool ts_inside(const struct ts_entry *t, const struct ts_payload *offer)
 }
 
 /* RFC 7296 2.9: the gateway may narrow our selectors, never widen them. */
-static int ts_check(const struct ts_payload *got, const struct ts_payload *offer,
+int ts_check(const struct ts_payload *got, const struct ts_payload *offer,
 		    const char *which, struct verr *e)
 {
 	size_t i;
@@ -315,10 +315,13 @@ static int ts_check(const struct ts_payload *got, const struct ts_payload *offer
 }
 
 /* Errors that refuse only the Child SA; the IKE SA stands (RFC 7296
- * 1.2, 3.10.1). Any other error next to AUTH fails the whole request. */
+ * 1.2, 3.10.1). Any other error next to AUTH fails the whole request.
+ * libreswan answers TEMPORARY_FAILURE next to a verified AUTH when its
+ * kernel refused its half of the Child SA: that one is retried. */
 static bool child_only_error(uint16_t err)
 {
 	switch (err) {
+	case N_TEMPORARY_FAILURE:
 	case N_NO_PROPOSAL_CHOSEN:
 	case N_TS_UNACCEPTABLE:
 	case N_SINGLE_PAIR_REQUIRED:
@@ -343,6 +346,7 @@ static void take_child(struct ike_sa *sa, const struct payload_list *pl,
 	if (!p_sa || !p_tsi || !p_tsr) {
 		snprintf(sa->child.refused, sizeof(sa->child.refused), "%s",
 			 err ? notify_name(err) : "no SA/TS in the response");
+		sa->child.refused_notify = err;
 		return;
 	}
 	if (sa_parse(p_sa->body, p_sa->len, &sa_pl, &e) < 0 ||
@@ -463,6 +467,11 @@ static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	ticket_take_response(sa, pl);
 	if (sa->child_to_delete)
 		ike_delete_child(sa);
+	/* RFC 7296 2.25: the gateway may manage later; the same proposal
+	 * refused for any other reason would be refused again. */
+	if (!sa->child.up && sa->child.refused_notify == N_TEMPORARY_FAILURE &&
+	    !sa->prof->esp_failure_delete)
+		child_retry_schedule(sa);
 	sa_up(sa);
 	return true;
 }

@@ -21,7 +21,7 @@
 
 struct netcfg_record;
 struct resume_ticket;
-struct child_rekey;
+struct child_create;
 
 enum ike_state {
 	IKE_NONE,
@@ -59,6 +59,7 @@ struct child_params {
 	struct ts_payload tsi;
 	struct ts_payload tsr;
 	char refused[96]; /* why the gateway refused it, if it did */
+	uint16_t refused_notify; /* ... with this error notify, 0: other */
 };
 
 /* What the gateway's CP(CFG_REPLY) gave us. */
@@ -150,11 +151,15 @@ struct ike_sa {
 	struct child_params child;
 	struct child_params old_child;  /* rekeyed away, until deleted */
 	bool has_old_child;
-	struct child_rekey *rekey;      /* our CREATE_CHILD_SA under way */
+	struct child_create *create;    /* our CREATE_CHILD_SA under way */
 	uint64_t rekey_timer;
 	uint16_t rekey_group;           /* KE group the gateway asked for */
 	unsigned rekey_failures;        /* of ours, since the last success */
 	struct netcfg_record *netrec;   /* virtual IP, routes, DNS we added */
+	char host_error[200];           /* why they are not all in place */
+	uint64_t child_retry_timer;     /* a new Child SA after TEMPORARY_FAILURE */
+	unsigned child_retry_delay;     /* seconds, of the next retry */
+	unsigned child_retries;         /* made since the last Child SA */
 	struct ts_payload offered_tsi;
 	struct ts_payload offered_tsr;
 	bool child_to_delete;           /* we refused the gateway's choice */
@@ -273,6 +278,44 @@ enum handled ike_clear_redirect(struct ike_sa *sa,
 				const struct payload_list *pl);
 /* IKE_SESSION_RESUME with sa->ticket (RFC 5723 4.3.2). */
 int ike_resume_start(struct ike_sa *sa, struct verr *e);
+/* ---- child_create.c (our CREATE_CHILD_SA: RFC 7296 1.3.1, 1.3.3) ---- */
+struct child_create {
+	struct child_params next;       /* the pair being made */
+	struct chunk ni;
+	struct dh *dh;                  /* KEi's, with PFS */
+};
+/* Sends CREATE_CHILD_SA {[N(REKEY_SA, rekey_spi)], SA, Ni, [KEi], TSi,
+ * TSr} for a new pair under reqid (0: a new one); the request is kept
+ * in sa->create until the answer. rekey_spi NULL asks for a new Child
+ * SA (1.3.1). */
+int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
+		      uint32_t reqid, const struct ts_payload *tsi,
+		      const struct ts_payload *tsr, ike_resp_fn on_response,
+		      struct verr *e);
+/* Checks the SA, Nr and KEr of an answer against sa->create and fills
+ * its algorithms into sa->create->next, Nr and g^ir (empty without
+ * PFS) into nr and gir. */
+int child_create_parse(struct ike_sa *sa, const struct payload_list *pl,
+		       struct chunk *nr, struct chunk *gir, struct verr *e);
+/* INVALID_KE_PAYLOAD naming a group of ours other than the one sent:
+ * true, and the next request offers it. */
+bool child_create_ke_hint(struct ike_sa *sa, const struct payload_list *pl);
+/* Frees sa->create; with drop_pair, also the SAs it reserved. */
+void child_create_end(struct ike_sa *sa, bool drop_pair);
+/* A new Child SA's selectors, as IKE_AUTH offered them; our side is the
+ * virtual IP once the gateway gave one. */
+void child_create_ts(const struct ike_sa *sa, struct ts_payload *tsi,
+		     struct ts_payload *tsr);
+
+/* ---- child_retry.c (a new Child SA after TEMPORARY_FAILURE) ---- */
+/* Asks for a new Child SA after the delay (RFC 7296 2.25): the first
+ * retry after child-retry-interval seconds, then twice as long each
+ * time up to CHILD_RETRY_MAX_S. */
+void child_retry_schedule(struct ike_sa *sa);
+/* "; retry 2 in 10 s", or "" when none is planned, into out. */
+void child_retry_describe(const struct ike_sa *sa, char *out, size_t len);
+void child_retry_cleanup(struct ike_sa *sa);
+
 /* ---- child_rekey.c (CREATE_CHILD_SA for the Child SA) ---- */
 /* Answers the gateway's CREATE_CHILD_SA into c. */
 void child_rekey_request(struct ike_sa *sa, const struct payload_list *pl,
@@ -344,7 +387,17 @@ void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sa_failed(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The IKE SA is established (IKE_AUTH done): reports whether the
+ * tunnel works, and deletes the IKE SA when it does not and the profile
+ * says so (esp.on-failure: delete). */
 void sa_up(struct ike_sa *sa);
+/* The Child SA came, went, or failed to install later on: moves the
+ * connection between established and no-tunnel and tells the daemon. */
+void sa_tunnel_changed(struct ike_sa *sa);
+/* Why the SA's tunnel does not work (into why), or false when it does:
+ * the Child SA, its policies, virtual IP, routes and DNS are in place
+ * (with kernel installation off: the Child SA is negotiated). */
+bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len);
 void sa_down(struct ike_sa *sa, const char *why);
 /* The gateway told us to go to 'gw' in 'exchange' (RFC 5685). The SA
  * must already have checked what the exchange requires (nonce, AUTH). */
@@ -358,6 +411,12 @@ void sa_learn_backups(struct ike_sa *sa, const struct gw_ident *gws,
 		      size_t n);
 /* The conn's list, as text, into t->backups. */
 void sa_copy_backups(struct ike_sa *sa, struct resume_ticket *t);
+
+/* ---- ike_auth.c, shared with child_retry.c ---- */
+/* RFC 7296 2.9: the gateway's selectors must lie inside what we
+ * offered. which names them in the message ("TSi"). */
+int ts_check(const struct ts_payload *got, const struct ts_payload *offer,
+	     const char *which, struct verr *e);
 
 /* ---- helpers ---- */
 /* "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" (strongSwan's notation). */

@@ -182,6 +182,8 @@ void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 			sa_down(sa, "gateway deleted the IKE SA");
 		else if (redirect)
 			sa_redirect(sa, &gw, EXCH_INFORMATIONAL);
+		else
+			sa_tunnel_changed(sa); /* a Child SA it deleted */
 	} else if (h->exchange == EXCH_CREATE_CHILD_SA) {
 		child_rekey_request(sa, pl, &c);
 		answer(sa, h, &c);

@@ -30,6 +30,7 @@ void profile_defaults(struct profile *p)
 	p->child_rekey_time = 3240;
 	p->reconnect_interval = 10;
 	p->child_life_time = 3600;
+	p->child_retry_interval = 5;
 }
 
 void profile_free(struct profile *p)

@@ -39,8 +39,20 @@ const struct key_def ike_keys[] = {
 	{ NULL, NULL },
 };
 
+static int esp_on_failure(struct pctx *c, yaml_node_t *n)
+{
+	static const char *const names[] = { "keep", "delete", NULL };
+	int i;
+
+	if (get_choice(c, n, names, &i) < 0)
+		return -1;
+	c->p->esp_failure_delete = i == 1;
+	return 0;
+}
+
 const struct key_def esp_keys[] = {
 	{ "proposals", esp_proposals },
+	{ "on-failure", esp_on_failure },
 	{ NULL, NULL },
 };
 
@@ -250,11 +262,17 @@ static int timers_reconnect(struct pctx *c, yaml_node_t *n)
 	return get_uint(c, n, 0, 3600, &c->p->reconnect_interval);
 }
 
+static int timers_child_retry(struct pctx *c, yaml_node_t *n)
+{
+	return get_uint(c, n, 1, 3600, &c->p->child_retry_interval);
+}
+
 const struct key_def timers_keys[] = {
 	{ "reconnect-interval", timers_reconnect },
 	{ "retransmit-timeout", timers_timeout },
 	{ "child-rekey-time", timers_child_rekey },
 	{ "child-life-time", timers_child_life },
+	{ "child-retry-interval", timers_child_retry },
 	{ "retransmit-base", timers_base },
 	{ "retransmit-tries", timers_tries },
 	{ "dpd-interval", timers_dpd },

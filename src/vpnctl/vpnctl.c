@@ -1,5 +1,9 @@
 /* vpnctl: talks to vpnd over its control socket; see vpnctl(8).
- * Exit status: 0 OK, 1 ERROR (or timeout), 2 usage, 3 vpnd unreachable. */
+ * Exit status: 0 OK, 1 ERROR, 2 usage, 3 vpnd unreachable, 4 the IKE SA
+ * is up but no tunnel works (NOTUNNEL), 5 --timeout expired first.
+ * connect and disconnect follow vpnd until it reports the outcome: vpnd
+ * owns the timeouts (retransmissions, failover), vpnctl only shows
+ * them. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -21,11 +25,12 @@
 #define EXIT_ERROR 1
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
+#define EXIT_NO_TUNNEL 4
+#define EXIT_TIMEOUT 5
 
 #define REQUEST_MAX 1024
 #define REPLY_LINE_MAX 65536
-#define CONNECT_TIMEOUT_S 120
-#define OTHER_TIMEOUT_S 30
+#define QUICK_TIMEOUT_S 30 /* status, list, reload, rekey: answered at once */
 
 static void usage(FILE *f)
 {
@@ -41,11 +46,12 @@ static void usage(FILE *f)
 		"  check FILE...     validate profile files (no daemon needed)\n"
 		"Options:\n"
 		"  -s, --socket PATH   control socket (default %s)\n"
-		"  -t, --timeout SEC   give up waiting after SEC seconds\n"
-		"                      (default %d for connect, %d otherwise)\n"
+		"  -t, --timeout SEC   stop waiting after SEC seconds; a connect or\n"
+		"                      disconnect goes on in vpnd (default: wait\n"
+		"                      for its outcome; %d s for the others)\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n",
-		VPND_CONTROL_SOCKET, CONNECT_TIMEOUT_S, OTHER_TIMEOUT_S);
+		VPND_CONTROL_SOCKET, QUICK_TIMEOUT_S);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -162,6 +168,13 @@ static int handle_line(const char *line)
 			printf("%s\n", text);
 		return EXIT_OK;
 	}
+	if (!strncmp(line, "NOTUNNEL", 8) && (!line[8] || line[8] == ' ')) {
+		/* The IKE SA is up, but nothing flows: not a success. */
+		text = line + 8 + (line[8] == ' ');
+		fprintf(stderr, "vpnctl: %s\n",
+			*text ? text : "IKE SA up, but no tunnel");
+		return EXIT_NO_TUNNEL;
+	}
 	if (!strncmp(line, "ERROR", 5) && (!line[5] || strchr(" :", line[5]))) {
 		text = line + 5;
 		text += strspn(text, ": ");
@@ -196,7 +209,9 @@ static int feed(struct reply *r, const char *p, size_t n)
 	return -1;
 }
 
-static int read_answer(int fd, int timeout_s, const char *cmd)
+/* timeout_s 0: until vpnd answers or closes the connection. */
+static int read_answer(int fd, int timeout_s, const char *cmd,
+		       const char *name)
 {
 	long long deadline = now_ms() + (long long)timeout_s * 1000;
 	struct reply *r = calloc(1, sizeof(*r));
@@ -209,18 +224,22 @@ static int read_answer(int fd, int timeout_s, const char *cmd)
 	}
 	while (rc < 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = timeout_s ? deadline - now_ms() : -1;
 		ssize_t n;
 		int pr;
 
-		if (left <= 0) {
-			fprintf(stderr, "vpnctl: no answer from vpnd within %d s%s\n",
-				timeout_s, !strcmp(cmd, "connect") ?
-				" (the connect goes on in the background)" : "");
-			rc = EXIT_ERROR;
+		if (timeout_s && left <= 0) {
+			if (name)
+				fprintf(stderr, "vpnctl: stopped waiting after %d s; the %s goes on in vpnd (see 'vpnctl status %s')\n",
+					timeout_s, cmd, name);
+			else
+				fprintf(stderr, "vpnctl: no answer from vpnd within %d s\n",
+					timeout_s);
+			rc = EXIT_TIMEOUT;
 			break;
 		}
-		pr = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+		pr = poll(&pfd, 1, left < 0 ? -1 :
+				   left > 1000000 ? 1000000 : (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
@@ -276,6 +295,13 @@ static int check_command(int argc, char **argv)
 	return 0;
 }
 
+/* Operations whose outcome takes the gateway's time: vpnctl waits as
+ * long as vpnd works on them. */
+static bool follows_daemon(const char *cmd)
+{
+	return !strcmp(cmd, "connect") || !strcmp(cmd, "disconnect");
+}
+
 static int run_request(const char *sock, int timeout_s, int argc, char **argv)
 {
 	char req[REQUEST_MAX + 2];
@@ -300,7 +326,8 @@ static int run_request(const char *sock, int timeout_s, int argc, char **argv)
 		close(fd);
 		return EXIT_UNREACHABLE;
 	}
-	rc = read_answer(fd, timeout_s, argv[0]);
+	rc = read_answer(fd, timeout_s, argv[0],
+			 follows_daemon(argv[0]) ? argv[1] : NULL);
 	close(fd);
 	return rc;
 }
@@ -366,9 +393,8 @@ int main(int argc, char **argv)
 	rc = check_command(argc, argv);
 	if (rc)
 		return rc;
-	if (!timeout_s)
-		timeout_s = !strcmp(argv[0], "connect") ? CONNECT_TIMEOUT_S :
-							  OTHER_TIMEOUT_S;
+	if (!timeout_s && !follows_daemon(argv[0]))
+		timeout_s = QUICK_TIMEOUT_S;
 	signal(SIGPIPE, SIG_IGN);
 	return run_request(sock, timeout_s, argc, argv);
 }

@@ -13,6 +13,8 @@
 
 set -u
 set -o pipefail
+# shellcheck source=../lib-esp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib-esp.sh"
 
 IT_CASE=$(basename "${0%.sh}")
 IT_ID=$$
@@ -347,6 +349,7 @@ reset_opts() {
 	OPT_proposals='' OPT_esp='' OPT_encap=no OPT_psk=$TEST_PSK
 	OPT_force_encap=false OPT_gateway=$GW_IP OPT_remote_ts=$GW_NET
 	OPT_kind=rsa OPT_id=$CL_ID OPT_remote_id=$GW_ID OPT_ca='' OPT_send_id=''
+	OPT_timers=''
 }
 
 # gw_conf AUTH [proposals=P,P] [esp=P] [encap=yes] [psk=S] [kind=K]:
@@ -443,7 +446,8 @@ yaml_list() {
 
 # client_profile NAME AUTH [proposals=P,P] [esp=P] [force-encap=true]
 #                [psk=S] [kind=K] [gateway=IP] [remote-id=ID] [ca=FILE]
-#                [send-id=false]: writes a vpnd profile.
+#                [send-id=false] [timers="key: value, ..."]: writes a
+#                vpnd profile.
 # Several comma-separated proposals become several list entries; one
 # proposal may itself list several groups (x25519-ecp256).
 client_profile() {
@@ -473,6 +477,7 @@ esp: {proposals: $(yaml_list "${OPT_esp:-aes256gcm16}")}
 traffic-selectors: {local: [dynamic], remote: ["$OPT_remote_ts"]}
 ipv4: {method: auto, dns: auto}
 resumption: {enabled: true}
+${OPT_timers:+timers: {$OPT_timers\}}
 EOF
 	)
 	chmod 600 "$f"
@@ -637,7 +642,7 @@ connect_and_verify() {
 	local name=$1 algs=$2 spi
 	vpnctl_connect "$name"
 	CONNECT_OUT=$VPNCTL_OUT
-	assert_rc 0 "vpnctl connect $name"
+	assert_connect_rc "vpnctl connect $name"
 	assert_gw_established
 	assert_no_private_notify
 	assert_gw_algs "$algs"
@@ -676,6 +681,8 @@ assert_child_reported() {
 	if gw_esp_unavailable; then
 		assert_match "$text" NO_PROPOSAL_CHOSEN \
 			"vpnd does not report the Child SA refused with NO_PROPOSAL_CHOSEN"
+		assert_match "$VPNCTL_OUT" "established, no tunnel: NO_PROPOSAL_CHOSEN" \
+			"vpnctl status does not say there is no tunnel"
 		log "vpnd reported the refused Child SA (no ESP in this kernel)"
 	else
 		spi=$(gw_sa_field spi-in)

@@ -12,7 +12,7 @@ client_profile gw
 vpnd_start
 
 vpnctl_run connect gw
-assert_rc 0 "vpnctl connect gw (to gw1)"
+assert_connect_rc "vpnctl connect gw (to gw1)"
 assert_no_out "redirected" "no redirect while connecting to gw1"
 assert_gw_established gw1
 gw_no_state gw2 || fail "gw2 has states before the redirect: $(gw_states gw2)"

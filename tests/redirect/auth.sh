@@ -13,7 +13,7 @@ client_profile gw
 vpnd_start
 
 vpnctl_run connect gw
-assert_rc 0 "vpnctl connect gw (redirected to gw2 in IKE_AUTH)"
+assert_connect_rc "vpnctl connect gw (redirected to gw2 in IKE_AUTH)"
 assert_out "redirected by $(re "$GW1_IP")[^ ]* to $(re "$GW2_IP") in IKE_AUTH" \
 	"vpnctl connect reports the IKE_AUTH redirect"
 gw1=$(gw_dir gw1)

@@ -12,7 +12,7 @@ client_profile gw
 vpnd_start
 
 vpnctl_run connect gw
-assert_rc 0 "vpnctl connect gw (redirected to gw2)"
+assert_connect_rc "vpnctl connect gw (redirected to gw2)"
 assert_out "redirected by $(re "$GW1_IP")[^ ]* to $(re "$GW2_IP") in IKE_SA_INIT" \
 	"vpnctl connect reports the IKE_SA_INIT redirect"
 [ "$(ls_count_init_redirects "$(gw_dir gw1)")" = 1 ] ||

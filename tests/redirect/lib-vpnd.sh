@@ -19,6 +19,8 @@ set -o pipefail
 
 RD_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$RD_HERE/lib-libreswan.sh"
+# shellcheck source=../lib-esp.sh
+. "$RD_HERE/../lib-esp.sh"
 
 RD_CASE=$(basename "${0%.sh}")
 RD_ID=$$
@@ -371,7 +373,7 @@ assert_vpnd_alive() {
 }
 
 # vpnctl_run ARGS...: sets VPNCTL_OUT and VPNCTL_RC and shows the output.
-# vpnctl gives up after RD_CONNECT_TIMEOUT seconds (exit 1).
+# vpnctl stops waiting after RD_CONNECT_TIMEOUT seconds (exit 5).
 vpnctl_run() {
 	local t=${RD_CONNECT_TIMEOUT:-60}
 	VPNCTL_OUT=$(timeout $((t + 20)) "$VPNCTL" -s "$VPND_SOCK" -t "$t" "$@" 2>&1)

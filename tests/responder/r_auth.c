@@ -228,7 +228,7 @@ static void take_peer_spi(struct r_sa *sa, const struct sa_payload *offer,
 			memcpy(sa->peer_esp_spi, offer->p[i].spi, 4);
 }
 
-static void record_child(struct responder *r, const struct ike_proposal *p)
+void r_record_child(struct responder *r, const struct ike_proposal *p)
 {
 	r->st.child_up = true;
 	r->st.child_sas++;
@@ -247,6 +247,10 @@ static void add_child(struct responder *r, struct r_sa *sa,
 	struct verr e = { { 0 } };
 
 	r->st.child_up = false;
+	if (r->cfg.auth_child_error) {
+		notify_build(c, 0, NULL, 0, r->cfg.auth_child_error, NULL, 0);
+		return;
+	}
 	if (r->cfg.refuse_child || !p_sa ||
 	    sa_parse(p_sa->body, p_sa->len, &offer, &e) < 0 ||
 	    r_choose_proposal(&offer, PROTO_ESP, 0, &reply.p[0]) < 0 ||
@@ -276,7 +280,7 @@ static void add_child(struct responder *r, struct r_sa *sa,
 	sa->tsi = tsi;
 	sa->tsr = tsr;
 	sa->has_child = true;
-	record_child(r, &reply.p[0]);
+	r_record_child(r, &reply.p[0]);
 }
 
 static void refuse_auth(struct responder *r, struct r_sa *sa,

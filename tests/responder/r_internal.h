@@ -186,6 +186,8 @@ bool r_cookie_ok(struct responder *r, const struct r_msg *m,
 void r_init_request(struct responder *r, const struct r_msg *m);
 void r_auth_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m);
+/* A Child SA came up with proposal p: the stats say so. */
+void r_record_child(struct responder *r, const struct ike_proposal *p);
 void r_info_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m);
 void r_info_response(struct responder *r, struct r_sa *sa,

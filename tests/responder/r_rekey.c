@@ -510,15 +510,27 @@ static uint16_t our_secrets(const struct rekey_req *q, uint16_t group,
 	return err;
 }
 
-static uint16_t accept_rekey(struct responder *r, struct r_sa *sa,
-			     const struct rekey_req *q, struct pl_chain *c,
-			     uint16_t *want)
+/* A pair one of the initiator's CREATE_CHILD_SA made. */
+struct made_pair {
+	struct ike_proposal chosen;
+	uint8_t ours[4], theirs[4];   /* the inbound SPIs */
+	uint16_t group;
+	uint8_t head[KEYMAT_HEAD];
+};
+
+/* Answers a CREATE_CHILD_SA that makes a pair, for a rekey or a new
+ * Child SA: SA, Nr, [KEr], TSi, TSr into c, the pair into out. 0 or
+ * the notify to refuse with (then nothing is in c). */
+static uint16_t answer_pair(struct responder *r, struct r_sa *sa,
+			    const struct rekey_req *q,
+			    const struct ts_payload *tsi,
+			    const struct ts_payload *tsr, struct pl_chain *c,
+			    uint16_t *want, struct made_pair *out)
 {
 	static struct sa_payload reply;
 	struct ike_proposal *ch = &reply.p[0];
 	const struct ike_proposal *theirs;
 	struct chunk ni = { 0 }, nr = { 0 }, pub = { 0 }, gir = { 0 };
-	uint8_t spi[4], head[KEYMAT_HEAD];
 	uint16_t group, err;
 
 	memset(&reply, 0, sizeof(reply));
@@ -535,30 +547,94 @@ static uint16_t accept_rekey(struct responder *r, struct r_sa *sa,
 		return N_INVALID_KE_PAYLOAD;
 	err = our_secrets(q, group, &nr, &pub, &gir);
 	if (!err && (!chunk_set(&ni, q->nonce->body, q->nonce->len) ||
-		     keymat_head(sa, &gir, &ni, &nr, head) < 0))
+		     keymat_head(sa, &gir, &ni, &nr, out->head) < 0))
 		err = N_TEMPORARY_FAILURE;
 	if (!err) {
-		new_spi(sa, spi);
+		new_spi(sa, out->ours);
+		memcpy(out->theirs, theirs->spi, 4);
 		reply.n = 1;
 		ch->spi_size = 4;
-		memcpy(ch->spi, spi, 4);
+		memcpy(ch->spi, out->ours, 4);
 		sa_build(c, &reply);
 		chain_add(c, PL_NONCE, nr.p, nr.len);
 		if (group)
 			ke_build(c, group, pub.p, pub.len);
-		ts_build(c, PL_TSI, &q->tsi);
-		ts_build(c, PL_TSR, &q->tsr);
-		r->st.initiator_rekey_ts_same = ts_same(&q->tsi, &sa->tsi) &&
-						ts_same(&q->tsr, &sa->tsr);
-		r->st.rekeys_by_initiator++;
-		take_new_pair(r, sa, spi, theirs->spi, ch, group, head,
-			      "initiator");
+		ts_build(c, PL_TSI, tsi);
+		ts_build(c, PL_TSR, tsr);
+		out->chosen = *ch;
+		out->group = group;
 	}
-	OPENSSL_cleanse(head, sizeof(head));
 	chunk_free(&ni);
 	chunk_free(&nr);
 	chunk_free(&pub);
 	chunk_free(&gir);
+	return err;
+}
+
+static uint16_t accept_rekey(struct responder *r, struct r_sa *sa,
+			     const struct rekey_req *q, struct pl_chain *c,
+			     uint16_t *want)
+{
+	static struct made_pair mp;
+	uint16_t err = answer_pair(r, sa, q, &q->tsi, &q->tsr, c, want, &mp);
+
+	if (!err) {
+		r->st.initiator_rekey_ts_same = ts_same(&q->tsi, &sa->tsi) &&
+						ts_same(&q->tsr, &sa->tsr);
+		r->st.rekeys_by_initiator++;
+		take_new_pair(r, sa, mp.ours, mp.theirs, &mp.chosen, mp.group,
+			      mp.head, "initiator");
+	}
+	OPENSSL_cleanse(mp.head, sizeof(mp.head));
+	return err;
+}
+
+static bool is_vip_ts(const struct r_sa *sa, const struct ts_payload *ts)
+{
+	return sa->has_vip4 && ts->n == 1 &&
+	       ts->ts[0].type == TS_IPV4_ADDR_RANGE &&
+	       !memcmp(ts->ts[0].start, sa->vip4, 4) &&
+	       !memcmp(ts->ts[0].end, sa->vip4, 4);
+}
+
+/* A new Child SA (RFC 7296 1.3.1) for an SA that has none, as after a
+ * TEMPORARY_FAILURE in IKE_AUTH: 0 or the notify to refuse with. */
+static uint16_t new_child(struct responder *r, struct r_sa *sa,
+			  const struct r_msg *m, struct rekey_req *q,
+			  struct pl_chain *c, uint16_t *want)
+{
+	static struct made_pair mp;
+	const struct ts_payload *tsi, *tsr;
+	uint16_t err;
+
+	r->st.new_child_requests++;
+	if (r->cfg.new_child_error &&
+	    (!r->cfg.new_child_error_n ||
+	     r->st.new_child_requests <= r->cfg.new_child_error_n))
+		return r->cfg.new_child_error;
+	if (sa->has_child)
+		return N_NO_ADDITIONAL_SAS; /* one Child SA per IKE SA here */
+	if ((err = parse_rekey(m, q)))
+		return err;
+	r->st.new_child_ts_vip = is_vip_ts(sa, &q->tsi);
+	tsi = r->cfg.tsi.n ? &r->cfg.tsi : &q->tsi;
+	tsr = r->cfg.tsr.n ? &r->cfg.tsr : &q->tsr;
+	err = answer_pair(r, sa, q, tsi, tsr, c, want, &mp);
+	if (!err) {
+		memcpy(sa->esp_spi, mp.ours, 4);
+		memcpy(sa->peer_esp_spi, mp.theirs, 4);
+		memcpy(r->st.peer_esp_spi, mp.theirs, 4);
+		sa->esp = mp.chosen;
+		strip_dh(&sa->esp);
+		sa->tsi = *tsi;
+		sa->tsr = *tsr;
+		sa->has_child = true;
+		r->st.new_child_ok++;
+		r_record_child(r, &sa->esp);
+		r_event(r, "event=child_created by=initiator spi_in=%08x "
+			"spi_out=%08x", get_u32(mp.ours), get_u32(mp.theirs));
+	}
+	OPENSSL_cleanse(mp.head, sizeof(mp.head));
 	return err;
 }
 
@@ -587,8 +663,16 @@ void r_rekey_request(struct responder *r, struct r_sa *sa,
 	memset(&q, 0, sizeof(q));
 	wb_init(&inner);
 	chain_init(&c, &inner);
-	if (!r_find_notify(&m->pl, N_REKEY_SA, &q.n) ||
-	    q.n.proto != PROTO_ESP) {
+	if (!r_find_notify(&m->pl, N_REKEY_SA, &q.n) &&
+	    r->cfg.accept_new_child) {
+		err = new_child(r, sa, m, &q, &c, &want);
+		if (err) {
+			refuse(&c, &q, err, want);
+			r_event(r, "event=child_create_refused by=initiator "
+				"error=%s", notify_name(err));
+		}
+	} else if (!r_find_notify(&m->pl, N_REKEY_SA, &q.n) ||
+		   q.n.proto != PROTO_ESP) {
 		/* More Child SAs or an IKE SA rekey: a minimal gateway. */
 		r->st.create_child_refused++;
 		notify_build(&c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);

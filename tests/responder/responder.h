@@ -59,6 +59,9 @@ struct responder_cfg {
 	uint16_t want_group;        /* INVALID_KE_PAYLOAD unless KE uses it */
 	bool no_proposal;           /* IKE_SA_INIT -> N(NO_PROPOSAL_CHOSEN) */
 	bool refuse_child;          /* IKE_AUTH -> N(NO_PROPOSAL_CHOSEN), no SA/TS */
+	uint16_t auth_child_error;  /* ... with this notify instead (e.g.
+				       TEMPORARY_FAILURE, as libreswan when
+				       its kernel refused the Child SA) */
 	unsigned drop_first_n;      /* ignore the first n datagrams */
 	bool send_garbage_first;    /* malformed IKE_SA_INIT responses first */
 	uint16_t forged_error_first; /* an IKE_SA_INIT response with only
@@ -79,6 +82,14 @@ struct responder_cfg {
 	 * of another group gets INVALID_KE_PAYLOAD. */
 	uint16_t refuse_rekey;
 	uint16_t rekey_want_group;
+
+	/* CREATE_CHILD_SA for a new Child SA (RFC 7296 1.3.1, no REKEY_SA):
+	 * refused with NO_ADDITIONAL_SAS unless accept_new_child; then the
+	 * first new_child_error_n of them (0: all) get new_child_error
+	 * when it is set, and the others make the SA's Child SA. */
+	bool accept_new_child;
+	uint16_t new_child_error;
+	unsigned new_child_error_n;
 
 	/* RFC 5685 redirects (r_redirect.c); an ident of len 0 is off.
 	 * Sent even when the initiator did not offer REDIRECT_SUPPORTED
@@ -232,6 +243,9 @@ struct responder_stats {
 	uint16_t rekey_notify_sent; /* error its last rekey got, 0: none */
 	unsigned create_child_refused; /* other CREATE_CHILD_SAs: answered
 					  NO_ADDITIONAL_SAS */
+	unsigned new_child_requests;   /* CREATE_CHILD_SA without REKEY_SA */
+	unsigned new_child_ok;         /* ... that made a Child SA */
+	bool new_child_ts_vip;         /* the last one's TSi was the virtual IP */
 	unsigned old_child_deletes; /* Delete(ESP) requests naming the pair a
 				       rekey replaced */
 	unsigned old_children_removed; /* replaced pairs gone (their delete,

@@ -18,6 +18,8 @@
 
 set -u
 set -o pipefail
+# shellcheck source=../lib-esp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib-esp.sh"
 
 RS_CASE=${RS_CASE:-$(basename "${0%.sh}")}
 RS_ID=$$
@@ -382,7 +384,7 @@ sub_begin() {
 	vpnd_start
 	M1=$(gw_mark gw1)
 	vpnctl_run connect "$PROFILE"
-	assert_rc 0 "[$SUB] first connect"
+	assert_connect_rc "[$SUB] first connect"
 	assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "[$SUB] full handshake with gw1"
 	assert_gw_event gw1 "$M1" '^event=ticket_issued gsc=0\b' "[$SUB] gw1 issued a ticket"
 	assert_ticket_private
@@ -394,7 +396,7 @@ reconnect() {
 	vpnd_start
 	M1=$(gw_mark gw1)
 	vpnctl_run connect "$PROFILE"
-	assert_rc 0 "[$SUB] connect"
+	assert_connect_rc "[$SUB] connect"
 }
 
 # fell_back VPND_REASON_ERE: the connect ended in a full handshake with
@@ -497,7 +499,7 @@ assert_vpnd_alive() {
 }
 
 # vpnctl_run ARGS...: sets VPNCTL_OUT and VPNCTL_RC and shows the output.
-# vpnctl gives up after RS_CONNECT_TIMEOUT seconds (exit 1).
+# vpnctl stops waiting after RS_CONNECT_TIMEOUT seconds (exit 5).
 vpnctl_run() {
 	local t=${RS_CONNECT_TIMEOUT:-30}
 	VPNCTL_OUT=$(timeout $((t + 20)) "$VPNCTL" -s "$VPND_SOCK" -t "$t" "$@" 2>&1)

@@ -38,7 +38,7 @@ vpnd_start
 # 1. Full handshake at gw1, which announces its backups.
 m1=$(gw_mark gw1)
 vpnctl_run connect "$PROFILE"
-assert_rc 0 "first connect"
+assert_connect_rc "first connect"
 assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "full handshake with gw1"
 assert_no_out 'resumed with ticket' "the first connect did not resume"
 assert_gw_event gw1 "$m1" '^event=ike_sa_init' "gw1 saw IKE_SA_INIT"

@@ -55,7 +55,7 @@ vpnd_start
 
 m1=$(gw_mark gw1)
 vpnctl_run connect "$PROFILE"
-assert_rc 0 "first connect"
+assert_connect_rc "first connect"
 assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "full handshake with gw1"
 assert_no_out 'resumed with ticket' "the first connect did not resume"
 wait_status 5 "status after the full handshake" \

@@ -19,7 +19,7 @@ vpnd_start
 
 m1=$(gw_mark gw1)
 vpnctl_run connect "$PROFILE"
-assert_rc 0 "first connect"
+assert_connect_rc "first connect"
 assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "full handshake with gw1"
 assert_gw_event gw1 "$m1" '^event=ticket_issued gsc=0\b' "gw1 issued a ticket"
 assert_ticket_private
@@ -32,7 +32,7 @@ log "ok: stored ticket now has GSC 14"
 vpnd_start
 m1=$(gw_mark gw1)
 vpnctl_run connect "$PROFILE"
-assert_rc 0 "connect with the GSC-14 ticket"
+assert_connect_rc "connect with the GSC-14 ticket"
 CONNECT_OUT=$VPNCTL_OUT
 assert_out "resumed with ticket at $(re "${GW_IP[gw1]}")\[500\] \(GSC 15\)" "resumed with GSC 15"
 assert_gw_event gw1 "$m1" '^event=resume_ok gsc=15 mid=0xf0000000\b' \

@@ -18,7 +18,7 @@ vpnd_start
 
 m1=$(gw_mark gw1)
 vpnctl_run connect "$PROFILE"
-assert_rc 0 "first connect"
+assert_connect_rc "first connect"
 assert_out "IKE SA established with .*$(re "${GW_IP[gw1]}")" "full handshake with gw1"
 assert_no_out 'resumed with ticket' "the first connect did not resume"
 assert_gw_event gw1 "$m1" '^event=ike_sa_init' "gw1 saw IKE_SA_INIT"
@@ -32,7 +32,7 @@ assert_ticket_private
 m1=$(gw_mark gw1)
 vpnd_start
 vpnctl_run connect "$PROFILE"
-assert_rc 0 "connect after the restart"
+assert_connect_rc "connect after the restart"
 assert_out 'IKE_SESSION_RESUME sent to .*192\.0\.2\.1' "vpnd sent IKE_SESSION_RESUME to gw1"
 assert_out "resumed with ticket at $(re "${GW_IP[gw1]}")\[500\] \(GSC 1\)" \
 	"the new vpnd resumed with the ticket the old one stored"

@@ -211,8 +211,12 @@ vpnd_connect_case() {
 	start_vpnd || return 1
 
 	vpnctl_run connect "$CASE"
+	# 0 only with the Child SA, policies, virtual IP, routes and DNS in
+	# place (4 would be "established, no tunnel").
 	[ "$VPNCTL_RC" = 0 ] ||
 		{ case_fail "vpnctl connect exited $VPNCTL_RC"; return 1; }
+	grep -q "^$CASE is up: " <<<"$VPNCTL_OUT" ||
+		{ case_fail "vpnctl connect does not say '$CASE is up'"; return 1; }
 	vpnctl_run status "$CASE"
 	status=$VPNCTL_OUT
 	[ "$VPNCTL_RC" = 0 ] ||

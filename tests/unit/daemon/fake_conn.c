@@ -2,7 +2,8 @@
  * daemon's control server can be tested without a gateway. Its behaviour
  * is chosen by the profile name prefix:
  *   fail*  : progress, then CEV_FAILED
- *   slow*  : comes up after FAKE_SLOW_MS
+ *   slow*  : comes up after FAKE_SLOW_MS, and goes down as slowly
+ *   nt*    : the IKE SA comes up without a tunnel (CEV_NO_TUNNEL)
  *   hang*  : never comes up (until disconnected)
  *   stuck* : comes up, but a disconnect never finishes
  *   other  : comes up after a few ms
@@ -69,6 +70,11 @@ static void connect_step(void *ctx)
 		c->fn(c->ctx, c, CEV_FAILED, "gateway did not answer (fake)");
 		return;
 	}
+	if (has_prefix(c, "nt")) {
+		c->state = CONN_NO_TUNNEL;
+		c->fn(c->ctx, c, CEV_NO_TUNNEL, FAKE_NO_TUNNEL_WHY);
+		return;
+	}
 	c->state = CONN_ESTABLISHED;
 	c->fn(c->ctx, c, CEV_UP, "fake SA established");
 }
@@ -76,7 +82,7 @@ static void connect_step(void *ctx)
 int conn_connect(struct conn *c, struct verr *e)
 {
 	if (c->state == CONN_CONNECTING || c->state == CONN_ESTABLISHED ||
-	    c->state == CONN_CLOSING) {
+	    c->state == CONN_NO_TUNNEL || c->state == CONN_CLOSING) {
 		verr_set(e, "%s: busy (%s)", c->p.name,
 			 conn_state_name(c->state));
 		return -1;
@@ -128,7 +134,9 @@ void conn_disconnect(struct conn *c)
 	c->timer = 0;
 	c->state = CONN_CLOSING;
 	if (!has_prefix(c, "stuck"))
-		c->timer = loop_timer(c->l, 10, down_step, c);
+		c->timer = loop_timer(c->l, has_prefix(c, "slow") ?
+					      FAKE_SLOW_MS : 10,
+				      down_step, c);
 }
 
 enum conn_state conn_get_state(const struct conn *c)
@@ -145,12 +153,23 @@ const char *conn_state_name(enum conn_state s)
 		return "connecting";
 	case CONN_ESTABLISHED:
 		return "established";
+	case CONN_NO_TUNNEL:
+		return "no-tunnel";
 	case CONN_CLOSING:
 		return "closing";
 	case CONN_FAILED:
 		return "failed";
 	}
 	return "?";
+}
+
+void conn_state_text(const struct conn *c, char *out, size_t len)
+{
+	if (c->state == CONN_NO_TUNNEL)
+		snprintf(out, len, "established, no tunnel: %s",
+			 FAKE_NO_TUNNEL_WHY);
+	else
+		snprintf(out, len, "%s", conn_state_name(c->state));
 }
 
 const char *conn_name(const struct conn *c)

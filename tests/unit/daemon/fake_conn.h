@@ -3,6 +3,7 @@
 #define VPND_TEST_FAKE_CONN_H
 
 #define FAKE_SLOW_MS 300
+#define FAKE_NO_TUNNEL_WHY "TEMPORARY_FAILURE (fake)"
 
 extern int fake_conn_live;     /* conn_new minus conn_free */
 extern int fake_conn_connects; /* conn_connect calls that started */

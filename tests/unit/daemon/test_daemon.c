@@ -90,6 +90,7 @@ static const struct fake_profile default_profiles[] = {
 	{ "fail1", "192.0.2.66" },
 	{ "slow1", "192.0.2.7" },
 	{ "hang1", "192.0.2.8" },
+	{ "nt1", "192.0.2.9" },
 };
 
 /* ---- server thread ---- */
@@ -244,8 +245,9 @@ static void test_list(void)
 			       ". beta   idle         gw.example.com\n"
 			       ". fail1  idle         192.0.2.66\n"
 			       ". hang1  idle         192.0.2.8\n"
+			       ". nt1    idle         192.0.2.9\n"
 			       ". slow1  idle         192.0.2.7\n"
-			       "OK 5 profiles\n");
+			       "OK 6 profiles\n");
 }
 
 static void test_connect_disconnect(void)
@@ -264,7 +266,7 @@ static void test_connect_disconnect(void)
 			       ". alpha:\n"
 			       ".   state: established\n"
 			       ".   gateway: 192.0.2.1\n"
-			       "OK 5 profiles, 1 active\n");
+			       "OK 6 profiles, 1 active\n");
 	CU_ASSERT_STRING_EQUAL(request("rekey alpha"),
 			       "OK alpha: rekeying the Child SA (see 'vpnctl status alpha')\n");
 	CU_ASSERT_STRING_EQUAL(request("rekey"), "ERROR usage: rekey NAME\n");
@@ -275,7 +277,7 @@ static void test_connect_disconnect(void)
 	CU_ASSERT_EQUAL(fake_conn_forgets, 1);
 	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
 			       "OK alpha is not connected\n");
-	CU_ASSERT_STRING_EQUAL(request("status"), "OK 5 profiles, 0 active\n");
+	CU_ASSERT_STRING_EQUAL(request("status"), "OK 6 profiles, 0 active\n");
 	CU_ASSERT_STRING_EQUAL(request("rekey alpha"),
 			       "ERROR alpha has no Child SA to rekey\n");
 }
@@ -287,6 +289,79 @@ static void test_connect_failure(void)
 			       "- sending IKE_SA_INIT (fake)\n"
 			       "ERROR fail1: gateway did not answer (fake)\n");
 	CU_ASSERT_EQUAL(wait_state("fail1", "failed"), 0);
+}
+
+/* An IKE SA without a working tunnel is not "up": its own final line,
+ * state and status. */
+static void test_no_tunnel(void)
+{
+	CU_ASSERT_STRING_EQUAL(request("connect nt1"),
+			       "- resolving gateway (fake)\n"
+			       "- sending IKE_SA_INIT (fake)\n"
+			       "NOTUNNEL nt1 is established, no tunnel: "
+			       FAKE_NO_TUNNEL_WHY "\n");
+	CU_ASSERT_STRING_EQUAL(request("connect nt1"),
+			       "NOTUNNEL nt1 is already established, no tunnel: "
+			       FAKE_NO_TUNNEL_WHY "\n");
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"),
+				      ". nt1    no-tunnel    192.0.2.9\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("status nt1"),
+				      "\nOK nt1 is established, no tunnel: "
+				      FAKE_NO_TUNNEL_WHY "\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("status"),
+				      "OK 6 profiles, 1 active\n"));
+	CU_ASSERT_STRING_EQUAL(request("disconnect nt1"), "OK nt1 is down\n");
+}
+
+/* A connect while the connection is closing waits for the close and
+ * then connects; a disconnect cancels such a connect. */
+static void test_connect_while_closing(void)
+{
+	char first[256];
+	int fd, fd2, starts;
+	ssize_t n;
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("connect slow1"),
+				      "OK slow1 is up"));
+	fd = client_connect();
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
+	CU_ASSERT_EQUAL_FATAL(wait_state("slow1", "closing"), 0);
+	starts = fake_conn_connects;
+	CU_ASSERT_STRING_EQUAL(request("connect slow1"),
+			       "- slow1 is closing; connecting once it is down\n"
+			       "- resolving gateway (fake)\n"
+			       "- sending IKE_SA_INIT (fake)\n"
+			       "OK slow1 is up: fake SA established\n");
+	CU_ASSERT_EQUAL(fake_conn_connects, starts + 1);
+	read_all(fd, answer, sizeof(answer));
+	close(fd);
+	CU_ASSERT_STRING_EQUAL(answer, "OK slow1 is down\n");
+
+	/* disconnect, connect, disconnect: the last word wins */
+	fd = client_connect();
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
+	CU_ASSERT_EQUAL_FATAL(wait_state("slow1", "closing"), 0);
+	fd2 = client_connect();
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL(write(fd2, "connect slow1\n", 14), 14);
+	n = read(fd2, first, sizeof(first) - 1);
+	CU_ASSERT_FATAL(n > 0);
+	first[n] = '\0';
+	starts = fake_conn_connects;
+	CU_ASSERT_STRING_EQUAL(request("disconnect slow1"), "OK slow1 is down\n");
+	read_all(fd2, answer + strlen(first), sizeof(answer) - strlen(first));
+	memcpy(answer, first, strlen(first));
+	close(fd2);
+	CU_ASSERT_STRING_EQUAL(answer,
+			       "- slow1 is closing; connecting once it is down\n"
+			       "ERROR slow1: connect cancelled by a disconnect\n");
+	read_all(fd, answer, sizeof(answer));
+	close(fd);
+	CU_ASSERT_STRING_EQUAL(answer, "OK slow1 is down\n");
+	CU_ASSERT_EQUAL(wait_state("slow1", "idle"), 0);
+	CU_ASSERT_EQUAL(fake_conn_connects, starts);
 }
 
 static void test_bad_requests(void)
@@ -318,7 +393,7 @@ static void test_bad_requests(void)
 			       "ERROR unknown profile 'b\xc3\xa4r' (see 'vpnctl list')\n");
 	/* CRLF and an unterminated request after a half-close both work. */
 	request_raw("list\r\n", 6, answer, sizeof(answer));
-	CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 5 profiles\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 6 profiles\n"));
 	{
 		int fd = client_connect();
 
@@ -327,7 +402,7 @@ static void test_bad_requests(void)
 		shutdown(fd, SHUT_WR);
 		read_all(fd, answer, sizeof(answer));
 		close(fd);
-		CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 5 profiles\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 6 profiles\n"));
 	}
 }
 
@@ -470,7 +545,7 @@ static void test_second_server_refused(void)
 	conns_free(t);
 	loop_free(l);
 	/* The running server still answers. */
-	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 5 profiles\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 6 profiles\n"));
 }
 
 static void test_stale_and_foreign_files(void)
@@ -548,7 +623,7 @@ static int list_as_nobody(const gid_t *groups, size_t n)
 		read_all(fd, buf, sizeof(buf));
 		if (!strncmp(buf, "ERROR permission denied", 23))
 			_exit(0);
-		_exit(strstr(buf, "OK 5 profiles\n") ? 1 : 13);
+		_exit(strstr(buf, "OK 6 profiles\n") ? 1 : 13);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
@@ -684,6 +759,40 @@ static void test_vpnctl(void)
 						  NULL }), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(vout, "beta   idle         gw.example.com\n"));
 
+	/* IKE SA up, no tunnel: exit 4, the reason on stderr */
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						  "nt1", NULL }), 4);
+	CU_ASSERT_STRING_EQUAL(vout, "  resolving gateway (fake)\n"
+				     "  sending IKE_SA_INIT (fake)\n");
+	CU_ASSERT_STRING_EQUAL(verr_text,
+			       "vpnctl: nt1 is established, no tunnel: "
+			       FAKE_NO_TUNNEL_WHY "\n");
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "nt1", NULL }), 0);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "disconnect",
+						  "nt1", NULL }), 0);
+	/* a connect while closing: vpnctl follows it to the end */
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						  "slow1", NULL }), 0);
+	{
+		int fd = client_connect();
+
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
+		CU_ASSERT_EQUAL(wait_state("slow1", "closing"), 0);
+		CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path,
+							  "connect", "slow1",
+							  NULL }), 0);
+		CU_ASSERT_STRING_EQUAL(vout,
+				       "  slow1 is closing; connecting once it is down\n"
+				       "  resolving gateway (fake)\n"
+				       "  sending IKE_SA_INIT (fake)\n"
+				       "slow1 is up: fake SA established\n");
+		close(fd);
+		CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path,
+							  "disconnect", "slow1",
+							  NULL }), 0);
+	}
 	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
 						  "fail1", NULL }), 1);
 	CU_ASSERT_STRING_EQUAL(verr_text,
@@ -723,10 +832,13 @@ static void test_vpnctl(void)
 
 		CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "-t",
 							  "1", "connect", "hang1",
-							  NULL }), 1);
+							  NULL }), 5);
 		dt = loop_now_ms() - t0;
 		CU_ASSERT(dt >= 900 && dt < 3000);
-		CU_ASSERT_PTR_NOT_NULL(strstr(verr_text, "no answer from vpnd within 1 s"));
+		CU_ASSERT_STRING_EQUAL(verr_text,
+				       "vpnctl: stopped waiting after 1 s; the connect goes on in vpnd (see 'vpnctl status hang1')\n");
+		CU_ASSERT_PTR_NOT_NULL(strstr(request("list"),
+					      ". hang1  connecting"));
 		CU_ASSERT_STRING_EQUAL(request("disconnect hang1"),
 				       "OK hang1 is down\n");
 	}
@@ -844,10 +956,10 @@ static void test_vpnd_signals(void)
 
 static int ups;
 
-static void count_up(struct conns_waiter *w, bool final, bool ok,
-		     const char *msg)
+static void count_up(struct conns_waiter *w, bool final,
+		     enum wait_outcome outcome, const char *msg)
 {
-	if (final && ok)
+	if (final && outcome == WAIT_OK)
 		ups++;
 }
 
@@ -961,6 +1073,8 @@ int main(void)
 		{ "list", test_list },
 		{ "connect/status/disconnect", test_connect_disconnect },
 		{ "connect failure", test_connect_failure },
+		{ "established without a tunnel", test_no_tunnel },
+		{ "connect while closing", test_connect_while_closing },
 		{ "bad requests", test_bad_requests },
 		{ "request line length", test_line_length },
 		{ "concurrent and abandoned clients", test_concurrent_and_abandoned },

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -73,6 +74,7 @@ static void on_event(void *ctx, struct conn *c, enum conn_event ev,
 		return;
 	}
 	r->n_up += ev == CEV_UP;
+	r->n_no_tunnel += ev == CEV_NO_TUNNEL;
 	r->n_failed += ev == CEV_FAILED;
 	r->n_down += ev == CEV_DOWN;
 	r->got_event = true;
@@ -153,6 +155,22 @@ void run_cleanup(struct run *r)
 	responder_free(r->resp);
 	r->resp = NULL;
 	profile_free(&r->prof);
+}
+
+enum ticket_status take_stored_ticket(const char *dir, const char *name,
+				      struct resume_ticket *t)
+{
+	char tdir[PATH_MAX];
+	struct ticket_store *s;
+	struct verr e = { { 0 } };
+	enum ticket_status st;
+
+	snprintf(tdir, sizeof(tdir), "%s/tickets", dir);
+	s = ticket_store_open(tdir, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	st = ticket_take(s, name, time(NULL), t, &e);
+	ticket_store_close(s);
+	return st;
 }
 
 uint16_t unused_port(void)

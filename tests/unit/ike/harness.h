@@ -11,6 +11,7 @@
 #include "vpnd/conn.h"
 #include "vpnd/loop.h"
 #include "vpnd/profile.h"
+#include "vpnd/ticket.h"
 
 /* Hard stop for any single wait: a test that reaches it fails. */
 #define SAFETY_MS 8000
@@ -19,11 +20,12 @@ struct run {
 	struct responder *resp;
 	struct conn *conn;
 	struct profile prof;
-	bool got_event;          /* UP, FAILED or DOWN since the last wait */
+	bool got_event;          /* UP, NO_TUNNEL, FAILED or DOWN since the
+				    last wait */
 	enum conn_event ev;
 	char msg[512];
 	char progress[4096];     /* every CEV_PROGRESS message, one a line */
-	unsigned n_up, n_failed, n_down;
+	unsigned n_up, n_no_tunnel, n_failed, n_down;
 	bool timed_out;
 };
 
@@ -38,7 +40,8 @@ void make_profile(struct profile *p, uint16_t port, const char *ike,
 struct responder *start_responder(struct responder_cfg *cfg);
 /* Builds the conn for r->prof and connects. False on failure. */
 bool run_connect(struct run *r);
-/* Runs the loop until the conn reports UP, FAILED or DOWN; returns the
+/* Runs the loop until the conn reports UP, NO_TUNNEL, FAILED or DOWN;
+ * returns the
  * event, or -1 when the safety timer fired. */
 int run_wait_event(struct run *r);
 /* Runs the loop for ms milliseconds (conn events do not stop it). */
@@ -50,6 +53,10 @@ void run_cleanup(struct run *r);
  * and records, and its removal: CUnit suite init/clean helpers. */
 int state_dir_setup(char *tmpl);
 int state_dir_teardown(const char *dir);
+/* Takes the ticket the engine stored for a profile under state dir
+ * dir (it is gone from the store afterwards). */
+enum ticket_status take_stored_ticket(const char *dir, const char *name,
+				      struct resume_ticket *t);
 /* A UDP port on 127.0.0.1 on which nothing listens. */
 uint16_t unused_port(void);
 
@@ -60,5 +67,6 @@ void register_lifecycle_tests(void);
 void register_ticket_tests(void);
 void register_resume_tests(void);
 void register_rekey_tests(void);
+void register_child_retry_tests(void);
 
 #endif

@@ -22,6 +22,7 @@ int main(void)
 	register_ticket_tests();
 	register_resume_tests();
 	register_rekey_tests();
+	register_child_retry_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

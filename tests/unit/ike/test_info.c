@@ -200,7 +200,11 @@ static void test_gateway_child_delete(void)
 	CU_ASSERT_EQUAL(memcmp(st->resp_delete_spi, st->peer_esp_spi, 4), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "deleted the Child SA"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "child SA: none (deleted by the gateway)"));
-	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	/* the tunnel is gone: its own state, and the daemon is told */
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_NO_TUNNEL);
+	CU_ASSERT_EQUAL(r.n_no_tunnel, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "unit: established, no tunnel: deleted by the gateway\n"));
 	run_cleanup(&r);
 }
 

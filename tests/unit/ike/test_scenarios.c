@@ -148,14 +148,16 @@ static void test_child_unoffered_choice(void)
 	cfg.tamper_child = true;
 	start(&cfg, GCM_ECP256);
 	CU_ASSERT_FATAL(run_connect(&r));
-	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_NO_TUNNEL);
 	run_for(&r, 100);
 	st = responder_stats(r.resp);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "did not offer"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "child SA: none"));
 	CU_ASSERT_EQUAL(st->child_deletes, 1);
 	CU_ASSERT_EQUAL(memcmp(st->child_delete_spi, st->peer_esp_spi, 4), 0);
-	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_NO_TUNNEL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "unit: established, no tunnel: we refused it: "));
 	run_cleanup(&r);
 }
 
@@ -242,7 +244,9 @@ static void test_child_refused(void)
 	cfg.refuse_child = true;
 	start(&cfg, GCM_ECP256);
 	CU_ASSERT_FATAL(run_connect(&r));
-	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_NO_TUNNEL);
+	CU_ASSERT_NSTRING_EQUAL(r.msg, "NO_PROPOSAL_CHOSEN; IKE SA established with ",
+				44);
 	CU_ASSERT_FALSE(responder_stats(r.resp)->child_up);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "Child SA refused"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "NO_PROPOSAL_CHOSEN"));
@@ -250,7 +254,10 @@ static void test_child_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, "child SA: none (NO_PROPOSAL_CHOSEN)"));
 	/* the IKE SA and its configuration stand */
 	CU_ASSERT_PTR_NOT_NULL(strstr(status, "virtual IP: 198.51.100.2/32"));
-	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_NO_TUNNEL);
+	CU_ASSERT_NSTRING_EQUAL(status,
+				"unit: established, no tunnel: NO_PROPOSAL_CHOSEN\n",
+				49);
 	run_cleanup(&r);
 }
 

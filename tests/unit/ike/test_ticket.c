@@ -27,17 +27,7 @@ static bool bring_up(struct responder_cfg *cfg, bool resume)
 
 static enum ticket_status take(struct resume_ticket *t)
 {
-	char tdir[sizeof(dir) + 16];
-	struct ticket_store *s;
-	struct verr e = { { 0 } };
-	enum ticket_status st;
-
-	snprintf(tdir, sizeof(tdir), "%s/tickets", dir);
-	s = ticket_store_open(tdir, &e);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	st = ticket_take(s, r.prof.name, time(NULL), t, &e);
-	ticket_store_close(s);
-	return st;
+	return take_stored_ticket(dir, r.prof.name, t);
 }
 
 static void test_ticket_stored(void)

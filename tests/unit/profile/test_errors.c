@@ -173,6 +173,11 @@ static const struct bad_case cases[] = {
 	{ OK_BASE "timers:\n  child-rekey-time: 3600\n",
 	  "t.yaml:5:21: timers 'child-rekey-time' (3600 s) must be below "
 	  "'child-life-time' (3600 s)" },
+	{ OK_BASE "esp:\n  on-failure: drop\n",
+	  "t.yaml:5:15: 'on-failure' must be one of: keep, delete" },
+	{ OK_BASE "timers:\n  child-retry-interval: 0\n",
+	  "t.yaml:5:25: 'child-retry-interval' must be an integer from 1 to "
+	  "3600" },
 	{ OK_BASE "timers:\n  child-life-time: 5\n",
 	  "t.yaml:5:20: 'child-life-time' must be an integer from 20 to "
 	  "691200" },

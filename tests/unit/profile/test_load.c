@@ -44,6 +44,7 @@ static const char full_psk[] =
 	"  proposals: [\"aes128-sha256-x25519\"]\n"
 	"esp:\n"
 	"  proposals: [aes128gcm16-esn-modp2048]\n"
+	"  on-failure: delete\n"
 	"traffic-selectors:\n"
 	"  local: [\"10.1.0.0/16\"]\n"
 	"  remote: [\"198.51.100.0/24\", \"2001:db8:1::/48\"]\n"
@@ -59,7 +60,8 @@ static const char full_psk[] =
 	"  dpd-interval: 0\n"
 	"  reconnect-interval: 0\n"
 	"  child-rekey-time: 600\n"
-	"  child-life-time: 660\n";
+	"  child-life-time: 660\n"
+	"  child-retry-interval: 7\n";
 
 static void test_full_psk(void)
 {
@@ -123,6 +125,8 @@ static void test_full_psk(void)
 	CU_ASSERT_EQUAL(p.child_rekey_time, 600);
 	CU_ASSERT_EQUAL(p.reconnect_interval, 0);
 	CU_ASSERT_EQUAL(p.child_life_time, 660);
+	CU_ASSERT_TRUE(p.esp_failure_delete);
+	CU_ASSERT_EQUAL(p.child_retry_interval, 7);
 	profile_free(&p);
 	CU_ASSERT_PTR_NULL(p.psk.p);
 	CU_ASSERT_EQUAL(p.psk.len, 0);
@@ -208,6 +212,8 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(p.child_rekey_time, 3240);
 	CU_ASSERT_EQUAL(p.reconnect_interval, 10);
 	CU_ASSERT_EQUAL(p.child_life_time, 3600);
+	CU_ASSERT_FALSE(p.esp_failure_delete);
+	CU_ASSERT_EQUAL(p.child_retry_interval, 5);
 	profile_free(&p);
 }
 

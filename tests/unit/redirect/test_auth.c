@@ -140,8 +140,8 @@ static void test_unverified_gateway(void)
 }
 
 /* Redirects off: the REDIRECT in IKE_AUTH is passed over as a client
- * without RFC 5685 would: the IKE SA is up, without a Child SA since
- * the gateway sent no SA/TS. */
+ * without RFC 5685 would: the IKE SA is up, without a Child SA (no
+ * tunnel) since the gateway sent no SA/TS. */
 static void test_auth_redirect_disabled(void)
 {
 	rt_init(&t);
@@ -149,7 +149,8 @@ static void test_auth_redirect_disabled(void)
 	responder_gw_ident(&t.cfg[0].redirect_auth_to, "127.0.0.2");
 	rt_start(&t, 2);
 	CU_ASSERT_FATAL(rt_connect(&t));
-	CU_ASSERT_EQUAL(rt_wait(&t), CEV_UP);
+	CU_ASSERT_EQUAL(rt_wait(&t), CEV_NO_TUNNEL);
+	CU_ASSERT_EQUAL(conn_get_state(t.conn), CONN_NO_TUNNEL);
 	rt_run_for(&t, 100);
 	CU_ASSERT_EQUAL(rt_st(&t, 0)->redirect_supported_seen, 0);
 	CU_ASSERT_EQUAL(rt_st(&t, 0)->auth_redirects, 1);

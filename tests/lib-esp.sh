@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Whether this kernel can carry ESP, for the suites that run vpnd in
+# network namespaces (sourced, not executed). The development machine has
+# XFRM netlink but no ESP: there the gateway cannot install its Child SA
+# (or vpnd cannot), and `vpnctl connect` must say "established, no
+# tunnel" with exit status 4 instead of "is up" (0). In the test VM (real
+# ESP) it must be 0.
+
+# kernel_has_esp NS: an AES-GCM ESP SA (what the tests negotiate) can be
+# added in namespace NS; it is removed again at once.
+kernel_has_esp() {
+	local ns=$1 key
+	key=0x$(printf '%072d' 0) # 32 key bytes and a 4-byte salt
+	ip -n "$ns" xfrm state add src 192.0.2.254 dst 192.0.2.253 \
+		proto esp spi 0x00000fff mode tunnel \
+		aead 'rfc4106(gcm(aes))' "$key" 128 2>/dev/null || return 1
+	ip -n "$ns" xfrm state del src 192.0.2.254 dst 192.0.2.253 \
+		proto esp spi 0x00000fff 2>/dev/null
+	return 0
+}
+
+# connect_rc_for NS: the exit status of a `vpnctl connect` whose gateway
+# accepts the Child SA: 0 where the kernel in NS has ESP, else 4.
+connect_rc_for() {
+	if kernel_has_esp "$1"; then echo 0; else echo 4; fi
+}
+
+# assert_connect_rc WHAT: after vpnctl_run connect (VPNCTL_RC,
+# VPNCTL_OUT) of a suite that defines assert_rc, fail and NS_CL: exit 0
+# and "is up" where the kernel has ESP, else exit 4 and "is established,
+# no tunnel: REASON".
+assert_connect_rc() {
+	local want
+	want=$(connect_rc_for "$NS_CL")
+	assert_rc "$want" "$1"
+	if [ "$want" = 0 ]; then
+		grep -q " is up" <<<"$VPNCTL_OUT" ||
+			fail "$1: vpnctl does not say the connection is up"
+		return 0
+	fi
+	grep -q "is established, no tunnel: " <<<"$VPNCTL_OUT" ||
+		fail "$1: vpnctl does not say there is no tunnel (no ESP in this kernel)"
+	! grep -q " is up" <<<"$VPNCTL_OUT" ||
+		fail "$1: vpnctl says 'is up' without a tunnel"
+}
