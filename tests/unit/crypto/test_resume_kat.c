@@ -154,8 +154,11 @@ static bool kat_auth_is(const struct kat_sa *s, enum resume_auth_form form,
 	return same;
 }
 
-/* The gateway's AUTH verifies in the message form only. */
-static void test_kat_gateway_auth(void)
+/* One side's captured IKE_AUTH: opened with vpnd's keys, its AUTH is
+ * the captured value, and vpnd computes exactly that in the message
+ * form and something else in the signed-octets form. */
+static void kat_side(const char *msg_hex, bool from_initiator, uint8_t id_pl,
+		     const char *id, const char *auth_hex)
 {
 	static struct kat_msg m;
 	struct payload_list inner;
@@ -163,42 +166,37 @@ static void test_kat_gateway_auth(void)
 	const struct ike_payload *p_id;
 	struct auth_payload auth;
 	struct kat_sa s;
+	const struct chunk *sk_p, *peer_nonce;
+	const struct kat_msg *resume;
 
 	kat_sa(&s);
-	kat_open(&s, KAT_LS_AUTH_RESPONSE, false, &m, &plain, &inner);
-	kat_auth_of(&inner, PL_IDR, "gw.test", &p_id, &auth);
-	ASSERT_HEX(auth.data, auth.len, KAT_LS_AUTH_GATEWAY);
-	CU_ASSERT(kat_auth_is(&s, RESUME_AUTH_MESSAGE, &s.keys.sk_pr, &s.resp,
-			      &s.ni, p_id, &auth));
-	CU_ASSERT_FALSE(kat_auth_is(&s, RESUME_AUTH_SIGNED_OCTETS,
-				    &s.keys.sk_pr, &s.resp, &s.ni, p_id,
-				    &auth));
+	sk_p = from_initiator ? &s.keys.sk_pi : &s.keys.sk_pr;
+	resume = from_initiator ? &s.req : &s.resp;
+	peer_nonce = from_initiator ? &s.nr : &s.ni;
+	kat_open(&s, msg_hex, from_initiator, &m, &plain, &inner);
+	kat_auth_of(&inner, id_pl, id, &p_id, &auth);
+	ASSERT_HEX(auth.data, auth.len, auth_hex);
+	CU_ASSERT(kat_auth_is(&s, RESUME_AUTH_MESSAGE, sk_p, resume,
+			      peer_nonce, p_id, &auth));
+	CU_ASSERT_FALSE(kat_auth_is(&s, RESUME_AUTH_SIGNED_OCTETS, sk_p,
+				    resume, peer_nonce, p_id, &auth));
 	chunk_free(&plain);
 	ike_keys_wipe(&s.keys);
+}
+
+/* The gateway's AUTH verifies in the message form only. */
+static void test_kat_gateway_auth(void)
+{
+	kat_side(KAT_LS_AUTH_RESPONSE, false, PL_IDR, "gw.test",
+		 KAT_LS_AUTH_GATEWAY);
 }
 
 /* Ours, computed from the captured resume request, equals what the
  * client sent and pluto accepted; the other form does not. */
 static void test_kat_client_auth(void)
 {
-	static struct kat_msg m;
-	struct payload_list inner;
-	struct chunk plain = { 0 };
-	const struct ike_payload *p_id;
-	struct auth_payload auth;
-	struct kat_sa s;
-
-	kat_sa(&s);
-	kat_open(&s, KAT_LS_AUTH_REQUEST, true, &m, &plain, &inner);
-	kat_auth_of(&inner, PL_IDI, "client.test", &p_id, &auth);
-	ASSERT_HEX(auth.data, auth.len, KAT_LS_AUTH_CLIENT);
-	CU_ASSERT(kat_auth_is(&s, RESUME_AUTH_MESSAGE, &s.keys.sk_pi, &s.req,
-			      &s.nr, p_id, &auth));
-	CU_ASSERT_FALSE(kat_auth_is(&s, RESUME_AUTH_SIGNED_OCTETS,
-				    &s.keys.sk_pi, &s.req, &s.nr, p_id,
-				    &auth));
-	chunk_free(&plain);
-	ike_keys_wipe(&s.keys);
+	kat_side(KAT_LS_AUTH_REQUEST, true, PL_IDI, "client.test",
+		 KAT_LS_AUTH_CLIENT);
 }
 
 void add_resume_kat_tests(void)
