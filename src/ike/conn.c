@@ -300,6 +300,7 @@ void sa_up(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
 	char msg[512], gw[64], algs[128], why[400], full[1024];
+	bool broken;
 
 	sa->established_at = loop_now_ms();
 	if (sa == c->next) {
@@ -323,23 +324,21 @@ void sa_up(struct ike_sa *sa)
 		 sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		 ike_algs_str(&sa->algs, algs, sizeof(algs)));
 	failover_on_up(c, sa, msg, sizeof(msg));
-	if (!sa_tunnel_problem(sa, why, sizeof(why))) {
-		c->state = CONN_ESTABLISHED;
-		dpd_start(sa);
-		log_info("%s: %s", c->prof.name, msg);
-		emit(c, CEV_UP, msg);
-		return;
-	}
-	if (c->prof.esp_failure_delete) {
+	broken = sa_tunnel_problem(sa, why, sizeof(why));
+	if (broken && c->prof.esp_failure_delete) {
 		fail_without_tunnel(c, msg, why);
 		return;
 	}
-	/* Authenticated: the IKE SA and its ticket stay (RFC 7296 1.2),
-	 * but nothing can flow through it yet. The reason comes first,
-	 * then what an up would have said. */
-	c->state = CONN_NO_TUNNEL;
+	/* Without a tunnel the IKE SA is authenticated all the same: it
+	 * and its ticket stay (RFC 7296 1.2), but nothing can flow yet. */
+	c->state = broken ? CONN_NO_TUNNEL : CONN_ESTABLISHED;
 	dpd_start(sa);
 	log_info("%s: %s", c->prof.name, msg);
+	if (!broken) {
+		emit(c, CEV_UP, msg);
+		return;
+	}
+	/* The reason first, then what an up would have said. */
 	log_warn("%s: established, no tunnel: %s", c->prof.name, why);
 	snprintf(full, sizeof(full), "%s; %s", why, msg);
 	emit(c, CEV_NO_TUNNEL, full);
