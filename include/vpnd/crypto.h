@@ -66,6 +66,11 @@ int ike_skeyseed(uint16_t prf, const struct chunk *ni, const struct chunk *nr,
 int ike_skeyseed_resume(uint16_t prf, const struct chunk *sk_d_old,
 			const struct chunk *ni, const struct chunk *nr,
 			struct chunk *skeyseed);
+/* Rekeying the IKE SA (RFC 7296 2.18): SKEYSEED = prf(SK_d(old), g^ir
+ * (new) | Ni | Nr), with the old SA's PRF; Ni and Nr are the rekey's. */
+int ike_skeyseed_rekey(uint16_t prf, const struct chunk *sk_d_old,
+		       const struct chunk *gir, const struct chunk *ni,
+		       const struct chunk *nr, struct chunk *skeyseed);
 /* {SK_d|SK_ai|SK_ar|SK_ei|SK_er|SK_pi|SK_pr} = prf+(SKEYSEED, Ni|Nr|SPIi|SPIr).
  * k->encr, encr_keylen, integ and prf must be set by the caller. */
 int ike_keys_derive(struct ike_keys *k, const struct chunk *skeyseed,

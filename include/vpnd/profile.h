@@ -130,6 +130,11 @@ struct profile {
 	unsigned retransmit_tries;          /* default 5 */
 	unsigned dpd_interval;              /* seconds, 0 = off; default 30 */
 	unsigned child_rekey_time;          /* seconds; default 3240 */
+	bool close_restart;                 /* connection.close-action: restart
+					       (default) or none */
+	unsigned ike_rekey_time;            /* seconds, 0 = off; default 14400
+					       (strongSwan's), less up to a
+					       tenth of jitter */
 	unsigned reconnect_interval;        /* seconds, 0 = off; default 10 */
 	unsigned child_life_time;           /* seconds, > rekey; default 3600 */
 	unsigned child_retry_interval;      /* seconds, after TEMPORARY_FAILURE;

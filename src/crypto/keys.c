@@ -56,6 +56,20 @@ int ike_skeyseed_resume(uint16_t prf, const struct chunk *sk_d_old,
 			      skeyseed);
 }
 
+int ike_skeyseed_rekey(uint16_t prf, const struct chunk *sk_d_old,
+		       const struct chunk *gir, const struct chunk *ni,
+		       const struct chunk *nr, struct chunk *skeyseed)
+{
+	struct part parts[3] = {
+		{ gir->p, gir->len },
+		{ ni->p, ni->len },
+		{ nr->p, nr->len },
+	};
+
+	return prf_into_chunk(prf, sk_d_old->p, sk_d_old->len, parts, 3,
+			      skeyseed);
+}
+
 /* Cuts the next len bytes of the prf+ stream into a key chunk. */
 static bool take_key(const uint8_t *stream, size_t *off, size_t len,
 		     struct chunk *k)

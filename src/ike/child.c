@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/udp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -21,37 +22,65 @@ static bool use_kernel;
 static struct kernel *kern;
 static uint32_t next_reqid;
 
-/* SAs whose Child SA is in the kernel, to match kernel events to. */
-#define MAX_INSTALLED 64
-static struct ike_sa *installed[MAX_INSTALLED];
+/* SAs whose Child SA is in the kernel, to match kernel events to; the
+ * list grows with the connections. */
+static struct ike_sa **installed;
+static size_t n_installed, cap_installed;
 static struct kernel_monitor *monitor;
 static struct loop *monitor_loop;
 
+static size_t find_installed(const struct ike_sa *sa)
+{
+	size_t i;
+
+	for (i = 0; i < n_installed; i++)
+		if (installed[i] == sa)
+			return i;
+	return n_installed;
+}
+
 static void track(struct ike_sa *sa, bool on)
 {
-	size_t i, free_slot = MAX_INSTALLED;
+	size_t i = find_installed(sa);
+	struct ike_sa **grown;
 
-	for (i = 0; i < MAX_INSTALLED; i++) {
-		if (installed[i] == sa) {
-			if (!on)
-				installed[i] = NULL;
+	if (!on) {
+		if (i < n_installed)
+			installed[i] = installed[--n_installed];
+		return;
+	}
+	if (i < n_installed)
+		return;
+	if (n_installed == cap_installed) {
+		size_t n = cap_installed ? 2 * cap_installed : 16;
+
+		grown = realloc(installed, n * sizeof(*grown));
+		if (!grown) {
+			log_warn("out of memory: kernel events for %s will not be matched",
+				 sa->prof->name);
 			return;
 		}
-		if (!installed[i] && free_slot == MAX_INSTALLED)
-			free_slot = i;
+		installed = grown;
+		cap_installed = n;
 	}
-	if (on && free_slot < MAX_INSTALLED)
-		installed[free_slot] = sa;
+	installed[n_installed++] = sa;
+}
+
+void child_move_owner(struct ike_sa *from, struct ike_sa *to)
+{
+	size_t i = find_installed(from);
+
+	if (i < n_installed)
+		installed[i] = to;
 }
 
 static struct ike_sa *owner_of(uint32_t spi)
 {
 	size_t i;
 
-	for (i = 0; i < MAX_INSTALLED; i++)
-		if (installed[i] &&
-		    (get_u32(installed[i]->child.spi_in) == spi ||
-		     get_u32(installed[i]->child.spi_out) == spi))
+	for (i = 0; i < n_installed; i++)
+		if (get_u32(installed[i]->child.spi_in) == spi ||
+		    get_u32(installed[i]->child.spi_out) == spi)
 			return installed[i];
 	return NULL;
 }

@@ -16,6 +16,9 @@ struct loop;
 void child_monitor_start(struct loop *l);
 
 bool child_kernel_enabled(void);
+/* Kernel events of from's Child SA go to 'to' (an IKE SA rekey moved
+ * the Child SA there). */
+void child_move_owner(struct ike_sa *from, struct ike_sa *to);
 /* Reserves the inbound SPI (the kernel's, or a random one when kernel
  * installation is off). */
 int child_alloc_spi(struct ike_sa *sa, struct verr *e);

@@ -35,8 +35,7 @@ static uint16_t request_group(const struct ike_sa *sa)
 
 int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
 		      uint32_t reqid, const struct ts_payload *tsi,
-		      const struct ts_payload *tsr, ike_resp_fn on_response,
-		      struct verr *e)
+		      const struct ts_payload *tsr, struct verr *e)
 {
 	struct child_create *cc;
 	struct wbuf inner;
@@ -67,8 +66,7 @@ int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
 		ke_build(&c, group, pub.p, pub.len);
 	ts_build(&c, PL_TSI, tsi);
 	ts_build(&c, PL_TSR, tsr);
-	rc = sa_send_protected(sa, EXCH_CREATE_CHILD_SA, &inner, c.first,
-			       on_response);
+	rc = sa_send_protected(sa, EXCH_CREATE_CHILD_SA, &inner, c.first);
 	wb_free(&inner);
 out:
 	chunk_free(&pub);

@@ -14,7 +14,6 @@
 #include "vpnd/log.h"
 
 #define NONCE_LEN 32
-#define RETRY_MS 1000
 #define FAILED_RETRY_MS 30000  /* after a refused rekey of ours */
 #define MAX_FAILURES 5
 
@@ -172,40 +171,40 @@ out:
 	return err;
 }
 
-void child_rekey_request(struct ike_sa *sa, const struct payload_list *pl,
-			 struct pl_chain *c)
+enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
+				 struct pl_chain *c)
 {
-	struct notify_payload n;
+	const struct notify_payload *n = msg_notify(m, N_REKEY_SA);
 	struct verr e = { { 0 } };
 	uint8_t gdata[2];
 	uint16_t err, group = DH_NONE;
 
-	if (!find_notify(pl, N_REKEY_SA, &n) || n.proto != PROTO_ESP) {
-		/* More Child SAs, or the IKE SA: not supported. */
+	if (n->proto != PROTO_ESP) {
 		notify_build(c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
-		return;
+		return TASK_DONE;
 	}
-	if (n.spi_size != 4 || !sa->child.up ||
-	    !spi_is_ours(&sa->child, n.spi)) {
-		notify_build(c, PROTO_ESP, n.spi_size == 4 ? n.spi : NULL,
-			     n.spi_size == 4 ? 4 : 0, N_CHILD_SA_NOT_FOUND,
+	if (n->spi_size != 4 || !sa->child.up ||
+	    !spi_is_ours(&sa->child, n->spi)) {
+		notify_build(c, PROTO_ESP, n->spi_size == 4 ? n->spi : NULL,
+			     n->spi_size == 4 ? 4 : 0, N_CHILD_SA_NOT_FOUND,
 			     NULL, 0);
-		return;
+		return TASK_DONE;
 	}
 	if (sa->create || sa->has_old_child) {
 		/* One rekey at a time (RFC 7296 2.25). */
 		notify_build(c, 0, NULL, 0, N_TEMPORARY_FAILURE, NULL, 0);
-		return;
+		return TASK_DONE;
 	}
-	err = answer_rekey(sa, pl, c, &group, &e);
+	err = answer_rekey(sa, m->pl, c, &group, &e);
 	if (!err)
-		return;
+		return TASK_DONE;
 	/* Every error comes before anything is added to c. */
 	sa_progress(sa, "refused the gateway's Child SA rekey: %s (%s)",
 		    notify_name(err), e.msg);
 	put_u16(gdata, group);
 	notify_build(c, 0, NULL, 0, err, gdata,
 		     err == N_INVALID_KE_PAYLOAD ? 2 : 0);
+	return TASK_DONE;
 }
 
 /* ---- we rekey (soft lifetime) ---- */
@@ -226,13 +225,6 @@ static void rekey_failed(struct ike_sa *sa, const struct payload_list *pl)
 				     on_rekey_timer, sa);
 }
 
-static bool on_new_pair_deleted(struct ike_sa *sa, const struct ike_hdr *h,
-				const struct payload_list *pl,
-				const uint8_t *raw, size_t raw_len)
-{
-	return true;
-}
-
 /* The gateway made the new pair but we cannot use it: it goes again,
  * and the old one stays. */
 static void undo_rekey(struct ike_sa *sa)
@@ -241,32 +233,31 @@ static void undo_rekey(struct ike_sa *sa)
 
 	memcpy(spi, sa->create->next.spi_in, 4);
 	rekey_failed(sa, NULL);
-	if (ike_send_child_delete(sa, spi, on_new_pair_deleted) < 0)
+	if (ike_send_child_delete(sa, spi, NULL) < 0)
 		log_warn("could not delete the unusable new Child SA");
 }
 
-static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
-			      const struct payload_list *pl,
-			      const uint8_t *raw, size_t raw_len)
+static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
+				   const struct ike_msg *m)
 {
 	struct child_create *rk = sa->create;
 	struct chunk nr = { 0 }, gir = { 0 };
 	struct verr e = { { 0 } };
-	uint16_t err = first_error_notify(pl);
+	uint16_t err = m->first_error;
 
-	if (err || !payload_find(pl, PL_SA) || !payload_find(pl, PL_NONCE)) {
+	if (err || !msg_payload(m, PL_SA) || !msg_payload(m, PL_NONCE)) {
 		sa_progress(sa, "gateway refused our Child SA rekey: %s",
 			    err ? notify_name(err) : "no SA or nonce");
-		rekey_failed(sa, pl);
-		return true;
+		rekey_failed(sa, m->pl);
+		return TASK_DONE;
 	}
-	if (child_create_parse(sa, pl, &nr, &gir, &e) < 0) {
+	if (child_create_parse(sa, m->pl, &nr, &gir, &e) < 0) {
 		sa_progress(sa, "unusable answer to our Child SA rekey: %s",
 			    e.msg);
 		undo_rekey(sa);
 		chunk_free(&gir);
 		chunk_free(&nr);
-		return true;
+		return TASK_DONE;
 	}
 	if (!install(sa, &rk->next, &gir, &rk->ni, &nr, true)) {
 		sa_progress(sa, "the new Child SA could not be installed (%s); keeping the old one",
@@ -274,7 +265,7 @@ static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
 		chunk_free(&gir);
 		chunk_free(&nr);
 		undo_rekey(sa);
-		return true;
+		return TASK_DONE;
 	}
 	take_over(sa, &rk->next, "");
 	sa->rekey_failures = 0;
@@ -282,18 +273,15 @@ static bool on_rekey_response(struct ike_sa *sa, const struct ike_hdr *h,
 	chunk_free(&nr);
 	child_create_end(sa, false);
 	delete_old(sa);
-	return true;
+	return TASK_DONE;
 }
 
-static bool on_delete_old_response(struct ike_sa *sa, const struct ike_hdr *h,
-				   const struct payload_list *pl,
-				   const uint8_t *raw, size_t raw_len)
+static void old_pair_deleted(struct ike_sa *sa, const uint8_t spi[4])
 {
-	if (sa->has_old_child) {
+	if (sa->has_old_child && !memcmp(spi, sa->old_child.spi_in, 4)) {
 		child_remove_pair(sa, &sa->old_child);
 		sa->has_old_child = false;
 	}
-	return true;
 }
 
 /* We started the rekey, so the old pair is ours to delete (RFC 7296
@@ -301,16 +289,30 @@ static bool on_delete_old_response(struct ike_sa *sa, const struct ike_hdr *h,
 static void delete_old(struct ike_sa *sa)
 {
 	if (ike_send_child_delete(sa, sa->old_child.spi_in,
-				  on_delete_old_response) < 0)
+				  old_pair_deleted) < 0)
 		log_warn("could not delete the rekeyed Child SA");
 }
 
-static int send_rekey(struct ike_sa *sa, struct verr *e)
+/* Runs when its turn comes: by then the Child SA may be gone, or the
+ * gateway may have rekeyed it already. */
+static int rekey_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
+	if (!sa->child.up || sa->has_old_child) {
+		verr_set(e, "the Child SA %s", sa->child.up ?
+			 "was rekeyed meanwhile" : "is gone");
+		return -1;
+	}
+	sa_progress(sa, "rekeying the Child SA");
 	return child_create_send(sa, sa->child.spi_in, sa->child.reqid,
-				 &sa->child.tsi, &sa->child.tsr,
-				 on_rekey_response, e);
+				 &sa->child.tsi, &sa->child.tsr, e);
 }
+
+static const struct ike_task_ops rekey_ops = {
+	.name = "Child SA rekey",
+	.child = true,
+	.start = rekey_send,
+	.response = rekey_answered,
+};
 
 static void on_rekey_timer(void *ctx)
 {
@@ -325,24 +327,13 @@ void child_rekey_start(struct ike_sa *sa)
 	struct verr e = { { 0 } };
 
 	if (sa->state != IKE_ESTABLISHED || sa->orphan || !sa->child.up ||
-	    sa->create || sa->rekey_timer)
+	    sa->create || sa->rekey_timer || sa_has_task(sa, &rekey_ops))
 		return;
-	if (sa->req.active) {
-		/* One request at a time. */
-		sa->rekey_timer = loop_timer(sa->loop, RETRY_MS,
-					     on_rekey_timer, sa);
-		return;
-	}
-	if (sa->has_old_child) {
+	if (sa->has_old_child)
 		/* The gateway rekeyed last and never deleted the pair it
 		 * replaced: we do, then rekey. */
 		delete_old(sa);
-		sa->rekey_timer = loop_timer(sa->loop, RETRY_MS,
-					     on_rekey_timer, sa);
-		return;
-	}
-	sa_progress(sa, "rekeying the Child SA");
-	if (send_rekey(sa, &e) < 0)
+	if (sa_queue_new(sa, &rekey_ops, &e) < 0)
 		sa_progress(sa, "cannot rekey the Child SA: %s", e.msg);
 }
 

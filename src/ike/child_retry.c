@@ -12,7 +12,6 @@
 #include "vpnd/log.h"
 
 #define CHILD_RETRY_MAX_S 300
-#define BUSY_MS 1000 /* another request of ours is out */
 
 static void on_retry_timer(void *ctx);
 
@@ -50,13 +49,6 @@ void child_retry_cleanup(struct ike_sa *sa)
 {
 	loop_timer_cancel(sa->loop, sa->child_retry_timer);
 	sa->child_retry_timer = 0;
-}
-
-static bool on_unusable_deleted(struct ike_sa *sa, const struct ike_hdr *h,
-				const struct payload_list *pl,
-				const uint8_t *raw, size_t raw_len)
-{
-	return true;
 }
 
 /* The retry is over without a Child SA: the IKE SA stays without a
@@ -98,16 +90,16 @@ static void take_child(struct ike_sa *sa, const struct ts_payload *tsi,
 	sa_tunnel_changed(sa);
 }
 
-static bool on_retry_response(struct ike_sa *sa, const struct ike_hdr *h,
-			      const struct payload_list *pl,
-			      const uint8_t *raw, size_t raw_len)
+static enum task_rc retry_answered(struct ike_sa *sa, struct ike_task *t,
+				   const struct ike_msg *m)
 {
+	const struct payload_list *pl = m->pl;
 	const struct ike_payload *p_tsi = payload_find(pl, PL_TSI);
 	const struct ike_payload *p_tsr = payload_find(pl, PL_TSR);
 	static struct ts_payload offer_i, offer_r, tsi, tsr;
 	struct chunk nr = { 0 }, gir = { 0 };
 	struct verr e = { { 0 } };
-	uint16_t err = first_error_notify(pl);
+	uint16_t err = m->first_error;
 	uint8_t spi[4];
 
 	if (err) {
@@ -125,10 +117,10 @@ static bool on_retry_response(struct ike_sa *sa, const struct ike_hdr *h,
 				sa_progress(sa, "gateway answered the Child SA retry with TEMPORARY_FAILURE; retrying in %u s",
 					    sa->child_retry_delay);
 			}
-			return true;
+			return TASK_DONE;
 		}
 		given_up(sa, err, notify_name(err));
-		return true;
+		return TASK_DONE;
 	}
 	child_create_ts(sa, &offer_i, &offer_r);
 	if (child_create_parse(sa, pl, &nr, &gir, &e) < 0 || !p_tsi ||
@@ -141,7 +133,7 @@ static bool on_retry_response(struct ike_sa *sa, const struct ike_hdr *h,
 		/* The gateway may have made the pair: it must go again. */
 		memcpy(spi, sa->create->next.spi_in, 4);
 		child_create_end(sa, true);
-		if (ike_send_child_delete(sa, spi, on_unusable_deleted) < 0)
+		if (ike_send_child_delete(sa, spi, NULL) < 0)
 			log_warn("could not delete the unusable Child SA");
 		snprintf(why, sizeof(why), "we refused it: %s",
 			 e.msg[0] ? e.msg : "no TSi or TSr");
@@ -151,31 +143,40 @@ static bool on_retry_response(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	chunk_free(&nr);
 	chunk_free(&gir);
-	return true;
+	return TASK_DONE;
 }
 
-static void on_retry_timer(void *ctx)
+static int retry_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
-	struct ike_sa *sa = ctx;
 	struct ts_payload tsi, tsr;
-	struct verr e = { { 0 } };
 
-	sa->child_retry_timer = 0;
-	if (sa->state != IKE_ESTABLISHED || sa->orphan || sa->child.up)
-		return;
-	if (sa->req.active || sa->create) {
-		/* One request at a time (RFC 7296 2.3). */
-		sa->child_retry_timer = loop_timer(sa->loop, BUSY_MS,
-						   on_retry_timer, sa);
-		return;
-	}
 	child_create_ts(sa, &tsi, &tsr);
 	sa->child_retries++;
 	sa_progress(sa, "asking the gateway for the Child SA again (retry %u)",
 		    sa->child_retries);
-	if (child_create_send(sa, NULL, 0, &tsi, &tsr, on_retry_response,
-			      &e) < 0) {
-		sa_progress(sa, "cannot retry the Child SA: %s", e.msg);
+	if (child_create_send(sa, NULL, 0, &tsi, &tsr, e) < 0) {
 		child_retry_schedule(sa);
+		return -1;
 	}
+	return 0;
+}
+
+static const struct ike_task_ops retry_ops = {
+	.name = "Child SA retry",
+	.child = true,
+	.start = retry_send,
+	.response = retry_answered,
+};
+
+static void on_retry_timer(void *ctx)
+{
+	struct ike_sa *sa = ctx;
+	struct verr e = { { 0 } };
+
+	sa->child_retry_timer = 0;
+	if (sa->state != IKE_ESTABLISHED || sa->orphan || sa->child.up ||
+	    sa_has_task(sa, &retry_ops))
+		return;
+	if (sa_queue_new(sa, &retry_ops, &e) < 0)
+		sa_progress(sa, "cannot retry the Child SA: %s", e.msg);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "child.h"
 #include "conn_int.h"
@@ -79,6 +80,16 @@ void conn_state_text(const struct conn *c, char *out, size_t len)
 		snprintf(out, len, "established, no tunnel");
 }
 
+void conn_note_change(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->change_why, sizeof(c->change_why), fmt, ap);
+	va_end(ap);
+	c->change_at = time(NULL);
+}
+
 static void emit(struct conn *c, enum conn_event ev, const char *msg)
 {
 	if (c->fn)
@@ -103,7 +114,7 @@ static void free_sa(struct ike_sa *sa)
 
 	/* Policies a newer SA took over stay with it. */
 	child_remove(sa, sa == c->sa ? NULL : c->sa);
-	net_unregister(sa->spi_i);
+	net_unregister(sa->initiator ? sa->spi_i : sa->spi_r);
 	ike_sa_free(sa);
 }
 
@@ -118,39 +129,37 @@ void conn_drop_sa(struct conn *c, struct ike_sa *sa)
 
 static void drop_old(struct conn *c, struct ike_sa *sa)
 {
-	size_t i;
+	struct ike_sa **at;
 
-	for (i = 0; i < MAX_OLD_SAS; i++)
-		if (c->old[i] == sa)
-			c->old[i] = NULL;
+	for (at = &c->retiring; *at; at = &(*at)->retiring_next)
+		if (*at == sa) {
+			*at = sa->retiring_next;
+			break;
+		}
 	free_sa(sa);
+}
+
+static void keep_retiring(struct conn *c, struct ike_sa *sa)
+{
+	sa->retiring_next = c->retiring;
+	c->retiring = sa;
 }
 
 /* Moves an SA out of the way; it deletes itself on the gateway if it got
  * far enough to have keys, and is freed when that finishes. */
 static void retire_sa(struct conn *c, struct ike_sa *sa)
 {
-	size_t i;
-
 	if (!sa)
 		return;
 	sa->orphan = true;
 	if (sa->state >= IKE_ESTABLISHED && sa->state != IKE_DELETING &&
 	    ike_delete_start(sa) == 0) {
-		for (i = 0; i < MAX_OLD_SAS; i++) {
-			if (!c->old[i]) {
-				c->old[i] = sa;
-				return;
-			}
-		}
+		keep_retiring(c, sa);
+		return;
 	}
-	if (sa->state == IKE_DELETING && (sa->req.active || sa->delete_pending)) {
-		for (i = 0; i < MAX_OLD_SAS; i++) {
-			if (!c->old[i]) {
-				c->old[i] = sa;
-				return;
-			}
-		}
+	if (sa->state == IKE_DELETING && ike_deleting(sa)) {
+		keep_retiring(c, sa);
+		return;
 	}
 	free_sa(sa);
 }
@@ -172,6 +181,7 @@ void conn_fail(struct conn *c, const char *msg)
 	retire_sa(c, c->sa);
 	c->sa = NULL;
 	c->state = CONN_FAILED;
+	conn_note_change(c, "failed: %s", c->last_error);
 	emit(c, CEV_FAILED, c->last_error);
 }
 
@@ -312,6 +322,7 @@ void sa_up(struct ike_sa *sa)
 		retire_sa(c, old);
 		report_child(c, sa);
 		dpd_start(sa);
+		ike_rekey_arm(sa);
 		failover_on_up(c, sa, NULL, 0);
 		conn_progress(c, "moved to %s; deleting the SA with the old gateway",
 			 sockaddr_str(&sa->peer, gw, sizeof(gw)));
@@ -332,7 +343,9 @@ void sa_up(struct ike_sa *sa)
 	/* Without a tunnel the IKE SA is authenticated all the same: it
 	 * and its ticket stay (RFC 7296 1.2), but nothing can flow yet. */
 	c->state = broken ? CONN_NO_TUNNEL : CONN_ESTABLISHED;
+	conn_note_change(c, "%s", msg);
 	dpd_start(sa);
+	ike_rekey_arm(sa);
 	log_info("%s: %s", c->prof.name, msg);
 	if (!broken) {
 		emit(c, CEV_UP, msg);
@@ -342,6 +355,38 @@ void sa_up(struct ike_sa *sa)
 	log_warn("%s: established, no tunnel: %s", c->prof.name, why);
 	snprintf(full, sizeof(full), "%s; %s", why, msg);
 	emit(c, CEV_NO_TUNNEL, full);
+}
+
+void sa_rekeyed(struct ike_sa *sa)
+{
+	struct conn *c = sa->conn;
+	struct ike_sa *next = sa->successor;
+	char spi_i[17], spi_r[17];
+
+	sa->successor = NULL;
+	if (sa != c->sa || !next) {
+		/* Only the SA in use is rekeyed; ike_rekey.c checks. */
+		if (next)
+			free_sa(next);
+		return;
+	}
+	c->sa = next;
+	sa_move_tasks(sa, next);
+	conn_progress(c, "IKE SA rekeyed by %s: SPIs %s_i %s_r",
+		      next->initiator ? "us" : "the gateway",
+		      spi_hex(next->spi_i, 8, spi_i),
+		      spi_hex(next->spi_r, 8, spi_r));
+	/* Whoever started the rekey deletes the old SA (RFC 7296 2.8):
+	 * ours goes now; the gateway's stays until its DELETE comes. */
+	if (next->initiator) {
+		retire_sa(c, sa);
+	} else {
+		sa->orphan = true;
+		sa->state = IKE_DELETING;
+		keep_retiring(c, sa);
+	}
+	dpd_start(next);
+	failover_on_rekey(c, next);
 }
 
 void sa_down(struct ike_sa *sa, const char *why)
@@ -362,15 +407,22 @@ void sa_down(struct ike_sa *sa, const char *why)
 	cancel_lookup(c);
 	retire_sa(c, c->next);
 	c->next = NULL;
+	if (failover_on_close(c, sa, why))
+		return;
 	free_sa(sa);
 	c->sa = NULL;
 	c->state = CONN_IDLE;
+	conn_note_change(c, "%s", why);
 	emit(c, CEV_DOWN, why);
 }
 
-static struct ike_sa *new_sa(struct conn *c, struct verr *e)
+/* A new IKE SA of c with a fresh SPI of ours, which routes the
+ * gateway's messages to it: SPIi when we initiate it, SPIr when the
+ * gateway does (its rekey). */
+static struct ike_sa *new_sa(struct conn *c, bool initiator, struct verr *e)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	uint8_t *ours;
 
 	if (!sa) {
 		verr_set(e, "out of memory");
@@ -378,18 +430,36 @@ static struct ike_sa *new_sa(struct conn *c, struct verr *e)
 	}
 	sa->conn = c;
 	sa->prof = &c->prof;
+	sa->initiator = initiator;
 	sa->loop = c->loop;
 	wb_init(&sa->req.msg);
 	wb_init(&sa->last_resp);
+	ours = initiator ? sa->spi_i : sa->spi_r;
 	do {
-		random_bytes(sa->spi_i, 8);
-	} while (!memcmp(sa->spi_i, "\0\0\0\0\0\0\0\0", 8));
-	if (net_register(sa->spi_i, sa_receive, sa) < 0) {
-		verr_set(e, "too many IKE SAs");
+		random_bytes(ours, 8);
+	} while (!memcmp(ours, "\0\0\0\0\0\0\0\0", 8));
+	if (net_register(ours, sa_receive, sa) < 0) {
+		verr_set(e, "out of memory");
 		free(sa);
 		return NULL;
 	}
 	return sa;
+}
+
+struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
+				struct verr *e)
+{
+	return new_sa(sa->conn, initiator, e);
+}
+
+void sa_free_successor(struct ike_sa *sa)
+{
+	free_sa(sa);
+}
+
+void sa_retire_successor(struct ike_sa *sa)
+{
+	retire_sa(sa->conn, sa);
 }
 
 /* The address a REDIRECTED_FROM names: the one we sent IKE_SA_INIT to. */
@@ -413,7 +483,7 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 		     bool as_next)
 {
 	struct verr e = { { 0 } };
-	struct ike_sa *sa = new_sa(c, &e);
+	struct ike_sa *sa = new_sa(c, true, &e);
 	char gw[64];
 
 	if (!sa)
@@ -628,8 +698,6 @@ void conn_disconnect(struct conn *c)
 
 void conn_free(struct conn *c)
 {
-	size_t i;
-
 	if (!c)
 		return;
 	cancel_lookup(c);
@@ -638,9 +706,12 @@ void conn_free(struct conn *c)
 	if (c->next)
 		free_sa(c->next);
 	c->next = NULL;
-	for (i = 0; i < MAX_OLD_SAS; i++)
-		if (c->old[i])
-			free_sa(c->old[i]);
+	while (c->retiring) {
+		struct ike_sa *sa = c->retiring;
+
+		c->retiring = sa->retiring_next;
+		free_sa(sa);
+	}
 	if (c->sa)
 		free_sa(c->sa);
 	c->sa = NULL;
@@ -654,6 +725,8 @@ void ike_sa_free(struct ike_sa *sa)
 	sa_warn_flush(sa);
 	child_rekey_cleanup(sa);
 	child_retry_cleanup(sa);
+	ike_rekey_cleanup(sa);
+	sa_tasks_free(sa);
 	sa_cancel_request(sa);
 	loop_timer_cancel(sa->loop, sa->keepalive_timer);
 	loop_timer_cancel(sa->loop, sa->dpd_timer);

@@ -3,12 +3,12 @@
 #ifndef VPND_CONN_INT_H
 #define VPND_CONN_INT_H
 
+#include <time.h>
+
 #include "ike_sa.h"
 #include "redirect.h"
 #include "resolve.h"
 #include "vpnd/ticket.h"
-
-#define MAX_OLD_SAS 4
 
 struct conn {
 	struct loop *loop;
@@ -18,12 +18,15 @@ struct conn {
 	enum conn_state state;
 	struct ike_sa *sa;    /* current: connecting or established */
 	struct ike_sa *next;  /* make-before-break replacement */
-	struct ike_sa *old[MAX_OLD_SAS]; /* finishing their DELETE */
+	struct ike_sa *retiring;  /* list (ike_sa.retiring_next): replaced
+				     SAs finishing their DELETE */
 	struct resolve_req *lookup;
 	bool lookup_for_next;
 	struct redirects redir;
 	char gateway[PROFILE_STR_MAX]; /* what we are talking to, as named */
 	char last_error[512];
+	char change_why[512];          /* the last change of state, for people */
+	time_t change_at;              /* ... and when (wall clock) */
 
 	/* failover.c: resumption and gateway failover */
 	struct resume_ticket *ticket;  /* taken from the store, not yet spent */
@@ -39,6 +42,9 @@ struct conn {
 };
 
 /* conn.c */
+/* Records why and when the connection last changed state (status). */
+void conn_note_change(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The IKE SA is established, with or without a working tunnel. */
 bool conn_is_up(const struct conn *c);
 void conn_progress(struct conn *c, const char *fmt, ...)
@@ -65,8 +71,15 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg);
  * full re-establishment when the GSC is about to overflow. */
 void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
 		    size_t len);
+/* The current SA was replaced by a rekey: a new IKE SA as far as the
+ * failover draft is concerned (GSC 0), and a ticket for its keys. */
+void failover_on_rekey(struct conn *c, struct ike_sa *sa);
 /* Disconnect or free: drops the ticket the conn holds. */
 void failover_reset(struct conn *c);
+/* The gateway ended the connection (deleted the IKE SA): with
+ * close-action restart, a new connection after the reconnect backoff;
+ * true when that took over (the SA is dropped). */
+bool failover_on_close(struct conn *c, struct ike_sa *sa, const char *why);
 /* A gateway's name did not resolve: true when failover goes on with the
  * next gateway or a later retry instead of failing. */
 bool failover_on_lookup_failure(struct conn *c, const char *msg);

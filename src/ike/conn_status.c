@@ -1,17 +1,10 @@
 /* `vpnctl status`: the connection, its IKE SA and Child SA, as text. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "child.h"
 #include "conn_int.h"
-
-static void spi_hex(const uint8_t *spi, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", spi[i]);
-}
 
 static void ts_describe(const struct ts_payload *ts, struct wbuf *out)
 {
@@ -63,6 +56,19 @@ static void child_status(const struct ike_sa *sa, struct wbuf *out)
 	wb_printf(out, "\n");
 }
 
+/* Why and when the state last changed: "gateway deleted the IKE SA". */
+static void describe_change(const struct conn *c, struct wbuf *out)
+{
+	char when[32];
+	struct tm tm;
+
+	if (!c->change_at || !localtime_r(&c->change_at, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		return;
+	wb_printf(out, "  last change: %s (%lld s ago): %s\n", when,
+		  (long long)(time(NULL) - c->change_at), c->change_why);
+}
+
 void conn_status(const struct conn *c, struct wbuf *out)
 {
 	const struct ike_sa *sa = c->sa;
@@ -71,6 +77,7 @@ void conn_status(const struct conn *c, struct wbuf *out)
 
 	conn_state_text(c, state, sizeof(state));
 	wb_printf(out, "%s: %s\n", c->prof.name, state);
+	describe_change(c, out);
 	redirect_describe(&c->redir, out);
 	ticket_describe(&c->prof, out);
 	failover_describe(c, out);

@@ -1,39 +1,58 @@
 /* Liveness checks (RFC 7296 2.4): an empty INFORMATIONAL every
- * dpd-interval seconds while the SA is up and nothing else is pending.
- * When the retransmissions give up, transport.c reports the SA as timed
- * out and the connection fails over (conn.c, failover.c). */
+ * dpd-interval seconds while the SA is up. The check is a task like any
+ * other request: while another one is on the wire it waits its turn
+ * (that request checks liveness too). When the retransmissions give up,
+ * the SA is lost and the connection fails over (conn.c, failover.c). */
 #include "ike_sa.h"
 #include "vpnd/log.h"
 
 static void dpd_arm(struct ike_sa *sa);
 
-static bool on_dpd_response(struct ike_sa *sa, const struct ike_hdr *h,
-			    const struct payload_list *pl, const uint8_t *raw,
-			    size_t raw_len)
+static int dpd_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
+{
+	struct wbuf inner;
+	int rc;
+
+	wb_init(&inner);
+	log_dbg("%s: liveness check", sa->prof->name);
+	rc = sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, PL_NONE);
+	wb_free(&inner);
+	if (rc < 0) {
+		verr_set(e, "cannot send the liveness check");
+		dpd_arm(sa);
+	}
+	return rc;
+}
+
+static enum task_rc dpd_answered(struct ike_sa *sa, struct ike_task *t,
+				 const struct ike_msg *m)
 {
 	dpd_arm(sa);
-	return true;
+	return TASK_DONE;
 }
+
+static const struct ike_task_ops dpd_ops = {
+	.name = "liveness check",
+	.start = dpd_send,
+	.response = dpd_answered,
+};
 
 static void on_dpd(void *ctx)
 {
 	struct ike_sa *sa = ctx;
-	struct wbuf inner;
+	struct verr e = { { 0 } };
 
 	sa->dpd_timer = 0;
-	if (sa->state != IKE_ESTABLISHED || sa->orphan)
+	if (sa->state != IKE_ESTABLISHED || sa->orphan ||
+	    sa_has_task(sa, &dpd_ops))
 		return;
-	if (sa->req.active) {
+	if (sa_active_task(sa)) {
 		/* Another request is out: it checks liveness too. */
 		dpd_arm(sa);
 		return;
 	}
-	wb_init(&inner);
-	log_dbg("%s: liveness check", sa->prof->name);
-	if (sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, PL_NONE,
-			      on_dpd_response) < 0)
-		dpd_arm(sa);
-	wb_free(&inner);
+	if (sa_queue_new(sa, &dpd_ops, &e) < 0)
+		log_dbg("%s: no liveness check: %s", sa->prof->name, e.msg);
 }
 
 static void dpd_arm(struct ike_sa *sa)

@@ -106,8 +106,8 @@ int failover_begin(struct conn *c, struct ike_sa *sa, bool as_next,
 		} else {
 			sa->ticket = c->ticket;
 			sa->gsc = (uint8_t)(c->ticket->gsc + 1);
-			if (ike_resume_start(sa, e) == 0)
-				return 0;
+			if (ike_resume_queue(sa, e) == 0)
+				return ike_auth_queue(sa, e);
 			conn_progress(c, "cannot resume: %s", e->msg);
 			snprintf(c->fallback_why, sizeof(c->fallback_why),
 				 "%s", e->msg);
@@ -117,7 +117,11 @@ int failover_begin(struct conn *c, struct ike_sa *sa, bool as_next,
 		}
 	}
 	sa->gsc = 0;
-	return ike_init_start(sa, e);
+	/* The whole handshake is queued at once; each exchange starts
+	 * when the one before it is done. */
+	if (ike_init_queue(sa, e) < 0)
+		return -1;
+	return ike_auth_queue(sa, e);
 }
 
 void sa_ticket_spent(struct ike_sa *sa)
@@ -172,7 +176,8 @@ static void on_retry(void *ctx)
  * reconnect-interval seconds, doubling up to RETRY_MAX_S. */
 #define RETRY_MAX_S 300
 
-static bool retry_later(struct conn *c, struct ike_sa *sa, const char *msg)
+static bool retry_later(struct conn *c, struct ike_sa *sa, const char *msg,
+			const char *what)
 {
 	unsigned delay, max;
 
@@ -192,8 +197,8 @@ static bool retry_later(struct conn *c, struct ike_sa *sa, const char *msg)
 	}
 	if (sa)
 		conn_drop_sa(c, sa);
-	conn_progress(c, "no gateway answered (%s); trying again in %u s",
-		      msg, delay);
+	conn_progress(c, "%s (%s); trying again in %u s", what, msg, delay);
+	conn_note_change(c, "%s (%s); reconnecting in %u s", what, msg, delay);
 	c->retry_timer = loop_timer(c->loop, delay * 1000u, on_retry, c);
 	return true;
 }
@@ -249,7 +254,19 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
 		restart(c, sa, next_candidate(c));
 		return true;
 	}
-	return sa->timed_out && c->was_up && retry_later(c, sa, msg);
+	return sa->timed_out && c->was_up &&
+	       retry_later(c, sa, msg, "no gateway answered");
+}
+
+bool failover_on_close(struct conn *c, struct ike_sa *sa, const char *why)
+{
+	if (!c->prof.close_restart || c->state == CONN_CLOSING ||
+	    !conn_is_up(c))
+		return false;
+	c->state = CONN_CONNECTING;
+	c->was_up = true;
+	c->attempts = 0;
+	return retry_later(c, sa, why, "the gateway closed the connection");
 }
 
 bool failover_on_lookup_failure(struct conn *c, const char *msg)
@@ -261,7 +278,7 @@ bool failover_on_lookup_failure(struct conn *c, const char *msg)
 		conn_start_attempt(c, next_candidate(c), false);
 		return true;
 	}
-	return c->was_up && retry_later(c, NULL, msg);
+	return c->was_up && retry_later(c, NULL, msg, "no gateway answered");
 }
 
 void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
@@ -290,6 +307,21 @@ void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
 			      sa->gsc);
 		conn_start_attempt(c, c->gateway, true);
 	}
+}
+
+#define TICKET_AFTER_REKEY_MS 2000
+
+void failover_on_rekey(struct conn *c, struct ike_sa *sa)
+{
+	/* Draft 4.2.1: the count starts at 0 with each new IKE SA, and a
+	 * ticket of the old one would resume keys that are gone. */
+	sa->gsc = 0;
+	c->gsc = 0;
+	/* Not at once: a gateway that started the rekey may still be
+	 * setting up the new SA when our answer reaches it (pluto drops
+	 * what comes first). */
+	if (c->prof.resume_enabled)
+		ticket_refresh_after(sa, TICKET_AFTER_REKEY_MS);
 }
 
 void sa_learn_backups(struct ike_sa *sa, const struct gw_ident *gws,

@@ -5,6 +5,7 @@
 
 #include "child.h"
 #include "ike_sa.h"
+#include "redirect.h"
 #include "vpnd/log.h"
 
 /* RestOfIDPayload: ID type, three reserved bytes, the identity. */
@@ -103,11 +104,7 @@ static void add_ts(struct pl_chain *c, uint8_t type, const struct ts_cfg *cfg,
 	*offered = ts;
 }
 
-static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
-			     const struct payload_list *pl, const uint8_t *raw,
-			     size_t raw_len);
-
-int ike_auth_start(struct ike_sa *sa, struct verr *e)
+static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
 	const struct profile *p = sa->prof;
 	struct chunk auth = { 0 };
@@ -167,8 +164,7 @@ int ike_auth_start(struct ike_sa *sa, struct verr *e)
 			    p->local_id.text[0] ? p->local_id.text :
 						  "certificate subject",
 			    auth_method_name(method));
-	rc = sa_send_protected(sa, EXCH_IKE_AUTH, &inner, c.first,
-			       on_auth_response);
+	rc = sa_send_protected(sa, EXCH_IKE_AUTH, &inner, c.first);
 	wb_free(&inner);
 	if (rc < 0)
 		verr_set(e, "cannot send the IKE_AUTH request");
@@ -400,71 +396,62 @@ static void take_config(struct ike_sa *sa, const struct payload_list *pl)
  * gateway's AUTH verified; no Child SA is created, the IKE SA is deleted.
  * We run a single IKE_AUTH round, so this response is both the first and
  * the last one, the only places the RFC allows. */
-static bool follow_auth_redirect(struct ike_sa *sa,
-				 const struct payload_list *pl)
+static bool follow_auth_redirect(struct ike_sa *sa, const struct ike_msg *m,
+				 enum task_rc *rc)
 {
-	struct notify_payload n;
 	struct gw_ident gw;
-	const uint8_t *nonce = NULL;
-	size_t nonce_len = 0;
-	struct verr e = { { 0 } };
+	char why[256];
 
-	if (!find_notify(pl, N_REDIRECT, &n))
+	switch (redirect_take(m, EXCH_IKE_AUTH, &sa->ni,
+			      sa->prof->redirect_enabled, &gw, why,
+			      sizeof(why))) {
+	case REDIR_ABSENT:
 		return false;
-	if (notify_redirect_parse(n.data, n.len, &gw, &nonce, &nonce_len,
-				  &e) < 0) {
-		log_warn("ignoring malformed REDIRECT in IKE_AUTH: %s", e.msg);
+	case REDIR_REFUSED:
+	case REDIR_DISABLED:
+		log_warn("ignoring REDIRECT in IKE_AUTH: %s", why);
 		return false;
+	case REDIR_FOLLOW:
+		break;
 	}
-	if (nonce) {
-		log_warn("ignoring REDIRECT in IKE_AUTH: it carries nonce data");
-		return false;
-	}
-	if (!sa->prof->redirect_enabled) {
-		log_warn("ignoring REDIRECT in IKE_AUTH: redirects are disabled");
-		return false;
-	}
+	/* Authenticated: the SA exists on the gateway, and conn deletes it
+	 * as RFC 5685 6 asks. */
 	sa->state = IKE_ESTABLISHED;
-	sa_redirect(sa, &gw, EXCH_IKE_AUTH);
+	*rc = task_redirect(sa, &gw, EXCH_IKE_AUTH);
 	return true;
 }
 
-static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
-			     const struct payload_list *pl, const uint8_t *raw,
-			     size_t raw_len)
+static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
+				  const struct ike_msg *m)
 {
-	uint16_t err = first_error_notify(pl);
+	uint16_t err = m->first_error;
 	struct verr e = { { 0 } };
+	enum task_rc rc;
 
-	if (!payload_find(pl, PL_AUTH)) {
+	if (!msg_payload(m, PL_AUTH)) {
 		if (sa->resumed && err == N_AUTHENTICATION_FAILED)
-			sa_failed(sa, "gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the '%s' form; it may want 'resumption: auth: %s'",
-				  resume_auth_form_name(sa->prof->resume_auth),
-				  resume_auth_form_name(
-					  other_form(sa->prof->resume_auth)));
-		else
-			sa_failed(sa, "gateway refused IKE_AUTH: %s",
-				  err ? notify_name(err) : "no AUTH payload");
-		return true;
+			return task_fail(sa, "gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the '%s' form; it may want 'resumption: auth: %s'",
+					 resume_auth_form_name(sa->prof->resume_auth),
+					 resume_auth_form_name(
+						 other_form(sa->prof->resume_auth)));
+		return task_fail(sa, "gateway refused IKE_AUTH: %s",
+				 err ? notify_name(err) : "no AUTH payload");
 	}
-	if (verify_gateway(sa, pl, &e) < 0) {
+	if (verify_gateway(sa, m->pl, &e) < 0) {
 		ike_send_auth_failed(sa);
-		sa_failed(sa, "gateway authentication failed: %s",
-			       e.msg);
-		return true;
+		return task_fail(sa, "gateway authentication failed: %s",
+				 e.msg);
 	}
-	if (follow_auth_redirect(sa, pl))
-		return true;
-	if (err && !child_only_error(err)) {
-		sa_failed(sa, "gateway refused IKE_AUTH: %s",
-			       notify_name(err));
-		return true;
-	}
-	take_child(sa, pl, err);
-	take_config(sa, pl);
+	if (follow_auth_redirect(sa, m, &rc))
+		return rc;
+	if (err && !child_only_error(err))
+		return task_fail(sa, "gateway refused IKE_AUTH: %s",
+				 notify_name(err));
+	take_child(sa, m->pl, err);
+	take_config(sa, m->pl);
 	sa->state = IKE_ESTABLISHED;
 	install_child(sa);
-	ticket_take_response(sa, pl);
+	ticket_take_response(sa, m->pl);
 	if (sa->child_to_delete)
 		ike_delete_child(sa);
 	/* RFC 7296 2.25: the gateway may manage later; the same proposal
@@ -472,6 +459,17 @@ static bool on_auth_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (!sa->child.up && sa->child.refused_notify == N_TEMPORARY_FAILURE &&
 	    !sa->prof->esp_failure_delete)
 		child_retry_schedule(sa);
-	sa_up(sa);
-	return true;
+	return TASK_UP;
+}
+
+static const struct ike_task_ops auth_ops = {
+	.name = "IKE_AUTH",
+	.vital = true,
+	.start = auth_start,
+	.response = auth_response,
+};
+
+int ike_auth_queue(struct ike_sa *sa, struct verr *e)
+{
+	return sa_queue_new(sa, &auth_ops, e);
 }

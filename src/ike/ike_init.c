@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ike_sa.h"
+#include "redirect.h"
 #include "vpnd/log.h"
 
 #define NONCE_LEN 32
@@ -63,13 +64,9 @@ static void add_sighash(struct pl_chain *c)
 		     sizeof(algs));
 }
 
-static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
-			     const struct payload_list *pl, const uint8_t *raw,
-			     size_t raw_len);
-
 static int send_init(struct ike_sa *sa, struct verr *e)
 {
-	struct wbuf body, msg;
+	struct wbuf body;
 	struct pl_chain c;
 	struct chunk pub = { 0 };
 
@@ -88,7 +85,7 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	if (sa->cookie.p)
 		notify_build(&c, 0, NULL, 0, N_COOKIE, sa->cookie.p,
 			     sa->cookie.len);
-	proposal_build_ike(&c, sa->prof);
+	proposal_build_ike(&c, sa->prof, NULL);
 	ke_build(&c, dh_group(sa->dh), pub.p, pub.len);
 	chain_add(&c, PL_NONCE, sa->ni.p, sa->ni.len);
 	ike_add_natd(sa, &c);
@@ -110,16 +107,12 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	}
 	chunk_free(&pub);
 
-	if (sa_clear_request(sa, EXCH_IKE_SA_INIT, 0, c.first, &body, &msg,
-			     e) < 0)
-		return -1;
 	sa->next_mid = 1;
 	sa->state = IKE_INIT_SENT;
-	return sa_send_request(sa, &msg, EXCH_IKE_SA_INIT, 0,
-			       on_init_response);
+	return sa_send_clear(sa, EXCH_IKE_SA_INIT, 0, c.first, &body, e);
 }
 
-int ike_init_start(struct ike_sa *sa, struct verr *e)
+static int init_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
 	uint16_t group = sa->dh ? dh_group(sa->dh) : proposal_first_dh(sa->prof);
 
@@ -142,116 +135,112 @@ int ike_init_start(struct ike_sa *sa, struct verr *e)
  * limit the answer is ignored, not fatal: COOKIE and INVALID_KE_PAYLOAD
  * are unauthenticated, and the request under way may still be answered
  * (RFC 7296 2.21.1). Returns whether it restarted. */
-static bool restart_init(struct ike_sa *sa, uint16_t group)
+static enum task_rc restart_init(struct ike_sa *sa, uint16_t group)
 {
 	struct verr e = { { 0 } };
 
 	if (sa->init_attempts >= MAX_INIT_RESTARTS) {
 		snprintf(sa->refusal, sizeof(sa->refusal),
 			 "gateway keeps restarting IKE_SA_INIT");
-		sa_ignore_response(sa, sa->refusal);
-		return false;
+		return sa_ignore_response(sa, sa->refusal);
 	}
 	sa->init_attempts++;
 	if (group) {
 		dh_free(sa->dh);
 		sa->dh = dh_new(group, &e);
-		if (!sa->dh) {
-			sa_failed(sa, "%s", e.msg);
-			return true;
-		}
+		if (!sa->dh)
+			return task_fail(sa, "%s", e.msg);
 	}
 	if (send_init(sa, &e) < 0)
-		sa_failed(sa, "%s", e.msg);
-	return true;
+		return task_fail(sa, "%s", e.msg);
+	return TASK_MORE;
 }
 
-static enum handled ignore(struct ike_sa *sa, const char *why)
+static bool ignore(struct ike_sa *sa, const char *why, enum task_rc *rc)
 {
 	log_dbg("ignoring %s response: %s", exchange_name(sa->req.exchange),
 		why);
 	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
-	return HANDLED_IGNORE;
+	*rc = TASK_IGNORE;
+	return true;
 }
 
 /* RFC 7296 2.6 (and RFC 5723 4.3.2 for IKE_SESSION_RESUME): keep the
  * cookie and let resend send the same request again with it. */
-enum handled ike_take_cookie(struct ike_sa *sa, const struct payload_list *pl,
-			     const char *again,
-			     bool (*resend)(struct ike_sa *sa))
+bool ike_take_cookie(struct ike_sa *sa, const struct ike_msg *m,
+		     const char *again,
+		     enum task_rc (*resend)(struct ike_sa *sa), enum task_rc *rc)
 {
-	struct notify_payload n;
+	const struct notify_payload *n = msg_notify(m, N_COOKIE);
 	struct verr e = { { 0 } };
 
-	if (!find_notify(pl, N_COOKIE, &n))
-		return HANDLED_NO;
-	if (notify_cookie_parse(n.data, n.len, &e) < 0)
-		return ignore(sa, "malformed COOKIE");
-	if (chunk_eq(&sa->cookie, n.data, n.len))
-		return ignore(sa, "the same COOKIE again");
-	chunk_set(&sa->cookie, n.data, n.len);
+	if (!n)
+		return false;
+	if (notify_cookie_parse(n->data, n->len, &e) < 0)
+		return ignore(sa, "malformed COOKIE", rc);
+	if (chunk_eq(&sa->cookie, n->data, n->len))
+		return ignore(sa, "the same COOKIE again", rc);
+	chunk_set(&sa->cookie, n->data, n->len);
 	sa_progress(sa, "gateway asked for a cookie; %s", again);
-	return resend(sa) ? HANDLED_ACTED : HANDLED_IGNORE;
+	*rc = resend(sa);
+	return true;
 }
 
-static bool resend_init(struct ike_sa *sa)
+static enum task_rc resend_init(struct ike_sa *sa)
 {
 	return restart_init(sa, 0);
 }
 
-static enum handled handle_invalid_ke(struct ike_sa *sa,
-				      const struct payload_list *pl)
+static bool handle_invalid_ke(struct ike_sa *sa, const struct ike_msg *m,
+			      enum task_rc *rc)
 {
-	struct notify_payload n;
+	const struct notify_payload *n = msg_notify(m, N_INVALID_KE_PAYLOAD);
 	struct verr e = { { 0 } };
 	uint16_t group;
 
-	if (!find_notify(pl, N_INVALID_KE_PAYLOAD, &n))
-		return HANDLED_NO;
-	if (notify_invalid_ke_parse(n.data, n.len, &group, &e) < 0)
-		return ignore(sa, "malformed INVALID_KE_PAYLOAD");
+	if (!n)
+		return false;
+	if (notify_invalid_ke_parse(n->data, n->len, &group, &e) < 0)
+		return ignore(sa, "malformed INVALID_KE_PAYLOAD", rc);
 	if (group == dh_group(sa->dh))
-		return ignore(sa, "INVALID_KE_PAYLOAD for the group we use");
+		return ignore(sa, "INVALID_KE_PAYLOAD for the group we use", rc);
 	if (!proposal_offers_dh(sa->prof, group) || !dh_supported(group)) {
-		sa_failed(sa,
-			       "gateway wants DH group %s, which the profile does not offer",
-			       dh_name(group));
-		return HANDLED_ACTED;
+		*rc = task_fail(sa, "gateway wants DH group %s, which the profile does not offer",
+				dh_name(group));
+		return true;
 	}
 	sa_progress(sa,
 		      "gateway asked for DH group %s (INVALID_KE_PAYLOAD); retrying",
 		      dh_name(group));
-	return restart_init(sa, group) ? HANDLED_ACTED : HANDLED_IGNORE;
+	*rc = restart_init(sa, group);
+	return true;
 }
 
 /* RFC 5685 3: a REDIRECT in the clear is only believed when it echoes our
  * nonce; anything else may be spoofed and is ignored. */
-enum handled ike_clear_redirect(struct ike_sa *sa,
-				const struct payload_list *pl)
+bool ike_clear_redirect(struct ike_sa *sa, const struct ike_msg *m,
+			enum task_rc *rc)
 {
-	struct notify_payload n;
 	struct gw_ident gw;
-	const uint8_t *nonce = NULL;
-	size_t nonce_len = 0;
-	struct verr e = { { 0 } };
-	char to[300];
+	char why[sizeof(sa->ignored_why)], to[300];
 
-	if (!find_notify(pl, N_REDIRECT, &n))
-		return HANDLED_NO;
-	if (notify_redirect_parse(n.data, n.len, &gw, &nonce, &nonce_len,
-				  &e) < 0) {
-		sa_warn_unauth(sa, "ignoring malformed REDIRECT: %s", e.msg);
-		return ignore(sa, "malformed REDIRECT");
+	switch (redirect_take(m, m->hdr->exchange, &sa->ni,
+			      sa->prof->redirect_enabled, &gw, why,
+			      sizeof(why))) {
+	case REDIR_ABSENT:
+		return false;
+	case REDIR_REFUSED:
+		sa_warn_unauth(sa, "ignoring %s", why);
+		return ignore(sa, why, rc);
+	case REDIR_DISABLED:
+		*rc = task_fail(sa, "gateway redirects to %s, but redirects are disabled in the profile",
+				gw_ident_str(&gw, to, sizeof(to)));
+		return true;
+	case REDIR_FOLLOW:
+		break;
 	}
-	if (!nonce || !chunk_eq(&sa->ni, nonce, nonce_len))
-		return ignore(sa, "REDIRECT whose nonce is not ours");
-	if (!sa->prof->redirect_enabled) {
-		sa_failed(sa, "gateway redirects to %s, but redirects are disabled in the profile",
-			  gw_ident_str(&gw, to, sizeof(to)));
-		return HANDLED_ACTED;
-	}
-	sa_redirect(sa, &gw, sa->req.exchange);
-	return HANDLED_ACTED;
+	*rc = task_redirect(sa, &gw, m->hdr->exchange);
+	return true;
 }
 
 /* RFC 7296 2.23: compare the gateway's hashes with what we see. Returns
@@ -300,7 +289,7 @@ static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return -1;
 	}
 	if (sa_parse(p_sa->body, p_sa->len, &sa_pl, e) < 0 ||
-	    proposal_check_ike(&sa_pl, sa->prof, &sa->algs, e) < 0 ||
+	    proposal_check_ike(&sa_pl, sa->prof, &sa->algs, NULL, e) < 0 ||
 	    ke_parse(p_ke->body, p_ke->len, &ke, e) < 0 ||
 	    nonce_parse(p_nr->body, p_nr->len, e) < 0)
 		return -1;
@@ -375,36 +364,31 @@ void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl)
 		nat_keepalive_start(sa);
 }
 
-static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
-			     const struct payload_list *pl, const uint8_t *raw,
-			     size_t raw_len)
+static enum task_rc init_response(struct ike_sa *sa, struct ike_task *t,
+				  const struct ike_msg *m)
 {
 	struct verr e = { { 0 } };
-	enum handled hd;
-	uint16_t err;
+	enum task_rc rc;
 	char gw[64], algs[128];
 
-	hd = ike_clear_redirect(sa, pl);
-	if (hd == HANDLED_NO)
-		hd = ike_take_cookie(sa, pl, "retrying", resend_init);
-	if (hd == HANDLED_NO)
-		hd = handle_invalid_ke(sa, pl);
-	if (hd != HANDLED_NO)
-		return hd == HANDLED_ACTED;
-	err = first_error_notify(pl);
-	if (err) {
+	if (ike_clear_redirect(sa, m, &rc) ||
+	    ike_take_cookie(sa, m, "retrying", resend_init, &rc) ||
+	    handle_invalid_ke(sa, m, &rc))
+		return rc;
+	if (m->first_error) {
 		/* Unauthenticated: anyone on the path can send it (RFC 7296
 		 * 2.21.1). Keep waiting for a usable answer; when the
 		 * retransmissions run out, the failure names this error. */
 		snprintf(sa->refusal, sizeof(sa->refusal),
-			 "gateway refused IKE_SA_INIT: %s", notify_name(err));
+			 "gateway refused IKE_SA_INIT: %s",
+			 notify_name(m->first_error));
 		return sa_ignore_response(sa, sa->refusal);
 	}
-	if (take_response(sa, h, pl, raw, raw_len, &e) < 0)
+	if (take_response(sa, m->hdr, m->pl, m->raw, m->raw_len, &e) < 0)
 		return sa_ignore_response(sa, e.msg);
-	note_peer_hashes(sa, pl);
-	vendor_take(sa, pl);
-	ike_take_natd(sa, pl);
+	note_peer_hashes(sa, m->pl);
+	vendor_take(sa, m->pl);
+	ike_take_natd(sa, m->pl);
 	sa_progress(sa, "IKE_SA_INIT done with %s: %s%s",
 		      sockaddr_str(&sa->peer, gw, sizeof(gw)),
 		      ike_algs_str(&sa->algs, algs, sizeof(algs)),
@@ -412,7 +396,17 @@ static bool on_init_response(struct ike_sa *sa, const struct ike_hdr *h,
 					  ", NAT detected: using UDP 4500" :
 					  ", encapsulation forced: using UDP 4500") :
 				 "");
-	if (ike_auth_start(sa, &e) < 0)
-		sa_failed(sa, "%s", e.msg);
-	return true;
+	return TASK_DONE;
+}
+
+static const struct ike_task_ops init_ops = {
+	.name = "IKE_SA_INIT",
+	.vital = true,
+	.start = init_start,
+	.response = init_response,
+};
+
+int ike_init_queue(struct ike_sa *sa, struct verr *e)
+{
+	return sa_queue_new(sa, &init_ops, e);
 }

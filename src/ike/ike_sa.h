@@ -18,6 +18,7 @@
 #include "vpnd/profile.h"
 #include "vpnd/ratelimit.h"
 #include "vpnd/wire.h"
+#include "task.h"
 
 struct netcfg_record;
 struct resume_ticket;
@@ -87,14 +88,6 @@ struct pending_req {
 	uint64_t timer;
 };
 
-struct ike_sa;
-/* Returns false when the response was not usable and is ignored: the
- * request stays outstanding, since a forged or garbled message must not
- * end an exchange (RFC 7296 2.21). A handler returning false must not
- * have freed or restarted the SA. */
-typedef bool (*ike_resp_fn)(struct ike_sa *sa, const struct ike_hdr *hdr,
-			    const struct payload_list *pl, const uint8_t *raw,
-			    size_t raw_len);
 
 struct ike_sa {
 	struct conn *conn;
@@ -123,8 +116,15 @@ struct ike_sa {
 
 	uint32_t next_mid;              /* of our next request */
 	uint32_t peer_next_mid;         /* expected in the gateway's next request */
-	struct pending_req req;
-	ike_resp_fn on_response;
+	struct pending_req req;         /* the active task's, on the wire */
+	struct ike_task *tasks;         /* queue; the head may be active */
+	bool initiator;                 /* we initiated the SA or its latest
+					   rekey: our I bit (RFC 7296 3.1) */
+	char fail_why[512];             /* of TASK_FAILED / TASK_GONE */
+	struct gw_ident redirect_to;    /* of TASK_REDIRECT */
+	uint8_t redirect_exchange;
+	struct ike_sa *successor;       /* of TASK_REKEYED */
+	struct ike_sa *retiring_next;   /* in conn's list of retiring SAs */
 	char ignored_why[160];          /* last unusable response, for the timeout message */
 	char refusal[96];               /* an unauthenticated error answer to
 					   it, waited out; the failure if no
@@ -172,10 +172,11 @@ struct ike_sa {
 	uint8_t gsc;                    /* gateway switch count of this SA */
 	bool timed_out;                 /* the last request got no answer */
 	bool ticket_spent;              /* the gateway answered the resume */
-	bool delete_pending;            /* DELETE waits for our request */
 	bool has_vip_hint;              /* ask for the old virtual IP again */
 	uint8_t vip_hint4[4];
 	uint64_t dpd_timer;
+	uint64_t ike_rekey_timer;       /* our next IKE SA rekey */
+	unsigned ike_rekey_failures;    /* of ours, since the last success */
 	uint64_t refresh_timer;         /* ask for a new ticket */
 	bool peer_vpnd;                 /* the gateway showed VPND_VENDOR_ID */
 	struct ratelimit warn_limit;    /* of sa_warn_unauth */
@@ -204,24 +205,20 @@ int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
 /* Local UDP port used on the 500 or 4500 socket of a family. */
 uint16_t net_local_port(int family, bool natt);
 
-/* ---- transport.c ---- */
-int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
-		    uint32_t msg_id, ike_resp_fn on_response);
+/* ---- transport.c: the active task's request on the wire ---- */
 /* An unprotected request (IKE_SA_INIT, IKE_SESSION_RESUME): header and
- * body into msg, which is also kept as init_req (RealMessage1 for AUTH).
- * body is freed. */
-int sa_clear_request(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
-		     uint8_t first, struct wbuf *body, struct wbuf *msg,
-		     struct verr *e);
-/* Wraps an inner chain in SK and sends it as a request. */
+ * body, kept as init_req (RealMessage1 for AUTH). body is freed. */
+int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
+		  uint8_t first, struct wbuf *body, struct verr *e);
+/* Wraps an inner chain in SK and sends it as the next request. */
 int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
-		      uint8_t first, ike_resp_fn on_response);
+		      uint8_t first);
 int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 		     struct wbuf *inner, uint8_t first);
 void sa_cancel_request(struct ike_sa *sa);
-/* For a response handler: logs why a response is not usable, keeps it
- * for the timeout message, and returns false (keep waiting). */
-bool sa_ignore_response(struct ike_sa *sa, const char *why);
+/* For a task: logs why a response is not usable, keeps it for the
+ * timeout message, and returns TASK_IGNORE (keep waiting). */
+enum task_rc sa_ignore_response(struct ike_sa *sa, const char *why);
 /* A warning that anyone who knows our SPI can cause with a datagram:
  * rate-limited per SA, with the count of those suppressed. */
 void sa_warn_unauth(struct ike_sa *sa, const char *fmt, ...)
@@ -234,14 +231,23 @@ void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
 		    uint32_t msg_id, bool response, uint8_t next);
 
 /* ---- proposal.c ---- */
-void proposal_build_ike(struct pl_chain *c, const struct profile *p);
+/* spi: NULL in IKE_SA_INIT, the new SA's SPI in a rekey. */
+void proposal_build_ike(struct pl_chain *c, const struct profile *p,
+			const uint8_t *spi);
 /* pfs: also offer the sets' DH groups (CREATE_CHILD_SA only). */
 void proposal_build_esp(struct pl_chain *c, const struct profile *p,
 			const uint8_t spi[4], bool pfs);
 /* Checks the gateway's choice: one proposal, a subset of what we offered.
  * Fills algs. */
 int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
-		       struct ike_algs *algs, struct verr *e);
+		       struct ike_algs *algs, uint8_t *spi, struct verr *e);
+/* Responder side of a rekey of the IKE SA: the first of the gateway's
+ * IKE proposals one of our sets covers, with our new SPI in reply; its
+ * algorithms to algs and the gateway's new SPI to peer_spi. */
+int proposal_choose_ike(const struct sa_payload *offer,
+			const struct profile *p, const uint8_t spi[8],
+			struct sa_payload *reply, struct ike_algs *algs,
+			uint8_t peer_spi[8], struct verr *e);
 int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
 		       bool pfs, struct child_params *child, uint16_t *dh,
 		       struct verr *e);
@@ -257,27 +263,27 @@ bool proposal_offers_dh(const struct profile *p, uint16_t group);
 uint16_t proposal_first_dh(const struct profile *p);
 
 /* ---- ike_init.c / resume.c / ike_auth.c / informational.c ---- */
-int ike_init_start(struct ike_sa *sa, struct verr *e);
+/* Each queues its exchange as a task of the SA (task.h). */
+int ike_init_queue(struct ike_sa *sa, struct verr *e);
 /* NAT detection (RFC 7296 2.23), shared with IKE_SESSION_RESUME. */
 void ike_add_natd(struct ike_sa *sa, struct pl_chain *c);
 /* Compares the gateway's hashes and moves to 4500 when needed. */
 void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl);
-/* What an unprotected response asked of us (REDIRECT, COOKIE, ...);
- * HANDLED_IGNORE for one we cannot use (malformed, spoofed, or a late
- * duplicate answering a retransmission of an earlier attempt). */
-enum handled { HANDLED_NO, HANDLED_ACTED, HANDLED_IGNORE };
+/* What an unprotected response asked of us: true when it held the
+ * notify, with the task's outcome in *rc (TASK_IGNORE for one we cannot
+ * use: malformed, spoofed, or a late duplicate answering a
+ * retransmission of an earlier attempt). */
 /* COOKIE in an IKE_SA_INIT or IKE_SESSION_RESUME response: resend
- * repeats the request with it; again ends the progress message. */
-/* resend returns false when it did not (too many restarts): the answer
- * is then ignored. */
-enum handled ike_take_cookie(struct ike_sa *sa, const struct payload_list *pl,
-			     const char *again,
-			     bool (*resend)(struct ike_sa *sa));
+ * repeats the request with it (TASK_MORE, or TASK_IGNORE past the
+ * limit); again ends the progress message. */
+bool ike_take_cookie(struct ike_sa *sa, const struct ike_msg *m,
+		     const char *again,
+		     enum task_rc (*resend)(struct ike_sa *sa), enum task_rc *rc);
 /* REDIRECT in an IKE_SA_INIT or IKE_SESSION_RESUME response. */
-enum handled ike_clear_redirect(struct ike_sa *sa,
-				const struct payload_list *pl);
+bool ike_clear_redirect(struct ike_sa *sa, const struct ike_msg *m,
+			enum task_rc *rc);
 /* IKE_SESSION_RESUME with sa->ticket (RFC 5723 4.3.2). */
-int ike_resume_start(struct ike_sa *sa, struct verr *e);
+int ike_resume_queue(struct ike_sa *sa, struct verr *e);
 /* ---- child_create.c (our CREATE_CHILD_SA: RFC 7296 1.3.1, 1.3.3) ---- */
 struct child_create {
 	struct child_params next;       /* the pair being made */
@@ -290,8 +296,7 @@ struct child_create {
  * SA (1.3.1). */
 int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
 		      uint32_t reqid, const struct ts_payload *tsi,
-		      const struct ts_payload *tsr, ike_resp_fn on_response,
-		      struct verr *e);
+		      const struct ts_payload *tsr, struct verr *e);
 /* Checks the SA, Nr and KEr of an answer against sa->create and fills
  * its algorithms into sa->create->next, Nr and g^ir (empty without
  * PFS) into nr and gir. */
@@ -318,8 +323,8 @@ void child_retry_cleanup(struct ike_sa *sa);
 
 /* ---- child_rekey.c (CREATE_CHILD_SA for the Child SA) ---- */
 /* Answers the gateway's CREATE_CHILD_SA into c. */
-void child_rekey_request(struct ike_sa *sa, const struct payload_list *pl,
-			 struct pl_chain *c);
+enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
+				 struct pl_chain *c);
 /* Our rekey, when the kernel reports the soft lifetime. */
 void child_rekey_start(struct ike_sa *sa);
 /* The gateway deletes the pair a rekey replaced: answers into c. */
@@ -328,18 +333,32 @@ bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 void child_rekey_cleanup(struct ike_sa *sa);
 /* Liveness checks (empty INFORMATIONAL) every dpd-interval while up. */
 void dpd_start(struct ike_sa *sa);
-int ike_auth_start(struct ike_sa *sa, struct verr *e);
+int ike_auth_queue(struct ike_sa *sa, struct verr *e);
+/* ---- delete.c ---- */
+/* Queues our Delete(IKE) ahead of waiting tasks; the SA is DELETING. */
 int ike_delete_start(struct ike_sa *sa);
+/* Our Delete(IKE) is queued or on the wire. */
+bool ike_deleting(const struct ike_sa *sa);
 /* Deletes the Child SA we just refused, so the gateway drops its half. */
 void ike_delete_child(struct ike_sa *sa);
 /* INFORMATIONAL Delete(ESP, spi): spi is our inbound SPI of the pair. */
 int ike_send_child_delete(struct ike_sa *sa, const uint8_t spi[4],
-			  ike_resp_fn on_response);
+			  void (*answered)(struct ike_sa *sa,
+					   const uint8_t spi[4]));
 void nat_keepalive_start(struct ike_sa *sa);
 void ike_send_auth_failed(struct ike_sa *sa);
-/* A request from the gateway (INFORMATIONAL, CREATE_CHILD_SA, ...). */
-void ike_handle_request(struct ike_sa *sa, const struct ike_hdr *hdr,
-			const struct payload_list *pl);
+/* ---- requests.c: a request from the gateway, answered; what it
+ * means for the SA (TASK_DONE, TASK_GONE, TASK_REDIRECT, TASK_REKEYED) */
+enum task_rc ike_handle_request(struct ike_sa *sa, const struct ike_msg *m);
+/* ---- ike_rekey.c (CREATE_CHILD_SA for the IKE SA, RFC 7296 1.3.2) ---- */
+bool ike_rekey_requested(const struct ike_msg *m);
+/* Our rekey at timers.ike-rekey-time (minus jitter); 0 leaves it off. */
+void ike_rekey_arm(struct ike_sa *sa);
+/* Our rekey now (queued behind the request under way). */
+void ike_rekey_start(struct ike_sa *sa);
+void ike_rekey_cleanup(struct ike_sa *sa);
+enum task_rc ike_rekey_answer(struct ike_sa *sa, const struct ike_msg *m,
+			      struct pl_chain *c);
 
 /* ---- vendor.c (vpnd's Vendor ID, gating the private extensions) ---- */
 void vendor_add(struct pl_chain *c);
@@ -352,6 +371,8 @@ bool vendor_agreed(const struct ike_sa *sa, const char *what);
 /* ---- ticket_req.c (RFC 5723 tickets: request, keep, take) ---- */
 void ticket_add_request(struct ike_sa *sa, struct pl_chain *c);
 void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl);
+/* Asks for a fresh ticket (INFORMATIONAL, RFC 5723 4.3.1) in ms. */
+void ticket_refresh_after(struct ike_sa *sa, unsigned ms);
 void ticket_describe(const struct profile *p, struct wbuf *out);
 /* Takes the stored ticket of a profile for one resume; NULL (and why in
  * *why) when there is none to use. Free with ticket_release. */
@@ -403,6 +424,19 @@ void sa_down(struct ike_sa *sa, const char *why);
  * must already have checked what the exchange requires (nonce, AUTH). */
 void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 		 uint8_t exchange);
+/* An IKE SA to replace sa in a rekey, of the same connection, with a
+ * fresh SPI of ours; initiator: we start the rekey. Free it with
+ * sa_free_successor unless the rekey hands it over (TASK_REKEYED). */
+struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
+				struct verr *e);
+void sa_free_successor(struct ike_sa *sa);
+/* A successor that lost a rekey collision: deleted on the gateway, then
+ * freed, by the connection. */
+void sa_retire_successor(struct ike_sa *sa);
+/* A rekey replaced the SA by sa->successor: the Child SAs and the
+ * connection move there, the old SA is deleted by whoever started the
+ * rekey (RFC 7296 2.8). */
+void sa_rekeyed(struct ike_sa *sa);
 /* The gateway answered IKE_SESSION_RESUME: the ticket is used up. */
 void sa_ticket_spent(struct ike_sa *sa);
 /* Backup gateways of the secure domain (N(VPND_ALT_GW_LIST)): conn keeps
@@ -419,6 +453,8 @@ int ts_check(const struct ts_payload *got, const struct ts_payload *offer,
 	     const char *which, struct verr *e);
 
 /* ---- helpers ---- */
+/* n bytes as hex into out (2n+1 bytes). */
+const char *spi_hex(const uint8_t *spi, size_t n, char *out);
 /* "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" (strongSwan's notation). */
 const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len);
 const char *esp_algs_str(const struct child_params *c, char *out, size_t len);

@@ -16,11 +16,12 @@
 #include "vpnd/log.h"
 
 #define NON_ESP_MARKER_LEN 4
-#define MAX_RECEIVERS 64
 
+/* One per IKE SA, keyed by our SPI (whichever side of the header it is
+ * on); the table grows with the SAs, there is no fixed limit. */
 struct receiver {
 	bool used;
-	uint8_t spi_i[8];
+	uint8_t spi[8];
 	net_rx_fn fn;
 	void *ctx;
 };
@@ -28,7 +29,8 @@ struct receiver {
 /* [family index][natt] */
 static int socks[2][2] = { { -1, -1 }, { -1, -1 } };
 static uint16_t ports[2][2];
-static struct receiver receivers[MAX_RECEIVERS];
+static struct receiver *receivers;
+static size_t n_receivers;
 static struct loop *net_loop;
 
 static int fam_idx(int family)
@@ -40,10 +42,17 @@ static struct receiver *find_receiver(const uint8_t spi[8])
 {
 	size_t i;
 
-	for (i = 0; i < MAX_RECEIVERS; i++)
-		if (receivers[i].used && !memcmp(receivers[i].spi_i, spi, 8))
+	for (i = 0; i < n_receivers; i++)
+		if (receivers[i].used && !memcmp(receivers[i].spi, spi, 8))
 			return &receivers[i];
 	return NULL;
+}
+
+/* Our SPI in a message: the responder's when the sender initiated the
+ * SA (or its latest rekey), which the I flag says (RFC 7296 3.1). */
+static const uint8_t *our_spi(const uint8_t *hdr)
+{
+	return hdr[19] & IKE_FLAG_I ? hdr + 8 : hdr;
 }
 
 static void on_readable(void *ctx, int fd, uint32_t events)
@@ -72,7 +81,7 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 			n);
 		return;
 	}
-	r = find_receiver(msg);
+	r = find_receiver(our_spi(msg));
 	if (!r) {
 		log_dbg("dropping message for an unknown IKE SA");
 		return;
@@ -158,6 +167,9 @@ void net_release(void)
 				socks[f][n] = -1;
 			}
 	net_loop = NULL;
+	free(receivers);
+	receivers = NULL;
+	n_receivers = 0;
 	resolve_detach();
 }
 
@@ -177,25 +189,36 @@ uint16_t net_local_port(int family, bool natt)
 	return ports[fam_idx(family)][natt];
 }
 
-int net_register(const uint8_t spi_i[8], net_rx_fn fn, void *ctx)
+int net_register(const uint8_t spi[8], net_rx_fn fn, void *ctx)
 {
+	struct receiver *r = NULL, *grown;
 	size_t i;
 
-	for (i = 0; i < MAX_RECEIVERS; i++) {
-		if (!receivers[i].used) {
-			receivers[i].used = true;
-			memcpy(receivers[i].spi_i, spi_i, 8);
-			receivers[i].fn = fn;
-			receivers[i].ctx = ctx;
-			return 0;
-		}
+	for (i = 0; i < n_receivers && !r; i++)
+		if (!receivers[i].used)
+			r = &receivers[i];
+	if (!r) {
+		size_t n = n_receivers ? 2 * n_receivers : 16;
+
+		grown = realloc(receivers, n * sizeof(*grown));
+		if (!grown)
+			return -1;
+		memset(grown + n_receivers, 0,
+		       (n - n_receivers) * sizeof(*grown));
+		r = &grown[n_receivers];
+		receivers = grown;
+		n_receivers = n;
 	}
-	return -1;
+	r->used = true;
+	memcpy(r->spi, spi, 8);
+	r->fn = fn;
+	r->ctx = ctx;
+	return 0;
 }
 
-void net_unregister(const uint8_t spi_i[8])
+void net_unregister(const uint8_t spi[8])
 {
-	struct receiver *r = find_receiver(spi_i);
+	struct receiver *r = find_receiver(spi);
 
 	if (r)
 		memset(r, 0, sizeof(*r));

@@ -42,7 +42,8 @@ static void fill_proposal(struct ike_proposal *p, const struct alg_set *a,
 	}
 }
 
-void proposal_build_ike(struct pl_chain *c, const struct profile *p)
+void proposal_build_ike(struct pl_chain *c, const struct profile *p,
+			const uint8_t *spi)
 {
 	static struct sa_payload sa; /* large; the engine is single-threaded */
 	size_t i;
@@ -51,6 +52,10 @@ void proposal_build_ike(struct pl_chain *c, const struct profile *p)
 	for (i = 0; i < p->n_ike && i < SA_MAX_PROPOSALS; i++) {
 		sa.p[i].num = (uint8_t)(i + 1);
 		sa.p[i].proto = PROTO_IKE;
+		if (spi) {
+			sa.p[i].spi_size = 8;
+			memcpy(sa.p[i].spi, spi, 8);
+		}
 		fill_proposal(&sa.p[i], &p->ike[i], false, false);
 	}
 	sa.n = i;
@@ -150,18 +155,22 @@ static int check_choice(const struct sa_payload *sa, bool esp, bool pfs,
 }
 
 int proposal_check_ike(const struct sa_payload *sa, const struct profile *p,
-		       struct ike_algs *algs, struct verr *e)
+		       struct ike_algs *algs, uint8_t *spi, struct verr *e)
 {
 	uint16_t got[6], keylen;
 
 	if (check_choice(sa, false, false, p->ike, p->n_ike, got, &keylen,
 			 e) < 0)
 		return -1;
-	if (sa->p[0].spi_size != 0) {
-		verr_set(e, "IKE_SA_INIT proposal with a %u-byte SPI",
+	/* IKE_SA_INIT has none (the header carries the SPIs); a rekey's
+	 * proposal carries the new SA's (RFC 7296 3.3.1). */
+	if (sa->p[0].spi_size != (spi ? 8 : 0)) {
+		verr_set(e, "IKE proposal with a %u-byte SPI",
 			 sa->p[0].spi_size);
 		return -1;
 	}
+	if (spi)
+		memcpy(spi, sa->p[0].spi, 8);
 	if (!got[TRANS_PRF] || !got[TRANS_DH]) {
 		verr_set(e, "chosen IKE proposal lacks a PRF or DH group");
 		return -1;
@@ -243,19 +252,21 @@ static bool pick(const struct ike_proposal *theirs,
 	return !*present;
 }
 
-/* One of our ESP sets against one of the gateway's proposals. */
+/* One of our sets against one of the gateway's proposals (ESP, or IKE
+ * in a rekey of the IKE SA). */
 static bool choose_from(const struct ike_proposal *theirs,
-			const struct alg_set *set, struct ike_proposal *reply)
+			const struct alg_set *set, bool esp,
+			struct ike_proposal *reply)
 {
-	static const uint8_t types[] = { TRANS_ENCR, TRANS_INTEG, TRANS_DH,
-					 TRANS_ESN };
+	static const uint8_t types[] = { TRANS_ENCR, TRANS_PRF, TRANS_INTEG,
+					 TRANS_DH, TRANS_ESN };
 	struct ike_proposal ours;
 	struct ike_transform t;
 	bool present, have[6] = { false };
 	size_t i;
 
 	memset(&ours, 0, sizeof(ours));
-	fill_proposal(&ours, set, true, true);
+	fill_proposal(&ours, set, esp, true);
 	reply->n = 0;
 	for (i = 0; i < sizeof(types); i++) {
 		memset(&t, 0, sizeof(t));
@@ -266,10 +277,15 @@ static bool choose_from(const struct ike_proposal *theirs,
 			have[types[i]] = true;
 		}
 	}
-	/* A set with DH groups asks for PFS: no downgrade to none. */
-	return have[TRANS_ENCR] && have[TRANS_ESN] &&
-	       (have[TRANS_INTEG] || encr_is_aead(reply->t[0].id)) &&
-	       (have[TRANS_DH] || set->n_dh == 0);
+	if (!have[TRANS_ENCR] ||
+	    !(have[TRANS_INTEG] || encr_is_aead(reply->t[0].id)))
+		return false;
+	/* An IKE SA always has a PRF and a DH group (2.18: the rekey
+	 * must carry a KE); a set with DH groups asks for PFS: no
+	 * downgrade to none. */
+	if (!esp)
+		return have[TRANS_PRF] && have[TRANS_DH] && !have[TRANS_ESN];
+	return have[TRANS_ESN] && (have[TRANS_DH] || set->n_dh == 0);
 }
 
 /* The algorithms of a chosen proposal, one transform per type. */
@@ -309,7 +325,7 @@ int proposal_choose_esp(const struct sa_payload *offer,
 		if (pp->proto != PROTO_ESP || pp->spi_size != 4)
 			continue;
 		for (j = 0; j < p->n_esp; j++) {
-			if (!choose_from(pp, &p->esp[j], &reply->p[0]))
+			if (!choose_from(pp, &p->esp[j], true, &reply->p[0]))
 				continue;
 			reply->n = 1;
 			reply->p[0].num = pp->num;
@@ -322,6 +338,52 @@ int proposal_choose_esp(const struct sa_payload *offer,
 		}
 	}
 	verr_set(e, "none of the gateway's %zu ESP proposals is acceptable",
+		 offer->n);
+	return -1;
+}
+
+int proposal_choose_ike(const struct sa_payload *offer,
+			const struct profile *p, const uint8_t spi[8],
+			struct sa_payload *reply, struct ike_algs *algs,
+			uint8_t peer_spi[8], struct verr *e)
+{
+	size_t i, j, k;
+
+	memset(reply, 0, sizeof(*reply));
+	for (i = 0; i < offer->n; i++) {
+		const struct ike_proposal *pp = &offer->p[i];
+
+		if (pp->proto != PROTO_IKE || pp->spi_size != 8)
+			continue;
+		for (j = 0; j < p->n_ike; j++) {
+			if (!choose_from(pp, &p->ike[j], false, &reply->p[0]))
+				continue;
+			reply->n = 1;
+			reply->p[0].num = pp->num;
+			reply->p[0].proto = PROTO_IKE;
+			reply->p[0].spi_size = 8;
+			memcpy(reply->p[0].spi, spi, 8);
+			memset(algs, 0, sizeof(*algs));
+			for (k = 0; k < reply->p[0].n; k++) {
+				const struct ike_transform *t =
+					&reply->p[0].t[k];
+
+				if (t->type == TRANS_ENCR) {
+					algs->encr = t->id;
+					algs->encr_keylen = t->keylen;
+				} else if (t->type == TRANS_PRF) {
+					algs->prf = t->id;
+				} else if (t->type == TRANS_INTEG) {
+					algs->integ = t->id;
+				} else if (t->type == TRANS_DH) {
+					algs->dh = t->id;
+				}
+			}
+			memcpy(peer_spi, pp->spi, 8);
+			return 0;
+		}
+	}
+	verr_set(e, "none of the gateway's %zu IKE proposals is acceptable",
 		 offer->n);
 	return -1;
 }

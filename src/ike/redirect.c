@@ -155,3 +155,38 @@ void redirect_describe(const struct redirects *r, struct wbuf *out)
 		wb_printf(out, "  redirected: %s -> %s in %s\n", r->hist[i].from,
 			  r->hist[i].to, exchange_name(r->hist[i].exchange));
 }
+
+enum redirect_verdict redirect_take(const struct ike_msg *m, uint8_t exchange,
+				    const struct chunk *ni, bool enabled,
+				    struct gw_ident *gw, char *why,
+				    size_t whylen)
+{
+	const struct notify_payload *n = msg_notify(m, N_REDIRECT);
+	bool clear = exchange == EXCH_IKE_SA_INIT ||
+		     exchange == EXCH_IKE_SESSION_RESUME;
+	const uint8_t *nonce = NULL;
+	size_t nonce_len = 0;
+	struct verr e = { { 0 } };
+
+	if (!n)
+		return REDIR_ABSENT;
+	if (notify_redirect_parse(n->data, n->len, gw, &nonce, &nonce_len,
+				  &e) < 0) {
+		snprintf(why, whylen, "malformed REDIRECT: %s", e.msg);
+		return REDIR_REFUSED;
+	}
+	if (clear && (!nonce || !chunk_eq(ni, nonce, nonce_len))) {
+		snprintf(why, whylen, "REDIRECT whose nonce is not ours");
+		return REDIR_REFUSED;
+	}
+	if (!clear && nonce) {
+		snprintf(why, whylen, "REDIRECT in %s carries nonce data, which RFC 5685 allows only in IKE_SA_INIT",
+			 exchange_name(exchange));
+		return REDIR_REFUSED;
+	}
+	if (!enabled) {
+		snprintf(why, whylen, "redirects are disabled in the profile");
+		return REDIR_DISABLED;
+	}
+	return REDIR_FOLLOW;
+}

@@ -42,4 +42,22 @@ bool redirect_target_allowed(const struct profile *p,
 			     const struct gw_ident *to);
 void redirect_describe(const struct redirects *r, struct wbuf *out);
 
+struct ike_msg;
+struct chunk;
+enum redirect_verdict {
+	REDIR_ABSENT,    /* no REDIRECT notify */
+	REDIR_FOLLOW,    /* a valid one: gw */
+	REDIR_REFUSED,   /* malformed or against the RFC's rules: why */
+	REDIR_DISABLED,  /* valid, but the profile turned redirects off */
+};
+/* The one check of a REDIRECT notify (RFC 5685): in the clear
+ * (IKE_SA_INIT, IKE_SESSION_RESUME, section 3) it must echo our nonce
+ * ni, since anyone on the path can send one; protected by the SA
+ * (IKE_AUTH, INFORMATIONAL, sections 5 and 6) it must carry no nonce.
+ * What to do with the verdict depends on the exchange. */
+enum redirect_verdict redirect_take(const struct ike_msg *m, uint8_t exchange,
+				    const struct chunk *ni, bool enabled,
+				    struct gw_ident *gw, char *why,
+				    size_t whylen);
+
 #endif

@@ -12,10 +12,6 @@
 #define NONCE_LEN 32
 #define MAX_COOKIES 4
 
-static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
-			       const struct payload_list *pl,
-			       const uint8_t *raw, size_t raw_len);
-
 /* Draft 4.2.2: GSC || S-Message-ID, the latter 0 on a new gateway. The
  * draft's wire form is private (its numbers were never assigned), so it
  * is only used with a domain whose gateway showed vpnd's Vendor ID when
@@ -35,7 +31,7 @@ static uint32_t resume_msg_id(const struct ike_sa *sa)
 static int send_resume(struct ike_sa *sa, struct verr *e)
 {
 	const struct resume_ticket *t = sa->ticket;
-	struct wbuf body, msg;
+	struct wbuf body;
 	struct pl_chain c;
 	uint32_t mid = resume_msg_id(sa);
 
@@ -53,13 +49,10 @@ static int send_resume(struct ike_sa *sa, struct verr *e)
 	vendor_add(&c);
 	if (sa->prof->redirect_enabled)
 		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
-	if (sa_clear_request(sa, EXCH_IKE_SESSION_RESUME, mid, c.first, &body,
-			     &msg, e) < 0)
-		return -1;
 	sa->next_mid = 1;
 	sa->state = IKE_RESUME_SENT;
-	return sa_send_request(sa, &msg, EXCH_IKE_SESSION_RESUME, mid,
-			       on_resume_response);
+	return sa_send_clear(sa, EXCH_IKE_SESSION_RESUME, mid, c.first, &body,
+			     e);
 }
 
 static void take_identity(struct ike_sa *sa, const struct resume_ticket *t)
@@ -68,7 +61,8 @@ static void take_identity(struct ike_sa *sa, const struct resume_ticket *t)
 	chunk_set(&sa->my_id, t->idi.data, t->idi.len);
 }
 
-int ike_resume_start(struct ike_sa *sa, struct verr *e)
+static int resume_start(struct ike_sa *sa, struct ike_task *task,
+			struct verr *e)
 {
 	const struct resume_ticket *t = sa->ticket;
 
@@ -143,62 +137,62 @@ static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 
 /* RFC 5723 4.3.2: a gateway under load asks for a cookie first, as in
  * IKE_SA_INIT; the same request goes again with it. */
-static bool resend_resume(struct ike_sa *sa)
+static enum task_rc resend_resume(struct ike_sa *sa)
 {
 	struct verr e = { { 0 } };
 
 	if (sa->init_attempts >= MAX_COOKIES) {
 		snprintf(sa->refusal, sizeof(sa->refusal),
 			 "gateway keeps asking for cookies");
-		sa_ignore_response(sa, sa->refusal);
-		return false;
+		return sa_ignore_response(sa, sa->refusal);
 	}
 	sa->init_attempts++;
 	if (send_resume(sa, &e) < 0)
-		sa_failed(sa, "%s", e.msg);
-	return true;
+		return task_fail(sa, "%s", e.msg);
+	return TASK_MORE;
 }
 
-static bool on_resume_response(struct ike_sa *sa, const struct ike_hdr *h,
-			       const struct payload_list *pl,
-			       const uint8_t *raw, size_t raw_len)
+static enum task_rc resume_response(struct ike_sa *sa, struct ike_task *t,
+				    const struct ike_msg *m)
 {
-	struct notify_payload n;
 	struct verr e = { { 0 } };
-	enum handled hd;
-	uint16_t err;
+	enum task_rc rc;
 	char gw[64];
 
 	if (!sa->ticket)
 		return sa_ignore_response(sa, "the ticket was withdrawn");
 	/* A redirect also spends the ticket (the gateway saw it). */
-	hd = ike_clear_redirect(sa, pl);
-	if (hd != HANDLED_NO)
-		return hd == HANDLED_ACTED;
-	hd = ike_take_cookie(sa, pl, "resuming again", resend_resume);
-	if (hd != HANDLED_NO)
-		return hd == HANDLED_ACTED;
-	if (find_notify(pl, N_TICKET_NACK, &n)) {
+	if (ike_clear_redirect(sa, m, &rc) ||
+	    ike_take_cookie(sa, m, "resuming again", resend_resume, &rc))
+		return rc;
+	if (msg_notify(m, N_TICKET_NACK)) {
 		sa_ticket_spent(sa);
-		sa_failed(sa, "gateway refused the ticket (TICKET_NACK)");
-		return true;
+		return task_fail(sa, "gateway refused the ticket (TICKET_NACK)");
 	}
-	err = first_error_notify(pl);
-	if (err) {
+	if (m->first_error) {
 		sa_ticket_spent(sa);
-		sa_failed(sa, "gateway refused IKE_SESSION_RESUME: %s",
-			  notify_name(err));
-		return true;
+		return task_fail(sa, "gateway refused IKE_SESSION_RESUME: %s",
+				 notify_name(m->first_error));
 	}
-	if (take_response(sa, h, pl, raw, raw_len, &e) < 0)
+	if (take_response(sa, m->hdr, m->pl, m->raw, m->raw_len, &e) < 0)
 		return sa_ignore_response(sa, e.msg);
 	sa->resumed = true;
 	sa_ticket_spent(sa);
-	vendor_take(sa, pl);
-	ike_take_natd(sa, pl);
+	vendor_take(sa, m->pl);
+	ike_take_natd(sa, m->pl);
 	sa_progress(sa, "IKE_SESSION_RESUME done with %s (GSC %u, no DH)",
 		    sockaddr_str(&sa->peer, gw, sizeof(gw)), sa->gsc);
-	if (ike_auth_start(sa, &e) < 0)
-		sa_failed(sa, "%s", e.msg);
-	return true;
+	return TASK_DONE;
+}
+
+static const struct ike_task_ops resume_ops = {
+	.name = "IKE_SESSION_RESUME",
+	.vital = true,
+	.start = resume_start,
+	.response = resume_response,
+};
+
+int ike_resume_queue(struct ike_sa *sa, struct verr *e)
+{
+	return sa_queue_new(sa, &resume_ops, e);
 }

@@ -167,36 +167,62 @@ void ticket_describe(const struct profile *p, struct wbuf *out)
 #define REFRESH_MARGIN_S 60
 #define REFRESH_MIN_S 5
 
-static bool on_refresh_response(struct ike_sa *sa, const struct ike_hdr *h,
-				const struct payload_list *pl,
-				const uint8_t *raw, size_t raw_len)
+static int refresh_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
-	ticket_take_response(sa, pl);
-	return true;
+	struct wbuf inner;
+	struct pl_chain c;
+	int rc;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
+	sa_progress(sa, "asking the gateway for a fresh resumption ticket");
+	rc = sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first);
+	wb_free(&inner);
+	if (rc < 0)
+		verr_set(e, "cannot ask for a fresh ticket");
+	return rc;
+}
+
+static enum task_rc refresh_answered(struct ike_sa *sa, struct ike_task *t,
+				     const struct ike_msg *m)
+{
+	ticket_take_response(sa, m->pl);
+	return TASK_DONE;
+}
+
+static const struct ike_task_ops refresh_ops = {
+	.name = "ticket refresh",
+	.start = refresh_send,
+	.response = refresh_answered,
+};
+
+static void ticket_refresh(struct ike_sa *sa)
+{
+	struct verr e = { { 0 } };
+
+	loop_timer_cancel(sa->loop, sa->refresh_timer);
+	sa->refresh_timer = 0;
+	if (sa->state != IKE_ESTABLISHED || sa->orphan ||
+	    sa_has_task(sa, &refresh_ops))
+		return;
+	if (sa_queue_new(sa, &refresh_ops, &e) < 0)
+		log_warn("%s: could not ask for a fresh ticket: %s",
+			 sa->prof->name, e.msg);
 }
 
 static void on_refresh(void *ctx)
 {
 	struct ike_sa *sa = ctx;
-	struct wbuf inner;
-	struct pl_chain c;
 
 	sa->refresh_timer = 0;
-	if (sa->state != IKE_ESTABLISHED || sa->orphan)
-		return;
-	if (sa->req.active) {
-		/* One request at a time: try again shortly. */
-		sa->refresh_timer = loop_timer(sa->loop, 1000, on_refresh, sa);
-		return;
-	}
-	wb_init(&inner);
-	chain_init(&c, &inner);
-	notify_build(&c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
-	sa_progress(sa, "asking the gateway for a fresh resumption ticket");
-	if (sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first,
-			      on_refresh_response) < 0)
-		log_warn("could not ask for a fresh ticket");
-	wb_free(&inner);
+	ticket_refresh(sa);
+}
+
+void ticket_refresh_after(struct ike_sa *sa, unsigned ms)
+{
+	loop_timer_cancel(sa->loop, sa->refresh_timer);
+	sa->refresh_timer = loop_timer(sa->loop, ms, on_refresh, sa);
 }
 
 static void refresh_arm(struct ike_sa *sa, uint32_t lifetime)

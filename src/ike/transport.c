@@ -20,7 +20,10 @@ void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
 	h->next = next;
 	h->version = IKE_VERSION;
 	h->exchange = exchange;
-	h->flags = IKE_FLAG_I | (response ? IKE_FLAG_R : 0);
+	/* The I bit names who initiated the SA or its latest rekey (RFC
+	 * 7296 3.1), not who sends. */
+	h->flags = (sa->initiator ? IKE_FLAG_I : 0) |
+		   (response ? IKE_FLAG_R : 0);
 	h->msg_id = msg_id;
 }
 
@@ -40,34 +43,35 @@ static void arm_timer(struct ike_sa *sa)
 				   on_retransmit, sa);
 }
 
+/* No usable answer after every retransmission: why, for the user. */
+static enum task_rc timed_out(struct ike_sa *sa)
+{
+	char gw[64];
+
+	sockaddr_str(&sa->peer, gw, sizeof(gw));
+	if (sa->refusal[0])
+		return task_fail(sa, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
+				 sa->refusal, gw, sa->req.tries);
+	return task_fail(sa,
+			 "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
+			 gw, exchange_name(sa->req.exchange), sa->req.tries,
+			 sa->ignored_why[0] ? " (ignored: " : "",
+			 sa->ignored_why, sa->ignored_why[0] ? ")" : "");
+}
+
 static void on_retransmit(void *ctx)
 {
 	struct ike_sa *sa = ctx;
-	char gw[64];
+	struct ike_task *t = sa_active_task(sa);
 
 	sa->req.timer = 0;
-	if (!sa->req.active)
+	if (!sa->req.active || !t)
 		return;
 	if (sa->req.tries >= sa->prof->retransmit_tries) {
 		sa->req.active = false;
 		sa->timed_out = true;
-		sockaddr_str(&sa->peer, gw, sizeof(gw));
-		if (sa->state == IKE_DELETING) {
-			sa_down(sa, "gateway did not answer the delete");
-			return;
-		}
-		if (sa->refusal[0]) {
-			sa_failed(sa, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
-				  sa->refusal, gw, sa->req.tries);
-			return;
-		}
-		sa_failed(sa,
-			       "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
-			       gw, exchange_name(sa->req.exchange),
-			       sa->req.tries,
-			       sa->ignored_why[0] ? " (ignored: " : "",
-			       sa->ignored_why,
-			       sa->ignored_why[0] ? ")" : "");
+		sa_settle(sa, t->ops->timeout ? t->ops->timeout(sa, t) :
+						timed_out(sa));
 		return;
 	}
 	sa->req.tries++;
@@ -104,12 +108,12 @@ void sa_warn_flush(struct ike_sa *sa)
 	sa->warn_limit.suppressed = 0;
 }
 
-bool sa_ignore_response(struct ike_sa *sa, const char *why)
+enum task_rc sa_ignore_response(struct ike_sa *sa, const char *why)
 {
 	sa_warn_unauth(sa, "ignoring %s response: %s",
 		       exchange_name(sa->req.exchange), why);
 	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
-	return false;
+	return TASK_IGNORE;
 }
 
 void sa_cancel_request(struct ike_sa *sa)
@@ -120,19 +124,26 @@ void sa_cancel_request(struct ike_sa *sa)
 	wb_free(&sa->req.msg);
 }
 
-int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
-		    uint32_t msg_id, ike_resp_fn on_response)
+/* Puts the active task's request on the wire. The window is one: the
+ * task queue (task.c) never lets a second request in while one waits. */
+static int send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
+			uint32_t msg_id)
 {
+	if (sa->req.active)
+		log_err("%s: %s request while %s %u is outstanding",
+			sa->prof->name, exchange_name(exchange),
+			exchange_name(sa->req.exchange), sa->req.msg_id);
 	sa_cancel_request(sa);
-	if (msg->oom)
+	if (msg->oom) {
+		wb_free(msg);
 		return -1;
+	}
 	sa->req.msg = *msg;
 	wb_init(msg);
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = msg_id;
 	sa->req.tries = 0;
-	sa->on_response = on_response;
 	sa->ignored_why[0] = '\0';
 	sa->refusal[0] = '\0';
 	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
@@ -144,31 +155,32 @@ int sa_send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
 	return 0;
 }
 
-int sa_clear_request(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
-		     uint8_t first, struct wbuf *body, struct wbuf *msg,
-		     struct verr *e)
+int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
+		  uint8_t first, struct wbuf *body, struct verr *e)
 {
 	struct ike_hdr h;
 	uint8_t hdr[IKE_HDR_LEN];
+	struct wbuf msg;
 	bool oom = body->oom;
 
 	sa_fill_header(sa, &h, exchange, msg_id, false, first);
 	h.length = (uint32_t)(IKE_HDR_LEN + body->len);
 	ike_hdr_write(hdr, &h);
-	wb_init(msg);
-	wb_put(msg, hdr, sizeof(hdr));
-	wb_put(msg, body->p, body->len);
+	wb_init(&msg);
+	wb_put(&msg, hdr, sizeof(hdr));
+	wb_put(&msg, body->p, body->len);
 	wb_free(body);
-	if (oom || msg->oom || !chunk_set(&sa->init_req, msg->p, msg->len)) {
-		wb_free(msg);
+	/* Kept as RealMessage1, which the AUTH payload signs. */
+	if (oom || msg.oom || !chunk_set(&sa->init_req, msg.p, msg.len)) {
+		wb_free(&msg);
 		verr_set(e, "out of memory");
 		return -1;
 	}
-	return 0;
+	return send_request(sa, &msg, exchange, msg_id);
 }
 
 int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
-		      uint8_t first, ike_resp_fn on_response)
+		      uint8_t first)
 {
 	struct ike_hdr h;
 	struct wbuf out;
@@ -178,12 +190,12 @@ int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 		return -1;
 	wb_init(&out);
 	sa_fill_header(sa, &h, exchange, mid, false, PL_SK);
-	if (ike_protect(&sa->keys, true, &h, first, inner->p, inner->len,
-			&out) < 0) {
+	if (ike_protect(&sa->keys, sa->initiator, &h, first, inner->p,
+			inner->len, &out) < 0) {
 		wb_free(&out);
 		return -1;
 	}
-	return sa_send_request(sa, &out, exchange, mid, on_response);
+	return send_request(sa, &out, exchange, mid);
 }
 
 int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
@@ -194,8 +206,9 @@ int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 	sa->have_last_resp = false;
 	wb_reset(&sa->last_resp);
 	sa_fill_header(sa, &h, exchange, msg_id, true, PL_SK);
-	if (inner->oom || ike_protect(&sa->keys, true, &h, first, inner->p,
-				      inner->len, &sa->last_resp) < 0)
+	if (inner->oom || ike_protect(&sa->keys, sa->initiator, &h, first,
+				      inner->p, inner->len,
+				      &sa->last_resp) < 0)
 		return -1;
 	sa->have_last_resp = true;
 	sa->last_resp_mid = msg_id;
@@ -247,8 +260,8 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		return -1;
 	}
 	first = sk->next;
-	if (ike_unprotect(&sa->keys, false, msg, len, IKE_HDR_LEN + sk->offset,
-			  plain, e) < 0)
+	if (ike_unprotect(&sa->keys, !sa->initiator, msg, len,
+			  IKE_HDR_LEN + sk->offset, plain, e) < 0)
 		return -1;
 	if (payload_chain_parse(first, plain->p, plain->len, pl, e) < 0)
 		return -1;
@@ -265,13 +278,14 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			    const uint8_t *msg, size_t len,
 			    struct payload_list *pl)
 {
+	struct ike_task *t = sa_active_task(sa);
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
+	struct ike_msg m;
+	enum task_rc rc;
 	uint8_t crit;
-	ike_resp_fn fn;
-	bool pending;
 
-	if (!sa->req.active || h->msg_id != sa->req.msg_id ||
+	if (!t || !sa->req.active || h->msg_id != sa->req.msg_id ||
 	    h->exchange != sa->req.exchange) {
 		log_dbg("ignoring unexpected %s response %u",
 			exchange_name(h->exchange), h->msg_id);
@@ -289,22 +303,19 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 		chunk_free(&plain);
 		return;
 	}
-	fn = sa->on_response;
-	/* Read before fn, which may free the SA; with a DELETE pending
-	 * the request is one made while established (liveness, ticket,
-	 * rekey), whose handlers never free it. */
-	pending = sa->delete_pending;
+	msg_index(&m, h, pl, msg, len);
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.timer = 0;
 	sa->req.active = false;
-	if (!fn(sa, h, pl, msg, len)) {
+	rc = t->ops->response(sa, t, &m);
+	chunk_free(&plain);
+	if (rc == TASK_IGNORE) {
 		/* Not usable: keep waiting for the real one. */
 		sa->req.active = true;
 		arm_timer(sa);
-	} else if (pending && !sa->req.active && ike_delete_start(sa) < 0) {
-		sa_down(sa, "could not send the delete");
+		return;
 	}
-	chunk_free(&plain);
+	sa_settle(sa, rc);
 }
 
 /* Every authentic request gets an answer, or the gateway retransmits and
@@ -350,6 +361,8 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
 	uint8_t crit = 0;
+	struct ike_msg m;
+	enum task_rc act = TASK_DONE;
 	int rc;
 
 	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
@@ -372,11 +385,14 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	/* What a retransmission must equal; the answer to it follows. */
 	if (sha256_digest(msg, len, sa->last_req_digest) < 0)
 		memset(sa->last_req_digest, 0, sizeof(sa->last_req_digest));
-	if (rc == OPEN_SK_CRITICAL)
+	if (rc == OPEN_SK_CRITICAL) {
 		answer_unsupported(sa, h, crit);
-	else
-		ike_handle_request(sa, h, pl);
+	} else {
+		msg_index(&m, h, pl, msg, len);
+		act = ike_handle_request(sa, &m);
+	}
 	chunk_free(&plain);
+	sa_act(sa, act);        /* last: it may free the SA */
 }
 
 void sa_receive(void *ctx, const uint8_t *msg, size_t len,
@@ -393,13 +409,17 @@ void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 			       sockaddr_str(from, addr, sizeof(addr)), e.msg);
 		return;
 	}
-	if (h.flags & IKE_FLAG_I) {
-		log_dbg("ignoring message with the initiator flag set");
+	/* The gateway's I bit is the opposite of ours (RFC 7296 3.1). */
+	if (!(h.flags & IKE_FLAG_I) != sa->initiator) {
+		log_dbg("ignoring message with the initiator flag %s",
+			h.flags & IKE_FLAG_I ? "set" : "clear");
 		return;
 	}
+	/* Our SPI routed it here; the gateway's must match too, once
+	 * known. */
 	if (sa->state != IKE_INIT_SENT && sa->state != IKE_RESUME_SENT &&
-	    memcmp(h.spi_r, sa->spi_r, 8)) {
-		log_dbg("ignoring message for another responder SPI");
+	    (memcmp(h.spi_r, sa->spi_r, 8) || memcmp(h.spi_i, sa->spi_i, 8))) {
+		log_dbg("ignoring message for other SPIs");
 		return;
 	}
 	if (h.flags & IKE_FLAG_R)

@@ -108,3 +108,13 @@ const char *esp_algs_str(const struct child_params *c, char *out, size_t len)
 	wb_printf(&w, "/%s", c->esn ? "ESN" : "NO_ESN");
 	return finish(&w, out, len);
 }
+
+const char *spi_hex(const uint8_t *spi, size_t n, char *out)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", spi[i]);
+	return out;
+}

@@ -28,6 +28,8 @@ void profile_defaults(struct profile *p)
 	p->retransmit_tries = 5;
 	p->dpd_interval = 30;
 	p->child_rekey_time = 3240;
+	p->ike_rekey_time = 14400;
+	p->close_restart = true;
 	p->reconnect_interval = 10;
 	p->child_life_time = 3600;
 	p->child_retry_interval = 5;

@@ -53,7 +53,21 @@ static int conn_local_address(struct pctx *c, yaml_node_t *n)
 	return 0;
 }
 
+/* What follows when the gateway ends the connection (strongSwan's
+ * close_action): restart, with the reconnect backoff, or none. */
+static int conn_close_action(struct pctx *c, yaml_node_t *n)
+{
+	static const char *const names[] = { "restart", "none", NULL };
+	int i;
+
+	if (get_choice(c, n, names, &i) < 0)
+		return -1;
+	c->p->close_restart = i == 0;
+	return 0;
+}
+
 const struct key_def connection_keys[] = {
+	{ "close-action", conn_close_action },
 	{ "name", conn_name },
 	{ "gateway", conn_gateway },
 	{ "port", conn_port },

@@ -252,6 +252,15 @@ static int timers_child_rekey(struct pctx *c, yaml_node_t *n)
 	return get_uint(c, n, 10, 7 * 86400, &c->p->child_rekey_time);
 }
 
+static int timers_ike_rekey(struct pctx *c, yaml_node_t *n)
+{
+	if (get_uint(c, n, 0, 30 * 86400, &c->p->ike_rekey_time) < 0)
+		return -1;
+	if (c->p->ike_rekey_time && c->p->ike_rekey_time < 10)
+		return perr(c, n, "'ike-rekey-time' must be 0 (off) or at least 10 seconds");
+	return 0;
+}
+
 static int timers_child_life(struct pctx *c, yaml_node_t *n)
 {
 	return get_uint(c, n, 20, 8 * 86400, &c->p->child_life_time);
@@ -271,6 +280,7 @@ const struct key_def timers_keys[] = {
 	{ "reconnect-interval", timers_reconnect },
 	{ "retransmit-timeout", timers_timeout },
 	{ "child-rekey-time", timers_child_rekey },
+	{ "ike-rekey-time", timers_ike_rekey },
 	{ "child-life-time", timers_child_life },
 	{ "child-retry-interval", timers_child_retry },
 	{ "retransmit-base", timers_base },

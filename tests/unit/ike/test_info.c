@@ -16,6 +16,9 @@ static bool bring_up(struct responder_cfg *cfg)
 	r.resp = start_responder(cfg);
 	make_profile(&r.prof, cfg->port, "aes128gcm16-prfsha256-ecp256",
 		     "aes128gcm16");
+	/* A gateway's delete ends these; test_gateway_delete_restart
+	 * has the default. */
+	r.prof.close_restart = false;
 	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
 }
 
@@ -42,6 +45,36 @@ static void test_disconnect(void)
 }
 
 /* The delete is lost once: the client's retransmission is answered. */
+/* close-action restart (the default): after the gateway's delete the
+ * connection comes back by itself after the reconnect interval, and
+ * status says why it went. */
+static void test_gateway_delete_restart(void)
+{
+	struct responder_cfg cfg;
+	struct wbuf status;
+
+	responder_cfg_defaults(&cfg);
+	memset(&r, 0, sizeof(r));
+	r.resp = start_responder(&cfg);
+	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256",
+		     "aes128gcm16");
+	r.prof.reconnect_interval = 1;
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
+	run_for(&r, 100);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_CONNECTING);
+	wb_init(&status);
+	conn_status(r.conn, &status);
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)status.p,
+				      "the gateway closed the connection (gateway deleted the IKE SA); reconnecting in 1 s"));
+	wb_free(&status);
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_UP);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(responder_stats(r.resp)->auth_ok, 2);
+	CU_ASSERT_EQUAL(r.n_down, 0);
+	run_cleanup(&r);
+}
+
 static void test_disconnect_retransmitted(void)
 {
 	struct responder_cfg cfg;
@@ -59,17 +92,32 @@ static void test_disconnect_retransmitted(void)
 	run_cleanup(&r);
 }
 
+/* close-action none: the gateway's delete ends the connection, and
+ * status says why and when. */
 static void test_gateway_delete(void)
 {
 	struct responder_cfg cfg;
 	const struct responder_stats *st;
+	struct wbuf status;
 
 	responder_cfg_defaults(&cfg);
-	CU_ASSERT_FATAL(bring_up(&cfg));
+	memset(&r, 0, sizeof(r));
+	r.resp = start_responder(&cfg);
+	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256",
+		     "aes128gcm16");
+	r.prof.close_restart = false;
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
 	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "gateway deleted"));
 	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_IDLE);
+	wb_init(&status);
+	conn_status(r.conn, &status);
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)status.p,
+				      "last change: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)status.p,
+				      "s ago): gateway deleted the IKE SA"));
+	wb_free(&status);
 	/* the client's answer went out before it dropped the SA */
 	run_for(&r, 50);
 	st = responder_stats(r.resp);
@@ -278,6 +326,8 @@ void register_info_tests(void)
 	CU_add_test(s, "reconnect after disconnect",
 		    test_disconnect_retransmitted);
 	CU_add_test(s, "gateway-initiated DELETE", test_gateway_delete);
+	CU_add_test(s, "gateway DELETE, close-action restart",
+		    test_gateway_delete_restart);
 	CU_add_test(s, "gateway liveness check", test_gateway_liveness_check);
 	CU_add_test(s, "gateway retransmits its request",
 		    test_gateway_retransmit);
