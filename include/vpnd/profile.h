@@ -136,6 +136,7 @@ struct profile {
 					       (strongSwan's), less up to a
 					       tenth of jitter */
 	unsigned reconnect_interval;        /* seconds, 0 = off; default 10 */
+	unsigned reauth_time;               /* seconds, 0 = off (default) */
 	unsigned child_life_time;           /* seconds, > rekey; default 3600 */
 	unsigned child_retry_interval;      /* seconds, after TEMPORARY_FAILURE;
 					       default 5 */

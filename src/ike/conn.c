@@ -217,8 +217,13 @@ void sa_failed(struct ike_sa *sa, const char *fmt, ...)
 		 * it deletes the SA itself. */
 		c->next = NULL;
 		free_sa(sa);
-		conn_progress(c, "moving to the new gateway failed (%s); staying on %s",
-			 msg, c->gateway);
+		if (c->reauthing)
+			conn_progress(c, "reauthentication failed (%s); the old IKE SA stays until the gateway ends it",
+				      msg);
+		else
+			conn_progress(c, "moving to the new gateway failed (%s); staying on %s",
+				      msg, c->gateway);
+		c->reauthing = false;
 	} else {
 		log_info("%s (old SA): %s", c->prof.name, msg);
 		drop_old(c, sa);
@@ -323,9 +328,15 @@ void sa_up(struct ike_sa *sa)
 		report_child(c, sa);
 		dpd_start(sa);
 		ike_rekey_arm(sa);
+		reauth_arm(sa);
 		failover_on_up(c, sa, NULL, 0);
-		conn_progress(c, "moved to %s; deleting the SA with the old gateway",
-			 sockaddr_str(&sa->peer, gw, sizeof(gw)));
+		if (c->reauthing)
+			conn_progress(c, "reauthenticated with %s; deleting the old IKE SA",
+				      sockaddr_str(&sa->peer, gw, sizeof(gw)));
+		else
+			conn_progress(c, "moved to %s; deleting the SA with the old gateway",
+				      sockaddr_str(&sa->peer, gw, sizeof(gw)));
+		c->reauthing = false;
 		sa_tunnel_changed(sa);
 		return;
 	}
@@ -346,6 +357,7 @@ void sa_up(struct ike_sa *sa)
 	conn_note_change(c, "%s", msg);
 	dpd_start(sa);
 	ike_rekey_arm(sa);
+	reauth_arm(sa);
 	log_info("%s: %s", c->prof.name, msg);
 	if (!broken) {
 		emit(c, CEV_UP, msg);
@@ -355,6 +367,19 @@ void sa_up(struct ike_sa *sa)
 	log_warn("%s: established, no tunnel: %s", c->prof.name, why);
 	snprintf(full, sizeof(full), "%s; %s", why, msg);
 	emit(c, CEV_NO_TUNNEL, full);
+}
+
+void sa_reauth(struct ike_sa *sa)
+{
+	struct conn *c = sa->conn;
+	char gw[64];
+
+	if (sa != c->sa || c->next || !conn_is_up(c))
+		return;
+	c->reauthing = true;
+	conn_progress(c, "reauthenticating: a new IKE SA with %s before the old one goes",
+		      sockaddr_str(&sa->peer, gw, sizeof(gw)));
+	conn_start_attempt(c, c->gateway, true);
 }
 
 void sa_rekeyed(struct ike_sa *sa)
@@ -489,7 +514,12 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 	if (!sa)
 		goto failed;
 	sa->peer = *addr;
-	if (c->redir.have_from) {
+	if (as_next && c->reauthing && c->sa && c->sa->cfg.has_ip4) {
+		/* The same virtual IP, so that traffic does not notice. */
+		sa->has_vip_hint = true;
+		memcpy(sa->vip_hint4, c->sa->cfg.ip4, 4);
+	}
+	if (c->redir.have_from && !c->reauthing) {
 		sa->have_redirected_from = true;
 		sa->redirected_from = c->redir.from;
 	}
@@ -726,6 +756,7 @@ void ike_sa_free(struct ike_sa *sa)
 	child_rekey_cleanup(sa);
 	child_retry_cleanup(sa);
 	ike_rekey_cleanup(sa);
+	reauth_cleanup(sa);
 	sa_tasks_free(sa);
 	sa_cancel_request(sa);
 	loop_timer_cancel(sa->loop, sa->keepalive_timer);

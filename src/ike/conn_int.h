@@ -39,6 +39,7 @@ struct conn {
 	uint64_t retry_timer;          /* reconnect after losing every gateway */
 	unsigned retry_delay;          /* seconds, the next retry's */
 	bool gsc_rekeying;             /* full re-establishment under way */
+	bool reauthing;                /* c->next reauthenticates c->sa */
 };
 
 /* conn.c */

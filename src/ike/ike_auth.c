@@ -452,6 +452,7 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 	sa->state = IKE_ESTABLISHED;
 	install_child(sa);
 	ticket_take_response(sa, m->pl);
+	reauth_take_lifetime(sa, m);
 	if (sa->child_to_delete)
 		ike_delete_child(sa);
 	/* RFC 7296 2.25: the gateway may manage later; the same proposal

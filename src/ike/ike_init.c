@@ -272,6 +272,17 @@ static bool detect_nat(struct ike_sa *sa, const struct payload_list *pl)
 	return src_seen;
 }
 
+int sa_derive_keys(struct ike_sa *sa, const struct chunk *skeyseed,
+		   const struct chunk *ni, const struct chunk *nr)
+{
+	sa->keys.encr = sa->algs.encr;
+	sa->keys.encr_keylen = sa->algs.encr_keylen;
+	sa->keys.integ = sa->algs.integ;
+	sa->keys.prf = sa->algs.prf;
+	return ike_keys_derive(&sa->keys, skeyseed, ni, nr, sa->spi_i,
+			       sa->spi_r);
+}
+
 static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 			 const struct payload_list *pl, const uint8_t *raw,
 			 size_t raw_len, struct verr *e)
@@ -307,13 +318,8 @@ static int take_response(struct ike_sa *sa, const struct ike_hdr *h,
 	chunk_set(&sa->init_resp, raw, raw_len);
 	if (dh_shared(sa->dh, ke.data, ke.len, &gir, e) < 0)
 		return -1;
-	sa->keys.encr = sa->algs.encr;
-	sa->keys.encr_keylen = sa->algs.encr_keylen;
-	sa->keys.integ = sa->algs.integ;
-	sa->keys.prf = sa->algs.prf;
 	if (ike_skeyseed(sa->algs.prf, &sa->ni, &sa->nr, &gir, &skeyseed) < 0 ||
-	    ike_keys_derive(&sa->keys, &skeyseed, &sa->ni, &sa->nr, sa->spi_i,
-			    sa->spi_r) < 0) {
+	    sa_derive_keys(sa, &skeyseed, &sa->ni, &sa->nr) < 0) {
 		verr_set(e, "key derivation failed");
 	} else {
 		/* The private value is not needed any more (RFC 7296 2.12). */

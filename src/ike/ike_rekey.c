@@ -34,14 +34,9 @@ static int derive(const struct ike_sa *old, struct ike_sa *next,
 	struct chunk seed = { 0 };
 	int rc = -1;
 
-	next->keys.encr = next->algs.encr;
-	next->keys.encr_keylen = next->algs.encr_keylen;
-	next->keys.integ = next->algs.integ;
-	next->keys.prf = next->algs.prf;
 	if (ike_skeyseed_rekey(old->algs.prf, &old->keys.sk_d, gir, ni, nr,
 			       &seed) == 0 &&
-	    ike_keys_derive(&next->keys, &seed, ni, nr, next->spi_i,
-			    next->spi_r) == 0)
+	    sa_derive_keys(next, &seed, ni, nr) == 0)
 		rc = 0;
 	else
 		verr_set(e, "key derivation for the new IKE SA failed");
@@ -77,6 +72,8 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	memcpy(next->host_error, old->host_error, sizeof(next->host_error));
 	next->child_retry_delay = old->child_retry_delay;
 	next->child_retries = old->child_retries;
+	next->auth_lifetime = old->auth_lifetime;
+	next->authenticated_at = old->authenticated_at;
 	child_move_owner(old, next);
 	memset(&old->child, 0, sizeof(old->child));
 	memset(&old->old_child, 0, sizeof(old->old_child));
@@ -88,6 +85,7 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	if (next->nat_here)
 		nat_keepalive_start(next);
 	ike_rekey_arm(next);
+	reauth_arm(next);
 }
 
 static int nonce_cmp(const struct chunk *a, const struct chunk *b)

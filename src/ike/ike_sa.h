@@ -176,6 +176,11 @@ struct ike_sa {
 	uint8_t vip_hint4[4];
 	uint64_t dpd_timer;
 	uint64_t ike_rekey_timer;       /* our next IKE SA rekey */
+	uint64_t reauth_timer;          /* our next reauthentication */
+	uint32_t auth_lifetime;         /* the gateway's AUTH_LIFETIME, s */
+	uint64_t authenticated_at;      /* loop_now_ms() of the IKE_AUTH that
+					   the SA (or the one it rekeyed)
+					   came from */
 	unsigned ike_rekey_failures;    /* of ours, since the last success */
 	uint64_t refresh_timer;         /* ask for a new ticket */
 	bool peer_vpnd;                 /* the gateway showed VPND_VENDOR_ID */
@@ -265,6 +270,10 @@ uint16_t proposal_first_dh(const struct profile *p);
 /* ---- ike_init.c / resume.c / ike_auth.c / informational.c ---- */
 /* Each queues its exchange as a task of the SA (task.h). */
 int ike_init_queue(struct ike_sa *sa, struct verr *e);
+/* The SA's keys from SKEYSEED with its algorithms and SPIs (RFC 7296
+ * 2.14), shared by IKE_SA_INIT, IKE_SESSION_RESUME and the rekey. */
+int sa_derive_keys(struct ike_sa *sa, const struct chunk *skeyseed,
+		   const struct chunk *ni, const struct chunk *nr);
 /* NAT detection (RFC 7296 2.23), shared with IKE_SESSION_RESUME. */
 void ike_add_natd(struct ike_sa *sa, struct pl_chain *c);
 /* Compares the gateway's hashes and moves to 4500 when needed. */
@@ -350,6 +359,15 @@ void ike_send_auth_failed(struct ike_sa *sa);
 /* ---- requests.c: a request from the gateway, answered; what it
  * means for the SA (TASK_DONE, TASK_GONE, TASK_REDIRECT, TASK_REKEYED) */
 enum task_rc ike_handle_request(struct ike_sa *sa, const struct ike_msg *m);
+/* ---- reauth.c (RFC 7296 2.8.3, RFC 4478) ---- */
+/* AUTH_LIFETIME in the IKE_AUTH response. */
+void reauth_take_lifetime(struct ike_sa *sa, const struct ike_msg *m);
+/* At up: the timer for the earlier of AUTH_LIFETIME (less a margin)
+ * and timers.reauth-time; neither: none. */
+void reauth_arm(struct ike_sa *sa);
+void reauth_cleanup(struct ike_sa *sa);
+/* conn.c: a new IKE SA to the same gateway, make-before-break. */
+void sa_reauth(struct ike_sa *sa);
 /* ---- ike_rekey.c (CREATE_CHILD_SA for the IKE SA, RFC 7296 1.3.2) ---- */
 bool ike_rekey_requested(const struct ike_msg *m);
 /* Our rekey at timers.ike-rekey-time (minus jitter); 0 leaves it off. */

@@ -311,10 +311,12 @@ static void take_choice(const struct ike_proposal *chosen,
 	}
 }
 
-int proposal_choose_esp(const struct sa_payload *offer,
-			const struct profile *p, const uint8_t spi[4],
-			struct sa_payload *reply, struct child_params *child,
-			uint16_t *dh, struct verr *e)
+/* The first of the gateway's proposals for proto (with spi_size-byte
+ * SPIs) that one of our sets covers, reduced to one transform per type
+ * and given our SPI, into reply->p[0]; its index in offer, or -1. */
+static int choose(const struct sa_payload *offer, uint8_t proto,
+		  uint8_t spi_size, const struct alg_set *sets, size_t n_sets,
+		  const uint8_t *spi, struct sa_payload *reply)
 {
 	size_t i, j;
 
@@ -322,24 +324,38 @@ int proposal_choose_esp(const struct sa_payload *offer,
 	for (i = 0; i < offer->n; i++) {
 		const struct ike_proposal *pp = &offer->p[i];
 
-		if (pp->proto != PROTO_ESP || pp->spi_size != 4)
+		if (pp->proto != proto || pp->spi_size != spi_size)
 			continue;
-		for (j = 0; j < p->n_esp; j++) {
-			if (!choose_from(pp, &p->esp[j], true, &reply->p[0]))
+		for (j = 0; j < n_sets; j++) {
+			if (!choose_from(pp, &sets[j], proto == PROTO_ESP,
+					 &reply->p[0]))
 				continue;
 			reply->n = 1;
 			reply->p[0].num = pp->num;
-			reply->p[0].proto = PROTO_ESP;
-			reply->p[0].spi_size = 4;
-			memcpy(reply->p[0].spi, spi, 4);
-			take_choice(&reply->p[0], child, dh);
-			memcpy(child->spi_out, pp->spi, 4);
-			return 0;
+			reply->p[0].proto = proto;
+			reply->p[0].spi_size = spi_size;
+			memcpy(reply->p[0].spi, spi, spi_size);
+			return (int)i;
 		}
 	}
-	verr_set(e, "none of the gateway's %zu ESP proposals is acceptable",
-		 offer->n);
 	return -1;
+}
+
+int proposal_choose_esp(const struct sa_payload *offer,
+			const struct profile *p, const uint8_t spi[4],
+			struct sa_payload *reply, struct child_params *child,
+			uint16_t *dh, struct verr *e)
+{
+	int i = choose(offer, PROTO_ESP, 4, p->esp, p->n_esp, spi, reply);
+
+	if (i < 0) {
+		verr_set(e, "none of the gateway's %zu ESP proposals is acceptable",
+			 offer->n);
+		return -1;
+	}
+	take_choice(&reply->p[0], child, dh);
+	memcpy(child->spi_out, offer->p[i].spi, 4);
+	return 0;
 }
 
 int proposal_choose_ike(const struct sa_payload *offer,
@@ -347,45 +363,32 @@ int proposal_choose_ike(const struct sa_payload *offer,
 			struct sa_payload *reply, struct ike_algs *algs,
 			uint8_t peer_spi[8], struct verr *e)
 {
-	size_t i, j, k;
+	int i = choose(offer, PROTO_IKE, 8, p->ike, p->n_ike, spi, reply);
+	const struct ike_proposal *pp = &reply->p[0];
+	size_t k;
 
-	memset(reply, 0, sizeof(*reply));
-	for (i = 0; i < offer->n; i++) {
-		const struct ike_proposal *pp = &offer->p[i];
+	if (i < 0) {
+		verr_set(e, "none of the gateway's %zu IKE proposals is acceptable",
+			 offer->n);
+		return -1;
+	}
+	memset(algs, 0, sizeof(*algs));
+	for (k = 0; k < pp->n; k++) {
+		const struct ike_transform *t = &pp->t[k];
 
-		if (pp->proto != PROTO_IKE || pp->spi_size != 8)
-			continue;
-		for (j = 0; j < p->n_ike; j++) {
-			if (!choose_from(pp, &p->ike[j], false, &reply->p[0]))
-				continue;
-			reply->n = 1;
-			reply->p[0].num = pp->num;
-			reply->p[0].proto = PROTO_IKE;
-			reply->p[0].spi_size = 8;
-			memcpy(reply->p[0].spi, spi, 8);
-			memset(algs, 0, sizeof(*algs));
-			for (k = 0; k < reply->p[0].n; k++) {
-				const struct ike_transform *t =
-					&reply->p[0].t[k];
-
-				if (t->type == TRANS_ENCR) {
-					algs->encr = t->id;
-					algs->encr_keylen = t->keylen;
-				} else if (t->type == TRANS_PRF) {
-					algs->prf = t->id;
-				} else if (t->type == TRANS_INTEG) {
-					algs->integ = t->id;
-				} else if (t->type == TRANS_DH) {
-					algs->dh = t->id;
-				}
-			}
-			memcpy(peer_spi, pp->spi, 8);
-			return 0;
+		if (t->type == TRANS_ENCR) {
+			algs->encr = t->id;
+			algs->encr_keylen = t->keylen;
+		} else if (t->type == TRANS_PRF) {
+			algs->prf = t->id;
+		} else if (t->type == TRANS_INTEG) {
+			algs->integ = t->id;
+		} else if (t->type == TRANS_DH) {
+			algs->dh = t->id;
 		}
 	}
-	verr_set(e, "none of the gateway's %zu IKE proposals is acceptable",
-		 offer->n);
-	return -1;
+	memcpy(peer_spi, offer->p[i].spi, 8);
+	return 0;
 }
 
 bool proposal_offers_dh(const struct profile *p, uint16_t group)

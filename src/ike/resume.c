@@ -95,14 +95,9 @@ static int derive_keys(struct ike_sa *sa, struct verr *e)
 	struct chunk skeyseed = { 0 };
 	int rc = -1;
 
-	sa->keys.encr = sa->algs.encr;
-	sa->keys.encr_keylen = sa->algs.encr_keylen;
-	sa->keys.integ = sa->algs.integ;
-	sa->keys.prf = sa->algs.prf;
 	if (ike_skeyseed_resume(sa->algs.prf, &skd, &sa->ni, &sa->nr,
 				&skeyseed) == 0 &&
-	    ike_keys_derive(&sa->keys, &skeyseed, &sa->ni, &sa->nr, sa->spi_i,
-			    sa->spi_r) == 0)
+	    sa_derive_keys(sa, &skeyseed, &sa->ni, &sa->nr) == 0)
 		rc = 0;
 	else
 		verr_set(e, "key derivation from the ticket failed");

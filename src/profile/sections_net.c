@@ -261,6 +261,15 @@ static int timers_ike_rekey(struct pctx *c, yaml_node_t *n)
 	return 0;
 }
 
+static int timers_reauth(struct pctx *c, yaml_node_t *n)
+{
+	if (get_uint(c, n, 0, 30 * 86400, &c->p->reauth_time) < 0)
+		return -1;
+	if (c->p->reauth_time && c->p->reauth_time < 30)
+		return perr(c, n, "'reauth-time' must be 0 (off) or at least 30 seconds");
+	return 0;
+}
+
 static int timers_child_life(struct pctx *c, yaml_node_t *n)
 {
 	return get_uint(c, n, 20, 8 * 86400, &c->p->child_life_time);
@@ -281,6 +290,7 @@ const struct key_def timers_keys[] = {
 	{ "retransmit-timeout", timers_timeout },
 	{ "child-rekey-time", timers_child_rekey },
 	{ "ike-rekey-time", timers_ike_rekey },
+	{ "reauth-time", timers_reauth },
 	{ "child-life-time", timers_child_life },
 	{ "child-retry-interval", timers_child_retry },
 	{ "retransmit-base", timers_base },

@@ -429,6 +429,8 @@ gw_up() {
 }
 
 gw_sa_established() { gw_ctl --list-sas 2>/dev/null | grep -q ESTABLISHED; }
+# Exactly one IKE SA on the gateway (a replaced one is gone).
+gw_single_sa() { [ "$(gw_raw_sas | grep -o 'initiator-spi=' | wc -l)" = 1 ]; }
 # Fails closed: a gateway that does not answer has not "no SA".
 gw_no_sa() {
 	local out

@@ -10,16 +10,22 @@
 
 static struct run r;
 
-static bool bring_up(struct responder_cfg *cfg)
+/* close_restart: connection.close-action restart (the default) */
+static bool bring_up_closing(struct responder_cfg *cfg, bool close_restart)
 {
 	memset(&r, 0, sizeof(r));
 	r.resp = start_responder(cfg);
 	make_profile(&r.prof, cfg->port, "aes128gcm16-prfsha256-ecp256",
 		     "aes128gcm16");
-	/* A gateway's delete ends these; test_gateway_delete_restart
-	 * has the default. */
-	r.prof.close_restart = false;
+	r.prof.close_restart = close_restart;
+	r.prof.reconnect_interval = 1;
 	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
+}
+
+/* A gateway's delete ends these connections. */
+static bool bring_up(struct responder_cfg *cfg)
+{
+	return bring_up_closing(cfg, false);
 }
 
 static void test_disconnect(void)
@@ -54,12 +60,7 @@ static void test_gateway_delete_restart(void)
 	struct wbuf status;
 
 	responder_cfg_defaults(&cfg);
-	memset(&r, 0, sizeof(r));
-	r.resp = start_responder(&cfg);
-	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256",
-		     "aes128gcm16");
-	r.prof.reconnect_interval = 1;
-	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(bring_up_closing(&cfg, true));
 	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
 	run_for(&r, 100);
 	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_CONNECTING);
@@ -101,12 +102,7 @@ static void test_gateway_delete(void)
 	struct wbuf status;
 
 	responder_cfg_defaults(&cfg);
-	memset(&r, 0, sizeof(r));
-	r.resp = start_responder(&cfg);
-	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256",
-		     "aes128gcm16");
-	r.prof.close_restart = false;
-	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	CU_ASSERT_FATAL(bring_up_closing(&cfg, false));
 	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "gateway deleted"));
