@@ -407,7 +407,7 @@ void sa_rekeyed(struct ike_sa *sa)
 		retire_sa(c, sa);
 	} else {
 		sa->orphan = true;
-		sa->state = IKE_DELETING;
+		sa_set_state(sa, IKE_DELETING);
 		keep_retiring(c, sa);
 	}
 	dpd_start(next);

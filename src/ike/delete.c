@@ -56,7 +56,7 @@ int ike_delete_start(struct ike_sa *sa)
 
 	if (ike_deleting(sa))
 		return 0;
-	sa->state = IKE_DELETING;
+	sa_set_state(sa, IKE_DELETING);
 	/* Window of one (RFC 7296 2.3): behind a request under way, ahead
 	 * of anything that waits, which a deleted SA no longer needs. */
 	if (sa_queue_first(sa, task_new(&ike_delete_ops, sizeof(struct ike_task)),

@@ -156,7 +156,7 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsr);
 	ticket_add_request(sa, &c);
-	sa->state = IKE_AUTH_SENT;
+	sa_set_state(sa, IKE_AUTH_SENT);
 	if (sa->resumed)
 		sa_progress(sa, "authenticating with the resumed SA's keys");
 	else
@@ -416,7 +416,7 @@ static bool follow_auth_redirect(struct ike_sa *sa, const struct ike_msg *m,
 	}
 	/* Authenticated: the SA exists on the gateway, and conn deletes it
 	 * as RFC 5685 6 asks. */
-	sa->state = IKE_ESTABLISHED;
+	sa_set_state(sa, IKE_ESTABLISHED);
 	*rc = task_redirect(sa, &gw, EXCH_IKE_AUTH);
 	return true;
 }
@@ -449,7 +449,7 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 				 notify_name(err));
 	take_child(sa, m->pl, err);
 	take_config(sa, m->pl);
-	sa->state = IKE_ESTABLISHED;
+	sa_set_state(sa, IKE_ESTABLISHED);
 	install_child(sa);
 	ticket_take_response(sa, m->pl);
 	reauth_take_lifetime(sa, m);

@@ -108,7 +108,7 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	chunk_free(&pub);
 
 	sa->next_mid = 1;
-	sa->state = IKE_INIT_SENT;
+	sa_set_state(sa, IKE_INIT_SENT);
 	return sa_send_clear(sa, EXCH_IKE_SA_INIT, 0, c.first, &body, e);
 }
 

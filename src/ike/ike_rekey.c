@@ -49,7 +49,7 @@ static int derive(const struct ike_sa *old, struct ike_sa *next,
  * is established from here on; the old one keeps nothing to remove. */
 static void adopt(struct ike_sa *next, struct ike_sa *old)
 {
-	next->state = IKE_ESTABLISHED;
+	sa_set_state(next, IKE_ESTABLISHED);
 	next->established_at = loop_now_ms();
 	next->peer = old->peer;
 	next->local = old->local;
@@ -318,7 +318,7 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 	    ours_loses(&rk->ni, &nr, &rk->their_ni, &rk->their_nr)) {
 		sa_progress(sa, "both sides rekeyed the IKE SA at once; the gateway's SA has the higher nonces and stays (RFC 7296 2.8.2)");
 		chunk_free(&nr);
-		rk->next->state = IKE_ESTABLISHED;
+		sa_set_state(rk->next, IKE_ESTABLISHED);
 		sa_retire_successor(rk->next);
 		rk->next = NULL;
 		return take_theirs(sa, rk);

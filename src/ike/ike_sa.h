@@ -31,8 +31,13 @@ enum ike_state {
 	IKE_AUTH_SENT,
 	IKE_ESTABLISHED,
 	IKE_DELETING,
-	IKE_DEAD,
 };
+
+/* state.c: the one way to change sa->state; false (logged as an error,
+ * the state stays) for a change the table does not allow. */
+struct ike_sa;
+bool sa_set_state(struct ike_sa *sa, enum ike_state to);
+const char *ike_state_name(enum ike_state s);
 
 /* Negotiated IKE SA algorithms. */
 struct ike_algs {

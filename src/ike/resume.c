@@ -50,7 +50,7 @@ static int send_resume(struct ike_sa *sa, struct verr *e)
 	if (sa->prof->redirect_enabled)
 		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
 	sa->next_mid = 1;
-	sa->state = IKE_RESUME_SENT;
+	sa_set_state(sa, IKE_RESUME_SENT);
 	return sa_send_clear(sa, EXCH_IKE_SESSION_RESUME, mid, c.first, &body,
 			     e);
 }

@@ -137,7 +137,7 @@ int sa_queue_new(struct ike_sa *sa, const struct ike_task_ops *ops,
 
 int sa_queue(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
-	if (sa->state == IKE_DELETING || sa->state == IKE_DEAD) {
+	if (sa->state == IKE_DELETING) {
 		verr_set(e, "the IKE SA is being deleted");
 		if (t)
 			task_free(sa, t);
