@@ -369,6 +369,11 @@ void sa_up(struct ike_sa *sa)
 	emit(c, CEV_NO_TUNNEL, full);
 }
 
+void sa_rekey_failed(struct ike_sa *sa)
+{
+	failover_rekey_failed(sa->conn, sa);
+}
+
 void sa_reauth(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;

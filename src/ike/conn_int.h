@@ -72,6 +72,9 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg);
  * full re-establishment when the GSC is about to overflow. */
 void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
 		    size_t len);
+/* Our IKE SA rekey failed: with the GSC at its maximum, a full
+ * handshake replaces the SA instead. */
+void failover_rekey_failed(struct conn *c, struct ike_sa *sa);
 /* The current SA was replaced by a rekey: a new IKE SA as far as the
  * failover draft is concerned (GSC 0), and a ticket for its keys. */
 void failover_on_rekey(struct conn *c, struct ike_sa *sa);

@@ -299,14 +299,24 @@ void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
 		snprintf(msg + strlen(msg), len - strlen(msg),
 			 "; full handshake: %s", c->fallback_why);
 	c->fallback_why[0] = '\0';
-	/* Draft 4.2.2: the IKE SA is renewed before the 4-bit GSC wraps;
-	 * without IKE rekeying that is a fresh full handshake, made before
-	 * the resumed SA is deleted. */
-	if (sa->resumed && sa->gsc >= TICKET_GSC_MAX && !c->next) {
-		conn_progress(c, "GSC reached %u: re-establishing the IKE SA with a full handshake before it overflows",
+	/* Draft 4.2.2: the IKE SA is rekeyed before the 4-bit GSC wraps;
+	 * the new IKE SA starts at 0 (failover_on_rekey). */
+	if (sa->resumed && sa->gsc >= TICKET_GSC_MAX) {
+		conn_progress(c, "GSC reached %u: rekeying the IKE SA before it overflows",
 			      sa->gsc);
-		conn_start_attempt(c, c->gateway, true);
+		ike_rekey_start(sa);
 	}
+}
+
+void failover_rekey_failed(struct conn *c, struct ike_sa *sa)
+{
+	/* A gateway that will not rekey: a fresh full handshake instead,
+	 * made before the resumed SA is deleted. */
+	if (sa != c->sa || sa->gsc < TICKET_GSC_MAX || c->next)
+		return;
+	conn_progress(c, "GSC at %u and the gateway did not rekey: re-establishing the IKE SA with a full handshake",
+		      sa->gsc);
+	conn_start_attempt(c, c->gateway, true);
 }
 
 #define TICKET_AFTER_REKEY_MS 2000

@@ -164,6 +164,7 @@ static void retry_later(struct ike_sa *sa, const char *why)
 	uint32_t r = 0;
 	unsigned delay = RETRY_S;
 
+	sa_rekey_failed(sa);
 	if (++sa->ike_rekey_failures >= MAX_FAILURES) {
 		sa_progress(sa, "IKE SA rekey failed (%s); %u failures, not trying again",
 			    why, sa->ike_rekey_failures);
@@ -220,7 +221,9 @@ static int rekey_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 		verr_set(e, "cannot create a nonce");
 		return -1;
 	}
-	rk->group = sa->algs.dh;
+	/* The group in use; a resumed SA had none (RFC 5723: no DH), so
+	 * the profile's first. */
+	rk->group = sa->algs.dh ? sa->algs.dh : proposal_first_dh(sa->prof);
 	sa_progress(sa, "rekeying the IKE SA");
 	return send_rekey(sa, rk, e);
 }
@@ -363,9 +366,11 @@ void ike_rekey_start(struct ike_sa *sa)
 	    sa_has_task(sa, &rekey_ops))
 		return;
 	rk = task_new(&rekey_ops, sizeof(*rk));
-	if (!rk || sa_queue(sa, &rk->t, &e) < 0)
+	if (!rk || sa_queue(sa, &rk->t, &e) < 0) {
 		sa_progress(sa, "cannot rekey the IKE SA: %s",
 			    rk ? e.msg : "out of memory");
+		sa_rekey_failed(sa);
+	}
 }
 
 static void on_rekey_timer(void *ctx)

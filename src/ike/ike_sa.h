@@ -460,6 +460,8 @@ void sa_retire_successor(struct ike_sa *sa);
  * connection move there, the old SA is deleted by whoever started the
  * rekey (RFC 7296 2.8). */
 void sa_rekeyed(struct ike_sa *sa);
+/* Our rekey of the IKE SA failed for good or for now. */
+void sa_rekey_failed(struct ike_sa *sa);
 /* The gateway answered IKE_SESSION_RESUME: the ticket is used up. */
 void sa_ticket_spent(struct ike_sa *sa);
 /* Backup gateways of the secure domain (N(VPND_ALT_GW_LIST)): conn keeps
