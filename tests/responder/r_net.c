@@ -277,6 +277,7 @@ static void dispatch(struct responder *r, struct r_msg *m)
 	}
 	sa = r_sa_route(r, &m->hdr);
 	if (!sa) {
+		r->st.unrouted++;
 		log_dbg("responder: message for an unknown IKE SA, or an I "
 			"flag that does not fit our role on it");
 		return;

@@ -178,6 +178,9 @@ struct responder_stats {
 	unsigned dropped;           /* ignored by drop_first_n, mute or
 				       ignore_exchange */
 	unsigned malformed;         /* failed header/chain/SK checks */
+	unsigned unrouted;          /* protected messages for no SA of ours,
+				       or with an I flag that does not fit
+				       our role on it */
 	unsigned natt_datagrams;    /* carried the non-ESP marker */
 	unsigned keepalives;        /* NAT-T keepalives (one 0xff byte) */
 	unsigned requests[5];       /* per exchange, index exchange - 34 */

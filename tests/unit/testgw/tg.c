@@ -184,6 +184,37 @@ bool tg_exchange(uint16_t port, const uint8_t *msg, size_t len,
 	return true;
 }
 
+bool tg_send(uint16_t port, const uint8_t *msg, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+
+	if (!open_peer())
+		return false;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(port);
+	return sendto(peer_fd, msg, len, 0, (struct sockaddr *)&to,
+		      sizeof(to)) == (ssize_t)len;
+}
+
+bool tg_recv(uint8_t *resp, size_t *rlen, unsigned ms)
+{
+	bool fired = false;
+	uint64_t timer;
+
+	if (!open_peer())
+		return false;
+	rx_got = false;
+	timer = loop_timer(tg_loop, ms, on_timeout, &fired);
+	loop_run(tg_loop);
+	if (!fired)
+		loop_timer_cancel(tg_loop, timer);
+	if (!rx_got)
+		return false;
+	memcpy(resp, rx, rx_len);
+	*rlen = rx_len;
+	return true;
+}
+
 /* ---- messages ---- */
 
 static void frame(struct wbuf *out, const uint8_t spi_i[8],
@@ -387,11 +418,13 @@ static void child_payloads(struct pl_chain *c)
 	ts_build(c, PL_TSR, &ts);
 }
 
-static void cp_request(struct pl_chain *c)
+static void cp_request(struct pl_chain *c, const uint8_t *vip)
 {
 	struct cp_payload cp = { .cfg_type = CFG_REQUEST, .n = 1 };
 
 	cp.a[0].type = CFG_INTERNAL_IP4_ADDRESS;
+	cp.a[0].val = vip;
+	cp.a[0].len = vip ? 4 : 0;
 	cp_build(c, &cp);
 }
 
@@ -429,7 +462,7 @@ static int auth_inner(const struct tg_sa *sa, const struct tg_auth_opts *o,
 		rc = -1;
 	auth_build(&c, method, auth.p, auth.len);
 	if (o->cp)
-		cp_request(&c);
+		cp_request(&c, o->cp_vip);
 	child_payloads(&c);
 	if (o->ticket_request)
 		notify_build(&c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
@@ -507,6 +540,10 @@ static void read_notify(const struct notify_payload *n,
 		res->error = n->type;
 	if (n->type == N_TICKET_NACK)
 		res->ticket_nack = true;
+	if (n->type == 16403 && n->len == 4) { /* AUTH_LIFETIME, RFC 4478 */
+		res->has_auth_lifetime = true;
+		res->auth_lifetime = get_u32(n->data);
+	}
 	if (n->type == N_TICKET_LT_OPAQUE &&
 	    notify_ticket_lt_parse(n->data, n->len, &res->lifetime, &t, &tlen,
 				   &e) == 0 &&
