@@ -714,6 +714,141 @@ static void test_child_rekey_while_ike_rekey(void)
 	peer_down();
 }
 
+/* ---- crossing Child SA rekeys (2.8.1) ---- */
+
+static void esp_offer(struct pl_chain *c, const uint8_t spi[4])
+{
+	static struct sa_payload sp;
+	struct ts_payload ts = { .n = 1 };
+
+	memset(&sp, 0, sizeof(sp));
+	sp.n = 1;
+	sp.p[0].num = 1;
+	sp.p[0].proto = PROTO_ESP;
+	sp.p[0].spi_size = 4;
+	memcpy(sp.p[0].spi, spi, 4);
+	sp.p[0].n = 2;
+	sp.p[0].t[0] = (struct ike_transform){ TRANS_ENCR, ENCR_AES_GCM_16,
+					       256 };
+	sp.p[0].t[1] = (struct ike_transform){ TRANS_ESN, ESN_NO, 0 };
+	sa_build(c, &sp);
+	memset(&ts.ts[0], 0, sizeof(ts.ts[0]));
+	ts.ts[0].type = TS_IPV4_ADDR_RANGE;
+	ts.ts[0].end_port = 0xffff;
+	memset(ts.ts[0].end, 0xff, 4);
+	ts_build(c, PL_TSI, &ts);
+	ts_build(c, PL_TSR, &ts);
+}
+
+/* The ESP SPI in the SA payload of rx. */
+static bool rx_esp_spi(uint8_t spi[4])
+{
+	static struct sa_payload sp;
+	const struct ike_payload *p = payload_find(&rx_pl, PL_SA);
+
+	if (!p || sa_parse(p->body, p->len, &sp, NULL) < 0 || sp.n != 1 ||
+	    sp.p[0].spi_size != 4)
+		return false;
+	memcpy(spi, sp.p[0].spi, 4);
+	return true;
+}
+
+/* CREATE_CHILD_SA: a rekey of the pair named by rekey_spi (request), or
+ * the answer to the gateway's (response, mid of rx). */
+static bool child_msg(bool response, const uint8_t rekey_spi[4],
+		      const uint8_t new_spi[4], uint32_t mid)
+{
+	uint8_t nonce[32];
+	struct wbuf inner;
+	struct pl_chain c;
+	bool ok;
+
+	random_bytes(nonce, sizeof(nonce));
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	if (!response)
+		notify_build(&c, PROTO_ESP, rekey_spi, 4, N_REKEY_SA, NULL, 0);
+	esp_offer(&c, new_spi);
+	chain_add(&c, PL_NONCE, nonce, sizeof(nonce));
+	ok = peer_send(&old_sa, EXCH_CREATE_CHILD_SA, mid, response, &inner,
+		       c.first, 0);
+	wb_free(&inner);
+	return ok;
+}
+
+/* Delete(ESP, spi) from the peer; true when answered with a Delete. */
+static bool delete_esp(const uint8_t spi[4])
+{
+	struct wbuf inner;
+	struct pl_chain c;
+	bool ok;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	delete_build(&c, PROTO_ESP, 4, 1, spi);
+	ok = peer_send(&old_sa, EXCH_INFORMATIONAL, old_sa.next_mid++, false,
+		       &inner, c.first, 0);
+	wb_free(&inner);
+	return ok && peer_recv(&old_sa) && payload_find(&rx_pl, PL_DELETE);
+}
+
+static void child_collision(int loser)
+{
+	const struct responder_stats *st;
+	struct responder_cfg cfg;
+	uint8_t old_spi[4], spi_a[4], spi_b[4], gw_a[4], gw_b[4];
+
+	tg_cfg(&cfg, NULL, NULL);
+	cfg.collide_child_rekey = true;
+	cfg.collision_loser = loser;
+	CU_ASSERT_FATAL(peer_up(&cfg));
+	st = tg_st(g);
+	memcpy(old_spi, st->peer_esp_spi, 4);
+	random_bytes(spi_a, 4);
+	random_bytes(spi_b, 4);
+	/* A: the peer's rekey; B: the gateway's, sent before A's answer */
+	CU_ASSERT_FATAL(child_msg(false, old_spi, spi_a, old_sa.next_mid++));
+	CU_ASSERT_FATAL(peer_recv(&old_sa));
+	CU_ASSERT_EQUAL_FATAL(rx_hdr.flags, 0);
+	CU_ASSERT_FATAL(payload_find(&rx_pl, PL_NOTIFY) && rx_esp_spi(gw_b));
+	CU_ASSERT_FATAL(child_msg(true, NULL, spi_b, rx_hdr.msg_id));
+	CU_ASSERT_FATAL(peer_recv(&old_sa));
+	CU_ASSERT_EQUAL_FATAL(rx_hdr.flags, IKE_FLAG_R);
+	CU_ASSERT_FATAL(rx_esp_spi(gw_a));
+	CU_ASSERT_EQUAL(st->child_collisions, 1);
+	/* the gateway deletes: its redundant pair B, or the old pair */
+	CU_ASSERT_FATAL(peer_recv(&old_sa));
+	CU_ASSERT_EQUAL_FATAL(rx_hdr.exchange, EXCH_INFORMATIONAL);
+	CU_ASSERT_FATAL(answer_empty(&old_sa));
+	/* the peer deletes the old pair, or its redundant pair A */
+	CU_ASSERT(delete_esp(loser == R_LOSER_GATEWAY ? old_spi : spi_a));
+	if (loser == R_LOSER_GATEWAY) {
+		CU_ASSERT_EQUAL(st->child_collisions_lost_by_gateway, 1);
+		CU_ASSERT_EQUAL(memcmp(st->rekey_peer_spi, spi_a, 4), 0);
+		CU_ASSERT_EQUAL(memcmp(st->rekey_our_spi, gw_a, 4), 0);
+	} else {
+		CU_ASSERT_EQUAL(st->child_collisions_lost_by_initiator, 1);
+		CU_ASSERT_EQUAL(memcmp(st->rekey_peer_spi, spi_b, 4), 0);
+		CU_ASSERT_EQUAL(memcmp(st->rekey_our_spi, gw_b, 4), 0);
+	}
+	CU_ASSERT_EQUAL(st->redundant_children_removed, 1);
+	CU_ASSERT_EQUAL(st->old_children_removed, 1);
+	CU_ASSERT(tg_gw_saw(g, loser == R_LOSER_GATEWAY ?
+			       "event=child_rekey_collision loser=gateway" :
+			       "event=child_rekey_collision loser=initiator"));
+	peer_down();
+}
+
+static void test_child_collision_gateway_loses(void)
+{
+	child_collision(R_LOSER_GATEWAY);
+}
+
+static void test_child_collision_initiator_loses(void)
+{
+	child_collision(R_LOSER_INITIATOR);
+}
+
 /* ---- RFC 4478 ---- */
 
 static void test_auth_lifetime_and_reauth(void)
@@ -778,6 +913,10 @@ void register_ike_rekey_tests(void)
 		    test_collision_initiator_loses);
 	CU_add_test(s, "Child SA rekey during IKE SA rekey: TEMPORARY_FAILURE",
 		    test_child_rekey_while_ike_rekey);
+	CU_add_test(s, "Child SA collision: the gateway's pair redundant",
+		    test_child_collision_gateway_loses);
+	CU_add_test(s, "Child SA collision: the initiator's pair redundant",
+		    test_child_collision_initiator_loses);
 	CU_add_test(s, "AUTH_LIFETIME and a make-before-break reauth",
 		    test_auth_lifetime_and_reauth);
 }
