@@ -199,17 +199,6 @@ static uint16_t rekey_allowed(const struct responder *r,
 	return 0;
 }
 
-static const struct ike_proposal *numbered(const struct sa_payload *offer,
-					   uint8_t num)
-{
-	size_t i;
-
-	for (i = 0; i < offer->n; i++)
-		if (offer->p[i].num == num && offer->p[i].proto == PROTO_IKE)
-			return &offer->p[i];
-	return NULL;
-}
-
 /* The proposal, and the initiator's new SPI (SPIi of the new SA). */
 static uint16_t choose(const struct responder *r,
 		       const struct ike_rekey_req *q, struct ike_proposal *ch,
@@ -222,7 +211,7 @@ static uint16_t choose(const struct responder *r,
 
 	if (r_choose_proposal(&q->offer, PROTO_IKE, want, ch) < 0)
 		return N_NO_PROPOSAL_CHOSEN;
-	theirs = numbered(&q->offer, ch->num);
+	theirs = r_proposal_numbered(&q->offer, ch->num, PROTO_IKE);
 	if (!theirs || theirs->spi_size != 8 || !memcmp(theirs->spi, zero, 8))
 		return N_INVALID_SYNTAX;
 	memcpy(spi_i, theirs->spi, 8);

@@ -232,6 +232,9 @@ int r_choose_proposal(const struct sa_payload *offer, uint8_t proto,
  * (PFS) is chosen too when the proposal has one: prefer_dh if offered. */
 int r_choose_child_proposal(const struct sa_payload *offer,
 			    uint16_t prefer_dh, struct ike_proposal *out);
+/* The initiator's proposal of that number and protocol (its SPI). */
+const struct ike_proposal *r_proposal_numbered(const struct sa_payload *offer,
+					       uint8_t num, uint8_t proto);
 /* RFC 7296 3.3.6 for the answer to a proposal of ours: one proposal,
  * ours by number and protocol, one transform of each type we offered
  * and nothing we did not, an SPI of our SPI's size. Why not, or NULL. */

@@ -129,6 +129,17 @@ int r_choose_child_proposal(const struct sa_payload *offer,
 	return -1;
 }
 
+const struct ike_proposal *r_proposal_numbered(const struct sa_payload *offer,
+					       uint8_t num, uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < offer->n; i++)
+		if (offer->p[i].num == num && offer->p[i].proto == proto)
+			return &offer->p[i];
+	return NULL;
+}
+
 static bool offered(const struct ike_proposal *offer,
 		    const struct ike_transform *t)
 {

@@ -529,17 +529,6 @@ static uint16_t rekey_allowed(struct responder *r, struct r_sa *sa,
 	return 0;
 }
 
-static const struct ike_proposal *proposal_numbered(
-	const struct sa_payload *offer, uint8_t num)
-{
-	size_t i;
-
-	for (i = 0; i < offer->n; i++)
-		if (offer->p[i].num == num && offer->p[i].proto == PROTO_ESP)
-			return &offer->p[i];
-	return NULL;
-}
-
 /* Our half of the exchange's secrets: Nr, and for PFS our public value
  * and g^ir. 0 or the notify to refuse with. */
 static uint16_t our_secrets(const struct responder *r,
@@ -591,7 +580,7 @@ static uint16_t answer_pair(struct responder *r, struct r_sa *sa,
 		q->has_ke ? q->ke.group : 0;
 	if (r_choose_child_proposal(&q->offer, *want, ch) < 0)
 		return N_NO_PROPOSAL_CHOSEN;
-	theirs = proposal_numbered(&q->offer, ch->num);
+	theirs = r_proposal_numbered(&q->offer, ch->num, PROTO_ESP);
 	if (!theirs || theirs->spi_size != 4)
 		return N_INVALID_SYNTAX;
 	group = r_transform(ch, TRANS_DH, NULL);

@@ -716,30 +716,6 @@ static void test_child_rekey_while_ike_rekey(void)
 
 /* ---- crossing Child SA rekeys (2.8.1) ---- */
 
-static void esp_offer(struct pl_chain *c, const uint8_t spi[4])
-{
-	static struct sa_payload sp;
-	struct ts_payload ts = { .n = 1 };
-
-	memset(&sp, 0, sizeof(sp));
-	sp.n = 1;
-	sp.p[0].num = 1;
-	sp.p[0].proto = PROTO_ESP;
-	sp.p[0].spi_size = 4;
-	memcpy(sp.p[0].spi, spi, 4);
-	sp.p[0].n = 2;
-	sp.p[0].t[0] = (struct ike_transform){ TRANS_ENCR, ENCR_AES_GCM_16,
-					       256 };
-	sp.p[0].t[1] = (struct ike_transform){ TRANS_ESN, ESN_NO, 0 };
-	sa_build(c, &sp);
-	memset(&ts.ts[0], 0, sizeof(ts.ts[0]));
-	ts.ts[0].type = TS_IPV4_ADDR_RANGE;
-	ts.ts[0].end_port = 0xffff;
-	memset(ts.ts[0].end, 0xff, 4);
-	ts_build(c, PL_TSI, &ts);
-	ts_build(c, PL_TSR, &ts);
-}
-
 /* The ESP SPI in the SA payload of rx. */
 static bool rx_esp_spi(uint8_t spi[4])
 {
@@ -768,7 +744,7 @@ static bool child_msg(bool response, const uint8_t rekey_spi[4],
 	chain_init(&c, &inner);
 	if (!response)
 		notify_build(&c, PROTO_ESP, rekey_spi, 4, N_REKEY_SA, NULL, 0);
-	esp_offer(&c, new_spi);
+	tg_child_payloads(&c, new_spi);
 	chain_add(&c, PL_NONCE, nonce, sizeof(nonce));
 	ok = peer_send(&old_sa, EXCH_CREATE_CHILD_SA, mid, response, &inner,
 		       c.first, 0);

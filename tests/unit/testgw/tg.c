@@ -160,28 +160,10 @@ static void drain(void)
 bool tg_exchange(uint16_t port, const uint8_t *msg, size_t len,
 		 uint8_t *resp, size_t *rlen, unsigned ms)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	bool fired = false;
-	uint64_t timer;
-
 	if (!open_peer())
 		return false;
 	drain();
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	to.sin_port = htons(port);
-	rx_got = false;
-	if (sendto(peer_fd, msg, len, 0, (struct sockaddr *)&to,
-		   sizeof(to)) != (ssize_t)len)
-		return false;
-	timer = loop_timer(tg_loop, ms, on_timeout, &fired);
-	loop_run(tg_loop);
-	if (!fired)
-		loop_timer_cancel(tg_loop, timer);
-	if (!rx_got)
-		return false;
-	memcpy(resp, rx, rx_len);
-	*rlen = rx_len;
-	return true;
+	return tg_send(port, msg, len) && tg_recv(resp, rlen, ms);
 }
 
 bool tg_send(uint16_t port, const uint8_t *msg, size_t len)
@@ -394,7 +376,7 @@ static int make_auth(const struct tg_sa *sa, const struct tg_auth_opts *o,
 	return rc;
 }
 
-static void child_payloads(struct pl_chain *c)
+void tg_child_payloads(struct pl_chain *c, const uint8_t *spi)
 {
 	static struct sa_payload esp;
 	struct ts_payload ts = { .n = 1 };
@@ -404,7 +386,10 @@ static void child_payloads(struct pl_chain *c)
 	esp.p[0].num = 1;
 	esp.p[0].proto = PROTO_ESP;
 	esp.p[0].spi_size = 4;
-	random_bytes(esp.p[0].spi, 4);
+	if (spi)
+		memcpy(esp.p[0].spi, spi, 4);
+	else
+		random_bytes(esp.p[0].spi, 4);
 	esp.p[0].n = 2;
 	esp.p[0].t[0] = (struct ike_transform){ TRANS_ENCR, ENCR_AES_GCM_16,
 						256 };
@@ -463,7 +448,7 @@ static int auth_inner(const struct tg_sa *sa, const struct tg_auth_opts *o,
 	auth_build(&c, method, auth.p, auth.len);
 	if (o->cp)
 		cp_request(&c, o->cp_vip);
-	child_payloads(&c);
+	tg_child_payloads(&c, NULL);
 	if (o->ticket_request)
 		notify_build(&c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
 	if (o->resumption_flags >= 0) {

@@ -94,6 +94,9 @@ struct tg_auth_result {
 };
 
 void tg_sa_free(struct tg_sa *sa);
+/* SA (ESP, AES-GCM-16-256, no ESN; this SPI, NULL: a random one), TSi
+ * and TSr (all of IPv4) for a Child SA. */
+void tg_child_payloads(struct pl_chain *c, const uint8_t *spi);
 /* Sends msg to 127.0.0.1:port; true when a datagram came back within
  * ms (then in resp/rlen). */
 bool tg_exchange(uint16_t port, const uint8_t *msg, size_t len,
