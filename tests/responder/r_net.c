@@ -165,6 +165,31 @@ static int open_sk(struct responder *r, struct r_sa *sa, struct r_msg *m,
 	return 0;
 }
 
+/* The request's exchange and the SA's state choose the handler. */
+static void handle_request(struct responder *r, struct r_sa *sa,
+			   const struct r_msg *m)
+{
+	if (m->hdr.exchange == EXCH_IKE_AUTH && sa->state == RSA_INIT_DONE)
+		r_auth_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_INFORMATIONAL &&
+		 (sa->state == RSA_ESTABLISHED || sa->state == RSA_REKEYED))
+		r_info_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
+		 sa->state == RSA_ESTABLISHED && r_ike_rekey_is(m))
+		r_ike_rekey_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
+		 sa->state == RSA_ESTABLISHED)
+		r_rekey_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
+		 sa->state == RSA_REKEYED) {
+		/* replaced, its Delete to come: being closed (2.25) */
+		r->st.temporary_failures_sent++;
+		r_respond_notify(r, sa, m, N_TEMPORARY_FAILURE);
+	} else
+		log_warn("responder: not handling %s request",
+			 exchange_name(m->hdr.exchange));
+}
+
 static void protected_request(struct responder *r, struct r_sa *sa,
 			      struct r_msg *m)
 {
@@ -189,24 +214,7 @@ static void protected_request(struct responder *r, struct r_sa *sa,
 	sa->peer_next_mid++;
 	sa->peer = m->from;
 	sa->natt = m->natt;
-	if (m->hdr.exchange == EXCH_IKE_AUTH && sa->state == RSA_INIT_DONE)
-		r_auth_request(r, sa, m);
-	else if (m->hdr.exchange == EXCH_INFORMATIONAL &&
-		 (sa->state == RSA_ESTABLISHED || sa->state == RSA_REKEYED))
-		r_info_request(r, sa, m);
-	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
-		 sa->state == RSA_ESTABLISHED && r_ike_rekey_is(m))
-		r_ike_rekey_request(r, sa, m);
-	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
-		 sa->state == RSA_ESTABLISHED)
-		r_rekey_request(r, sa, m);
-	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
-		 sa->state == RSA_REKEYED)
-		/* replaced, its Delete to come: being closed (2.25) */
-		r_respond_notify(r, sa, m, N_TEMPORARY_FAILURE);
-	else
-		log_warn("responder: not handling %s request",
-			 exchange_name(m->hdr.exchange));
+	handle_request(r, sa, m);
 	chunk_free(&plain);
 }
 
