@@ -148,11 +148,17 @@ static bool cp_asks(const struct cp_payload *cp, uint16_t type)
 	return false;
 }
 
-/* The address to give: a resumed SA gets the one in its ticket. */
-static bool vip_for(const struct responder *r, struct r_sa *sa)
+/* The address to give: a resumed SA gets the one in its ticket, a
+ * reauthentication the one it had. */
+static bool vip_for(struct responder *r, struct r_sa *sa,
+		    const struct r_msg *m)
 {
 	if (sa->resumed && sa->has_vip4)
 		return true;
+	if (r_reauth_vip(r, sa, m, sa->vip4)) {
+		sa->has_vip4 = true;
+		return true;
+	}
 	sa->has_vip4 = r->cfg.has_vip4;
 	memcpy(sa->vip4, r->cfg.vip4, 4);
 	return sa->has_vip4;
@@ -179,7 +185,7 @@ static bool add_cp_reply(struct responder *r, struct r_sa *sa,
 	r->st.cp_requested = true;
 	memset(&rep, 0, sizeof(rep));
 	rep.cfg_type = CFG_REPLY;
-	if (vip_for(r, sa) && cp_asks(&req, CFG_INTERNAL_IP4_ADDRESS)) {
+	if (vip_for(r, sa, m) && cp_asks(&req, CFG_INTERNAL_IP4_ADDRESS)) {
 		rep.a[rep.n].type = CFG_INTERNAL_IP4_ADDRESS;
 		rep.a[rep.n].val = sa->vip4;
 		rep.a[rep.n++].len = 4;
@@ -365,12 +371,15 @@ void r_auth_request(struct responder *r, struct r_sa *sa,
 		vip = add_cp_reply(r, sa, m, &c);
 		add_child(r, sa, m, vip, &c);
 		r_ticket_answer(r, sa, m, &c);
+		r_reauth_lifetime(r, &c);
 	}
 	if (r_respond(r, sa, m, &inner, c.first) == 0) {
 		sa->state = RSA_ESTABLISHED;
 		sa->established_seq = ++r->seq;
 		r_redirect_note_established(r, sa);
 		note_auth(r, sa, method, true);
+		r_reauth_note(r, sa, m);
+		r_ike_rekey_arm(r, sa);
 	}
 	wb_free(&inner);
 }

@@ -25,6 +25,8 @@ static bool handle_deletes(struct responder *r, struct r_sa *sa,
 			r_event(r, "event=delete_ike resumed=%d gsc=%u",
 				sa->resumed, sa->gsc);
 			r_redirect_note_ike_delete(r, sa);
+			r_ike_rekey_gone(r, sa, false);
+			r_reauth_gone(r, sa);
 			ike_gone = true;
 		} else if (d.proto == PROTO_ESP) {
 			/* Answer with our inbound SPI of the pair (1.4.1):
@@ -76,6 +78,14 @@ void r_info_response(struct responder *r, struct r_sa *sa,
 	struct delete_payload d;
 	size_t i;
 
+	bool was_delete = sa->req_is_delete;
+	bool was_delete_old = sa->req_is_delete_old;
+	bool was_delete_redundant = sa->req_is_delete_redundant;
+
+	/* the handlers below may send our next request */
+	sa->req_is_delete = false;
+	sa->req_is_delete_old = false;
+	sa->req_is_delete_redundant = false;
 	r->st.resp_payloads = m->pl.n;
 	r->st.resp_notify = 0;
 	r->st.resp_deletes = 0;
@@ -93,13 +103,18 @@ void r_info_response(struct responder *r, struct r_sa *sa,
 				memcpy(r->st.resp_delete_spi, d.spis, 4);
 		}
 	}
-	r_rekey_response(r, sa, m);
-	if (sa->req_is_delete_old) {
-		sa->req_is_delete_old = false;
+	if (was_delete_old)
 		r_rekey_old_deleted(r, sa);
-	}
-	if (sa->req_is_delete)
+	if (was_delete_redundant)
+		r_rekey_redundant_deleted(r, sa);
+	if (was_delete) {
+		r_ike_rekey_gone(r, sa, true);
+		r_reauth_gone(r, sa);
 		sa->state = RSA_DEAD;
+		return;
+	}
+	r_rekey_response(r, sa, m);
+	r_ike_rekey_response(r, sa, m);
 }
 
 /* RFC 7296 1.3.1: SA, Ni, TSi, TSr for one more Child SA like the
@@ -121,9 +136,9 @@ static void build_create_child(struct r_sa *sa, struct pl_chain *c)
 	ts_build(c, PL_TSR, &sa->tsr);
 }
 
-static int send_request(struct responder *r, enum r_request_kind kind)
+static int send_request_on(struct responder *r, struct r_sa *sa,
+			   enum r_request_kind kind)
 {
-	struct r_sa *sa = r_sa_newest(r);
 	uint8_t exchange = EXCH_INFORMATIONAL;
 	struct wbuf inner;
 	struct pl_chain c;
@@ -154,9 +169,20 @@ static int send_request(struct responder *r, enum r_request_kind kind)
 	}
 	sa->req_is_delete = kind == RREQ_DELETE_IKE;
 	sa->req_is_delete_old = false;
+	sa->req_is_delete_redundant = false;
 	rc = r_request(r, sa, exchange, &inner, c.first);
 	wb_free(&inner);
 	return rc;
+}
+
+static int send_request(struct responder *r, enum r_request_kind kind)
+{
+	return send_request_on(r, r_sa_newest(r), kind);
+}
+
+int r_info_send_delete_ike(struct responder *r, struct r_sa *sa)
+{
+	return send_request_on(r, sa, RREQ_DELETE_IKE);
 }
 
 int responder_send_delete(struct responder *r)

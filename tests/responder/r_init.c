@@ -140,6 +140,7 @@ static int derive_keys(struct r_sa *sa, const struct ike_proposal *chosen,
 	sa->keys.encr = r_transform(chosen, TRANS_ENCR, &sa->keys.encr_keylen);
 	sa->keys.integ = r_transform(chosen, TRANS_INTEG, NULL);
 	sa->keys.prf = r_transform(chosen, TRANS_PRF, NULL);
+	sa->ike_dh = r_transform(chosen, TRANS_DH, NULL);
 	rc = ike_skeyseed(sa->keys.prf, &sa->ni, &sa->nr, gir, &skeyseed);
 	if (rc == 0)
 		rc = ike_keys_derive(&sa->keys, &skeyseed, &sa->ni, &sa->nr,

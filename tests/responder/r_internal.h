@@ -1,6 +1,8 @@
 /* Shared state of the test responder. One file per exchange: r_init.c
  * (IKE_SA_INIT), r_auth.c (IKE_AUTH), r_info.c (INFORMATIONAL), r_rekey.c
- * (CREATE_CHILD_SA for Child SA rekeying), r_net.c
+ * (CREATE_CHILD_SA for Child SA rekeying), r_ike_rekey.c (IKE SA
+ * rekeying), r_collide.c (rekey collisions), r_reauth.c (AUTH_LIFETIME,
+ * reauthentication), r_net.c
  * (socket, demux, message IDs, retransmission cache), r_prop.c (proposal
  * choice) and r_sa.c (the SA table). */
 #ifndef VPND_TEST_R_INTERNAL_H
@@ -23,11 +25,16 @@
 #define R_USED_MEM 256
 #define R_USED_FILE "used-tickets"
 #define R_DEFAULT_TICKET_LIFETIME 3600
+/* RFC 4478; not in vpnd/ike_const.h (the client's) yet. */
+#define R_N_AUTH_LIFETIME 16403
 
 enum r_sa_state {
 	RSA_FREE = 0,
 	RSA_INIT_DONE,   /* keys exist, waiting for IKE_AUTH */
 	RSA_ESTABLISHED,
+	RSA_REKEYED,     /* replaced by a rekey (or the redundant SA of a
+			    collision): answers INFORMATIONAL only, until
+			    the Delete(IKE) that ends it */
 	RSA_DEAD,        /* deleted or failed; kept to answer retransmits */
 };
 
@@ -41,6 +48,29 @@ struct r_rekey {
 	uint8_t new_spi[4];           /* our inbound SPI of the new pair */
 	struct ike_proposal offer;
 	struct ts_payload tsi, tsr;   /* as sent */
+	/* a rekey of the initiator crossed this one (2.8.1): the pair it
+	 * made, until ours is answered and the nonces decide */
+	bool crossed;
+	uint8_t crossed_ours[4], crossed_theirs[4];
+	struct ike_proposal crossed_esp;
+	uint16_t crossed_group;
+	uint8_t crossed_head[16];     /* its first KEYMAT bytes */
+	struct chunk crossed_low;     /* the lower nonce of that exchange */
+};
+
+/* An IKE SA rekey we started (RFC 7296 1.3.2), until its answer. */
+struct r_ike_rekey {
+	bool active;
+	uint32_t mid;                 /* of our CREATE_CHILD_SA */
+	struct dh *dh;                /* KEi's */
+	struct chunk ni;
+	uint8_t new_spi[8];           /* SPIi of the new IKE SA (ours) */
+	struct ike_proposal offer;
+	bool retried_ke;              /* once after INVALID_KE_PAYLOAD */
+	/* the initiator's rekey of the same SA crossed ours (2.8.2): our
+	 * SPI on the SA it made */
+	bool crossed;
+	uint8_t crossed_spi[8];
 };
 
 struct r_sa {
@@ -65,6 +95,25 @@ struct r_sa {
 	uint8_t old_esp_spi[4];       /* ... its SPIs */
 	uint8_t old_peer_esp_spi[4];
 	struct r_rekey rk;            /* our rekey in flight */
+	/* Child SA pair made by the losing side of a collision, until the
+	 * Delete that names it */
+	bool has_redundant_child;
+	uint8_t redundant_esp_spi[4], redundant_peer_esp_spi[4];
+
+	/* IKE SA rekeying (r_ike_rekey.c). After a rekey the gateway
+	 * started, it is the original initiator of the new SA: its SPI is
+	 * spi_i and its messages carry the I flag (RFC 7296 2.2, 3.1). */
+	bool we_initiator;
+	uint16_t ike_dh;              /* DH group the SA was made with, 0:
+					 unknown (resumed) */
+	struct r_ike_rekey ikr;       /* ours in flight */
+	uint64_t ike_rekey_timer;     /* cfg.rekey_ike_after_ms */
+	struct responder *owner;      /* for the timer */
+	bool redundant;               /* made by the losing rekey of a
+					 collision (RSA_REKEYED until its
+					 Delete) */
+	bool reauthed;                /* a newer SA of the same IDi came
+					 up while this one was (r_reauth.c) */
 
 	/* requests from the initiator */
 	uint32_t peer_next_mid;
@@ -78,6 +127,7 @@ struct r_sa {
 	uint32_t req_mid;
 	bool req_is_delete;
 	bool req_is_delete_old;       /* Delete(ESP) of the replaced pair */
+	bool req_is_delete_redundant; /* Delete(ESP) of our losing pair */
 	struct wbuf last_req;         /* for responder_retransmit() */
 
 	bool auth_redirected;         /* IKE_AUTH answered with REDIRECT */
@@ -142,6 +192,9 @@ void r_send(struct responder *r, const struct sockaddr_storage *to, bool natt,
 /* Protects an inner chain as the response to m, caches and sends it. */
 int r_respond(struct responder *r, struct r_sa *sa, const struct r_msg *m,
 	      struct wbuf *inner, uint8_t first);
+/* A response holding only one notify (no data). */
+void r_respond_notify(struct responder *r, struct r_sa *sa,
+		      const struct r_msg *m, uint16_t type);
 /* Protects an inner chain as our own request on sa and sends it. */
 int r_request(struct responder *r, struct r_sa *sa, uint8_t exchange,
 	      struct wbuf *inner, uint8_t first);
@@ -152,8 +205,20 @@ void r_header(const struct r_sa *sa, struct ike_hdr *h, uint8_t exchange,
 
 /* ---- r_sa.c ---- */
 struct r_sa *r_sa_new(struct responder *r);
+/* The same, never giving up keep's slot (the SA being rekeyed). */
+struct r_sa *r_sa_new_keep(struct responder *r, const struct r_sa *keep);
+/* SAs we are the original responder of, by the initiator's SPI (and
+ * ours unless spi_r is NULL): IKE_SA_INIT and resume retransmits. */
 struct r_sa *r_sa_find(struct responder *r, const uint8_t spi_i[8],
 		       const uint8_t *spi_r);
+/* Our SPI on sa: spi_r, or spi_i after a rekey we started. */
+const uint8_t *r_sa_our_spi(const struct r_sa *sa);
+struct r_sa *r_sa_by_our_spi(struct responder *r, const uint8_t spi[8]);
+/* The SA a protected message is for: found by our SPI, its I flag and
+ * the peer's SPI matching our role there; NULL otherwise. */
+struct r_sa *r_sa_route(struct responder *r, const struct ike_hdr *h);
+/* A fresh non-zero SPI no SA of ours uses. */
+void r_sa_new_spi(struct responder *r, uint8_t spi[8]);
 void r_sa_clear(struct r_sa *sa);
 struct r_sa *r_sa_newest(struct responder *r);
 
@@ -167,6 +232,14 @@ int r_choose_proposal(const struct sa_payload *offer, uint8_t proto,
  * (PFS) is chosen too when the proposal has one: prefer_dh if offered. */
 int r_choose_child_proposal(const struct sa_payload *offer,
 			    uint16_t prefer_dh, struct ike_proposal *out);
+/* The initiator's proposal of that number and protocol (its SPI). */
+const struct ike_proposal *r_proposal_numbered(const struct sa_payload *offer,
+					       uint8_t num, uint8_t proto);
+/* RFC 7296 3.3.6 for the answer to a proposal of ours: one proposal,
+ * ours by number and protocol, one transform of each type we offered
+ * and nothing we did not, an SPI of our SPI's size. Why not, or NULL. */
+const char *r_check_choice(const struct ike_proposal *got,
+			   const struct ike_proposal *offer);
 /* A key length the initiator did not offer with this algorithm. */
 void r_tamper_proposal(struct ike_proposal *p);
 uint16_t r_transform(const struct ike_proposal *p, uint8_t type,
@@ -207,8 +280,86 @@ bool r_rekey_delete_old(struct responder *r, struct r_sa *sa,
 			const uint8_t spi[4], struct pl_chain *c);
 /* Our delete of the replaced pair was answered. */
 void r_rekey_old_deleted(struct responder *r, struct r_sa *sa);
+/* ... of our redundant pair (a collision we lost). */
+void r_rekey_redundant_deleted(struct responder *r, struct r_sa *sa);
 /* Forgets a rekey in flight (its DH and nonce). */
 void r_rekey_clear(struct r_rekey *rk);
+/* Starts ours on sa (responder_send_rekey_child_opts on a given SA). */
+int r_rekey_start(struct responder *r, struct r_sa *sa,
+		  const struct responder_rekey_opts *o);
+/* Our delete of the replaced pair, on sa. */
+int r_rekey_delete_old_send(struct responder *r, struct r_sa *sa);
+
+/* ---- r_ike_keys.c (RFC 7296 2.18) ---- */
+/* SKEYSEED = prf(SK_d(old), g^ir(new) | Ni | Nr) with the old SA's
+ * PRF. */
+int r_ike_rekey_skeyseed(uint16_t old_prf, const struct chunk *sk_d_old,
+			 const struct chunk *gir, const struct chunk *ni,
+			 const struct chunk *nr, struct chunk *skeyseed);
+/* The new SA's keys: that SKEYSEED into prf+ (the new SA's PRF, in
+ * k->prf with k->encr, encr_keylen, integ) over Ni | Nr | SPIi | SPIr,
+ * the SPIs of the new SA. */
+int r_ike_rekey_keys(uint16_t old_prf, const struct chunk *sk_d_old,
+		     const struct chunk *gir, const struct chunk *ni,
+		     const struct chunk *nr, const uint8_t spi_i[8],
+		     const uint8_t spi_r[8], struct ike_keys *k);
+
+/* ---- r_ike_rekey.c (IKE SA rekeying, RFC 7296 1.3.2, 2.8, 2.18) ---- */
+/* A CREATE_CHILD_SA that rekeys the IKE SA: SA of protocol IKE, no
+ * REKEY_SA, no TS. */
+bool r_ike_rekey_is(const struct r_msg *m);
+void r_ike_rekey_request(struct responder *r, struct r_sa *sa,
+			 const struct r_msg *m);
+/* The answer to ours, when m is it. */
+void r_ike_rekey_response(struct responder *r, struct r_sa *sa,
+			  const struct r_msg *m);
+int r_ike_rekey_start(struct responder *r, struct r_sa *sa);
+void r_ike_rekey_clear(struct r_ike_rekey *k);
+/* cfg.rekey_ike_after_ms from now on sa; disarm cancels it. */
+void r_ike_rekey_arm(struct responder *r, struct r_sa *sa);
+void r_ike_rekey_disarm(struct r_sa *sa);
+/* nsa, made by a rekey of old, takes over: Child SAs move to it, old
+ * waits for its Delete. by: "gateway" or "initiator". */
+void r_ike_rekey_adopt(struct responder *r, struct r_sa *old,
+		       struct r_sa *nsa, bool by_gateway);
+/* Delete(IKE) on sa is done (ours answered, or the initiator's): the
+ * stats and events of a replaced or redundant SA. */
+void r_ike_rekey_gone(struct responder *r, struct r_sa *sa, bool by_gateway);
+/* Delete(IKE) on sa, as our request. */
+int r_info_send_delete_ike(struct responder *r, struct r_sa *sa);
+/* "%016llx" of an SPI, for event lines. */
+unsigned long long r_spi64(const uint8_t spi[8]);
+
+/* ---- r_collide.c (simultaneous rekeys, RFC 7296 2.8.1, 2.8.2) ---- */
+/* A nonce for a rekey exchange: random, with a prefix that decides
+ * collisions when cfg.collision_loser asks (in_request: the Ni of our
+ * own request, else the Nr of our answer). */
+bool r_collide_nonce(const struct responder *r, bool in_request,
+		     struct chunk *out);
+/* The lower of an exchange's two nonces (memcmp order, a prefix lower). */
+const struct chunk *r_lower_nonce(const struct chunk *a,
+				  const struct chunk *b);
+/* Whether the exchange with lower nonce ours_low made the redundant SA:
+ * the lowest of the four nonces is in it. */
+bool r_collide_lost(const struct chunk *ours_low,
+		    const struct chunk *theirs_low);
+/* Our IKE rekey of old was answered with ours while the initiator's
+ * crossed it: the nonces decide which new SA stays. */
+void r_collide_ike(struct responder *r, struct r_sa *old, struct r_sa *ours);
+
+/* ---- r_reauth.c (RFC 4478 AUTH_LIFETIME, reauthentication) ---- */
+/* N(AUTH_LIFETIME) into an IKE_AUTH response when configured. */
+void r_reauth_lifetime(struct responder *r, struct pl_chain *c);
+/* sa completed a full IKE_AUTH: is it the reauthentication of an older
+ * SA of the same IDi? */
+void r_reauth_note(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *m);
+/* A reauthentication's CP asking for the older SA's virtual IP: that
+ * address, to give again. */
+bool r_reauth_vip(struct responder *r, const struct r_sa *sa,
+		  const struct r_msg *m, uint8_t out[4]);
+/* Delete(IKE) on sa: the end of a reauthenticated SA, maybe. */
+void r_reauth_gone(struct responder *r, struct r_sa *sa);
 
 /* ---- r_redirect.c (RFC 5685) ---- */
 /* Counter shared by all responders: orders events across gateways. */

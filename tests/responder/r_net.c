@@ -77,8 +77,24 @@ void r_header(const struct r_sa *sa, struct ike_hdr *h, uint8_t exchange,
 	memcpy(h->spi_r, sa->spi_r, 8);
 	h->version = IKE_VERSION;
 	h->exchange = exchange;
-	h->flags = response ? IKE_FLAG_R : 0; /* never I: we did not initiate */
+	/* I: we are the original initiator of this SA, which only a rekey
+	 * we started makes us (RFC 7296 3.1) */
+	h->flags = (response ? IKE_FLAG_R : 0) |
+		   (sa->we_initiator ? IKE_FLAG_I : 0);
 	h->msg_id = mid;
+}
+
+void r_respond_notify(struct responder *r, struct r_sa *sa,
+		      const struct r_msg *m, uint16_t type)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, type, NULL, 0);
+	r_respond(r, sa, m, &inner, c.first);
+	wb_free(&inner);
 }
 
 int r_respond(struct responder *r, struct r_sa *sa, const struct r_msg *m,
@@ -88,8 +104,9 @@ int r_respond(struct responder *r, struct r_sa *sa, const struct r_msg *m,
 
 	r_header(sa, &h, m->hdr.exchange, m->hdr.msg_id, true);
 	wb_reset(&sa->last_resp);
-	if (inner->oom || ike_protect(&sa->keys, false, &h, first, inner->p,
-				      inner->len, &sa->last_resp) < 0) {
+	if (inner->oom || ike_protect(&sa->keys, sa->we_initiator, &h, first,
+				      inner->p, inner->len,
+				      &sa->last_resp) < 0) {
 		log_err("responder: cannot protect %s response",
 			exchange_name(h.exchange));
 		return -1;
@@ -109,8 +126,8 @@ int r_request(struct responder *r, struct r_sa *sa, uint8_t exchange,
 
 	r_header(sa, &h, exchange, sa->next_mid, false);
 	wb_reset(&sa->last_req);
-	if (inner->oom || ike_protect(&sa->keys, false, &h, first, inner->p,
-				      inner->len, &sa->last_req) < 0)
+	if (inner->oom || ike_protect(&sa->keys, sa->we_initiator, &h, first,
+				      inner->p, inner->len, &sa->last_req) < 0)
 		return -1;
 	sa->req_pending = true;
 	sa->req_mid = sa->next_mid++;
@@ -133,7 +150,7 @@ static int open_sk(struct responder *r, struct r_sa *sa, struct r_msg *m,
 		return -1;
 	}
 	first = sk->next;
-	if (ike_unprotect(&sa->keys, true, m->raw, m->len,
+	if (ike_unprotect(&sa->keys, !sa->we_initiator, m->raw, m->len,
 			  IKE_HDR_LEN + sk->offset, plain, &e) < 0 ||
 	    payload_chain_parse(first, plain->p, plain->len, &m->pl, &e) < 0) {
 		log_warn("responder: discarding %s message: %s",
@@ -146,6 +163,31 @@ static int open_sk(struct responder *r, struct r_sa *sa, struct r_msg *m,
 		memcpy(r->st.last_inner, plain->p, plain->len);
 	}
 	return 0;
+}
+
+/* The request's exchange and the SA's state choose the handler. */
+static void handle_request(struct responder *r, struct r_sa *sa,
+			   const struct r_msg *m)
+{
+	if (m->hdr.exchange == EXCH_IKE_AUTH && sa->state == RSA_INIT_DONE)
+		r_auth_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_INFORMATIONAL &&
+		 (sa->state == RSA_ESTABLISHED || sa->state == RSA_REKEYED))
+		r_info_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
+		 sa->state == RSA_ESTABLISHED && r_ike_rekey_is(m))
+		r_ike_rekey_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
+		 sa->state == RSA_ESTABLISHED)
+		r_rekey_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
+		 sa->state == RSA_REKEYED) {
+		/* replaced, its Delete to come: being closed (2.25) */
+		r->st.temporary_failures_sent++;
+		r_respond_notify(r, sa, m, N_TEMPORARY_FAILURE);
+	} else
+		log_warn("responder: not handling %s request",
+			 exchange_name(m->hdr.exchange));
 }
 
 static void protected_request(struct responder *r, struct r_sa *sa,
@@ -172,17 +214,7 @@ static void protected_request(struct responder *r, struct r_sa *sa,
 	sa->peer_next_mid++;
 	sa->peer = m->from;
 	sa->natt = m->natt;
-	if (m->hdr.exchange == EXCH_IKE_AUTH && sa->state == RSA_INIT_DONE)
-		r_auth_request(r, sa, m);
-	else if (m->hdr.exchange == EXCH_INFORMATIONAL &&
-		 sa->state == RSA_ESTABLISHED)
-		r_info_request(r, sa, m);
-	else if (m->hdr.exchange == EXCH_CREATE_CHILD_SA &&
-		 sa->state == RSA_ESTABLISHED)
-		r_rekey_request(r, sa, m);
-	else
-		log_warn("responder: not handling %s request",
-			 exchange_name(m->hdr.exchange));
+	handle_request(r, sa, m);
 	chunk_free(&plain);
 }
 
@@ -228,10 +260,6 @@ static void dispatch(struct responder *r, struct r_msg *m)
 		r->st.malformed++;
 		return;
 	}
-	if (!(m->hdr.flags & IKE_FLAG_I)) {
-		log_dbg("responder: ignoring message without the I flag");
-		return;
-	}
 	if (!(m->hdr.flags & IKE_FLAG_R) &&
 	    m->hdr.exchange == r->cfg.ignore_exchange) {
 		r->st.dropped++;
@@ -239,19 +267,27 @@ static void dispatch(struct responder *r, struct r_msg *m)
 	}
 	if (!(m->hdr.flags & IKE_FLAG_R))
 		note_request(r, m);
+	/* We only ever answer these: the sender must be the initiator. */
+	if ((m->hdr.exchange == EXCH_IKE_SA_INIT ||
+	     m->hdr.exchange == EXCH_IKE_SESSION_RESUME) &&
+	    (m->hdr.flags & (IKE_FLAG_I | IKE_FLAG_R)) != IKE_FLAG_I) {
+		log_dbg("responder: ignoring %s without the I flag or with R",
+			exchange_name(m->hdr.exchange));
+		return;
+	}
 	if (m->hdr.exchange == EXCH_IKE_SA_INIT) {
-		if (!(m->hdr.flags & IKE_FLAG_R))
-			r_init_request(r, m);
+		r_init_request(r, m);
 		return;
 	}
 	if (m->hdr.exchange == EXCH_IKE_SESSION_RESUME) {
-		if (!(m->hdr.flags & IKE_FLAG_R))
-			r_resume_request(r, m);
+		r_resume_request(r, m);
 		return;
 	}
-	sa = r_sa_find(r, m->hdr.spi_i, m->hdr.spi_r);
+	sa = r_sa_route(r, &m->hdr);
 	if (!sa) {
-		log_dbg("responder: message for an unknown IKE SA");
+		r->st.unrouted++;
+		log_dbg("responder: message for an unknown IKE SA, or an I "
+			"flag that does not fit our role on it");
 		return;
 	}
 	if (m->hdr.flags & IKE_FLAG_R)

@@ -129,6 +129,57 @@ int r_choose_child_proposal(const struct sa_payload *offer,
 	return -1;
 }
 
+const struct ike_proposal *r_proposal_numbered(const struct sa_payload *offer,
+					       uint8_t num, uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < offer->n; i++)
+		if (offer->p[i].num == num && offer->p[i].proto == proto)
+			return &offer->p[i];
+	return NULL;
+}
+
+static bool offered(const struct ike_proposal *offer,
+		    const struct ike_transform *t)
+{
+	size_t i;
+
+	for (i = 0; i < offer->n; i++)
+		if (offer->t[i].type == t->type && offer->t[i].id == t->id &&
+		    offer->t[i].keylen == t->keylen)
+			return true;
+	return false;
+}
+
+const char *r_check_choice(const struct ike_proposal *got,
+			   const struct ike_proposal *offer)
+{
+	bool seen[TRANS_ESN + 1] = { false };
+	size_t i;
+
+	if (got->proto != offer->proto)
+		return "proposal of another protocol";
+	if (got->num != offer->num)
+		return "proposal number is not the one offered";
+	for (i = 0; i < got->n; i++) {
+		const struct ike_transform *t = &got->t[i];
+
+		if (t->type > TRANS_ESN || !t->type || seen[t->type])
+			return "two transforms of one type, or an unknown type";
+		seen[t->type] = true;
+		if (!offered(offer, t))
+			return "a transform that was not offered";
+	}
+	for (i = 0; i < offer->n; i++)
+		if (!seen[offer->t[i].type])
+			return "an offered transform type is missing";
+	if (got->spi_size != offer->spi_size)
+		return offer->spi_size == 8 ? "SPI is not 8 bytes" :
+					      "SPI is not 4 bytes";
+	return NULL;
+}
+
 void r_tamper_proposal(struct ike_proposal *p)
 {
 	size_t i;

@@ -18,6 +18,7 @@ void r_rekey_clear(struct r_rekey *rk)
 {
 	dh_free(rk->dh);
 	chunk_free(&rk->ni);
+	chunk_free(&rk->crossed_low);
 	memset(rk, 0, sizeof(*rk));
 }
 
@@ -35,7 +36,9 @@ static void new_spi(const struct r_sa *sa, uint8_t spi[4])
 		spi[0] |= 0xc0;
 	} while (spi_eq(spi, sa->esp_spi) || spi_eq(spi, sa->peer_esp_spi) ||
 		 spi_eq(spi, sa->old_esp_spi) ||
-		 spi_eq(spi, sa->old_peer_esp_spi));
+		 spi_eq(spi, sa->old_peer_esp_spi) ||
+		 spi_eq(spi, sa->redundant_esp_spi) ||
+		 (spi != sa->rk.new_spi && spi_eq(spi, sa->rk.new_spi)));
 }
 
 static bool ts_entry_same(const struct ts_entry *x, const struct ts_entry *y)
@@ -182,7 +185,8 @@ static int make_offer(struct r_sa *sa, uint16_t pfs_group)
 	return 0;
 }
 
-static int build_rekey(struct r_sa *sa, const struct responder_rekey_opts *o,
+static int build_rekey(const struct responder *r, struct r_sa *sa,
+		       const struct responder_rekey_opts *o,
 		       struct pl_chain *c, struct verr *e)
 {
 	static struct sa_payload offer;
@@ -193,8 +197,7 @@ static int build_rekey(struct r_sa *sa, const struct responder_rekey_opts *o,
 
 	r_rekey_clear(rk);
 	if (make_offer(sa, o->pfs_group) < 0 ||
-	    !chunk_alloc(&rk->ni, R_NONCE_LEN) ||
-	    random_bytes(rk->ni.p, R_NONCE_LEN) < 0) {
+	    !r_collide_nonce(r, true, &rk->ni)) {
 		verr_set(e, "out of memory or randomness");
 		return -1;
 	}
@@ -221,10 +224,9 @@ static int build_rekey(struct r_sa *sa, const struct responder_rekey_opts *o,
 	return 0;
 }
 
-int responder_send_rekey_child_opts(struct responder *r,
-				    const struct responder_rekey_opts *o)
+int r_rekey_start(struct responder *r, struct r_sa *sa,
+		  const struct responder_rekey_opts *o)
 {
-	struct r_sa *sa = newest_with(r, false);
 	struct verr e = { { 0 } };
 	struct wbuf inner;
 	struct pl_chain c;
@@ -235,9 +237,10 @@ int responder_send_rekey_child_opts(struct responder *r,
 		return -1;
 	wb_init(&inner);
 	chain_init(&c, &inner);
-	if (build_rekey(sa, o, &c, &e) == 0) {
+	if (build_rekey(r, sa, o, &c, &e) == 0) {
 		sa->req_is_delete = false;
 		sa->req_is_delete_old = false;
+		sa->req_is_delete_redundant = false;
 		sa->rk.mid = sa->next_mid;
 		rc = r_request(r, sa, EXCH_CREATE_CHILD_SA, &inner, c.first);
 	}
@@ -253,6 +256,12 @@ int responder_send_rekey_child_opts(struct responder *r,
 	return rc;
 }
 
+int responder_send_rekey_child_opts(struct responder *r,
+				    const struct responder_rekey_opts *o)
+{
+	return r_rekey_start(r, newest_with(r, false), o);
+}
+
 int responder_send_rekey_child(struct responder *r, uint16_t pfs_group)
 {
 	struct responder_rekey_opts o = { .pfs_group = pfs_group };
@@ -262,24 +271,38 @@ int responder_send_rekey_child(struct responder *r, uint16_t pfs_group)
 
 int responder_send_child_delete_old(struct responder *r)
 {
-	struct r_sa *sa = newest_with(r, true);
+	return r_rekey_delete_old_send(r, newest_with(r, true));
+}
+
+/* Delete(ESP, spi) as our request; which: the flag that marks it. */
+static int send_child_delete(struct responder *r, struct r_sa *sa,
+			     const uint8_t spi[4], bool *which)
+{
 	struct wbuf inner;
 	struct pl_chain c;
 	int rc;
 
-	if (!sa)
-		return -1;
 	wb_init(&inner);
 	chain_init(&c, &inner);
 	/* Our inbound SPI names the pair (1.4.1). */
-	delete_build(&c, PROTO_ESP, 4, 1, sa->old_esp_spi);
+	delete_build(&c, PROTO_ESP, 4, 1, spi);
 	sa->req_is_delete = false;
-	sa->req_is_delete_old = true;
+	sa->req_is_delete_old = false;
+	sa->req_is_delete_redundant = false;
+	*which = true;
 	rc = r_request(r, sa, EXCH_INFORMATIONAL, &inner, c.first);
 	if (rc < 0)
-		sa->req_is_delete_old = false;
+		*which = false;
 	wb_free(&inner);
 	return rc;
+}
+
+int r_rekey_delete_old_send(struct responder *r, struct r_sa *sa)
+{
+	if (!sa || !sa->has_old_child)
+		return -1;
+	return send_child_delete(r, sa, sa->old_esp_spi,
+				 &sa->req_is_delete_old);
 }
 
 static uint16_t error_notify(const struct payload_list *pl)
@@ -293,47 +316,6 @@ static uint16_t error_notify(const struct payload_list *pl)
 		    n.type <= N_ERROR_MAX)
 			return n.type;
 	return 0;
-}
-
-static bool offered(const struct ike_proposal *offer,
-		    const struct ike_transform *t)
-{
-	size_t i;
-
-	for (i = 0; i < offer->n; i++)
-		if (offer->t[i].type == t->type && offer->t[i].id == t->id &&
-		    offer->t[i].keylen == t->keylen)
-			return true;
-	return false;
-}
-
-/* RFC 7296 3.3.6: one proposal, ours by number, one transform of each
- * type we offered and nothing we did not. */
-static const char *check_choice(const struct ike_proposal *got,
-				const struct ike_proposal *offer)
-{
-	bool seen[TRANS_ESN + 1] = { false };
-	size_t i;
-
-	if (got->proto != PROTO_ESP)
-		return "proposal is not ESP";
-	if (got->num != offer->num)
-		return "proposal number is not the one offered";
-	for (i = 0; i < got->n; i++) {
-		const struct ike_transform *t = &got->t[i];
-
-		if (t->type > TRANS_ESN || !t->type || seen[t->type])
-			return "two transforms of one type, or an unknown type";
-		seen[t->type] = true;
-		if (!offered(offer, t))
-			return "a transform that was not offered";
-	}
-	for (i = 0; i < offer->n; i++)
-		if (!seen[offer->t[i].type])
-			return "an offered transform type is missing";
-	if (got->spi_size != 4)
-		return "SPI is not 4 bytes";
-	return NULL;
 }
 
 static const char *check_pfs(struct r_sa *sa, const struct r_msg *m,
@@ -372,7 +354,7 @@ static const char *check_answer(struct responder *r, struct r_sa *sa,
 		return "no usable SA payload";
 	if (got.n != 1)
 		return "not exactly one proposal";
-	if ((why = check_choice(&got.p[0], &sa->rk.offer)))
+	if ((why = r_check_choice(&got.p[0], &sa->rk.offer)))
 		return why;
 	if (spi_eq(got.p[0].spi, sa->peer_esp_spi))
 		return "the SPI of the Child SA being rekeyed";
@@ -389,6 +371,66 @@ static const char *check_answer(struct responder *r, struct r_sa *sa,
 		return "out of memory";
 	*chosen = got.p[0];
 	return NULL;
+}
+
+/* ---- crossing rekeys of one pair (2.8.1) ---- */
+
+/* The initiator's pair, made while ours was out, becomes the Child SA. */
+static void take_crossed(struct responder *r, struct r_sa *sa)
+{
+	struct r_rekey *rk = &sa->rk;
+
+	take_new_pair(r, sa, rk->crossed_ours, rk->crossed_theirs,
+		      &rk->crossed_esp, rk->crossed_group, rk->crossed_head,
+		      "initiator");
+}
+
+static void set_redundant(struct r_sa *sa, const uint8_t ours[4],
+			  const uint8_t theirs[4])
+{
+	sa->has_redundant_child = true;
+	memcpy(sa->redundant_esp_spi, ours, 4);
+	memcpy(sa->redundant_peer_esp_spi, theirs, 4);
+}
+
+/* Ours was answered: the pair whose exchange holds the lowest of the
+ * four nonces is redundant and deleted by its maker; the maker of the
+ * other deletes the pair both replaced. */
+static void settle_crossed(struct responder *r, struct r_sa *sa,
+			   const struct ike_proposal *chosen,
+			   const struct chunk *nr,
+			   const uint8_t head[KEYMAT_HEAD])
+{
+	struct r_rekey *rk = &sa->rk;
+	bool lost = r_collide_lost(r_lower_nonce(&rk->ni, nr),
+				   &rk->crossed_low);
+
+	if (lost) {
+		r->st.child_collisions_lost_by_gateway++;
+		take_crossed(r, sa);
+		set_redundant(sa, rk->new_spi, chosen->spi);
+		send_child_delete(r, sa, rk->new_spi,
+				  &sa->req_is_delete_redundant);
+	} else {
+		r->st.child_collisions_lost_by_initiator++;
+		take_new_pair(r, sa, rk->new_spi, chosen->spi, chosen,
+			      rk->group, head, "gateway");
+		set_redundant(sa, rk->crossed_ours, rk->crossed_theirs);
+		r_rekey_delete_old_send(r, sa);
+	}
+	r_event(r, "event=child_rekey_collision loser=%s spi_in=%08x "
+		"spi_out=%08x", lost ? "gateway" : "initiator",
+		get_u32(sa->esp_spi), get_u32(sa->peer_esp_spi));
+}
+
+void r_rekey_redundant_deleted(struct responder *r, struct r_sa *sa)
+{
+	if (!sa->has_redundant_child)
+		return;
+	sa->has_redundant_child = false;
+	memset(sa->redundant_esp_spi, 0, 4);
+	memset(sa->redundant_peer_esp_spi, 0, 4);
+	r->st.redundant_children_removed++;
 }
 
 void r_rekey_response(struct responder *r, struct r_sa *sa,
@@ -415,6 +457,12 @@ void r_rekey_response(struct responder *r, struct r_sa *sa,
 			 err ? "refused with " : "", why);
 		r_event(r, "event=child_rekey_failed by=gateway error=%s",
 			err ? notify_name(err) : "bad_answer");
+		if (sa->rk.crossed)
+			take_crossed(r, sa);
+	} else if (sa->rk.crossed) {
+		r->st.rekey_error[0] = '\0';
+		r->st.rekey_ok++;
+		settle_crossed(r, sa, &chosen, &nr, head);
 	} else {
 		r->st.rekey_error[0] = '\0';
 		r->st.rekey_ok++;
@@ -471,34 +519,27 @@ static uint16_t rekey_allowed(struct responder *r, struct r_sa *sa,
 		return N_CHILD_SA_NOT_FOUND;
 	if (r->cfg.refuse_rekey)
 		return r->cfg.refuse_rekey;
-	/* One rekey at a time (2.25): ours in flight, or the replaced pair
-	 * not deleted yet. */
-	if (sa->rk.active || sa->has_old_child)
+	/* 2.25.1: not while we rekey the IKE SA. Ours of this pair in
+	 * flight is a collision, settled by the nonces (2.8.1). A pair
+	 * replaced or made redundant and not deleted yet: this gateway
+	 * keeps one of each only. */
+	if (sa->ikr.active || sa->has_old_child || sa->has_redundant_child ||
+	    sa->rk.crossed)
 		return N_TEMPORARY_FAILURE;
 	return 0;
 }
 
-static const struct ike_proposal *proposal_numbered(
-	const struct sa_payload *offer, uint8_t num)
-{
-	size_t i;
-
-	for (i = 0; i < offer->n; i++)
-		if (offer->p[i].num == num && offer->p[i].proto == PROTO_ESP)
-			return &offer->p[i];
-	return NULL;
-}
-
 /* Our half of the exchange's secrets: Nr, and for PFS our public value
  * and g^ir. 0 or the notify to refuse with. */
-static uint16_t our_secrets(const struct rekey_req *q, uint16_t group,
+static uint16_t our_secrets(const struct responder *r,
+			    const struct rekey_req *q, uint16_t group,
 			    struct chunk *nr, struct chunk *pub,
 			    struct chunk *gir)
 {
 	struct dh *dh = NULL;
 	uint16_t err = 0;
 
-	if (!chunk_alloc(nr, R_NONCE_LEN) || random_bytes(nr->p, R_NONCE_LEN) < 0)
+	if (!r_collide_nonce(r, false, nr))
 		return N_TEMPORARY_FAILURE;
 	if (!group)
 		return 0;
@@ -516,6 +557,7 @@ struct made_pair {
 	uint8_t ours[4], theirs[4];   /* the inbound SPIs */
 	uint16_t group;
 	uint8_t head[KEYMAT_HEAD];
+	struct chunk low;             /* the exchange's lower nonce */
 };
 
 /* Answers a CREATE_CHILD_SA that makes a pair, for a rekey or a new
@@ -538,17 +580,23 @@ static uint16_t answer_pair(struct responder *r, struct r_sa *sa,
 		q->has_ke ? q->ke.group : 0;
 	if (r_choose_child_proposal(&q->offer, *want, ch) < 0)
 		return N_NO_PROPOSAL_CHOSEN;
-	theirs = proposal_numbered(&q->offer, ch->num);
+	theirs = r_proposal_numbered(&q->offer, ch->num, PROTO_ESP);
 	if (!theirs || theirs->spi_size != 4)
 		return N_INVALID_SYNTAX;
 	group = r_transform(ch, TRANS_DH, NULL);
 	*want = group;
 	if (group && (!q->has_ke || q->ke.group != group))
 		return N_INVALID_KE_PAYLOAD;
-	err = our_secrets(q, group, &nr, &pub, &gir);
+	err = our_secrets(r, q, group, &nr, &pub, &gir);
 	if (!err && (!chunk_set(&ni, q->nonce->body, q->nonce->len) ||
 		     keymat_head(sa, &gir, &ni, &nr, out->head) < 0))
 		err = N_TEMPORARY_FAILURE;
+	if (!err) {
+		const struct chunk *low = r_lower_nonce(&ni, &nr);
+
+		if (!chunk_set(&out->low, low->p, low->len))
+			err = N_TEMPORARY_FAILURE;
+	}
 	if (!err) {
 		new_spi(sa, out->ours);
 		memcpy(out->theirs, theirs->spi, 4);
@@ -571,6 +619,23 @@ static uint16_t answer_pair(struct responder *r, struct r_sa *sa,
 	return err;
 }
 
+/* Ours of the same pair is out: the nonces decide when it is answered. */
+static void keep_crossed(struct responder *r, struct r_sa *sa,
+			 struct made_pair *mp)
+{
+	struct r_rekey *rk = &sa->rk;
+
+	rk->crossed = true;
+	memcpy(rk->crossed_ours, mp->ours, 4);
+	memcpy(rk->crossed_theirs, mp->theirs, 4);
+	rk->crossed_esp = mp->chosen;
+	rk->crossed_group = mp->group;
+	memcpy(rk->crossed_head, mp->head, KEYMAT_HEAD);
+	rk->crossed_low = mp->low;
+	mp->low = (struct chunk){ 0 };
+	r->st.child_collisions++;
+}
+
 static uint16_t accept_rekey(struct responder *r, struct r_sa *sa,
 			     const struct rekey_req *q, struct pl_chain *c,
 			     uint16_t *want)
@@ -582,10 +647,14 @@ static uint16_t accept_rekey(struct responder *r, struct r_sa *sa,
 		r->st.initiator_rekey_ts_same = ts_same(&q->tsi, &sa->tsi) &&
 						ts_same(&q->tsr, &sa->tsr);
 		r->st.rekeys_by_initiator++;
-		take_new_pair(r, sa, mp.ours, mp.theirs, &mp.chosen, mp.group,
-			      mp.head, "initiator");
+		if (sa->rk.active)
+			keep_crossed(r, sa, &mp);
+		else
+			take_new_pair(r, sa, mp.ours, mp.theirs, &mp.chosen,
+				      mp.group, mp.head, "initiator");
 	}
 	OPENSSL_cleanse(mp.head, sizeof(mp.head));
+	chunk_free(&mp.low);
 	return err;
 }
 
@@ -608,6 +677,8 @@ static uint16_t new_child(struct responder *r, struct r_sa *sa,
 	uint16_t err;
 
 	r->st.new_child_requests++;
+	if (sa->ikr.active)
+		return N_TEMPORARY_FAILURE; /* while we rekey the IKE SA (2.25) */
 	if (r->cfg.new_child_error &&
 	    (!r->cfg.new_child_error_n ||
 	     r->st.new_child_requests <= r->cfg.new_child_error_n))
@@ -635,14 +706,16 @@ static uint16_t new_child(struct responder *r, struct r_sa *sa,
 			"spi_out=%08x", get_u32(mp.ours), get_u32(mp.theirs));
 	}
 	OPENSSL_cleanse(mp.head, sizeof(mp.head));
+	chunk_free(&mp.low);
 	return err;
 }
 
-static void refuse(struct pl_chain *c, const struct rekey_req *q,
-		   uint16_t err, uint16_t group)
+static void refuse(struct responder *r, struct pl_chain *c,
+		   const struct rekey_req *q, uint16_t err, uint16_t group)
 {
 	uint8_t gdata[2];
 
+	r->st.temporary_failures_sent += err == N_TEMPORARY_FAILURE;
 	if (err == N_CHILD_SA_NOT_FOUND && q->n.spi_size == 4) {
 		notify_build(c, PROTO_ESP, q->n.spi, 4, err, NULL, 0);
 		return;
@@ -667,24 +740,29 @@ void r_rekey_request(struct responder *r, struct r_sa *sa,
 	    r->cfg.accept_new_child) {
 		err = new_child(r, sa, m, &q, &c, &want);
 		if (err) {
-			refuse(&c, &q, err, want);
+			refuse(r, &c, &q, err, want);
 			r_event(r, "event=child_create_refused by=initiator "
 				"error=%s", notify_name(err));
 		}
 	} else if (!r_find_notify(&m->pl, N_REKEY_SA, &q.n) ||
 		   q.n.proto != PROTO_ESP) {
-		/* More Child SAs or an IKE SA rekey: a minimal gateway. */
+		/* More Child SAs: a minimal gateway (IKE SA rekeys are
+		 * r_ike_rekey.c's). */
 		r->st.create_child_refused++;
 		notify_build(&c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
 	} else {
 		err = rekey_allowed(r, sa, &q);
+		if (!err && r->cfg.collide_child_rekey && !sa->rk.active)
+			/* both rekey the pair at once (2.8.1) */
+			r_rekey_start(r, sa, &(struct responder_rekey_opts){
+						     0 });
 		if (!err)
 			err = parse_rekey(m, &q);
 		if (!err)
 			err = accept_rekey(r, sa, &q, &c, &want);
 		r->st.rekey_notify_sent = err;
 		if (err) {
-			refuse(&c, &q, err, want);
+			refuse(r, &c, &q, err, want);
 			r_event(r, "event=child_rekey_refused by=initiator "
 				"error=%s", notify_name(err));
 		}
@@ -698,6 +776,13 @@ void r_rekey_request(struct responder *r, struct r_sa *sa,
 bool r_rekey_delete_old(struct responder *r, struct r_sa *sa,
 			const uint8_t spi[4], struct pl_chain *c)
 {
+	if (sa->has_redundant_child &&
+	    (spi_eq(spi, sa->redundant_peer_esp_spi) ||
+	     spi_eq(spi, sa->redundant_esp_spi))) {
+		delete_build(c, PROTO_ESP, 4, 1, sa->redundant_esp_spi);
+		r_rekey_redundant_deleted(r, sa);
+		return true;
+	}
 	if (!sa->has_old_child || (!spi_eq(spi, sa->old_peer_esp_spi) &&
 				   !spi_eq(spi, sa->old_esp_spi)))
 		return false;

@@ -83,6 +83,37 @@ struct responder_cfg {
 	uint16_t refuse_rekey;
 	uint16_t rekey_want_group;
 
+	/* IKE SA rekeying (RFC 7296 1.3.2, 2.18; r_ike_rekey.c). The
+	 * initiator's is answered unless refuse_ike_rekey names the notify
+	 * to refuse it with (NO_ADDITIONAL_SAS: the minimal gateway of
+	 * before). ike_rekey_want_group: the DH group chosen when offered
+	 * (a KEi of another gets INVALID_KE_PAYLOAD) and offered in ours;
+	 * 0: the initiator's KEi group / the SA's own. rekey_ike_after_ms:
+	 * the gateway rekeys each IKE SA that long after it came up or was
+	 * last rekeyed (strongSwan's rekey_time), 0: only when asked
+	 * (responder_rekey_ike). */
+	uint16_t refuse_ike_rekey;
+	uint16_t ike_rekey_want_group;
+	unsigned rekey_ike_after_ms;
+
+	/* Collisions (RFC 7296 2.8.1, 2.8.2, r_collide.c): start our own
+	 * rekey of the same SA the moment the initiator's arrives, so that
+	 * both cross. collision_loser fixes whose new SA the nonces make
+	 * redundant: the gateway's (our Ni starts with eight 0x00 bytes,
+	 * our Nr with eight 0xff) or the initiator's (the reverse); every
+	 * rekey nonce of ours gets that prefix. RANDOM: plain nonces. */
+	bool collide_ike_rekey;
+	bool collide_child_rekey;
+	enum { R_LOSER_RANDOM = 0, R_LOSER_GATEWAY, R_LOSER_INITIATOR }
+		collision_loser;
+
+	/* RFC 4478 (r_reauth.c): N(AUTH_LIFETIME, s) in IKE_AUTH responses,
+	 * 0: none. expect_reauth: a full IKE_AUTH with an IDi that an SA
+	 * still up has is counted as its reauthentication (stats reauth*),
+	 * and a CP asking for that SA's virtual IP gets it. */
+	uint32_t auth_lifetime;
+	bool expect_reauth;
+
 	/* CREATE_CHILD_SA for a new Child SA (RFC 7296 1.3.1, no REKEY_SA):
 	 * refused with NO_ADDITIONAL_SAS unless accept_new_child; then the
 	 * first new_child_error_n of them (0: all) get new_child_error
@@ -147,6 +178,9 @@ struct responder_stats {
 	unsigned dropped;           /* ignored by drop_first_n, mute or
 				       ignore_exchange */
 	unsigned malformed;         /* failed header/chain/SK checks */
+	unsigned unrouted;          /* protected messages for no SA of ours,
+				       or with an I flag that does not fit
+				       our role on it */
 	unsigned natt_datagrams;    /* carried the non-ESP marker */
 	unsigned keepalives;        /* NAT-T keepalives (one 0xff byte) */
 	unsigned requests[5];       /* per exchange, index exchange - 34 */
@@ -250,6 +284,49 @@ struct responder_stats {
 				       rekey replaced */
 	unsigned old_children_removed; /* replaced pairs gone (their delete,
 					  or the answer to ours) */
+	/* Child SA rekey collisions (2.8.1): both rekeyed the same pair */
+	unsigned child_collisions;
+	unsigned child_collisions_lost_by_gateway;  /* ours redundant */
+	unsigned child_collisions_lost_by_initiator;
+	unsigned redundant_children_removed; /* ... those pairs deleted */
+
+	/* IKE SA rekeying (RFC 7296 1.3.2, 2.18, r_ike_rekey.c). Ours: */
+	unsigned ike_rekeys_sent;       /* CREATE_CHILD_SA(SA of IKE) */
+	unsigned ike_rekey_answered;    /* ... answers to them */
+	unsigned ike_rekeys_by_gateway; /* ... that made the new IKE SA */
+	char ike_rekey_error[96];       /* why the last answer was not
+					   usable, "" when it was */
+	/* The initiator's: */
+	unsigned ike_rekey_requests;
+	unsigned ike_rekeys_by_initiator; /* ... answered with a new SA */
+	uint16_t ike_rekey_notify_sent;   /* error the last one got, 0 */
+	/* Either side's, the newest: the SA made and the one it replaced */
+	uint8_t ike_spi_i[8], ike_spi_r[8];
+	uint8_t ike_old_spi_i[8], ike_old_spi_r[8];
+	bool ike_we_initiator;      /* the gateway made it (then its SPI is
+				       ike_spi_i, and it sends the I flag) */
+	uint16_t ike_rekey_group;
+	uint16_t ike_rekey_prf;     /* the new SA's PRF */
+	/* replaced IKE SAs gone by Delete(IKE): */
+	unsigned ike_old_deleted;              /* by either side */
+	unsigned ike_old_deleted_by_gateway;   /* ... our delete answered */
+	/* 2.8.2 collisions */
+	unsigned ike_collisions;
+	unsigned ike_collisions_lost_by_gateway;   /* our new SA redundant */
+	unsigned ike_collisions_lost_by_initiator;
+	unsigned ike_redundant_deleted;  /* redundant new SAs gone */
+	/* 2.25 while ours is outstanding: */
+	unsigned temporary_failures_sent;
+
+	/* RFC 4478 and reauthentication (r_reauth.c) */
+	unsigned auth_lifetimes_sent;
+	unsigned reauths;           /* full IKE_AUTH of an IDi whose older
+				       SA is still up (make-before-break) */
+	unsigned reauth_vip_asked;  /* ... its CP asked for an address */
+	unsigned reauth_vip_same;   /* ... the older SA's virtual IP */
+	unsigned reauth_old_deleted; /* those older SAs deleted afterwards */
+	uint8_t reauth_old_spi_i[8], reauth_new_spi_i[8]; /* the last one */
+
 	uint8_t last_idi_type;
 	char last_idi[256];
 	bool cp_requested;
@@ -349,6 +426,14 @@ struct responder_rekey_opts {
 };
 int responder_send_rekey_child_opts(struct responder *r,
 				    const struct responder_rekey_opts *o);
+/* Rekeys the newest established IKE SA (RFC 7296 1.3.2): CREATE_CHILD_SA
+ * {SA (protocol IKE, its algorithms, a new 8-byte SPI of ours), Ni, KEi}
+ * on it. A usable answer makes the new IKE SA, of which the gateway is
+ * then the original initiator (its messages carry the I flag), moves the
+ * Child SA to it and sends Delete(IKE) on the old one. -1 when no SA is
+ * up or one of our requests on it is unanswered. */
+int responder_rekey_ike(struct responder *r);
+
 /* INFORMATIONAL Delete(ESP, our old inbound SPI) once a rekey replaced
  * the pair; the answer's SPI shows in resp_delete_spi. -1 when no SA has
  * a replaced pair. */

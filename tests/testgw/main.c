@@ -66,12 +66,14 @@ static void print_start(const struct testgw_opts *o, const struct gw *g)
 
 	printf("event=listening addr=%s port=%u mode=%s domain_key=%d "
 	       "domain_dir=%s client_ca=%d backups=%zu gsc_floor=%u "
-	       "resume_auth=%s vendor_id=%d\n",
+	       "resume_auth=%s vendor_id=%d rekey_ike_after=%u "
+	       "auth_lifetime=%u\n",
 	       c->bind_addr, responder_port(g->resp),
 	       c->resume_mode == R_RESUME_DRAFT_GSC ? "draft-gsc" : "rfc5723",
 	       c->has_domain_key, c->domain_dir ? c->domain_dir : "-",
 	       c->client_ca != NULL, c->n_backups, c->gsc_floor,
-	       resume_auth_form_name(c->resume_auth), !c->no_vendor_id);
+	       resume_auth_form_name(c->resume_auth), !c->no_vendor_id,
+	       c->rekey_ike_after_ms, c->auth_lifetime);
 }
 
 static int run(struct testgw_opts *o)

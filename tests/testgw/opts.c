@@ -30,6 +30,11 @@ enum {
 	OPT_REDIRECT,
 	OPT_NO_VID,
 	OPT_PRIVATE_ANYWAY,
+	OPT_REKEY_IKE_AFTER,
+	OPT_AUTH_LIFETIME,
+	OPT_EXPECT_REAUTH,
+	OPT_COLLIDE,
+	OPT_REFUSE_IKE_REKEY,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -52,6 +57,11 @@ static const struct option longopts[] = {
 	{ "redirect-resume-to", required_argument, NULL, OPT_REDIRECT },
 	{ "no-vendor-id", no_argument, NULL, OPT_NO_VID },
 	{ "private-anyway", no_argument, NULL, OPT_PRIVATE_ANYWAY },
+	{ "rekey-ike-after", required_argument, NULL, OPT_REKEY_IKE_AFTER },
+	{ "auth-lifetime", required_argument, NULL, OPT_AUTH_LIFETIME },
+	{ "expect-reauth", no_argument, NULL, OPT_EXPECT_REAUTH },
+	{ "collide", required_argument, NULL, OPT_COLLIDE },
+	{ "refuse-ike-rekey", no_argument, NULL, OPT_REFUSE_IKE_REKEY },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -65,7 +75,10 @@ void testgw_usage(const char *prog)
 	       "  [--resume-auth message|signed-octets]\n"
 	       "  [--gsc-floor N] [--nack-resume] [--backup ADDR]...\n"
 	       "  [--vip4 A.B.C.D] [--redirect-resume-to ADDR]\n"
-	       "  [--no-vendor-id] [--private-anyway] [--verbose]\n"
+	       "  [--no-vendor-id] [--private-anyway]\n"
+	       "  [--rekey-ike-after MS] [--auth-lifetime S] [--expect-reauth]\n"
+	       "  [--collide ike|child|both[,gateway-loses|initiator-loses]]\n"
+	       "  [--refuse-ike-rekey] [--verbose]\n"
 	       "A scripted IKEv2 gateway for vpnd's tests; one event line per\n"
 	       "event on stdout. SIGUSR1 toggles mute, SIGTERM/SIGINT exit.\n",
 	       prog);
@@ -159,6 +172,72 @@ static int set_resume_auth(struct responder_cfg *cfg, const char *s,
 	return 0;
 }
 
+/* "ike", "child" or "both", then ",gateway-loses" or ",initiator-loses"
+ * to fix the outcome (random nonces otherwise). */
+static int set_collide(struct responder_cfg *cfg, const char *s,
+		       struct verr *e)
+{
+	const char *comma = strchr(s, ',');
+	size_t n = comma ? (size_t)(comma - s) : strlen(s);
+
+	if (n == 3 && !strncmp(s, "ike", 3))
+		cfg->collide_ike_rekey = true;
+	else if (n == 5 && !strncmp(s, "child", 5))
+		cfg->collide_child_rekey = true;
+	else if (n == 4 && !strncmp(s, "both", 4))
+		cfg->collide_ike_rekey = cfg->collide_child_rekey = true;
+	else
+		goto bad;
+	if (!comma)
+		return 0;
+	if (!strcmp(comma + 1, "gateway-loses"))
+		cfg->collision_loser = R_LOSER_GATEWAY;
+	else if (!strcmp(comma + 1, "initiator-loses"))
+		cfg->collision_loser = R_LOSER_INITIATOR;
+	else
+		goto bad;
+	return 0;
+bad:
+	verr_set(e, "--collide: ike, child or both, optionally "
+		 ",gateway-loses or ,initiator-loses; not '%s'", s);
+	return -1;
+}
+
+/* The IKE SA rekey and reauthentication options. */
+static int lifetime_option(int ch, const char *arg, struct responder_cfg *cfg,
+			   struct verr *e)
+{
+	unsigned long v;
+
+	switch (ch) {
+	case OPT_REKEY_IKE_AFTER:
+		if (number(arg, 86400000, &v, "--rekey-ike-after", e) < 0)
+			return -1;
+		if (v && v < 100) {
+			verr_set(e, "--rekey-ike-after: 0 (off) or at least "
+				 "100 ms");
+			return -1;
+		}
+		cfg->rekey_ike_after_ms = (unsigned)v;
+		return 0;
+	case OPT_AUTH_LIFETIME:
+		if (number(arg, 0xffffffffUL, &v, "--auth-lifetime", e) < 0)
+			return -1;
+		cfg->auth_lifetime = (uint32_t)v;
+		return 0;
+	case OPT_EXPECT_REAUTH:
+		cfg->expect_reauth = true;
+		return 0;
+	case OPT_COLLIDE:
+		return set_collide(cfg, arg, e);
+	case OPT_REFUSE_IKE_REKEY:
+		cfg->refuse_ike_rekey = N_NO_ADDITIONAL_SAS;
+		return 0;
+	}
+	verr_set(e, "unknown option (see --help)");
+	return -1;
+}
+
 static int one_option(int ch, const char *arg, struct testgw_opts *o,
 		      struct verr *e)
 {
@@ -242,8 +321,7 @@ static int one_option(int ch, const char *arg, struct testgw_opts *o,
 		o->verbose = true;
 		return 0;
 	}
-	verr_set(e, "unknown option (see --help)");
-	return -1;
+	return lifetime_option(ch, arg, cfg, e);
 }
 
 int testgw_parse(int argc, char **argv, struct testgw_opts *o,

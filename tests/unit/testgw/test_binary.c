@@ -203,6 +203,16 @@ static void test_binary_refuses_bad_setup(void)
 	char *bad_floor[] = { (char *)tg_testgw_path, "--listen", "127.0.0.1",
 			      "--id", "gw.test", "--psk", "x", "--gsc-floor",
 			      "16", NULL };
+	char *bad_rekey[] = { (char *)tg_testgw_path, "--listen", "127.0.0.1",
+			      "--id", "gw.test", "--psk", "x",
+			      "--rekey-ike-after", "50", NULL };
+	char *bad_collide[] = { (char *)tg_testgw_path, "--listen",
+				"127.0.0.1", "--id", "gw.test", "--psk", "x",
+				"--collide", "ike,nobody-loses", NULL };
+	char *rekey[] = { (char *)tg_testgw_path, "--listen", "127.0.0.1",
+			  "--port", "0", "--id", "gw.test", "--psk", "x",
+			  "--rekey-ike-after", "3000", "--auth-lifetime",
+			  "600", "--collide", "both,gateway-loses", NULL };
 
 	if (!tg_testgw_path) {
 		CU_FAIL("path of vpnd-testgw not given");
@@ -227,6 +237,17 @@ static void test_binary_refuses_bad_setup(void)
 	stop_child();
 	CU_ASSERT_FATAL(start_child(bad_floor));
 	CU_ASSERT_EQUAL(wait_exit(3000), 2);
+	stop_child();
+	CU_ASSERT_FATAL(start_child(bad_rekey));
+	CU_ASSERT_EQUAL(wait_exit(3000), 2);
+	stop_child();
+	CU_ASSERT_FATAL(start_child(bad_collide));
+	CU_ASSERT_EQUAL(wait_exit(3000), 2);
+	stop_child();
+	CU_ASSERT_FATAL(start_child(rekey));
+	CU_ASSERT(wait_for("rekey_ike_after=3000 auth_lifetime=600", 3000));
+	kill(ch.pid, SIGTERM);
+	CU_ASSERT_EQUAL(wait_exit(3000), 0);
 	stop_child();
 }
 

@@ -160,19 +160,32 @@ static void drain(void)
 bool tg_exchange(uint16_t port, const uint8_t *msg, size_t len,
 		 uint8_t *resp, size_t *rlen, unsigned ms)
 {
+	if (!open_peer())
+		return false;
+	drain();
+	return tg_send(port, msg, len) && tg_recv(resp, rlen, ms);
+}
+
+bool tg_send(uint16_t port, const uint8_t *msg, size_t len)
+{
 	struct sockaddr_in to = { .sin_family = AF_INET };
+
+	if (!open_peer())
+		return false;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(port);
+	return sendto(peer_fd, msg, len, 0, (struct sockaddr *)&to,
+		      sizeof(to)) == (ssize_t)len;
+}
+
+bool tg_recv(uint8_t *resp, size_t *rlen, unsigned ms)
+{
 	bool fired = false;
 	uint64_t timer;
 
 	if (!open_peer())
 		return false;
-	drain();
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	to.sin_port = htons(port);
 	rx_got = false;
-	if (sendto(peer_fd, msg, len, 0, (struct sockaddr *)&to,
-		   sizeof(to)) != (ssize_t)len)
-		return false;
 	timer = loop_timer(tg_loop, ms, on_timeout, &fired);
 	loop_run(tg_loop);
 	if (!fired)
@@ -363,7 +376,7 @@ static int make_auth(const struct tg_sa *sa, const struct tg_auth_opts *o,
 	return rc;
 }
 
-static void child_payloads(struct pl_chain *c)
+void tg_child_payloads(struct pl_chain *c, const uint8_t *spi)
 {
 	static struct sa_payload esp;
 	struct ts_payload ts = { .n = 1 };
@@ -373,7 +386,10 @@ static void child_payloads(struct pl_chain *c)
 	esp.p[0].num = 1;
 	esp.p[0].proto = PROTO_ESP;
 	esp.p[0].spi_size = 4;
-	random_bytes(esp.p[0].spi, 4);
+	if (spi)
+		memcpy(esp.p[0].spi, spi, 4);
+	else
+		random_bytes(esp.p[0].spi, 4);
 	esp.p[0].n = 2;
 	esp.p[0].t[0] = (struct ike_transform){ TRANS_ENCR, ENCR_AES_GCM_16,
 						256 };
@@ -387,11 +403,13 @@ static void child_payloads(struct pl_chain *c)
 	ts_build(c, PL_TSR, &ts);
 }
 
-static void cp_request(struct pl_chain *c)
+static void cp_request(struct pl_chain *c, const uint8_t *vip)
 {
 	struct cp_payload cp = { .cfg_type = CFG_REQUEST, .n = 1 };
 
 	cp.a[0].type = CFG_INTERNAL_IP4_ADDRESS;
+	cp.a[0].val = vip;
+	cp.a[0].len = vip ? 4 : 0;
 	cp_build(c, &cp);
 }
 
@@ -429,8 +447,8 @@ static int auth_inner(const struct tg_sa *sa, const struct tg_auth_opts *o,
 		rc = -1;
 	auth_build(&c, method, auth.p, auth.len);
 	if (o->cp)
-		cp_request(&c);
-	child_payloads(&c);
+		cp_request(&c, o->cp_vip);
+	tg_child_payloads(&c, NULL);
 	if (o->ticket_request)
 		notify_build(&c, 0, NULL, 0, N_TICKET_REQUEST, NULL, 0);
 	if (o->resumption_flags >= 0) {
@@ -507,6 +525,10 @@ static void read_notify(const struct notify_payload *n,
 		res->error = n->type;
 	if (n->type == N_TICKET_NACK)
 		res->ticket_nack = true;
+	if (n->type == 16403 && n->len == 4) { /* AUTH_LIFETIME, RFC 4478 */
+		res->has_auth_lifetime = true;
+		res->auth_lifetime = get_u32(n->data);
+	}
 	if (n->type == N_TICKET_LT_OPAQUE &&
 	    notify_ticket_lt_parse(n->data, n->len, &res->lifetime, &t, &tlen,
 				   &e) == 0 &&

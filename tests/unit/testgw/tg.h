@@ -71,6 +71,7 @@ struct tg_auth_opts {
 	bool ticket_request;
 	int resumption_flags;   /* -1: no VPND_RESUMPTION_SUPPORTED */
 	bool cp;
+	const uint8_t *cp_vip;  /* the address the CP request asks for */
 };
 
 struct tg_auth_result {
@@ -88,13 +89,22 @@ struct tg_auth_result {
 	bool has_alt;
 	struct gw_ident alt[RESP_MAX_BACKUPS];
 	size_t n_alt;
+	bool has_auth_lifetime; /* RFC 4478 */
+	uint32_t auth_lifetime;
 };
 
 void tg_sa_free(struct tg_sa *sa);
+/* SA (ESP, AES-GCM-16-256, no ESN; this SPI, NULL: a random one), TSi
+ * and TSr (all of IPv4) for a Child SA. */
+void tg_child_payloads(struct pl_chain *c, const uint8_t *spi);
 /* Sends msg to 127.0.0.1:port; true when a datagram came back within
  * ms (then in resp/rlen). */
 bool tg_exchange(uint16_t port, const uint8_t *msg, size_t len,
 		 uint8_t *resp, size_t *rlen, unsigned ms);
+/* Without draining what is queued: one datagram out; the next one in
+ * (already queued, or arriving within ms). */
+bool tg_send(uint16_t port, const uint8_t *msg, size_t len);
+bool tg_recv(uint8_t *resp, size_t *rlen, unsigned ms);
 /* IKE_SA_INIT (AES-GCM-16-256, HMAC-SHA2-256, ECP-256); keys derived. */
 bool tg_init(uint16_t port, struct tg_sa *sa);
 void tg_auth_opts(struct tg_auth_opts *o);
@@ -125,5 +135,6 @@ void register_resume_tests(void);
 void register_auth_tests(void);
 void register_binary_tests(void);
 void register_kat_tests(void);
+void register_ike_rekey_tests(void);
 
 #endif
