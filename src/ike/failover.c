@@ -365,7 +365,10 @@ void failover_describe(const struct conn *c, struct wbuf *out)
 
 	if (!c->prof.resume_enabled)
 		return;
-	if (sa && sa->state >= IKE_ESTABLISHED)
+	if (sa && sa->state >= IKE_ESTABLISHED && sa->rekeyed)
+		wb_printf(out, "  gateway switch count: %u (IKE SA rekeyed)\n",
+			  sa->gsc);
+	else if (sa && sa->state >= IKE_ESTABLISHED)
 		wb_printf(out, "  gateway switch count: %u (%s; %lu DH and %lu signature operations)\n",
 			  sa->gsc, sa->resumed ? "resumed with a ticket" :
 						 "full handshake",

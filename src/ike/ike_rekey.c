@@ -49,6 +49,7 @@ static int derive(const struct ike_sa *old, struct ike_sa *next,
  * is established from here on; the old one keeps nothing to remove. */
 static void adopt(struct ike_sa *next, struct ike_sa *old)
 {
+	next->rekeyed = true;
 	sa_set_state(next, IKE_ESTABLISHED);
 	next->established_at = loop_now_ms();
 	next->peer = old->peer;

@@ -174,6 +174,7 @@ struct ike_sa {
 	/* RFC 5723 / failover draft */
 	const struct resume_ticket *ticket; /* the conn's, while resuming */
 	bool resumed;                   /* keys came from a ticket */
+	bool rekeyed;                   /* ... from an IKE SA rekey */
 	uint8_t gsc;                    /* gateway switch count of this SA */
 	bool timed_out;                 /* the last request got no answer */
 	bool ticket_spent;              /* the gateway answered the resume */

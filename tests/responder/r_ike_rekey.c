@@ -66,7 +66,10 @@ static void inherit(struct r_sa *nsa, const struct r_sa *old)
 	nsa->idi = old->idi;
 	nsa->has_vip4 = old->has_vip4;
 	memcpy(nsa->vip4, old->vip4, 4);
-	nsa->gsc = old->gsc;
+	/* A rekey makes a new IKE SA, whose gateway switch count starts
+	 * at 0 (failover draft 4.2.1); this is how a client renews it
+	 * before it overflows (4.2.2). */
+	nsa->gsc = 0;
 	nsa->peer_vpnd = old->peer_vpnd;
 	nsa->reauthed = old->reauthed;
 	nsa->peer_next_mid = 0; /* both directions start at 0 (2.18) */

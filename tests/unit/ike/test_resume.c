@@ -349,19 +349,46 @@ static void set_stored_gsc(uint8_t gsc)
 	ticket_store_close(s);
 }
 
+/* Draft 4.2.2: at GSC 15 the IKE SA is rekeyed (a new IKE SA, GSC 0),
+ * with no new IKE_SA_INIT, and a fresh ticket follows. */
 static void test_gsc_overflow_renews(void)
 {
+	const struct responder_stats *st;
+
 	start_domain(1, true, NULL);
+	st = responder_stats(gw[0]);
 	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
 	set_stored_gsc(14);
 	CU_ASSERT_FATAL(reconnect());
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "(GSC 15)"));
-	CU_ASSERT_EQUAL(responder_stats(gw[0])->last_resume_mid, 15u << GSC_SHIFT);
-	run_for(&r, 1500);
+	CU_ASSERT_EQUAL(st->last_resume_mid, 15u << GSC_SHIFT);
+	run_for(&r, 3000);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "GSC reached 15"));
-	if (responder_stats(gw[0])->init_sas != 2)
-		fprintf(stderr, "\n  progress:\n%s\n  status:\n%s", r.progress,
-			run_status(&r));
+	CU_ASSERT_EQUAL(st->ike_rekeys_by_initiator, 1);
+	CU_ASSERT_EQUAL(st->init_sas, 1);
+	CU_ASSERT_EQUAL(st->ike_old_deleted, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "gateway switch count: 0 (IKE SA rekeyed)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "GSC 0\n"));
+	stop_domain();
+}
+
+static void refuse_ike_rekeys(struct responder_cfg *cfg, size_t i)
+{
+	cfg->refuse_ike_rekey = N_NO_ADDITIONAL_SAS;
+}
+
+/* A gateway that will not rekey the IKE SA: a full handshake, made
+ * before the resumed SA is deleted, brings the GSC back to 0. */
+static void test_gsc_overflow_full_handshake(void)
+{
+	start_domain(1, true, refuse_ike_rekeys);
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	set_stored_gsc(14);
+	CU_ASSERT_FATAL(reconnect());
+	run_for(&r, 1500);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress,
+				      "the gateway did not rekey"));
 	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
 				      "gateway switch count: 0 (full handshake"));
@@ -561,6 +588,8 @@ void register_resume_tests(void)
 	CU_add_test(s, "TICKET_NACK falls back", test_nack_falls_back);
 	CU_add_test(s, "GSC refused falls back", test_gsc_refused_falls_back);
 	CU_add_test(s, "GSC 15 renews the IKE SA", test_gsc_overflow_renews);
+	CU_add_test(s, "GSC 15, no IKE rekey: a full handshake",
+		    test_gsc_overflow_full_handshake);
 	CU_add_test(s, "silent gateway: same ticket, next gateway",
 		    test_silent_gateway_keeps_ticket);
 	CU_add_test(s, "unanswered ticket kept for later",
