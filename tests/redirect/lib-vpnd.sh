@@ -19,8 +19,8 @@ set -o pipefail
 
 RD_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$RD_HERE/lib-libreswan.sh"
-# shellcheck source=../lib-esp.sh
-. "$RD_HERE/../lib-esp.sh"
+# shellcheck source=../lib/esp.sh
+. "$RD_HERE/../lib/esp.sh"
 
 RD_CASE=$(basename "${0%.sh}")
 RD_ID=$$

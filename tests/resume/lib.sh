@@ -18,8 +18,8 @@
 
 set -u
 set -o pipefail
-# shellcheck source=../lib-esp.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib-esp.sh"
+# shellcheck source=../lib/esp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/esp.sh"
 
 RS_CASE=${RS_CASE:-$(basename "${0%.sh}")}
 RS_ID=$$
