@@ -3,6 +3,8 @@
 # fail / pass in meson's terms, the processes, namespaces and temp dir a
 # case owns and their removal on exit, and polling.
 #
+# The helpers also work under set -e (the vm suite's self-test uses it).
+#
 # Exit codes follow meson: 0 pass, 1 fail, 77 skip. A skip is a failure
 # with CI=true: a CI job that silently skips everything proves nothing.
 #
@@ -124,9 +126,9 @@ stop_pid() {
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || :
 	fi
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || :
 	untrack_pid "$pid"
 	return 0
 }
@@ -136,7 +138,7 @@ stop_pid() {
 kill_pid() {
 	local pid=$1 rc=0
 	kill -KILL "$pid" 2>/dev/null || rc=1
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || :
 	untrack_pid "$pid"
 	return "$rc"
 }
@@ -159,7 +161,7 @@ t_cleanup() {
 		cleanup_hook
 	fi
 	for ns in "${T_NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || :
 	done
 	if [ -n "$T_RESOLV_SUM" ] && [ "$(resolv_sum)" != "$T_RESOLV_SUM" ]; then
 		echo "FAIL: [$T_CASE] /etc/resolv.conf of the host was changed during the test"

@@ -33,7 +33,7 @@ netns_add() {
 # netns_del NAME: deletes it now (and forgets it).
 netns_del() {
 	local n keep=()
-	ip netns del "$1" 2>/dev/null
+	ip netns del "$1" 2>/dev/null || :
 	for n in "${T_NETNS[@]}"; do
 		[ "$n" = "$1" ] || keep+=("$n")
 	done
