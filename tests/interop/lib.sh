@@ -156,10 +156,11 @@ reset_opts() {
 	OPT_proposals='' OPT_esp='' OPT_encap=no OPT_psk=$TEST_PSK
 	OPT_force_encap=false OPT_gateway=$GW_IP OPT_remote_ts=$GW_NET
 	OPT_kind=rsa OPT_id=$CL_ID OPT_remote_id=$GW_ID OPT_ca='' OPT_send_id=''
-	OPT_timers=''
+	OPT_timers='' OPT_rekey_time=0s OPT_reauth_time=0s
 }
 
-# gw_conf AUTH [proposals=P,P] [esp=P] [encap=yes] [psk=S] [kind=K]:
+# gw_conf AUTH [proposals=P,P] [esp=P] [encap=yes] [psk=S] [kind=K]
+#         [rekey-time=10s] [reauth-time=30s] (IKE SA; 0s: off):
 # AUTH is psk or cert; kind (rsa|ecdsa256|ecdsa384) picks the gateway
 # certificate. The client must authenticate the same way.
 gw_conf() {
@@ -191,6 +192,8 @@ connections {
     local_addrs = $GW_IP
     proposals = ${OPT_proposals:-default}
     encap = $OPT_encap
+    rekey_time = $OPT_rekey_time
+    reauth_time = $OPT_reauth_time
     local {
       $local_auth
       id = $GW_ID
@@ -231,6 +234,8 @@ gw_up() {
 }
 
 gw_sa_established() { gw_ctl --list-sas 2>/dev/null | grep -q ESTABLISHED; }
+# Exactly one IKE SA on the gateway (a replaced one is gone).
+gw_single_sa() { [ "$(gw_raw_sas | grep -o 'initiator-spi=' | wc -l)" = 1 ]; }
 # Fails closed: a gateway that does not answer has not "no SA".
 gw_no_sa() {
 	local out

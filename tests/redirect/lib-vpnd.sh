@@ -133,7 +133,8 @@ gw_log_line() {
 # ---------------------------------------------------------------- vpnd
 
 # client_profile NAME [REDIRECT SECTION LINES...]: PSK, gateway gw1, the
-# proposal the gateways have, no virtual IP (libreswan here has no pool).
+# proposal the gateways have, no virtual IP (libreswan here has no pool);
+# CL_TIMERS ("key: value, ...") becomes the timers section.
 # RD_REDIRECT_LINES (lines separated by ";"), if set, replaces the case's
 # redirect section: it exists to check that a case can fail, e.g.
 #   RD_REDIRECT_LINES="enabled: false" RD_CONNECT_TIMEOUT=15 bash init.sh
@@ -155,6 +156,7 @@ client_profile() {
 		echo "traffic-selectors: {local: [\"$CL_IP/32\"], remote: [\"$GW_NET\"]}"
 		echo "ipv4: {method: disabled}"
 		echo "resumption: {enabled: true}"
+		[ -z "${CL_TIMERS:-}" ] || echo "timers: {$CL_TIMERS}"
 		if (($#)); then
 			echo "redirect:"
 			for line in "$@"; do
