@@ -131,7 +131,7 @@ done
 log "resumes: $N"
 vpnctl_quiet connect "$PROFILE"
 [ "$VPNCTL_RC" = 0 ] || fail "the untimed first connect: $VPNCTL_OUT"
-copy=$RS_TMP/bench.ticket
+copy=$T_TMP/bench.ticket
 # Each resume counts one up the ticket's GSC (the gateway seals it into
 # the next ticket); at 15 vpnd would re-establish with a full handshake
 # and the gateway refuses to go further, so a chain stops at 13 and an

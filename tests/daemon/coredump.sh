@@ -16,9 +16,8 @@ CASE=coredump
 # shellcheck source=tests/daemon/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ID=$$
-NS_GW=vd-cdg-$ID
-NS_CL=vd-cdc-$ID
+NS_GW=vd-cdg-$T_ID
+NS_CL=vd-cdc-$T_ID
 GW_IP=192.0.2.1
 CL_IP=192.0.2.2
 
@@ -26,55 +25,39 @@ require VPND VPNCTL TESTGW
 command -v gcore >/dev/null || skip "gcore (gdb) is not installed"
 netns_add "$NS_GW"
 netns_add "$NS_CL"
-ip link add "cd$ID" netns "$NS_CL" type veth peer name "gd$ID" netns "$NS_GW" ||
-	fail "veth pair"
-ip -n "$NS_CL" addr add "$CL_IP/24" dev "cd$ID"
-ip -n "$NS_GW" addr add "$GW_IP/24" dev "gd$ID"
-ip -n "$NS_CL" link set "cd$ID" up
-ip -n "$NS_GW" link set "gd$ID" up
+veth_link "$NS_CL" "cd$T_ID" "$CL_IP/24" "$NS_GW" "gd$T_ID" "$GW_IP/24"
 
-TMP=$(mktemp -d /tmp/vpnd-coredump.XXXXXX) || fail "mktemp"
-mkdir -m 700 "$TMP/profiles" "$TMP/state"
 PSK=$(head -c 60 /dev/urandom | base64 -w0 | tr -d '/+=' | head -c 40)
 [ "${#PSK}" = 40 ] || fail "could not make a PSK"
-(umask 077; printf '%s\n' "$PSK" >"$TMP/cd.psk")
-(umask 077; cat >"$TMP/profiles/cd.yaml" <<EOY
+(umask 077; printf '%s\n' "$PSK" >"$T_TMP/cd.psk")
+(umask 077; cat >"$T_TMP/profiles/cd.yaml" <<EOY
 connection: {name: cd, gateway: $GW_IP}
-local: {id: "fqdn:client.test", auth: psk, psk-file: $TMP/cd.psk}
+local: {id: "fqdn:client.test", auth: psk, psk-file: $T_TMP/cd.psk}
 remote: {id: "fqdn:gw.test", auth: psk}
 traffic-selectors: {local: [dynamic], remote: ["198.51.100.0/24"]}
 ipv4: {method: auto}
 EOY
 sed -e 's/name: cd,/name: cdi,/' \
-	-e "s|psk-file: $TMP/cd.psk|psk: \"$PSK\"|" \
-	"$TMP/profiles/cd.yaml" >"$TMP/profiles/cdi.yaml"
+	-e "s|psk-file: $T_TMP/cd.psk|psk: \"$PSK\"|" \
+	"$T_TMP/profiles/cd.yaml" >"$T_TMP/profiles/cdi.yaml"
 )
-grep -qF "psk: \"$PSK\"" "$TMP/profiles/cdi.yaml" || fail "no inline-psk profile"
+grep -qF "psk: \"$PSK\"" "$T_TMP/profiles/cdi.yaml" || fail "no inline-psk profile"
 
 ip netns exec "$NS_GW" "$TESTGW" --listen "$GW_IP" --id gw.test \
-	--psk "$PSK" >"$TMP/gw.events" 2>"$TMP/gw.log" </dev/null &
-PIDS+=($!)
-for _ in $(seq 50); do
-	grep -q '^event=listening' "$TMP/gw.events" && break
-	sleep 0.1
-done
-grep -q '^event=listening' "$TMP/gw.events" || fail "vpnd-testgw did not start"
+	--psk "$PSK" >"$T_TMP/gw.events" 2>"$T_TMP/gw.log" </dev/null &
+track_pid $!
+wait_for 5 grep -q '^event=listening' "$T_TMP/gw.events" ||
+	fail "vpnd-testgw did not start"
 
-SOCK=$TMP/vpnd.sock
 # Started with core dumps allowed: vpnd itself must turn them off.
-# shellcheck disable=SC2016 # expanded by the inner bash
-ip netns exec "$NS_CL" bash -c 'ulimit -c unlimited && exec "$@"' sh \
-	"$VPND" -f --no-kernel -p "$TMP/profiles" \
-	-s "$SOCK" --state-dir "$TMP/state" >"$TMP/vpnd.log" 2>&1 &
-VPND_PID=$!
-PIDS+=("$VPND_PID")
-wait_socket "$SOCK"
+VPND_PRE="ulimit -c unlimited" vpnd_start
+SOCK=$VPND_SOCK
 for name in cd cdi; do
-	"$VPNCTL" -s "$SOCK" -t 30 connect "$name" >"$TMP/connect.out" 2>&1
-	grep -q 'IKE SA established' "$TMP/connect.out" ||
-		fail "vpnctl connect $name: $(cat "$TMP/connect.out")"
+	"$VPNCTL" -s "$SOCK" -t 30 connect "$name" >"$T_TMP/connect.out" 2>&1
+	grep -q 'IKE SA established' "$T_TMP/connect.out" ||
+		fail "vpnctl connect $name: $(cat "$T_TMP/connect.out")"
 done
-[ "$(grep -c '^event=ike_auth_ok method=psk' "$TMP/gw.events")" = 2 ] ||
+[ "$(grep -c '^event=ike_auth_ok method=psk' "$T_TMP/gw.events")" = 2 ] ||
 	fail "the gateway did not verify both PSK AUTHs"
 log "both profiles connected with the PSK (vpnd pid $VPND_PID)"
 
@@ -82,9 +65,9 @@ core=$(awk '/Max core file size/ {print $5}' "/proc/$VPND_PID/limits")
 [ "$core" = 0 ] || fail "vpnd's core file size limit is '$core', not 0"
 log "ok: vpnd's core file size limit is 0"
 
-gcore -o "$TMP/core" "$VPND_PID" >"$TMP/gcore.out" 2>&1 ||
-	fail "gcore failed: $(tail -n 3 "$TMP/gcore.out")"
-img=$TMP/core.$VPND_PID
+gcore -o "$T_TMP/core" "$VPND_PID" >"$T_TMP/gcore.out" 2>&1 ||
+	fail "gcore failed: $(tail -n 3 "$T_TMP/gcore.out")"
+img=$T_TMP/core.$VPND_PID
 [ -s "$img" ] || fail "gcore wrote no image"
 hex=$(printf '%s' "$PSK" | od -An -tx1 | tr -d ' \n')
 found=$(grep -o -a -F -- "$PSK" "$img" | wc -l)

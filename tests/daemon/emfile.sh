@@ -20,29 +20,20 @@ CASE=emfile
 # shellcheck source=tests/daemon/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-NS=vd-emf-$$
+NS_CL=vd-emf-$T_ID
 
 require VPND VPNCTL HOLD
-netns_add "$NS"
+netns_add "$NS_CL"
 
-TMP=$(mktemp -d /tmp/vpnd-emfile.XXXXXX) || fail "mktemp"
-mkdir -m 700 "$TMP/profiles" "$TMP/state"
-(umask 077; cat >"$TMP/profiles/emf.yaml" <<EOY
+(umask 077; cat >"$T_TMP/profiles/emf.yaml" <<EOY
 connection: {name: emf, gateway: 192.0.2.1}
 local: {id: "fqdn:client.test", auth: psk, psk: "emfile-test-psk-0123"}
 remote: {id: "fqdn:gw.test", auth: psk}
 EOY
 )
-SOCK=$TMP/vpnd.sock
-
-# shellcheck disable=SC2016 # expanded by the inner bash
-ip netns exec "$NS" bash -c 'ulimit -n 64 && exec "$@"' sh \
-	"$VPND" -f --no-kernel -p "$TMP/profiles" -s "$SOCK" \
-	--state-dir "$TMP/state" >"$TMP/vpnd.log" 2>&1 &
-VPND_PID=$!
-PIDS+=("$VPND_PID")
-wait_socket "$SOCK"
-grep -q '1 profile loaded' "$TMP/vpnd.log" || fail "vpnd did not load the profile"
+VPND_PRE="ulimit -n 64" vpnd_start
+SOCK=$VPND_SOCK
+grep -q '1 profile loaded' "$T_TMP/vpnd.log" || fail "vpnd did not load the profile"
 log "vpnd pid $VPND_PID, fd limit $(awk '/Max open files/ {print $4}' /proc/$VPND_PID/limits)"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$VPND_PID/stat"; }
@@ -50,31 +41,35 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$VPND_PID/stat"; }
 HOLD_SECONDS=4
 t0=$(cpu_ticks)
 ulimit -n 4096
-"$HOLD" "$SOCK" 300 "$HOLD_SECONDS" >"$TMP/hold.out" 2>&1 &
+"$HOLD" "$SOCK" 300 "$HOLD_SECONDS" >"$T_TMP/hold.out" 2>&1 &
 HOLD_PID=$!
-PIDS+=("$HOLD_PID")
+track_pid "$HOLD_PID"
 sleep 1
-grep -q '^connected=' "$TMP/hold.out" || fail "hold-clients: $(cat "$TMP/hold.out")"
-log "hold-clients: $(cat "$TMP/hold.out")"
+grep -q '^connected=' "$T_TMP/hold.out" || fail "hold-clients: $(cat "$T_TMP/hold.out")"
+log "hold-clients: $(cat "$T_TMP/hold.out")"
 
 # Another fd user while every client slot is taken: the profile reload.
 kill -HUP "$VPND_PID"
 sleep 0.5
-[ "$(grep -c '1 profile loaded' "$TMP/vpnd.log")" -ge 2 ] ||
-	fail "the SIGHUP reload did not load the profile while clients were held: $(grep -iE 'cannot|error' "$TMP/vpnd.log" | tail -n 3)"
+[ "$(grep -c '1 profile loaded' "$T_TMP/vpnd.log")" -ge 2 ] ||
+	fail "the SIGHUP reload did not load the profile while clients were held: $(grep -iE 'cannot|error' "$T_TMP/vpnd.log" | tail -n 3)"
 log "ok: profile reloaded while the client slots were full"
 
-"$VPNCTL" -s "$SOCK" -t 60 list >"$TMP/list.out" 2>&1 &
+"$VPNCTL" -s "$SOCK" -t 60 list >"$T_TMP/list.out" 2>&1 &
 LIST_PID=$!
-PIDS+=("$LIST_PID")
+track_pid "$LIST_PID"
 wait "$HOLD_PID"
+untrack_pid "$HOLD_PID"
 t1=$(cpu_ticks)
-wait "$LIST_PID" || fail "vpnctl list during the flood failed: $(cat "$TMP/list.out")"
-grep -q 'emf' "$TMP/list.out" || fail "vpnctl list does not show the profile: $(cat "$TMP/list.out")"
+wait "$LIST_PID"
+list_rc=$?
+untrack_pid "$LIST_PID"
+[ "$list_rc" = 0 ] || fail "vpnctl list during the flood failed: $(cat "$T_TMP/list.out")"
+grep -q 'emf' "$T_TMP/list.out" || fail "vpnctl list does not show the profile: $(cat "$T_TMP/list.out")"
 log "ok: vpnctl list answered once the idle clients were gone"
 
-kill -0 "$VPND_PID" 2>/dev/null || fail "vpnd died"
-warnings=$(grep -c 'control:' "$TMP/vpnd.log")
+vpnd_alive || fail "vpnd died"
+warnings=$(grep -c 'control:' "$T_TMP/vpnd.log")
 log "vpnd: $warnings control warnings, $((t1 - t0)) CPU ticks in about $HOLD_SECONDS s of flood ($(getconf CLK_TCK) per second)"
-((warnings <= 12)) || fail "vpnd logged $warnings control warnings during the flood: $(grep 'control:' "$TMP/vpnd.log" | sort | uniq -c | sort -rn | head -n 3)"
+((warnings <= 12)) || fail "vpnd logged $warnings control warnings during the flood: $(grep 'control:' "$T_TMP/vpnd.log" | sort | uniq -c | sort -rn | head -n 3)"
 log "PASS"

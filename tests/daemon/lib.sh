@@ -1,83 +1,34 @@
-# What the daemon suite's cases share: messages, skip/fail in meson's
-# terms (0 pass, 1 fail, 77 skip, a failure with CI=true), stopping the
-# processes a case started (by PID) and removing its namespaces and temp
-# dir on exit. A case sets CASE, then sources this file.
-set -u
-set -o pipefail
+# shellcheck shell=bash
+# What the daemon suite's cases share, on top of tests/lib/: a case sets
+# CASE, then sources this file; the cleanup trap is set at once and a
+# private temp dir T_TMP made. On a failure the tails of the case's logs
+# ($T_TMP/*.log) go with it. vpnd runs in NS_CL with its files in T_TMP.
 
-TMP=
-PIDS=()
-NETNS=()
+# shellcheck disable=SC2034 # read by tests/lib/common.sh
+T_SUITE=daemon T_CASE=$CASE T_LOG_TAG=daemon-$CASE
+DM_HERE=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=../lib/common.sh
+. "$DM_HERE/../lib/common.sh"
+# shellcheck source=../lib/netns.sh
+. "$DM_HERE/../lib/netns.sh"
+# shellcheck source=../lib/vpnd.sh
+. "$DM_HERE/../lib/vpnd.sh"
 
-log() { printf '[daemon-%s %s] %s\n' "$CASE" "$(date +%T)" "$*"; }
-
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: [$CASE] cannot run in CI: $*"
-		exit 1
-	fi
-	echo "SKIP: $*"
-	exit 77
-}
-
-# The tails of the case's logs ($TMP/*.log) go with the failure.
-fail() {
+show_context() {
 	local f
-	echo "FAIL: [$CASE] $*"
-	for f in "${TMP:-/nonexistent}"/*.log; do
-		[ -f "$f" ] || continue
-		echo "---- ${f##*/} (tail) ----"
-		tail -n 15 "$f"
+	for f in "${T_TMP:-/nonexistent}"/*.log; do
+		tail_file "$f" 15 "${f##*/} (tail)"
 	done
-	exit 1
 }
-
-stop_pid() {
-	local pid=$1
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
-
-cleanup() {
-	local rc=$? i
-	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-		stop_pid "${PIDS[i]}"
-	done
-	for i in "${NETNS[@]}"; do
-		ip netns del "$i" 2>/dev/null
-	done
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
 
 # require VAR...: each names an executable; root and namespaces too.
 require() {
-	local v
-	for v in "$@"; do
-		[ -x "${!v:-}" ] || skip "$v is not set to an executable"
-	done
-	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	require_exe "$@"
+	require_netns
 }
 
-# netns_add NAME: a namespace removed on exit.
-netns_add() {
-	ip netns add "$1" 2>/dev/null || skip "'ip netns add $1' does not work here"
-	NETNS+=("$1")
-	ip -n "$1" link set lo up
-}
-
-# wait_socket PATH: vpnd created its control socket.
-wait_socket() {
-	for _ in $(seq 50); do
-		[ -S "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "vpnd did not create $1"
-}
+t_begin
+CL_DIR=$T_TMP
+client_dir "$CL_DIR"
+# The warnings these cases count are not debug lines; no kernel module.
+VPND_ARGS=(--no-kernel)

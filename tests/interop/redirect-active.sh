@@ -9,7 +9,7 @@ GW2_IP=192.0.2.3
 
 require_vpnd
 setup_net
-ip -n "$NS_GW" addr add "$GW2_IP/24" dev "vg$IT_ID"
+ip -n "$NS_GW" addr add "$GW2_IP/24" dev "vg$T_ID"
 gw_conf psk
 # One charon answers on both addresses: the redirect target is the same
 # gateway identity behind another address, as in a cluster.
@@ -22,8 +22,8 @@ vpnd_start
 
 connect_and_verify gw AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384
 
-gw_ctl --redirect --ike rw --gateway "$GW2_IP" >"$IT_TMP/redirect.out" 2>&1 ||
-	fail "swanctl --redirect failed: $(cat "$IT_TMP/redirect.out")"
+gw_ctl --redirect --ike rw --gateway "$GW2_IP" >"$T_TMP/redirect.out" 2>&1 ||
+	fail "swanctl --redirect failed: $(cat "$T_TMP/redirect.out")"
 log "gateway asked to redirect to $GW2_IP"
 
 moved() {

@@ -23,9 +23,7 @@ sw_client_conf() {
 	if [ "$auth" = psk ]; then
 		la="auth = psk"
 		ra="auth = psk"
-		secrets="ike-1 { id-1 = $CL_ID
-      id-2 = $GW_ID
-      secret = \"$OPT_psk\" }"
+		secrets=$(sw_psk_secret "$CL_ID" "$GW_ID" "$OPT_psk")
 	else
 		certs_for "$OPT_kind"
 		cp "$CERT_DIR/ca.pem" "$d/x509ca/ca.pem"
@@ -68,13 +66,13 @@ EOF
 # one_case LABEL GW_AUTH "GW_OPTS" CL_AUTH "CL_OPTS" EXPECT(up|down) [ALGS]
 one_case() {
 	local label=$1 gauth=$2 gopts=$3 cauth=$4 copts=$5 expect=$6 algs=${7:-}
-	local pid out
+	local out
 	log "== $label"
 	# shellcheck disable=SC2086
 	gw_conf "$gauth" $gopts
 	SW=$CL_DIR/sw
 	rm -rf "$SW" "$GW_DIR/charon.log"
-	sw_write_conf "$SW"
+	sw_write_conf "$SW" "install_routes = no" "install_virtual_ip = no"
 	# shellcheck disable=SC2086
 	sw_client_conf "$cauth" $copts
 	gw_start
@@ -92,10 +90,8 @@ one_case() {
 	fi
 	[ "${VERBOSE:-0}" = 1 ] && { printf '%s\n' "$out"; gw_ctl --list-sas; gw_ctl --list-sas --raw; }
 	# Stop both instances (by PID) before the next setup.
-	for pid in "$(cat "$GW_DIR/pid")" "$(cat "$SW/pid")"; do
-		stop_pid "$pid"
-	done
-	rm -f "$GW_DIR/charon.vici" "$SW/charon.vici"
+	sw_stop "$GW_DIR"
+	sw_stop "$SW"
 	LAST_GW_LOG=$(cat "$GW_DIR/charon.log")
 }
 

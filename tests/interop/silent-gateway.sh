@@ -21,7 +21,7 @@ vpnctl_connect gw
 assert_connect_rc "vpnctl connect gw"
 assert_gw_established
 
-gw_link() { ip -n "$NS_GW" link set "vg$IT_ID" "$1" || fail "link $1"; }
+gw_link() { ip -n "$NS_GW" link set "vg$T_ID" "$1" || fail "link $1"; }
 list_state() { # STATE: vpnctl list shows gw in STATE
 	"$VPNCTL" -s "$VPND_SOCK" list 2>/dev/null | grep -Eq "^gw +$1 "
 }
@@ -33,8 +33,8 @@ log "gateway link down: the gateway hears nothing from now on"
 run_bg() { # NAME ARGS...
 	local name=$1
 	shift
-	( "$VPNCTL" -s "$VPND_SOCK" "$@" >"$IT_TMP/$name.out" 2>&1
-	  echo $? >"$IT_TMP/$name.rc" ) &
+	( "$VPNCTL" -s "$VPND_SOCK" "$@" >"$T_TMP/$name.out" 2>&1
+	  echo $? >"$T_TMP/$name.rc" ) &
 }
 
 run_bg disconnect disconnect gw
@@ -51,8 +51,8 @@ log "the close is over and the connect started; gateway link up again"
 gw_link up
 
 wait "$DISCONNECT_PID"
-VPNCTL_OUT=$(cat "$IT_TMP/disconnect.out")
-VPNCTL_RC=$(cat "$IT_TMP/disconnect.rc")
+VPNCTL_OUT=$(cat "$T_TMP/disconnect.out")
+VPNCTL_RC=$(cat "$T_TMP/disconnect.rc")
 log "vpnctl disconnect gw -> exit $VPNCTL_RC"
 printf '%s\n' "$VPNCTL_OUT" | sed 's/^/    | /'
 assert_rc 0 "vpnctl disconnect gw against a silent gateway"
@@ -60,8 +60,8 @@ assert_match "$VPNCTL_OUT" "^gw is down$" "vpnctl disconnect output"
 assert_no_match "$VPNCTL_OUT" "no answer from vpnd" "vpnctl disconnect output"
 
 wait "$CONNECT_PID"
-VPNCTL_OUT=$(cat "$IT_TMP/connect.out")
-VPNCTL_RC=$(cat "$IT_TMP/connect.rc")
+VPNCTL_OUT=$(cat "$T_TMP/connect.out")
+VPNCTL_RC=$(cat "$T_TMP/connect.rc")
 log "vpnctl connect gw (while closing) -> exit $VPNCTL_RC"
 printf '%s\n' "$VPNCTL_OUT" | sed 's/^/    | /'
 assert_match "$VPNCTL_OUT" "gw is closing; connecting once it is down" \

@@ -12,6 +12,15 @@
 
 #define SKIP 77
 
+struct kernel_addr kt_addr(const char *s)
+{
+	struct kernel_addr a;
+
+	if (!kernel_addr_parse(s, &a))
+		abort();
+	return a;
+}
+
 int main(void)
 {
 	const char *ci = getenv("CI");
@@ -22,7 +31,7 @@ int main(void)
 			"namespace and XFRM\n");
 		return ci && strcmp(ci, "true") == 0 ? 1 : SKIP;
 	}
-	if (kt_enter_netns() < 0)
+	if (tn_enter(KT_DEV, KT_PEER, KT_LOCAL4, KT_LOCAL6) < 0)
 		return 1;
 	if (getenv("VPND_TEST_DEBUG"))
 		log_set_level(LOG_DBG);

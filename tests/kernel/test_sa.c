@@ -138,7 +138,7 @@ static void test_larval_expires(void)
 	int i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL_FATAL(kt_sysctl("core/xfrm_acq_expires", "1"), 0);
+	CU_ASSERT_EQUAL_FATAL(tn_sysctl("core/xfrm_acq_expires", "1"), 0);
 	KT_OK(kernel_alloc_spi(k, &gw, &me, IPPROTO_ESP, REQID, &spi, &err),
 	      &err);
 	for (i = 0; i < 40 && ev.type == 0; i++) {
@@ -154,7 +154,7 @@ static void test_larval_expires(void)
 	CU_ASSERT_EQUAL(kernel_del_sa(k, &me, spi, IPPROTO_ESP, NULL, &err),
 			-1);
 	CU_ASSERT_EQUAL(errno, ESRCH);
-	kt_sysctl("core/xfrm_acq_expires", "30");
+	tn_sysctl("core/xfrm_acq_expires", "30");
 	kernel_monitor_close(m);
 }
 

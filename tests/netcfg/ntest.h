@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "netns.h"
 #include "vpnd/netcfg.h"
 
 /* The namespace: veth0 (192.0.2.2/24, 2001:db8::2/64) with its peer
@@ -16,6 +17,7 @@
 #define NT_ROUTER4 "192.0.2.1"
 #define NT_ROUTER6 "2001:db8::1"
 
+/* tn_enter with those addresses, then the two default routes. */
 int nt_enter_netns(void);
 
 /* Independent of the code under test: raw rtnetlink through libmnl. */
@@ -40,10 +42,9 @@ struct nt_route {
 struct nt_route nt_find_route(const char *prefix, uint32_t table,
 			      long metric);
 
-/* Foreign objects, as an administrator would add them. */
-int nt_add_addr(const char *dev, const char *addr, uint8_t prefix);
-int nt_del_addr(const char *dev, const char *addr, uint8_t prefix);
-/* via may be NULL; protocol RTPROT_BOOT like ip(8). */
+/* Foreign routes, as an administrator would add them (foreign addresses:
+ * tn_add_addr, tn_del_addr). via may be NULL; protocol RTPROT_BOOT like
+ * ip(8). */
 int nt_add_route(const char *prefix, const char *via, const char *dev,
 		 uint32_t metric);
 int nt_del_route(const char *prefix, const char *via, const char *dev,
@@ -51,7 +52,6 @@ int nt_del_route(const char *prefix, const char *via, const char *dev,
 
 struct netcfg_ip nt_ip(const char *s);
 struct netcfg_prefix nt_prefix(const char *s);
-int nt_ifindex(const char *dev);
 
 /* A fresh directory below /tmp, and its removal with its files. */
 const char *nt_tmpdir(void);

@@ -26,7 +26,7 @@ static int teardown(void)
 static void test_ipv4_add_del(void)
 {
 	struct netcfg_prefix vip = nt_prefix("203.0.113.10/32");
-	int dev = nt_ifindex(NT_DEV);
+	int dev = tn_ifindex(NT_DEV);
 	struct nt_addr a;
 	struct verr e;
 	bool present = false;
@@ -63,7 +63,7 @@ static void test_no_prefix_route(void)
 {
 	struct netcfg_prefix v4 = nt_prefix("203.0.113.10/24");
 	struct netcfg_prefix v6 = nt_prefix("2001:db8:100::10/64");
-	int dev = nt_ifindex(NT_DEV);
+	int dev = tn_ifindex(NT_DEV);
 	struct nt_addr a;
 	struct verr e;
 
@@ -89,7 +89,7 @@ static void test_no_prefix_route(void)
 static void test_ipv6_add_del(void)
 {
 	struct netcfg_prefix vip = nt_prefix("2001:db8:100::10/128");
-	int dev = nt_ifindex(NT_DEV);
+	int dev = tn_ifindex(NT_DEV);
 	struct verr e;
 
 	NT_OK(netcfg_addr_add(nc, dev, &vip, &e), &e);
@@ -109,13 +109,13 @@ static void test_bad_input(void)
 	int idx = 0;
 
 	bad.len = 33;
-	CU_ASSERT_EQUAL(netcfg_addr_add(nc, nt_ifindex(NT_DEV), &bad, &e),
+	CU_ASSERT_EQUAL(netcfg_addr_add(nc, tn_ifindex(NT_DEV), &bad, &e),
 			-1);
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	CU_ASSERT_EQUAL(netcfg_ifindex("nosuchdev0", &idx, &e), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "nosuchdev0"));
 	NT_OK(netcfg_ifindex(NT_DEV, &idx, &e), &e);
-	CU_ASSERT_EQUAL(idx, nt_ifindex(NT_DEV));
+	CU_ASSERT_EQUAL(idx, tn_ifindex(NT_DEV));
 	/* An unknown interface index: the kernel's answer, named. */
 	CU_ASSERT_EQUAL(netcfg_addr_add(nc, 9999, &bad, &e), -1);
 }

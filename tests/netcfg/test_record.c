@@ -100,7 +100,7 @@ static void test_save_load(void)
 	struct netcfg_record rec, back;
 	struct netcfg_route r = { .dst = nt_prefix("198.51.100.0/24"),
 				  .src = nt_ip("203.0.113.10"),
-				  .ifindex = nt_ifindex(NT_DEV) };
+				  .ifindex = tn_ifindex(NT_DEV) };
 	struct netcfg_prefix a = nt_prefix("203.0.113.10/32");
 	char path[256], tmp[256];
 	struct stat st;
@@ -108,7 +108,7 @@ static void test_save_load(void)
 	mode_t old = umask(0);
 
 	NT_OK(netcfg_record_init(&rec, "office-1", &e), &e);
-	NT_OK(netcfg_record_add_addr(&rec, nt_ifindex(NT_DEV), &a, &e), &e);
+	NT_OK(netcfg_record_add_addr(&rec, tn_ifindex(NT_DEV), &a, &e), &e);
 	NT_OK(netcfg_record_add_route(&rec, &r, &e), &e);
 	NT_OK(netcfg_record_save(dir, "office-1", &rec, &e), &e);
 	umask(old);
@@ -120,7 +120,7 @@ static void test_save_load(void)
 	NT_OK(netcfg_record_load(dir, "office-1", &back, &e), &e);
 	NT_STR_EQ(back.addrs[0].ifname, NT_DEV);
 	CU_ASSERT_EQUAL(back.routes[0].route.table, 254);
-	CU_ASSERT_EQUAL(back.routes[0].route.ifindex, nt_ifindex(NT_DEV));
+	CU_ASSERT_EQUAL(back.routes[0].route.ifindex, tn_ifindex(NT_DEV));
 	/* Over the old one, atomically. */
 	NT_OK(netcfg_record_save(dir, "office-1", &rec, &e), &e);
 	NT_OK(netcfg_record_remove(dir, "office-1", &e), &e);

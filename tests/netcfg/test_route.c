@@ -22,8 +22,8 @@ static int setup(void)
 	if (!nc)
 		return -1;
 	/* A preferred source must be a local address. */
-	if (netcfg_addr_add(nc, nt_ifindex(NT_DEV), &v4, &e) < 0 ||
-	    netcfg_addr_add(nc, nt_ifindex(NT_DEV), &v6, &e) < 0) {
+	if (netcfg_addr_add(nc, tn_ifindex(NT_DEV), &v4, &e) < 0 ||
+	    netcfg_addr_add(nc, tn_ifindex(NT_DEV), &v6, &e) < 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
@@ -36,8 +36,8 @@ static int teardown(void)
 	struct netcfg_prefix v6 = nt_prefix(VIP6 "/128");
 	struct verr e;
 
-	netcfg_addr_del(nc, nt_ifindex(NT_DEV), &v4, &e);
-	netcfg_addr_del(nc, nt_ifindex(NT_DEV), &v6, &e);
+	netcfg_addr_del(nc, tn_ifindex(NT_DEV), &v4, &e);
+	netcfg_addr_del(nc, tn_ifindex(NT_DEV), &v6, &e);
 	netcfg_close(nc);
 	return 0;
 }
@@ -53,17 +53,17 @@ static void test_dev_for(void)
 	int idx = 0;
 
 	NT_OK(netcfg_route_dev_for(nc, &gw, &idx, &e), &e);
-	CU_ASSERT_EQUAL(idx, nt_ifindex(NT_DEV));
+	CU_ASSERT_EQUAL(idx, tn_ifindex(NT_DEV));
 	NT_OK(netcfg_route_get(nc, &gw, &p, &e), &e);
 	NT_STR_EQ(netcfg_ip_str(&p.via, s, sizeof(s)), NT_ROUTER4);
 	NT_STR_EQ(netcfg_ip_str(&p.src, s, sizeof(s)), NT_LOCAL4);
 	CU_ASSERT_EQUAL(p.table, 254);
 	NT_OK(netcfg_route_get(nc, &onlink, &p, &e), &e);
 	CU_ASSERT_EQUAL(p.via.family, 0);
-	CU_ASSERT_EQUAL(p.ifindex, nt_ifindex(NT_DEV));
+	CU_ASSERT_EQUAL(p.ifindex, tn_ifindex(NT_DEV));
 	NT_OK(netcfg_route_get(nc, &gw6, &p, &e), &e);
 	NT_STR_EQ(netcfg_ip_str(&p.via, s, sizeof(s)), NT_ROUTER6);
-	CU_ASSERT_EQUAL(p.ifindex, nt_ifindex(NT_DEV));
+	CU_ASSERT_EQUAL(p.ifindex, tn_ifindex(NT_DEV));
 	/* Our own address is no gateway. */
 	CU_ASSERT_EQUAL(netcfg_route_get(nc, &(struct netcfg_ip){ AF_INET,
 				{ 192, 0, 2, 2 } }, &p, &e), -1);
@@ -76,7 +76,7 @@ static void test_route4_prefsrc(void)
 	struct netcfg_route r = { .dst = nt_prefix("198.51.100.0/24"),
 				  .via = nt_ip(NT_ROUTER4),
 				  .src = nt_ip(VIP4),
-				  .ifindex = nt_ifindex(NT_DEV) };
+				  .ifindex = tn_ifindex(NT_DEV) };
 	struct netcfg_ip inside = nt_ip("198.51.100.7");
 	struct netcfg_path p;
 	struct nt_route got;
@@ -88,7 +88,7 @@ static void test_route4_prefsrc(void)
 	CU_ASSERT_TRUE(got.found);
 	NT_STR_EQ(got.src, VIP4);
 	NT_STR_EQ(got.via, NT_ROUTER4);
-	CU_ASSERT_EQUAL(got.oif, nt_ifindex(NT_DEV));
+	CU_ASSERT_EQUAL(got.oif, tn_ifindex(NT_DEV));
 	CU_ASSERT_EQUAL(got.protocol, RTPROT_STATIC);
 	/* What the kernel now picks for traffic to the remote network. */
 	NT_OK(netcfg_route_get(nc, &inside, &p, &e), &e);
@@ -111,7 +111,7 @@ static void test_route6_prefsrc(void)
 {
 	struct netcfg_route r = { .dst = nt_prefix("2001:db8:1::/48"),
 				  .src = nt_ip(VIP6),
-				  .ifindex = nt_ifindex(NT_DEV),
+				  .ifindex = tn_ifindex(NT_DEV),
 				  .metric = 1024 };
 	struct netcfg_ip inside = nt_ip("2001:db8:1::7");
 	struct netcfg_path p;
@@ -124,7 +124,7 @@ static void test_route6_prefsrc(void)
 	CU_ASSERT_TRUE(got.found);
 	NT_STR_EQ(got.src, VIP6);
 	NT_STR_EQ(got.via, "");
-	CU_ASSERT_EQUAL(got.oif, nt_ifindex(NT_DEV));
+	CU_ASSERT_EQUAL(got.oif, tn_ifindex(NT_DEV));
 	NT_OK(netcfg_route_get(nc, &inside, &p, &e), &e);
 	NT_STR_EQ(netcfg_ip_str(&p.src, s, sizeof(s)), VIP6);
 	NT_OK(netcfg_route_del(nc, &r, &e), &e);
@@ -137,7 +137,7 @@ static void test_del_exact(void)
 	struct netcfg_route r = { .dst = nt_prefix("198.51.100.0/24"),
 				  .via = nt_ip(NT_ROUTER4),
 				  .src = nt_ip(VIP4),
-				  .ifindex = nt_ifindex(NT_DEV),
+				  .ifindex = tn_ifindex(NT_DEV),
 				  .metric = 10 };
 	struct verr e;
 

@@ -251,8 +251,8 @@ static void test_crash_cleanup(void)
 
 	/* Foreign objects on the same interface, one of them a route to
 	 * a prefix we also route (other metric). */
-	CU_ASSERT_EQUAL(nt_add_addr(NT_DEV, "192.0.2.77", 32), 0);
-	CU_ASSERT_EQUAL(nt_add_addr(NT_DEV, "2001:db8::77", 128), 0);
+	CU_ASSERT_EQUAL(tn_add_addr(NT_DEV, "192.0.2.77", 32), 0);
+	CU_ASSERT_EQUAL(tn_add_addr(NT_DEV, "2001:db8::77", 128), 0);
 	CU_ASSERT_EQUAL(nt_add_route("0.0.0.0/1", NT_ROUTER4, NT_DEV, 300), 0);
 	CU_ASSERT_EQUAL(nt_add_route("203.0.113.128/25", NT_ROUTER4, NT_DEV, 0),
 			0);
@@ -272,7 +272,7 @@ static void test_crash_cleanup(void)
 	/* The "crash": the daemon is gone without a single del call.
 	 * Meanwhile someone removed one of our addresses. */
 	memset(&rec, 0, sizeof(rec));
-	CU_ASSERT_EQUAL(nt_del_addr(NT_DEV, VIP6, 64), 0);
+	CU_ASSERT_EQUAL(tn_del_addr(NT_DEV, VIP6, 64), 0);
 	CU_ASSERT_EQUAL(nt_del_route("128.0.0.0/1", NT_ROUTER4, NT_DEV, 0), 0);
 	NT_OK(netcfg_cleanup_stale(nc, dir, NULL, &e), &e);
 	check_down();
@@ -285,8 +285,8 @@ static void test_crash_cleanup(void)
 	NT_OK(netcfg_cleanup_stale(nc, dir, NULL, &e), &e);
 	NT_OK(netcfg_cleanup_stale(nc, dir, "office", &e), &e);
 
-	nt_del_addr(NT_DEV, "192.0.2.77", 32);
-	nt_del_addr(NT_DEV, "2001:db8::77", 128);
+	tn_del_addr(NT_DEV, "192.0.2.77", 32);
+	tn_del_addr(NT_DEV, "2001:db8::77", 128);
 	nt_del_route("0.0.0.0/1", NT_ROUTER4, NT_DEV, 300);
 	nt_del_route("203.0.113.128/25", NT_ROUTER4, NT_DEV, 0);
 	nt_rmdir(dir);
@@ -302,17 +302,17 @@ static void test_cleanup_replaced_iface(void)
 	struct verr e;
 	FILE *f;
 
-	CU_ASSERT_EQUAL(nt_add_addr(NT_DEV, "192.0.2.77", 32), 0);
+	CU_ASSERT_EQUAL(tn_add_addr(NT_DEV, "192.0.2.77", 32), 0);
 	snprintf(path, sizeof(path), "%s/old.netcfg", dir);
 	f = fopen(path, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fprintf(f, "vpnd-netcfg 1\nconn old\naddr dev=wlan7 ifindex=%d "
-		"addr=192.0.2.77/32\n", nt_ifindex(NT_DEV));
+		"addr=192.0.2.77/32\n", tn_ifindex(NT_DEV));
 	fclose(f);
 	NT_OK(netcfg_cleanup_stale(nc, dir, "old", &e), &e);
 	CU_ASSERT_TRUE(nt_find_addr(NT_DEV, "192.0.2.77", 32).found);
 	CU_ASSERT_EQUAL(stat(path, &st), -1);
-	nt_del_addr(NT_DEV, "192.0.2.77", 32);
+	tn_del_addr(NT_DEV, "192.0.2.77", 32);
 	nt_rmdir(dir);
 }
 

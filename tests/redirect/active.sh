@@ -17,10 +17,10 @@ assert_no_out "redirected" "no redirect while connecting to gw1"
 assert_gw_established gw1
 gw_no_state gw2 || fail "gw2 has states before the redirect: $(gw_states gw2)"
 
-ls_whack "$(gw_dir gw1)" --name rw --redirect-to "$GW2_IP" >"$RD_TMP/whack-redirect.out" 2>&1 ||
-	fail "whack --redirect-to: $(cat "$RD_TMP/whack-redirect.out")"
-log "whack --name rw --redirect-to $GW2_IP: $(tr '\n' ' ' <"$RD_TMP/whack-redirect.out")"
-grep -q 'redirections sent for 1 tunnels' "$RD_TMP/whack-redirect.out" ||
+ls_whack "$(gw_dir gw1)" --name rw --redirect-to "$GW2_IP" >"$T_TMP/whack-redirect.out" 2>&1 ||
+	fail "whack --redirect-to: $(cat "$T_TMP/whack-redirect.out")"
+log "whack --name rw --redirect-to $GW2_IP: $(tr '\n' ' ' <"$T_TMP/whack-redirect.out")"
+grep -q 'redirections sent for 1 tunnels' "$T_TMP/whack-redirect.out" ||
 	fail "gw1 did not redirect exactly one tunnel"
 
 # shellcheck disable=SC2317 # called through wait_for
@@ -39,7 +39,7 @@ ls_log_grep "$(gw_dir gw1)" "redirecting to: $(re "$GW2_IP")" ||
 # host clock; debug lines): gw2 sent its IKE_AUTH response (the new SA is
 # up) before gw1 received vpnd's Delete for the old one.
 ts() { # NAME ERE: time of day, in seconds, of the first matching line
-	grep -E -- "$2" "$RD_TMP/$1/pluto.log" 2>/dev/null | head -n 1 |
+	grep -E -- "$2" "$T_TMP/$1/pluto.log" 2>/dev/null | head -n 1 |
 		awk '{ split($3, t, ":"); printf "%.6f\n", t[1] * 3600 + t[2] * 60 + t[3] }'
 }
 ls_log_grep "$(gw_dir gw2)" 'responder established IKE SA' ||

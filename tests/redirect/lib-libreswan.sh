@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Private libreswan 4.10 gateways for the RFC 5685 redirect tests.
 #
 # libreswan conflicts with the strongSwan packages installed here, so it is

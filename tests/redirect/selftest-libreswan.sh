@@ -25,243 +25,45 @@
 # RD_KEEP=1 keeps the temp dir; RD_CASES="init loop" runs only those
 # cases (init init_whack auth_sw auth_ls nosup established loop). Exit: 0 pass, 1 fail, 77 skip (fail if CI=true).
 
-set -u
-set -o pipefail
-
+# shellcheck disable=SC2034 # read by tests/lib/common.sh
+T_SUITE=redirect T_CASE=setup T_KEEP_VAR=RD_KEEP
 RD_HERE=$(cd "$(dirname "$0")" && pwd)
-. "$RD_HERE/lib-libreswan.sh"
+# shellcheck source=../lib/common.sh
+. "$RD_HERE/../lib/common.sh"
+# shellcheck source=../lib/netns.sh
+. "$RD_HERE/../lib/netns.sh"
+# shellcheck source=../lib/strongswan.sh
+. "$RD_HERE/../lib/strongswan.sh"
+# shellcheck source=lib-bed.sh
+. "$RD_HERE/lib-bed.sh"
 
-RD_ID=$$
-NS_SW=rd-sw-$RD_ID
-NS_GW1=rd-gw1-$RD_ID
-NS_GW2=rd-gw2-$RD_ID
-NS_CL=rd-cl-$RD_ID
-GW1_IP=192.0.2.1
-CL_IP=192.0.2.2
-GW2_IP=192.0.2.3
-GW_ID=gw.example.org
-CL_ID=client.example.org
-TEST_PSK=test-psk-0123456789abcdef
-GW_NET=198.51.100.0/24
-
-RD_TMP=
-RD_NETNS=()
-CL_PID=
-CASE=setup
 S=		# per-scenario dir
 PASSED=0
 FAILED=0
 
-log() { printf '[redirect %s %s] %s\n' "$CASE" "$(date +%T)" "$*"; }
-
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: cannot run in CI: $*"
-		exit 1
-	fi
-	echo "SKIP: $*"
-	exit 77
-}
-
 show_context() {
 	local f
 	[ -n "$S" ] || return 0
-	for f in "$S/gw1/pluto.log" "$S/gw2/pluto.log" "$S/lscl/pluto.log"; do
-		[ -f "$f" ] || continue
-		echo "---- ${f#"$RD_TMP"/} (tail, debug lines left out) ----"
-		grep -v '^[^|]*: |' "$f" | tail -n 25
-	done
+	pluto_context gw1 gw2 lscl
 	for f in "$S/cl/charon.log" "$S/cl/initiate.out"; do
-		[ -f "$f" ] || continue
-		echo "---- ${f#"$RD_TMP"/} (tail) ----"
-		tail -n 40 "$f"
+		tail_file "$f" 40
 	done
 	echo "----"
 }
 
-fail() {
-	echo "FAIL: [$CASE] $*"
-	show_context
-	exit 1
-}
-
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-cleanup() {
-	local rc=$? ns
-	trap - EXIT INT TERM HUP
-	[ -n "$CL_PID" ] && stop_pid "$CL_PID"
-	ls_stop_all
-	for ns in "${RD_NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	if [ -n "$RD_TMP" ]; then
-		if [ "${RD_KEEP:-0}" = 1 ]; then
-			echo "kept $RD_TMP"
-		else
-			rm -rf "$RD_TMP"
-		fi
-	fi
-	exit "$rc"
-}
-
-wait_for() { # SECONDS COMMAND...
-	local n=$(($1 * 10))
-	shift
-	while ((n-- > 0)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# ---------------------------------------------------------------- network
-
 require_env() {
-	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-	[ -x /usr/sbin/charon-systemd ] || skip "charon-systemd missing"
-	command -v swanctl >/dev/null || skip "swanctl missing"
-	ip netns add "rd-probe-$RD_ID" 2>/dev/null || skip "'ip netns add' does not work here"
-	ip netns del "rd-probe-$RD_ID"
-	grep -qw overlay /proc/filesystems || skip "no overlayfs (needed to run pluto privately)"
-	ls_prepare || skip "cannot prepare the private libreswan"
-	log "$(ls_version) from $LS_ROOT"
-}
-
-# add_host NS IP TAG: a veth from NS to the bridge in the switch namespace.
-add_host() {
-	local ns=$1 ip=$2 tag=$3
-	ip netns add "$ns" || fail "ip netns add $ns"
-	RD_NETNS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip link add "r$tag$RD_ID" type veth peer name "s$tag$RD_ID" netns "$NS_SW" ||
-		fail "veth for $ns"
-	ip link set "r$tag$RD_ID" netns "$ns"
-	ip -n "$NS_SW" link set "s$tag$RD_ID" master br0
-	ip -n "$NS_SW" link set "s$tag$RD_ID" up
-	ip -n "$ns" addr add "$ip/24" dev "r$tag$RD_ID"
-	ip -n "$ns" link set "r$tag$RD_ID" up
-}
-
-setup_net() {
-	require_env
-	RD_TMP=$(mktemp -d /tmp/vpnd-redirect.XXXXXX)
-	chmod 700 "$RD_TMP"
-	ip netns add "$NS_SW" || fail "ip netns add $NS_SW"
-	RD_NETNS+=("$NS_SW")
-	ip -n "$NS_SW" link add br0 type bridge || fail "bridge"
-	ip -n "$NS_SW" link set br0 up
-	add_host "$NS_GW1" "$GW1_IP" g1
-	add_host "$NS_CL" "$CL_IP" cl
-	add_host "$NS_GW2" "$GW2_IP" g2
-	if command -v ping >/dev/null; then
-		ip netns exec "$NS_CL" ping -c 1 -W 2 "$GW1_IP" >/dev/null ||
-			fail "no connectivity client -> gw1 over the bridge"
-		ip netns exec "$NS_CL" ping -c 1 -W 2 "$GW2_IP" >/dev/null ||
-			fail "no connectivity client -> gw2 over the bridge"
-	fi
-	log "namespaces $NS_SW $NS_GW1 $NS_CL $NS_GW2 ready, temp dir $RD_TMP"
-}
-
-# ---------------------------------------------------------------- gateways
-
-# conf_lines "k=v k=v ...": one tab-indented ipsec.conf line per word
-# (no value used here contains a blank).
-conf_lines() {
-	local words w
-	read -ra words <<<"$1"
-	for w in "${words[@]}"; do
-		printf '\t%s\n' "$w"
-	done
-}
-
-# gw_conf FILE LOCAL_IP "SETUP LINES" "CONN LINES": one conn "rw" that
-# accepts the client from anywhere.
-gw_conf() {
-	local f=$1 ip=$2 setup=$3 conn=$4
-	{
-		printf 'config setup\n'
-		printf '\tprotostack=xfrm\n\tplutodebug=base\n\tuniqueids=no\n'
-		conf_lines "$setup"
-		printf '\nconn rw\n'
-		printf '\tikev2=insist\n\tauthby=secret\n'
-		printf '\tleft=%s\n\tleftid=@%s\n\tleftsubnet=%s\n' "$ip" "$GW_ID" "$GW_NET"
-		printf '\tright=%%any\n\trightid=@%s\n' "$CL_ID"
-		# vpnd's default proposal; libreswan's default list has no
-		# AES-GCM with PRF SHA-384.
-		printf '\tike=aes_gcm256-sha2_384-ecp384\n'
-		conf_lines "$conn"
-		printf '\tauto=add\n'
-	} >"$f"
-}
-
-gw_secrets() {
-	(umask 077
-	 printf '@%s @%s : PSK "%s"\n' "$GW_ID" "$CL_ID" "$TEST_PSK" >"$1")
-}
-
-# gw_up NAME NS IP "SETUP" "CONN"
-gw_up() {
-	local name=$1 ns=$2 ip=$3
-	mkdir -p "$S/$name"
-	gw_conf "$S/$name.conf" "$ip" "$4" "$5"
-	gw_secrets "$S/$name.secrets"
-	ls_start "$ns" "$S/$name" "$S/$name.conf" "$S/$name.secrets" ||
-		fail "pluto for $name did not start"
-	log "$name: pluto pid $(ls_pid "$S/$name") in $ns ($ip)${4:+ setup: $4}${5:+ conn: $5}"
+	require_netns
+	require_strongswan
+	require_bed
 }
 
 # ---------------------------------------------------------------- client
 
-cl_ctl() {
-	STRONGSWAN_CONF=$S/cl/strongswan.conf SWANCTL_DIR=$S/cl/swanctl \
-		ip netns exec "$NS_CL" swanctl "$@" 2> >(grep -v "^plugin '.*': failed to load" >&2)
-}
+cl_ctl() { sw_ctl "$NS_CL" "$S/cl" "$@"; }
 
 cl_up() {
-	local d=$S/cl sub
-	for sub in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private \
-		   rsa ecdsa bliss pkcs8 pkcs12; do
-		mkdir -p "$d/swanctl/$sub"
-	done
-	cat >"$d/strongswan.conf" <<EOF
-charon-systemd {
-  load_modular = yes
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    vici { socket = unix://$d/charon.vici }
-    resolve { load = no }
-  }
-  filelog {
-    log {
-      path = $d/charon.log
-      time_format = %T
-      flush_line = yes
-      default = 1
-      ike = 2
-      cfg = 2
-      enc = 1
-    }
-  }
-  journal { default = -1 }
-  install_routes = no
-  install_virtual_ip = no
-}
-charon { plugins { vici { socket = unix://$d/charon.vici }
-    resolve { load = no } } }
-swanctl { socket = unix://$d/charon.vici }
-EOF
+	local d=$S/cl
+	sw_write_conf "$d" "install_routes = no" "install_virtual_ip = no"
 	(umask 077; cat >"$d/swanctl/swanctl.conf" <<EOF
 connections {
   gw {
@@ -284,31 +86,17 @@ connections {
   }
 }
 secrets {
-  ike-1 {
-    id-1 = $CL_ID
-    id-2 = $GW_ID
-    secret = "$TEST_PSK"
-  }
+  $(sw_psk_secret "$CL_ID" "$GW_ID" "$TEST_PSK")
 }
 EOF
 	)
 	# RD_CL_WRAP: a debugging hook, e.g. "gdb -q -batch -ex run -ex bt --args"
-	local wrap=()
-	read -ra wrap <<<"${RD_CL_WRAP:-}"
-	STRONGSWAN_CONF=$d/strongswan.conf \
-		ip netns exec "$NS_CL" "${wrap[@]}" /usr/sbin/charon-systemd \
-		>"$d/stdout.log" 2>&1 </dev/null &
-	CL_PID=$!
-	wait_for 10 test -S "$d/charon.vici" || fail "charon-systemd did not start"
-	cl_ctl --load-all --file "$d/swanctl/swanctl.conf" >"$d/load.out" 2>&1 ||
-		fail "swanctl --load-all: $(cat "$d/load.out")"
-	log "client: charon-systemd pid $CL_PID in $NS_CL"
+	SW_WRAP=${RD_CL_WRAP:-} sw_start "$NS_CL" "$d"
+	sw_load "$NS_CL" "$d"
+	log "client: charon-systemd pid $(cat "$d/pid") in $NS_CL"
 }
 
-cl_down() {
-	[ -n "$CL_PID" ] && stop_pid "$CL_PID"
-	CL_PID=
-}
+cl_down() { [ -z "$S" ] || sw_stop "$S/cl"; }
 
 # cl_initiate [child|ike]: the connect as swanctl sees it. "ike" starts
 # the IKE SA alone (childless, libreswan offers CHILDLESS_IKEV2_SUPPORTED).
@@ -364,7 +152,7 @@ log_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 # returns when the first IKE SA fails or is redirected, while charon
 # follows the redirect in the background.
 assert_log() {
-	wait_for 15 log_has "$1" "$2" || fail "$3 (no /$2/ in ${1#"$RD_TMP"/})"
+	wait_for 15 log_has "$1" "$2" || fail "$3 (no /$2/ in ${1#"$T_TMP"/})"
 	log "ok: $3"
 }
 
@@ -403,8 +191,9 @@ assert_cl_to() {
 # ---------------------------------------------------------------- scenarios
 
 begin() {
-	CASE=$1
-	S=$RD_TMP/$1
+	T_CASE=$1
+	S=$T_TMP/$1
+	GW_BASE=$S
 	mkdir -p "$S/cl"
 	log "== $2"
 }
@@ -419,8 +208,8 @@ end() {
 # (a) REDIRECT in the IKE_SA_INIT response, bound to the initiator's nonce.
 case_init() {
 	begin a-ike-sa-init "IKE_SA_INIT redirect (global-redirect=yes, global-redirect-to=$GW2_IP)"
-	gw_up gw1 "$NS_GW1" "$GW1_IP" "global-redirect=yes global-redirect-to=$GW2_IP" ""
-	gw_up gw2 "$NS_GW2" "$GW2_IP" "" ""
+	gw1_up "global-redirect=yes global-redirect-to=$GW2_IP" ""
+	gw2_up "" ""
 	cl_up
 	cl_initiate
 	log "swanctl --initiate exit $? (a Child SA failure is expected: no ESP here)"
@@ -442,8 +231,8 @@ case_init() {
 # (a) again, switched on at run time with whack instead of ipsec.conf.
 case_init_whack() {
 	begin a2-ike-sa-init-whack "IKE_SA_INIT redirect switched on by whack --global-redirect yes --global-redirect-to $GW2_IP"
-	gw_up gw1 "$NS_GW1" "$GW1_IP" "" ""
-	gw_up gw2 "$NS_GW2" "$GW2_IP" "" ""
+	gw1_up "" ""
+	gw2_up "" ""
 	ls_whack "$S/gw1" --global-redirect yes --global-redirect-to "$GW2_IP" \
 		>"$S/whack-global.out" 2>&1 || fail "whack --global-redirect: $(cat "$S/whack-global.out")"
 	log "whack: $(tr '\n' ' ' <"$S/whack-global.out")"
@@ -468,8 +257,8 @@ case_init_whack() {
 # reported; a fixed strongSwan gets the full checks.
 case_auth_sw() {
 	begin b1-ike-auth-strongswan "IKE_AUTH redirect, strongSwan initiator (conn: send-redirect=yes, redirect-to=$GW2_IP)"
-	gw_up gw1 "$NS_GW1" "$GW1_IP" "" "send-redirect=yes redirect-to=$GW2_IP"
-	gw_up gw2 "$NS_GW2" "$GW2_IP" "" ""
+	gw1_up "" "send-redirect=yes redirect-to=$GW2_IP"
+	gw2_up "" ""
 	cl_up
 	cl_initiate ike
 	log "swanctl --initiate exit $?"
@@ -481,8 +270,7 @@ case_auth_sw() {
 		"N\(REDIR_FROM\)|killing ourself, received critical signal"
 	if log_has "$S/cl/charon.log" "killing ourself"; then
 		log "KNOWN BUG: charon-systemd $(sw_version) crashed (SIGSEGV) following the IKE_AUTH redirect; see case b2"
-		wait "$CL_PID" 2>/dev/null
-		CL_PID=
+		cl_down
 	else
 		assert_log "$S/cl/charon.log" "generating IKE_SA_INIT request 0 \[.*N\(REDIR_FROM\)" \
 			"client sends REDIRECTED_FROM to gw2"
@@ -496,8 +284,8 @@ case_auth_sw() {
 # libreswan ignores REDIRECT by default).
 case_auth_ls() {
 	begin b2-ike-auth-libreswan "IKE_AUTH redirect, libreswan initiator (accept-redirect=yes, accept-redirect-to=$GW2_IP)"
-	gw_up gw1 "$NS_GW1" "$GW1_IP" "" "send-redirect=yes redirect-to=$GW2_IP"
-	gw_up gw2 "$NS_GW2" "$GW2_IP" "" ""
+	gw1_up "" "send-redirect=yes redirect-to=$GW2_IP"
+	gw2_up "" ""
 	ls_client_up "accept-redirect=yes accept-redirect-to=$GW2_IP"
 	ls_whack "$S/lscl" --name gw --initiate --asynchronous >"$S/lscl/initiate.out" 2>&1 ||
 		fail "whack --initiate: $(cat "$S/lscl/initiate.out")"
@@ -517,8 +305,8 @@ case_auth_ls() {
 #  - global-redirect=yes: the IKE_SA_INIT request is dropped unanswered.
 case_nosup() {
 	begin e-no-redirect-supported "gateways vs. an initiator that sends no REDIRECT_SUPPORTED"
-	gw_up gw1 "$NS_GW1" "$GW1_IP" "" "send-redirect=yes redirect-to=$GW2_IP"
-	gw_up gw2 "$NS_GW2" "$GW2_IP" "global-redirect=yes global-redirect-to=$GW1_IP" ""
+	gw1_up "" "send-redirect=yes redirect-to=$GW2_IP"
+	gw2_up "global-redirect=yes global-redirect-to=$GW1_IP" ""
 	ls_client_up ""
 	ls_whack "$S/lscl" --name gw --initiate --asynchronous >"$S/lscl/initiate.out" 2>&1 ||
 		fail "whack --initiate: $(cat "$S/lscl/initiate.out")"
@@ -546,8 +334,8 @@ case_nosup() {
 # (c) REDIRECT in an INFORMATIONAL request on the established IKE SA.
 case_established() {
 	begin c-established "redirect of an established IKE SA (whack --name rw --redirect-to $GW2_IP)"
-	gw_up gw1 "$NS_GW1" "$GW1_IP" "" ""
-	gw_up gw2 "$NS_GW2" "$GW2_IP" "" ""
+	gw1_up "" ""
+	gw2_up "" ""
 	cl_up
 	cl_initiate
 	log "swanctl --initiate exit $?"
@@ -574,8 +362,8 @@ case_established() {
 case_loop() {
 	local n
 	begin d-loop "redirect loop (gw1 -> $GW2_IP, gw2 -> $GW1_IP, both global-redirect)"
-	gw_up gw1 "$NS_GW1" "$GW1_IP" "global-redirect=yes global-redirect-to=$GW2_IP" ""
-	gw_up gw2 "$NS_GW2" "$GW2_IP" "global-redirect=yes global-redirect-to=$GW1_IP" ""
+	gw1_up "global-redirect=yes global-redirect-to=$GW2_IP" ""
+	gw2_up "global-redirect=yes global-redirect-to=$GW1_IP" ""
 	cl_up
 	cl_initiate && fail "swanctl --initiate succeeded in a redirect loop"
 	log "swanctl --initiate failed, as it must"
@@ -602,13 +390,12 @@ case_loop() {
 
 # ---------------------------------------------------------------- main
 
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-setup_net
+require_env
+t_begin
+setup_bed
 for c in ${RD_CASES:-init init_whack auth_sw auth_ls nosup established loop}; do
 	"case_$c"
 done
-CASE=all
+T_CASE=all
 log "$PASSED passed, $FAILED failed"
 echo "$PASSED passed, $FAILED failed"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Harness of the 'resume' suite: vpnd against three vpnd-testgw gateways of
 # one secure domain (shared domain key and used-ticket directory), each in
 # its own network namespace. Sourced by one script per case, and by
@@ -16,17 +17,24 @@
 #   TESTGW=b/tests/testgw/vpnd-testgw TICKET_TOOL=b/tests/resume/ticket-tool \
 #   bash tests/resume/resume-failover.sh
 
-set -u
-set -o pipefail
-# shellcheck source=../lib-esp.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib-esp.sh"
+# shellcheck disable=SC2034 # read by tests/lib/common.sh
+T_SUITE=resume T_CASE=${RS_CASE:-$(basename "${0%.sh}")} T_KEEP_VAR=RS_KEEP
+T_TIME_FMT=%T.%3N
+RS_HERE=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=../lib/common.sh
+. "$RS_HERE/../lib/common.sh"
+# shellcheck source=../lib/netns.sh
+. "$RS_HERE/../lib/netns.sh"
+# shellcheck source=../lib/vpnd.sh
+. "$RS_HERE/../lib/vpnd.sh"
+# shellcheck source=../lib/esp.sh
+. "$RS_HERE/../lib/esp.sh"
 
-RS_CASE=${RS_CASE:-$(basename "${0%.sh}")}
-RS_ID=$$
-NS_SW=rs-sw-$RS_ID
-NS_CL=rs-cl-$RS_ID
+T_LOG_TAG=resume-$T_CASE
+NS_SW=rs-sw-$T_ID
+NS_CL=rs-cl-$T_ID
 GW_NAMES=(gw1 gw2 gw3)
-declare -A GW_NS=([gw1]=rs-g1-$RS_ID [gw2]=rs-g2-$RS_ID [gw3]=rs-g3-$RS_ID)
+declare -A GW_NS=([gw1]=rs-g1-$T_ID [gw2]=rs-g2-$T_ID [gw3]=rs-g3-$T_ID)
 declare -A GW_IP=([gw1]=192.0.2.1 [gw2]=192.0.2.2 [gw3]=192.0.2.3)
 declare -A GW_PID=()
 CL_IP=192.0.2.10
@@ -39,142 +47,40 @@ PROFILE=rs
 # before client_profile, e.g. to make vpnd depend on announced backups).
 PROFILE_GWS=(gw1 gw2 gw3)
 
-RS_TMP=
-RS_NETNS=()
 CL_DIR=
-VPND_PID=
-VPND_SOCK=
-VPNCTL_OUT=
-VPNCTL_RC=
-
-# ---------------------------------------------------------------- messages
-
-log() { printf '[resume-%s %s] %s\n' "$RS_CASE" "$(date +%T.%N | cut -c1-12)" "$*"; }
-
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: [$RS_CASE] cannot run in CI: $*"
-		exit 1
-	fi
-	echo "SKIP: $*"
-	exit 77
-}
+# vpnctl stops waiting after RS_CONNECT_TIMEOUT seconds (exit 5).
+VPNCTL_T=${RS_CONNECT_TIMEOUT:-30}
 
 show_context() {
-	local name f
-	[ -n "$RS_TMP" ] || return 0
+	local name
+	[ -n "$T_TMP" ] || return 0
 	for name in "${GW_NAMES[@]}"; do
-		f=$RS_TMP/$name.events
-		[ -f "$f" ] || continue
+		[ -f "$T_TMP/$name.events" ] || continue
 		echo "---- $name events ----"
-		cat "$f"
-		if [ -s "$RS_TMP/$name.log" ]; then
-			echo "---- $name stderr (tail) ----"
-			tail -n 15 "$RS_TMP/$name.log"
-		fi
+		cat "$T_TMP/$name.events"
+		[ -s "$T_TMP/$name.log" ] &&
+			tail_file "$T_TMP/$name.log" 15 "$name stderr (tail)"
 	done
 	if [ -n "$CL_DIR" ] && [ -f "$CL_DIR/vpnd.log" ]; then
 		# the status polls of wait_status would crowd out the rest
 		echo "---- vpnd.log (tail, without status requests) ----"
 		grep -v "control: request 'status'$" "$CL_DIR/vpnd.log" | tail -n 80
 	fi
-	if [ -n "$VPNCTL_OUT" ]; then
-		echo "---- last vpnctl output (exit $VPNCTL_RC) ----"
-		printf '%s\n' "$VPNCTL_OUT"
-	fi
+	vpnctl_context
 	echo "----"
-}
-
-fail() {
-	echo "FAIL: [$RS_CASE] $*"
-	show_context
-	exit 1
-}
-
-pass() {
-	log "PASS"
-	exit 0
-}
-
-# ---------------------------------------------------------------- cleanup
-
-stop_pid() { # PID [SIGNAL]
-	local pid=$1 sig=${2:-TERM} i
-	[ -n "$pid" ] || return 0
-	kill -"$sig" "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-rs_cleanup() {
-	local rc=$? ns name
-	trap - EXIT INT TERM HUP
-	stop_pid "$VPND_PID"
-	for name in "${!GW_PID[@]}"; do
-		stop_pid "${GW_PID[$name]}"
-	done
-	for ns in "${RS_NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	if [ -n "$RS_TMP" ]; then
-		if [ "${RS_KEEP:-0}" = 1 ]; then
-			echo "kept $RS_TMP"
-		else
-			rm -rf "$RS_TMP"
-		fi
-	fi
-	exit "$rc"
-}
-
-# wait_for SECONDS COMMAND...: polls every 0.1 s.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while ((n-- > 0)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # ---------------------------------------------------------------- set-up
 
 require_env() {
-	local v
-	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-	for v in VPND VPNCTL TESTGW TICKET_TOOL; do
-		[ -x "${!v:-}" ] ||
-			skip "$v not set or not executable (run through meson test)"
-	done
-	command -v openssl >/dev/null || skip "openssl missing"
-	command -v timeout >/dev/null || skip "timeout missing"
-	ip netns add "rs-probe-$RS_ID" 2>/dev/null || skip "'ip netns add' does not work here"
-	ip netns del "rs-probe-$RS_ID"
-}
-
-# add_host NS IP TAG: a veth from NS to the bridge in the switch namespace.
-add_host() {
-	local ns=$1 ip=$2 tag=$3
-	ip netns add "$ns" || fail "ip netns add $ns"
-	RS_NETNS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip link add "v$tag$RS_ID" type veth peer name "w$tag$RS_ID" netns "$NS_SW" ||
-		fail "veth for $ns"
-	ip link set "v$tag$RS_ID" netns "$ns" || fail "veth into $ns"
-	ip -n "$NS_SW" link set "w$tag$RS_ID" master br0
-	ip -n "$NS_SW" link set "w$tag$RS_ID" up
-	ip -n "$ns" addr add "$ip/24" dev "v$tag$RS_ID"
-	ip -n "$ns" link set "v$tag$RS_ID" up
+	require_netns
+	require_exe VPND VPNCTL TESTGW TICKET_TOOL
+	require_tools openssl timeout
 }
 
 # A CA, and an ECDSA P-256 client certificate for client.test signed by it.
 make_pki() {
-	local d=$RS_TMP/pki
+	local d=$T_TMP/pki
 	mkdir -p "$d" && chmod 700 "$d"
 	(
 		set -e
@@ -205,80 +111,70 @@ make_pki() {
 # gateway can open another's tickets: a check that the cases fail then.
 make_domain() {
 	local name
-	(umask 077; openssl rand -hex 32 >"$RS_TMP/domain.key") ||
+	(umask 077; openssl rand -hex 32 >"$T_TMP/domain.key") ||
 		fail "openssl rand"
 	for name in "${GW_NAMES[@]}"; do
 		if [ "${RS_SPLIT_DOMAIN:-0}" = 1 ]; then
-			(umask 077; openssl rand -hex 32 >"$RS_TMP/$name.key") ||
+			(umask 077; openssl rand -hex 32 >"$T_TMP/$name.key") ||
 				fail "openssl rand"
 		fi
 	done
-	chmod 600 "$RS_TMP"/*.key
-	mkdir -p "$RS_TMP/domain" && chmod 700 "$RS_TMP/domain"
+	chmod 600 "$T_TMP"/*.key
+	mkdir -p "$T_TMP/domain" && chmod 700 "$T_TMP/domain"
 	[ "${RS_SPLIT_DOMAIN:-0}" = 1 ] && log "RS_SPLIT_DOMAIN=1: every gateway has its own domain key"
 	return 0
 }
 
-# Installs the cleanup trap before anything is created, so that a
+# The cleanup trap comes before anything is created, so that a
 # half-built set-up is still torn down.
 setup_net() {
-	local name tag
-	trap rs_cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM HUP
+	local name
+	t_begin
 	require_env
-	RS_TMP=$(mktemp -d "/tmp/vpnd-resume-$RS_CASE.XXXXXX")
-	chmod 700 "$RS_TMP"
-	CL_DIR=$RS_TMP/cl
-	mkdir -p "$CL_DIR/profiles" "$CL_DIR/state"
-	chmod 700 "$CL_DIR" "$CL_DIR/profiles" "$CL_DIR/state"
+	CL_DIR=$T_TMP/cl
+	client_dir "$CL_DIR"
 	make_pki
 	make_domain
-	ip netns add "$NS_SW" || fail "ip netns add $NS_SW"
-	RS_NETNS+=("$NS_SW")
-	ip -n "$NS_SW" link add br0 type bridge || fail "bridge"
-	ip -n "$NS_SW" link set br0 up
-	add_host "$NS_CL" "$CL_IP" cl
+	bridge_add "$NS_SW"
+	bridge_host "$NS_SW" "$NS_CL" "vcl$T_ID" "wcl$T_ID" "$CL_IP/24"
 	for name in "${GW_NAMES[@]}"; do
-		tag=g${name#gw}
-		add_host "${GW_NS[$name]}" "${GW_IP[$name]}" "$tag"
+		bridge_host "$NS_SW" "${GW_NS[$name]}" "vg${name#gw}$T_ID" \
+			"wg${name#gw}$T_ID" "${GW_IP[$name]}/24"
 	done
-	if command -v ping >/dev/null; then
-		for name in "${GW_NAMES[@]}"; do
-			ip netns exec "$NS_CL" ping -c 1 -W 2 "${GW_IP[$name]}" >/dev/null ||
-				fail "no connectivity client -> $name over the bridge"
-		done
-	fi
-	log "namespaces ready (client $NS_CL, gateways ${GW_NS[*]}), temp dir $RS_TMP"
+	for name in "${GW_NAMES[@]}"; do
+		netns_ping "$NS_CL" "${GW_IP[$name]}" "client -> $name over the bridge"
+	done
+	log "namespaces ready (client $NS_CL, gateways ${GW_NS[*]}), temp dir $T_TMP"
 }
 
 # ---------------------------------------------------------------- gateways
 
 gw_key() { # NAME: the domain key file of that gateway
-	if [ -f "$RS_TMP/$1.key" ]; then
-		echo "$RS_TMP/$1.key"
+	if [ -f "$T_TMP/$1.key" ]; then
+		echo "$T_TMP/$1.key"
 	else
-		echo "$RS_TMP/domain.key"
+		echo "$T_TMP/domain.key"
 	fi
 }
 
 # gw_start NAME [EXTRA vpnd-testgw OPTIONS...]: events are appended to
-# $RS_TMP/NAME.events, so a restarted gateway keeps one history (use
+# $T_TMP/NAME.events, so a restarted gateway keeps one history (use
 # gw_mark to look only at what came after a point).
 gw_start() {
 	local name=$1 mark
 	shift
 	[ -z "${GW_PID[$name]:-}" ] || fail "$name is already running"
-	touch "$RS_TMP/$name.events"
+	touch "$T_TMP/$name.events"
 	mark=$(gw_mark "$name")
 	ip netns exec "${GW_NS[$name]}" "$TESTGW" --listen "${GW_IP[$name]}" \
-		--id "$GW_ID" --psk "$TEST_PSK" --client-ca "$RS_TMP/pki/ca.pem" \
-		--domain-key "$(gw_key "$name")" --domain-dir "$RS_TMP/domain" \
+		--id "$GW_ID" --psk "$TEST_PSK" --client-ca "$T_TMP/pki/ca.pem" \
+		--domain-key "$(gw_key "$name")" --domain-dir "$T_TMP/domain" \
 		--vip4 "192.0.2.10${name#gw}" "$@" \
-		>>"$RS_TMP/$name.events" 2>>"$RS_TMP/$name.log" </dev/null &
+		>>"$T_TMP/$name.events" 2>>"$T_TMP/$name.log" </dev/null &
 	GW_PID[$name]=$!
+	track_pid "${GW_PID[$name]}"
 	wait_for 10 gw_has "$name" "$mark" '^event=listening' ||
-		fail "$name (vpnd-testgw $*) did not start: $(tail -n 5 "$RS_TMP/$name.log")"
+		fail "$name (vpnd-testgw $*) did not start: $(tail -n 5 "$T_TMP/$name.log")"
 	log "$name: vpnd-testgw pid ${GW_PID[$name]} on ${GW_IP[$name]}${*:+ ($*)}"
 }
 
@@ -286,8 +182,7 @@ gw_start() {
 gw_kill() {
 	local name=$1 pid=${GW_PID[$1]:-}
 	[ -n "$pid" ] || fail "gw_kill: $name is not running"
-	kill -KILL "$pid" 2>/dev/null || fail "$name (pid $pid) was already gone"
-	wait "$pid" 2>/dev/null
+	kill_pid "$pid" || fail "$name (pid $pid) was already gone"
 	unset "GW_PID[$name]"
 	log "$name (pid $pid) killed with SIGKILL"
 }
@@ -316,13 +211,13 @@ gw_stop() {
 # gw_mark NAME: the number of event lines so far.
 gw_mark() {
 	local n
-	n=$(wc -l <"$RS_TMP/$1.events" 2>/dev/null) || n=0
+	n=$(wc -l <"$T_TMP/$1.events" 2>/dev/null) || n=0
 	echo "${n:-0}"
 }
 
 # gw_events NAME [MARK]: event lines after line MARK.
 gw_events() {
-	tail -n +"$((${2:-0} + 1))" "$RS_TMP/$1.events" 2>/dev/null
+	tail -n +"$((${2:-0} + 1))" "$T_TMP/$1.events" 2>/dev/null
 }
 
 gw_has() { # NAME MARK ERE
@@ -447,9 +342,9 @@ client_profile() {
 		gws+=${gws:+, }${GW_IP[$name]}
 	done
 	(umask 077; {
-		echo "# written by tests/resume ($RS_CASE)"
+		echo "# written by tests/resume ($T_CASE)"
 		echo "connection: {name: $PROFILE, gateway: [$gws]}"
-		echo "local: {id: \"fqdn:$CL_ID\", auth: cert, cert: $RS_TMP/pki/client.pem, key: $RS_TMP/pki/client.key, psk: \"$TEST_PSK\"}"
+		echo "local: {id: \"fqdn:$CL_ID\", auth: cert, cert: $T_TMP/pki/client.pem, key: $T_TMP/pki/client.key, psk: \"$TEST_PSK\"}"
 		echo "remote: {id: \"fqdn:$GW_ID\", auth: psk}"
 		echo "traffic-selectors: {local: [dynamic], remote: [\"$GW_NET\"]}"
 		echo "ipv4: {method: auto}"
@@ -457,107 +352,8 @@ client_profile() {
 		echo "timers: {retransmit-timeout: 0.5, retransmit-base: 1.5, retransmit-tries: 2, dpd-interval: ${RS_DPD_INTERVAL:-1}}"
 	} >"$f")
 	chmod 600 "$f"
-	"$VPNCTL" check "$f" >"$CL_DIR/check.out" 2>&1 ||
-		fail "vpnctl check $f: $(cat "$CL_DIR/check.out")"
+	vpnctl_check "$f"
 	log "profile $PROFILE: gateways [$gws], resumption enabled=$enabled mode=$mode auth=${RS_AUTH_FORM:-default}"
-}
-
-# vpnd in the client namespace. `ip netns exec` runs it in a private mount
-# namespace; the bind mount keeps any DNS change away from the host. Each
-# vpnd appends to one vpnd.log.
-vpnd_start() {
-	VPND_SOCK=$CL_DIR/vpnd.sock
-	rm -f "$VPND_SOCK"
-	[ -f "$CL_DIR/resolv.conf" ] ||
-		cp /etc/resolv.conf "$CL_DIR/resolv.conf" 2>/dev/null ||
-		: >"$CL_DIR/resolv.conf"
-	echo "==== vpnd started $(date +%T.%N) ====" >>"$CL_DIR/vpnd.log"
-	# shellcheck disable=SC2016 # $1/$@ belong to the inner sh
-	ip netns exec "$NS_CL" sh -c '
-		mount --bind "$1" /etc/resolv.conf 2>/dev/null
-		shift; exec "$@"' sh "$CL_DIR/resolv.conf" \
-		"$VPND" -f -p "$CL_DIR/profiles" -s "$VPND_SOCK" \
-		--state-dir "$CL_DIR/state" -d \
-		>>"$CL_DIR/vpnd.log" 2>&1 </dev/null &
-	VPND_PID=$!
-	wait_for 10 test -S "$VPND_SOCK" ||
-		fail "vpnd did not create its control socket $VPND_SOCK"
-	log "vpnd pid $VPND_PID in $NS_CL"
-}
-
-# vpnd_kill: SIGKILL, which keeps the stored ticket.
-vpnd_kill() {
-	[ -n "$VPND_PID" ] || fail "vpnd_kill: vpnd is not running"
-	kill -KILL "$VPND_PID" 2>/dev/null || fail "vpnd (pid $VPND_PID) was already gone"
-	wait "$VPND_PID" 2>/dev/null
-	log "vpnd (pid $VPND_PID) killed with SIGKILL"
-	VPND_PID=
-}
-
-assert_vpnd_alive() {
-	kill -0 "$VPND_PID" 2>/dev/null || fail "vpnd (pid $VPND_PID) is no longer running"
-}
-
-# vpnctl_run ARGS...: sets VPNCTL_OUT and VPNCTL_RC and shows the output.
-# vpnctl stops waiting after RS_CONNECT_TIMEOUT seconds (exit 5).
-vpnctl_run() {
-	local t=${RS_CONNECT_TIMEOUT:-30}
-	VPNCTL_OUT=$(timeout $((t + 20)) "$VPNCTL" -s "$VPND_SOCK" -t "$t" "$@" 2>&1)
-	VPNCTL_RC=$?
-	log "vpnctl $* -> exit $VPNCTL_RC"
-	[ -n "$VPNCTL_OUT" ] && printf '%s\n' "$VPNCTL_OUT" | sed 's/^/    | /'
-	return 0
-}
-
-vpnctl_quiet() {
-	VPNCTL_OUT=$(timeout 20 "$VPNCTL" -s "$VPND_SOCK" -t 10 "$@" 2>&1)
-	VPNCTL_RC=$?
-}
-
-assert_rc() { # EXPECTED WHAT
-	[ "$VPNCTL_RC" = "$1" ] || fail "$2: expected exit $1, got $VPNCTL_RC"
-}
-
-assert_out() { # ERE WHAT
-	grep -Eq -- "$1" <<<"$VPNCTL_OUT" || fail "$2: no /$1/ in the vpnctl output"
-	log "ok: $2: $(grep -E -- "$1" <<<"$VPNCTL_OUT" | head -n 1 | sed 's/^ *//')"
-}
-
-assert_no_out() { # ERE WHAT
-	grep -Eq -- "$1" <<<"$VPNCTL_OUT" &&
-		fail "$2: unexpected /$1/ in the vpnctl output"
-	log "ok: $2"
-}
-
-# status_has ERE: `vpnctl status` matches ERE (keeps VPNCTL_OUT).
-status_has() {
-	vpnctl_quiet status "$PROFILE"
-	[ "$VPNCTL_RC" = 0 ] && grep -Eq -- "$1" <<<"$VPNCTL_OUT"
-}
-
-# status_all ERE...: `vpnctl status` matches every ERE (keeps VPNCTL_OUT).
-status_all() {
-	local r
-	vpnctl_quiet status "$PROFILE"
-	[ "$VPNCTL_RC" = 0 ] || return 1
-	for r in "$@"; do
-		grep -Eq -- "$r" <<<"$VPNCTL_OUT" || return 1
-	done
-}
-
-# wait_status SECONDS WHAT ERE...: polls until the status matches every ERE.
-wait_status() {
-	local secs=$1 what=$2 re
-	shift 2
-	if ! wait_for "$secs" status_all "$@"; then
-		for re in "$@"; do
-			grep -Eq -- "$re" <<<"$VPNCTL_OUT" ||
-				fail "$what: status lacks /$re/ after $secs s"
-		done
-		fail "$what: status did not match"
-	fi
-	log "ok: $what"
-	printf '%s\n' "$VPNCTL_OUT" | sed 's/^/    | /'
 }
 
 # ---------------------------------------------------------------- ticket
@@ -582,6 +378,3 @@ assert_ticket_private() {
 	[ "$mode" = 600 ] || fail "ticket file $f has mode $mode, expected 600"
 	log "ok: ticket file $f exists with mode $mode"
 }
-
-# Escapes the dots of an IPv4 address for an ERE.
-re() { printf '%s' "${1//./\\.}"; }

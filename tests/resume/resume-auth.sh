@@ -34,7 +34,7 @@ resumed() {
 case_message() {
 	RS_AUTH_FORM=
 	sub_begin message rfc5723
-	grep -q 'resume_auth=message' "$RS_TMP/gw1.events" ||
+	grep -q 'resume_auth=message' "$T_TMP/gw1.events" ||
 		fail "[$SUB] gw1 does not run in the message form"
 	reconnect
 	resumed message

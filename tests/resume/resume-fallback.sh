@@ -80,7 +80,7 @@ case_gw_expired() {
 }
 
 case_replayed() {
-	local saved=$RS_TMP/saved.ticket
+	local saved=$T_TMP/saved.ticket
 	sub_begin replayed rfc5723
 	ticket_tool save "$saved" || fail "ticket-tool save"
 	[ "$(stat -c %a "$saved")" = 600 ] || fail "saved copy has mode $(stat -c %a "$saved")"

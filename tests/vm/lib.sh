@@ -7,18 +7,35 @@
 #     192.0.2.2 --veth-- 192.0.2.1  $VMT_GW (strongSwan responder)
 #                                     dummy vmt-lan 198.51.100.1/24
 #
-# A test sets VMT_WORK (a private directory) and calls vmt_teardown on exit.
+# A test sets VMT_NAME, then sources this file and calls vmt_begin (the
+# cleanup trap of tests/lib/common.sh, the work dir VMT_WORK); vmt_teardown
+# ends a case's network.
 # The gateway side is meant to be reused when vpnd replaces the strongSwan
 # initiator: vmt_setup_net + vmt_start_gateway, then run the client in $VMT_CL.
+
+# shellcheck disable=SC2034 # read by tests/lib/common.sh
+T_SUITE=vm T_CASE=${VMT_NAME:-vm-test} T_KEEP_VAR=VPND_VM_KEEP
+# A failure ends the case, not the script: the other cases still run.
+T_FAIL_EXIT=0
+VMT_LIB=$(dirname "${BASH_SOURCE[0]}")/../lib
+# shellcheck source=../lib/common.sh
+. "$VMT_LIB/common.sh"
+# shellcheck source=../lib/netns.sh
+. "$VMT_LIB/netns.sh"
+# shellcheck source=../lib/strongswan.sh
+. "$VMT_LIB/strongswan.sh"
+# shellcheck source=../lib/esp.sh
+. "$VMT_LIB/esp.sh"
 
 VMT_GW=${VMT_GW:-vmt-gw}
 VMT_CL=${VMT_CL:-vmt-cl}
 VMT_PSK=${VMT_PSK:-test-psk-0123456789abcdef}
 VMT_GW_ID=gw.example.org
 VMT_CL_ID=client@example.org
-declare -A vmt_charon_pid=()
+# The charon instance (its DIR) started in each namespace.
+declare -A vmt_charon_dir=()
 
-vmt_log() { echo "${VMT_NAME:-vm-test}: $*"; }
+vmt_log() { log "$*"; }
 
 # Refuse to run on a kernel without ESP unless forced: the host's kernel
 # would fail in confusing ways.
@@ -30,51 +47,27 @@ vmt_require_vm() {
 	fi
 }
 
+# vmt_begin: the cleanup trap and the private work dir VMT_WORK.
+vmt_begin() {
+	t_begin
+	VMT_WORK=$T_TMP
+}
+
 vmt_setup_net() {
-	ip netns add "$VMT_GW" || return 1
-	ip netns add "$VMT_CL" || return 1
-	ip link add vmt-g type veth peer name vmt-c || return 1
-	ip link set vmt-g netns "$VMT_GW" || return 1
-	ip link set vmt-c netns "$VMT_CL" || return 1
-	ip -n "$VMT_GW" addr add 192.0.2.1/24 dev vmt-g || return 1
-	ip -n "$VMT_CL" addr add 192.0.2.2/24 dev vmt-c || return 1
+	netns_add "$VMT_GW" || return 1
+	netns_add "$VMT_CL" || return 1
+	veth_link "$VMT_GW" vmt-g 192.0.2.1/24 "$VMT_CL" vmt-c 192.0.2.2/24 ||
+		return 1
 	ip -n "$VMT_GW" link add vmt-lan type dummy || return 1
-	ip -n "$VMT_GW" addr add 198.51.100.1/24 dev vmt-lan || return 1
-	ip -n "$VMT_GW" link set lo up || return 1
-	ip -n "$VMT_CL" link set lo up || return 1
-	ip -n "$VMT_GW" link set vmt-g up || return 1
-	ip -n "$VMT_GW" link set vmt-lan up || return 1
-	ip -n "$VMT_CL" link set vmt-c up || return 1
+	netns_addr "$VMT_GW" vmt-lan 198.51.100.1/24 || return 1
 	# Plain routes so that the route lookup succeeds before the XFRM
 	# policy lookup; the policies are what divert packets into ESP.
 	ip -n "$VMT_CL" route add 198.51.100.0/24 via 192.0.2.1 || return 1
 	ip -n "$VMT_GW" route add 203.0.113.0/24 via 192.0.2.2 || return 1
 }
 
-# strongswan.conf for a private instance in DIR (see peers/strongswan.md);
-# `resolve` stays off so no instance touches the shared resolv.conf.
-vmt_write_strongswan_conf() {
-	local dir=$1
-	cat >"$dir/strongswan.conf" <<EOF
-charon-systemd {
-  load_modular = yes
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    vici { socket = unix://$dir/charon.vici }
-    resolve { load = no }
-  }
-  filelog { log { path = $dir/charon.log
-      default = 1
-      ike = 2
-      knl = 2
-      cfg = 2 } }
-  journal { default = -1 }
-}
-charon { plugins { vici { socket = unix://$dir/charon.vici }
-    resolve { load = no } } }
-swanctl { socket = unix://$dir/charon.vici }
-EOF
-}
+# strongswan.conf for a private instance in DIR (tests/lib/strongswan.sh).
+vmt_write_strongswan_conf() { sw_write_conf "$1"; }
 
 vmt_secrets_block() {
 	cat <<EOF
@@ -109,30 +102,13 @@ EOF
 
 # vmt_start_charon NS DIR: DIR holds strongswan.conf and swanctl.conf.
 vmt_start_charon() {
-	local ns=$1 dir=$2 _
-	STRONGSWAN_CONF=$dir/strongswan.conf ip netns exec "$ns" \
-		/usr/sbin/charon-systemd >"$dir/stdout.log" 2>&1 &
-	vmt_charon_pid[$ns]=$!
-	for _ in $(seq 300); do
-		[ -S "$dir/charon.vici" ] && break
-		kill -0 "${vmt_charon_pid[$ns]}" 2>/dev/null ||
-			{ vmt_log "charon in $ns died"; return 1; }
-		sleep 0.1
-	done
-	[ -S "$dir/charon.vici" ] ||
-		{ vmt_log "charon in $ns: no vici socket"; return 1; }
-	vmt_swanctl "$ns" "$dir" --load-all --file "$dir/swanctl.conf" \
-		>"$dir/load.log" 2>&1 ||
-		{ vmt_log "swanctl --load-all in $ns failed"; cat "$dir/load.log"
-		  return 1; }
+	sw_start "$1" "$2" || return 1
+	vmt_charon_dir[$1]=$2
+	sw_load "$1" "$2" "$2/swanctl.conf"
 }
 
 # vmt_swanctl NS DIR ARGS...: swanctl against the instance in DIR.
-vmt_swanctl() {
-	local ns=$1 dir=$2
-	shift 2
-	STRONGSWAN_CONF=$dir/strongswan.conf ip netns exec "$ns" swanctl "$@"
-}
+vmt_swanctl() { sw_ctl "$@"; }
 
 # vmt_start_gateway DIR ESP_PROPOSALS [POOL]: the responder in $VMT_GW.
 vmt_start_gateway() {
@@ -144,23 +120,15 @@ vmt_start_gateway() {
 }
 
 vmt_stop_charon() {
-	local ns=$1 pid=${vmt_charon_pid[$1]:-} _
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	vmt_charon_pid[$ns]=
+	[ -z "${vmt_charon_dir[$1]:-}" ] || sw_stop "${vmt_charon_dir[$1]}"
+	vmt_charon_dir[$1]=
 }
 
 vmt_teardown() {
 	vmt_stop_charon "$VMT_GW"
 	vmt_stop_charon "$VMT_CL"
-	ip netns del "$VMT_GW" 2>/dev/null || true
-	ip netns del "$VMT_CL" 2>/dev/null || true
+	netns_del "$VMT_GW"
+	netns_del "$VMT_CL"
 }
 
 # The first virtual IP (203.0.113.x) present in namespace NS, if any.
@@ -206,4 +174,9 @@ vmt_dump_logs() {
 		ip -n "$d" -s xfrm state 2>&1 || true
 		ip -n "$d" xfrm policy 2>&1 || true
 	done
+}
+
+# elapsed_since T0: seconds (one decimal) since T0 (date +%s.%N).
+elapsed_since() {
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 }

@@ -20,13 +20,7 @@ done
 PINGS=3
 PING=(ping)
 command -v ping >/dev/null || PING=(busybox ping)
-VMT_WORK=$(mktemp -d /tmp/selftest-esp.XXXXXX)
-
-cleanup() {
-	vmt_teardown
-	rm -rf "$VMT_WORK"
-}
-trap cleanup EXIT
+vmt_begin
 
 # write_cl_conf DIR ESP_PROPOSALS ENCAP: strongSwan initiator asking for a
 # virtual IP; encap=yes fakes NAT detection to force ESP-in-UDP.
@@ -49,10 +43,6 @@ connections {
 }
 $(vmt_secrets_block)
 EOF
-}
-
-elapsed_since() {
-	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 }
 
 # run_case NAME ESP_PROPOSALS ENCAP EXPECT_REGEX...: each regex must match

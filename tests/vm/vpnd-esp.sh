@@ -22,15 +22,8 @@ vmt_require_vm "$@"
 . "$(dirname "${BASH_SOURCE[0]}")/vpnd-lib.sh"
 vpnd_vm_preflight
 
-VMT_WORK=$(mktemp -d /tmp/vpnd-esp.XXXXXX)
-chmod 700 "$VMT_WORK"
+vmt_begin
 
-cleanup() {
-	stop_vpnd
-	vmt_teardown
-	rm -rf "$VMT_WORK"
-}
-trap cleanup EXIT
 
 # ---------------------------------------------------------------- xfrm
 
@@ -82,16 +75,15 @@ check_algs() {
 # SAs, policies, virtual IP, route and DNS settings the dead one left.
 crash_and_restart() {
 	local vip=$1
-	kill -9 "$VPND_PID"
-	wait "$VPND_PID" 2>/dev/null
-	cl_xfrm_clean &&
+	vpnd_kill || return 1
+	xfrm_clean "$VMT_CL" &&
 		{ case_fail "nothing was left after SIGKILL: the test proves nothing"; return 1; }
 	vip_in_cl "$vip" ||
 		{ case_fail "the virtual IP vanished with vpnd: the test proves nothing"; return 1; }
 	vmt_log "  vpnd killed with SIGKILL; its SAs, policies and $vip are still there"
-	start_vpnd || return 1
-	wait_for 5 cl_xfrm_clean ||
-		{ case_fail "restarted vpnd left stale xfrm state: $(cl_xfrm_leftovers)"; return 1; }
+	vpnd_start || return 1
+	wait_for 5 xfrm_clean "$VMT_CL" ||
+		{ case_fail "restarted vpnd left stale xfrm state: $(xfrm_leftovers "$VMT_CL")"; return 1; }
 	wait_for 3 vip_gone "$vip" ||
 		{ case_fail "restarted vpnd left the stale virtual IP $vip"; return 1; }
 	[ ! -e "$CL_DIR/dns.conf" ] ||
@@ -154,7 +146,7 @@ main() {
 			vmt_log "case ${f[0]}: FAILED"
 			failed=$((failed + 1))
 		fi
-		stop_vpnd
+		vpnd_stop
 		vmt_teardown
 	done
 	echo "$VMT_NAME: $passed passed, $failed failed ($(elapsed_since "$t0")s guest time)"

@@ -1,21 +1,23 @@
 # shellcheck shell=bash
 # Helpers for the VM tests that run vpnd against the strongSwan gateway of
-# lib.sh (sourced after lib.sh, not executed).  A test sets VMT_NAME and
-# VMT_WORK; each case sets CASE, and vpnd_connect_case sets CL_DIR and
-# GW_DIR.  Needs VPND and VPNCTL (meson sets them; run-in-vm.sh passes them
-# into the guest).
+# lib.sh (sourced after lib.sh, not executed); vpnd and vpnctl themselves
+# come from tests/lib/vpnd.sh.  Each case sets CASE, and vpnd_connect_case
+# sets CL_DIR and GW_DIR.  Needs VPND and VPNCTL (meson sets them;
+# run-in-vm.sh passes them into the guest).
+
+# shellcheck source=../lib/vpnd.sh
+. "$VMT_LIB/vpnd.sh"
+NS_CL=$VMT_CL
+VPNCTL_WAIT=120
 
 PINGS=${PINGS:-3}
 PING=(ping)
 command -v ping >/dev/null || PING=(busybox ping)
 POOL=${POOL:-203.0.113.10-203.0.113.20}
 
-VPND_PID=
 CASE=
 CL_DIR=
 GW_DIR=
-VPNCTL_OUT=
-VPNCTL_RC=
 PING_LOG=
 # set by vpnd_connect_case
 SPI_IN=
@@ -37,19 +39,6 @@ vpnd_vm_preflight() {
 	done
 }
 
-stop_vpnd() {
-	local pid=$VPND_PID _
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || true
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	VPND_PID=
-}
-
 # ---------------------------------------------------------------- reporting
 
 # Everything needed to understand a failure without rerunning it.
@@ -59,10 +48,7 @@ show_context() {
 		echo "----- ping output -----"
 		cat "$PING_LOG"
 	fi
-	if [ -n "$VPNCTL_OUT" ]; then
-		echo "----- last vpnctl output (exit $VPNCTL_RC) -----"
-		printf '%s\n' "$VPNCTL_OUT"
-	fi
+	vpnctl_context
 	for f in "$CL_DIR/vpnd.log" "$GW_DIR/charon.log"; do
 		[ -f "$f" ] || continue
 		echo "----- ${f#"$VMT_WORK"/} (tail, without vici chatter) -----"
@@ -76,28 +62,9 @@ show_context() {
 	echo "-----"
 }
 
-# case_fail MESSAGE: prints the FAIL line and the context; the caller
-# returns 1 so that the remaining cases still run.
-case_fail() {
-	echo "FAIL: [$VMT_NAME/$CASE] $*"
-	show_context
-}
-
-# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds
-# or SECONDS of wall time have passed (slow commands poll less often).
-wait_for() {
-	local end=$((${EPOCHREALTIME//[!0-9]/} + $1 * 1000000))
-	shift
-	while :; do
-		"$@" && return 0
-		((${EPOCHREALTIME//[!0-9]/} >= end)) && return 1
-		sleep 0.1
-	done
-}
-
-elapsed_since() {
-	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
-}
+# case_fail MESSAGE: prints the FAIL line and the context (fail, which
+# returns here); the caller returns 1 so that the remaining cases still run.
+case_fail() { fail "$@"; }
 
 # ---------------------------------------------------------------- vpnd
 
@@ -119,33 +86,6 @@ EOF
 	)
 }
 
-# vpnd in the client namespace. ip netns exec gives it a private mount
-# namespace; the bind mount keeps any DNS write of vpnd in the work dir.
-start_vpnd() {
-	: >"$CL_DIR/resolv.conf"
-	# shellcheck disable=SC2016  # $1 is expanded by that sh
-	ip netns exec "$VMT_CL" sh -c '
-		mount --bind "$1" /etc/resolv.conf 2>/dev/null
-		shift; exec "$@"' sh "$CL_DIR/resolv.conf" \
-		env VPND_DNS_FILE="$CL_DIR/dns.conf" \
-		"$VPND" -f -p "$CL_DIR/profiles" -s "$CL_DIR/vpnd.sock" \
-		--state-dir "$CL_DIR/state" -d \
-		>"$CL_DIR/vpnd.log" 2>&1 </dev/null &
-	VPND_PID=$!
-	wait_for 10 test -S "$CL_DIR/vpnd.sock" ||
-		{ case_fail "vpnd did not create its control socket"; return 1; }
-	vmt_log "  vpnd started in $VMT_CL (pid $VPND_PID)"
-}
-
-# vpnctl_run ARGS...: sets VPNCTL_OUT and VPNCTL_RC and shows the output.
-vpnctl_run() {
-	VPNCTL_OUT=$(timeout 120 "$VPNCTL" -s "$CL_DIR/vpnd.sock" "$@" 2>&1)
-	VPNCTL_RC=$?
-	vmt_log "  vpnctl $* -> exit $VPNCTL_RC"
-	[ -n "$VPNCTL_OUT" ] && printf '%s\n' "$VPNCTL_OUT" | sed 's/^/    | /'
-	return 0
-}
-
 # status_spis TEXT: "IN OUT" from a vpnctl status text, empty if none.
 status_spis() {
 	sed -n 's/.*SPIs in \([0-9a-f]*\) out \([0-9a-f]*\).*/\1 \2/p' <<<"$1" |
@@ -153,19 +93,6 @@ status_spis() {
 }
 
 # ---------------------------------------------------------------- xfrm
-
-# The client's xfrm SAs and policies, leaving out per-socket policies
-# ("socket in/out", the IKE sockets' bypass) which belong to no SA.
-cl_xfrm_leftovers() {
-	ip -n "$VMT_CL" xfrm state 2>&1
-	ip -n "$VMT_CL" xfrm policy 2>&1 | awk '
-		/^[^ \t]/ { if (blk != "" && blk !~ /socket (in|out|fwd)/) print blk
-			    blk = $0; next }
-		{ blk = blk "\n" $0 }
-		END { if (blk != "" && blk !~ /socket (in|out|fwd)/) print blk }'
-}
-
-cl_xfrm_clean() { [ -z "$(cl_xfrm_leftovers)" ]; }
 
 # Fails closed: a gateway whose vici does not answer has not "no SA".
 gw_no_sa() {
@@ -191,13 +118,17 @@ vip_gone() { ! vip_in_cl "$1"; }
 vpnd_connect_case() {
 	local esp=$2 encap=$3 extra=${4:-} status spis s kstate
 	CASE=$1
+	# shellcheck disable=SC2034 # the FAIL lines name the case
+	T_CASE=$VMT_NAME/$CASE
 	CL_DIR=$VMT_WORK/$CASE-cl
 	GW_DIR=$VMT_WORK/$CASE-gw
 	VPNCTL_OUT=
 	PING_LOG=
 	SPI_IN='' SPI_OUT='' VIP=''
-	mkdir -p "$CL_DIR/profiles" "$CL_DIR/state"
-	chmod 700 "$CL_DIR" "$CL_DIR/profiles" "$CL_DIR/state"
+	client_dir "$CL_DIR"
+	# DNS goes to resolved or resolvconf on a real host; VPND_DNS_FILE
+	# keeps this test's copy private.
+	VPND_ENV=("VPND_DNS_FILE=$CL_DIR/dns.conf")
 	vmt_log "case $CASE: esp $esp, force-encap $encap"
 
 	vmt_setup_net || { case_fail "network setup failed"; return 1; }
@@ -208,7 +139,7 @@ vpnd_connect_case() {
 	vmt_start_gateway "$GW_DIR" "$esp" "$POOL" ||
 		{ case_fail "strongSwan gateway did not start"; return 1; }
 	write_profile "$CASE" "$esp" "$encap" "$extra"
-	start_vpnd || return 1
+	vpnd_start || return 1
 
 	vpnctl_run connect "$CASE"
 	# 0 only with the Child SA, policies, virtual IP, routes and DNS in
@@ -268,8 +199,8 @@ vpnd_disconnect_case() {
 	vpnctl_run disconnect "$CASE"
 	[ "$VPNCTL_RC" = 0 ] ||
 		{ case_fail "vpnctl disconnect exited $VPNCTL_RC"; return 1; }
-	if ! wait_for 5 cl_xfrm_clean; then
-		case_fail "vpnd left xfrm state/policy in $VMT_CL: $(cl_xfrm_leftovers)"
+	if ! wait_for 5 xfrm_clean "$VMT_CL"; then
+		case_fail "vpnd left xfrm state/policy in $VMT_CL: $(xfrm_leftovers "$VMT_CL")"
 		return 1
 	fi
 	if ! wait_for 10 gw_no_sa; then
@@ -285,8 +216,7 @@ vpnd_disconnect_case() {
 		case_fail "vpnd installed the virtual IP $VIP but left it after disconnect"
 		return 1
 	fi
-	kill -0 "$VPND_PID" 2>/dev/null ||
-		{ case_fail "vpnd (pid $VPND_PID) died"; return 1; }
+	vpnd_alive || { case_fail "vpnd (pid $VPND_PID) died"; return 1; }
 	vmt_log "  after disconnect: no xfrm SA/policy in $VMT_CL, no SA on the gateway"
 	# Not a failure, but worth seeing in a passing run too.
 	grep -E 'vpnd\[(warn|error)' "$CL_DIR/vpnd.log" | sed 's/^/  vpnd.log: /'

@@ -27,19 +27,12 @@ vmt_require_vm "$@"
 . "$(dirname "${BASH_SOURCE[0]}")/vpnd-lib.sh"
 vpnd_vm_preflight
 
-VMT_WORK=$(mktemp -d /tmp/vpnd-rekey.XXXXXX)
-chmod 700 "$VMT_WORK"
+vmt_begin
 # the pair after the last rekey, as vpnd sees it
 NEW_IN=
 NEW_OUT=
 GW_PROP=
 
-cleanup() {
-	stop_vpnd
-	vmt_teardown
-	rm -rf "$VMT_WORK"
-}
-trap cleanup EXIT
 
 # ---------------------------------------------------------------- probes
 
@@ -231,7 +224,7 @@ main() {
 			vmt_log "case ${f[0]}: FAILED"
 			failed=$((failed + 1))
 		fi
-		stop_vpnd
+		vpnd_stop
 		vmt_teardown
 	done
 	echo "$VMT_NAME: $passed passed, $failed failed ($(elapsed_since "$t0")s guest time)"

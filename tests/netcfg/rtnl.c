@@ -1,25 +1,15 @@
-/* A private network namespace, and raw rtnetlink helpers that check the
- * kernel's state independently of the code under test. */
+/* Raw rtnetlink helpers that check the kernel's state independently of
+ * the code under test, in the private namespace of tests/lib/netns.c. */
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <errno.h>
-#include <linux/if_addr.h>
-#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <linux/veth.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
 #include "ntest.h"
-
-static struct mnl_socket *nt_nl;
-static uint32_t nt_seq;
 
 struct netcfg_ip nt_ip(const char *s)
 {
@@ -39,116 +29,9 @@ struct netcfg_prefix nt_prefix(const char *s)
 	return p;
 }
 
-int nt_ifindex(const char *dev)
-{
-	return (int)if_nametoindex(dev);
-}
-
 static size_t alen(int family)
 {
 	return family == AF_INET ? 4 : 16;
-}
-
-/* Sends nlh and runs cb on each reply until ACK/DONE. */
-static int talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx,
-		const char *what)
-{
-	static char buf[32768];
-	uint32_t portid = mnl_socket_get_portid(nt_nl);
-	ssize_t n;
-	int ret;
-
-	/* Only GET requests are dumps: NLM_F_EXCL shares a bit with them. */
-	nlh->nlmsg_flags |= NLM_F_REQUEST;
-	if (nlh->nlmsg_type != RTM_GETADDR && nlh->nlmsg_type != RTM_GETROUTE)
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = ++nt_seq;
-	if (mnl_socket_sendto(nt_nl, nlh, nlh->nlmsg_len) < 0)
-		goto fail;
-	do {
-		n = mnl_socket_recvfrom(nt_nl, buf, sizeof(buf));
-		if (n < 0)
-			goto fail;
-		ret = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb,
-				 ctx);
-	} while (ret > 0);
-	if (ret < 0)
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "test netns: %s: %s\n", what, strerror(errno));
-	return -1;
-}
-
-static int link_up(const char *name)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
-
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = nt_ifindex(name);
-	ifi->ifi_change = IFF_UP;
-	ifi->ifi_flags = IFF_UP;
-	return talk(nlh, NULL, NULL, name);
-}
-
-static int add_veth(const char *name, const char *peer)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nlattr *info, *data, *p;
-	struct ifinfomsg *ifi;
-
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	p = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-	mnl_attr_nest_end(nlh, p);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return talk(nlh, NULL, NULL, "creating veth");
-}
-
-static int addr_msg(uint16_t type, uint16_t flags, const char *dev,
-		    const char *addr, uint8_t prefix)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct netcfg_ip a = nt_ip(addr);
-	struct ifaddrmsg *ifa;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (uint8_t)a.family;
-	ifa->ifa_prefixlen = prefix;
-	ifa->ifa_index = (uint32_t)nt_ifindex(dev);
-	mnl_attr_put(nlh, IFA_LOCAL, alen(a.family), a.bytes);
-	mnl_attr_put(nlh, IFA_ADDRESS, alen(a.family), a.bytes);
-	if (type == RTM_NEWADDR)
-		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
-	return talk(nlh, NULL, NULL, addr);
-}
-
-int nt_add_addr(const char *dev, const char *addr, uint8_t prefix)
-{
-	return addr_msg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, dev, addr,
-			prefix);
-}
-
-int nt_del_addr(const char *dev, const char *addr, uint8_t prefix)
-{
-	return addr_msg(RTM_DELADDR, 0, dev, addr, prefix);
 }
 
 static int route_msg(uint16_t type, uint16_t flags, const char *prefix,
@@ -176,9 +59,9 @@ static int route_msg(uint16_t type, uint16_t flags, const char *prefix,
 		gw = nt_ip(via);
 		mnl_attr_put(nlh, RTA_GATEWAY, alen(gw.family), gw.bytes);
 	}
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)nt_ifindex(dev));
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)tn_ifindex(dev));
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
-	return talk(nlh, NULL, NULL, prefix);
+	return tn_talk(nlh, NULL, NULL, prefix);
 }
 
 int nt_add_route(const char *prefix, const char *via, const char *dev,
@@ -239,7 +122,7 @@ struct nt_addr nt_find_addr(const char *dev, const char *addr,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct addr_q q = { .ifindex = nt_ifindex(dev), .want = nt_ip(addr),
+	struct addr_q q = { .ifindex = tn_ifindex(dev), .want = nt_ip(addr),
 			    .prefix = prefix };
 	struct ifaddrmsg *ifa;
 
@@ -247,7 +130,7 @@ struct nt_addr nt_find_addr(const char *dev, const char *addr,
 	nlh->nlmsg_flags = NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)q.want.family;
-	if (talk(nlh, on_addr, &q, "dumping addresses") < 0)
+	if (tn_talk(nlh, on_addr, &q, "dumping addresses") < 0)
 		abort();
 	return q.res;
 }
@@ -311,7 +194,7 @@ struct nt_route nt_find_route(const char *prefix, uint32_t table,
 	nlh->nlmsg_flags = NLM_F_DUMP;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)q.want.ip.family;
-	if (talk(nlh, on_route, &q, "dumping routes") < 0)
+	if (tn_talk(nlh, on_route, &q, "dumping routes") < 0)
 		abort();
 	return q.res;
 }
@@ -346,24 +229,8 @@ void nt_rmdir(const char *dir)
 
 int nt_enter_netns(void)
 {
-	int rc;
+	int rc = tn_enter(NT_DEV, "veth1", NT_LOCAL4, NT_LOCAL6);
 
-	if (unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
-		return -1;
-	}
-	nt_nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nt_nl || mnl_socket_bind(nt_nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "rtnetlink: %s\n", strerror(errno));
-		return -1;
-	}
-	nt_seq = (uint32_t)time(NULL);
-	rc = link_up("lo");
-	rc = rc ? rc : add_veth(NT_DEV, "veth1");
-	rc = rc ? rc : link_up(NT_DEV);
-	rc = rc ? rc : link_up("veth1");
-	rc = rc ? rc : nt_add_addr(NT_DEV, NT_LOCAL4, 24);
-	rc = rc ? rc : nt_add_addr(NT_DEV, NT_LOCAL6, 64);
 	rc = rc ? rc : nt_add_route("0.0.0.0/0", NT_ROUTER4, NT_DEV, 0);
 	rc = rc ? rc : nt_add_route("::/0", NT_ROUTER6, NT_DEV, 1024);
 	return rc;

@@ -1,10 +1,11 @@
 # shellcheck shell=bash
-# Whether this kernel can carry ESP, for the suites that run vpnd in
-# network namespaces (sourced, not executed). The development machine has
-# XFRM netlink but no ESP: there the gateway cannot install its Child SA
-# (or vpnd cannot), and `vpnctl connect` must say "established, no
-# tunnel" with exit status 4 instead of "is up" (0). In the test VM (real
-# ESP) it must be 0.
+# ESP and XFRM for the suites that run vpnd in network namespaces
+# (sourced, not executed): whether this kernel can carry ESP, what
+# `vpnctl connect` must then answer, and what xfrm state is left over.
+# The development machine has XFRM netlink but no ESP: there the gateway
+# cannot install its Child SA (or vpnd cannot), and `vpnctl connect` must
+# say "established, no tunnel" with exit status 4 instead of "is up" (0).
+# In the test VM (real ESP) it must be 0.
 
 # kernel_has_esp NS: an AES-GCM ESP SA (what the tests negotiate) can be
 # added in namespace NS; it is removed again at once.
@@ -43,3 +44,18 @@ assert_connect_rc() {
 	! grep -q " is up" <<<"$VPNCTL_OUT" ||
 		fail "$1: vpnctl says 'is up' without a tunnel"
 }
+
+# xfrm_leftovers NS: the xfrm SAs and policies in NS. Per-socket policies
+# ("socket in/out", set with IP_XFRM_POLICY so that IKE packets bypass
+# IPsec) belong to the open IKE sockets, not to an SA: they are left out.
+xfrm_leftovers() {
+	ip -n "$1" xfrm state 2>&1
+	ip -n "$1" xfrm policy 2>&1 | awk '
+		/^[^ \t]/ { if (blk != "" && blk !~ /socket (in|out|fwd)/) print blk
+			    blk = $0; next }
+		{ blk = blk "\n" $0 }
+		END { if (blk != "" && blk !~ /socket (in|out|fwd)/) print blk }'
+}
+
+# xfrm_clean NS: no SA and no policy (socket policies aside) in NS.
+xfrm_clean() { [ -z "$(xfrm_leftovers "$1")" ]; }
