@@ -51,8 +51,8 @@ assert_gw_established gw1
 STATE=$(ike_states); STATE=${STATE%% *}
 REKEYS=0
 for i in 1 2 3; do
-	ls_whack "$(gw_dir gw1)" --name rw --rekey-ike >"$RD_TMP/whack-rekey.out" 2>&1 ||
-		fail "whack --rekey-ike: $(cat "$RD_TMP/whack-rekey.out")"
+	ls_whack "$(gw_dir gw1)" --name rw --rekey-ike >"$T_TMP/whack-rekey.out" 2>&1 ||
+		fail "whack --rekey-ike: $(cat "$T_TMP/whack-rekey.out")"
 	wait_rekey "gateway rekey $i" 15 "the gateway"
 done
 
