@@ -61,6 +61,9 @@ void conn_disconnect(struct conn *c);
 /* Rekeys the Child SA now (CREATE_CHILD_SA), as the kernel's soft
  * lifetime would; progress and the new SPIs are reported as usual. */
 int conn_rekey_child(struct conn *c, struct verr *e);
+/* Rekeys the IKE SA now (CREATE_CHILD_SA), as vpnd does by itself at
+ * timers.ike-rekey-time. */
+int conn_rekey_ike(struct conn *c, struct verr *e);
 /* Deletes the stored resumption ticket: the user ended the session, so
  * the next connect makes a full exchange. A daemon shutdown keeps the
  * ticket, so that vpnd resumes after a restart. */

@@ -479,7 +479,26 @@ static struct ike_sa *new_sa(struct conn *c, bool initiator, struct verr *e)
 struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
 				struct verr *e)
 {
-	return new_sa(sa->conn, initiator, e);
+	struct ike_sa *next = new_sa(sa->conn, initiator, e);
+
+	if (!next)
+		return NULL;
+	/* The same path: even one that loses a collision must be able to
+	 * send its DELETE. */
+	next->peer = sa->peer;
+	next->local = sa->local;
+	next->natt = sa->natt;
+	next->nat_here = sa->nat_here;
+	next->nat_there = sa->nat_there;
+	return next;
+}
+
+void sa_await_delete(struct ike_sa *sa)
+{
+	sa->orphan = true;
+	sa_set_state(sa, IKE_ESTABLISHED);
+	sa_set_state(sa, IKE_DELETING);
+	keep_retiring(sa->conn, sa);
 }
 
 void sa_free_successor(struct ike_sa *sa)
@@ -698,6 +717,16 @@ int conn_rekey_child(struct conn *c, struct verr *e)
 		return -1;
 	}
 	child_rekey_start(c->sa);
+	return 0;
+}
+
+int conn_rekey_ike(struct conn *c, struct verr *e)
+{
+	if (!conn_is_up(c) || !c->sa || c->sa->state != IKE_ESTABLISHED) {
+		verr_set(e, "%s has no IKE SA to rekey", c->prof.name);
+		return -1;
+	}
+	ike_rekey_start(c->sa);
 	return 0;
 }
 

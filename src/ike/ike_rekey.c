@@ -52,11 +52,6 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	next->rekeyed = true;
 	sa_set_state(next, IKE_ESTABLISHED);
 	next->established_at = loop_now_ms();
-	next->peer = old->peer;
-	next->local = old->local;
-	next->natt = old->natt;
-	next->nat_here = old->nat_here;
-	next->nat_there = old->nat_there;
 	next->peer_vpnd = old->peer_vpnd;
 	next->my_id_type = old->my_id_type;
 	chunk_set(&next->my_id, old->my_id.p, old->my_id.len);
@@ -327,8 +322,12 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 		rk->next = NULL;
 		return take_theirs(sa, rk);
 	}
-	if (rk->theirs)
+	if (rk->theirs) {
 		sa_progress(sa, "both sides rekeyed the IKE SA at once; ours has the higher nonces and stays (RFC 7296 2.8.2)");
+		/* Its maker, the gateway, deletes the redundant one. */
+		sa_await_delete(rk->theirs);
+		rk->theirs = NULL;
+	}
 	chunk_free(&nr);
 	adopt(rk->next, sa);
 	sa->successor = rk->next;

@@ -457,6 +457,9 @@ void sa_free_successor(struct ike_sa *sa);
 /* A successor that lost a rekey collision: deleted on the gateway, then
  * freed, by the connection. */
 void sa_retire_successor(struct ike_sa *sa);
+/* A successor the gateway made and will delete itself (it lost a
+ * collision): kept, to answer that DELETE, then freed. */
+void sa_await_delete(struct ike_sa *sa);
 /* A rekey replaced the SA by sa->successor: the Child SAs and the
  * connection move there, the old SA is deleted by whoever started the
  * rekey (RFC 7296 2.8). */

@@ -68,5 +68,6 @@ void register_ticket_tests(void);
 void register_resume_tests(void);
 void register_rekey_tests(void);
 void register_child_retry_tests(void);
+void register_ike_rekey_tests(void);
 
 #endif
