@@ -22,11 +22,6 @@ status_has_spis() { # SPIi_SPIr
 	grep -qi -- "SPIs ${1%_*}_i ${1#*_}_r" <<<"$VPNCTL_OUT"
 }
 
-vip_of_status() {
-	grep -oE '203\.0\.113\.(1[0-9]|20)([^0-9]|$)' <<<"$VPNCTL_OUT" |
-		head -n 1 | tr -dc '0-9.'
-}
-
 SPIS=
 # wait_rekey WHAT SECONDS: the gateway's single IKE SA has SPIs other
 # than $SPIS within SECONDS, vpnd shows them, the old SA is gone.

@@ -234,6 +234,12 @@ gw_up() {
 }
 
 gw_sa_established() { gw_ctl --list-sas 2>/dev/null | grep -q ESTABLISHED; }
+# The virtual IP (from the gateway's pool) in the last vpnctl output.
+vip_of_status() {
+	grep -oE '203\.0\.113\.(1[0-9]|20)([^0-9]|$)' <<<"$VPNCTL_OUT" |
+		head -n 1 | tr -dc '0-9.'
+}
+
 # Exactly one IKE SA on the gateway (a replaced one is gone).
 gw_single_sa() { [ "$(gw_raw_sas | grep -o 'initiator-spi=' | wc -l)" = 1 ]; }
 # Fails closed: a gateway that does not answer has not "no SA".

@@ -8,11 +8,6 @@
 # for nothing.
 . "$(dirname "$0")/lib.sh"
 
-vip_of_status() {
-	grep -oE '203\.0\.113\.(1[0-9]|20)([^0-9]|$)' <<<"$VPNCTL_OUT" |
-		head -n 1 | tr -dc '0-9.'
-}
-
 # IKE SA "unique ids" (rw[N]) charon logged as established, in order.
 gw_established_ids() {
 	grep -oE 'IKE_SA rw\[[0-9]+\] established' "$GW_DIR/charon.log" |

@@ -179,6 +179,8 @@ static bool peer_up(const struct responder_cfg *cfg)
 	struct tg_auth_result res;
 	struct tg_sa t;
 
+	/* tg_init keeps the caller's no_vendor_id: it must be set */
+	memset(&t, 0, sizeof(t));
 	g = tg_gw_start(cfg);
 	if (!tg_full(g->port, &t, &res) || !res.gw_auth_ok) {
 		tg_sa_free(&t);
@@ -836,6 +838,7 @@ static void test_auth_lifetime_and_reauth(void)
 	struct tg_auth_result res;
 	struct tg_sa t;
 
+	memset(&t, 0, sizeof(t));
 	tg_cfg(&cfg, NULL, NULL);
 	cfg.auth_lifetime = 120;
 	cfg.expect_reauth = true;
