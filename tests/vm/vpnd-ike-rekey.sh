@@ -42,11 +42,14 @@ FLOOD_T0=
 # the gateway's current IKE SA as "SPIi_SPIr"
 IKE_SPIS=
 
+# stop_flood: ends a ping that is still running (a case that failed) and
+# shows how far it got; SIGINT makes ping print its statistics.
 stop_flood() {
 	[ -n "$FLOOD_PID" ] || return 0
-	kill "$FLOOD_PID" 2>/dev/null || true
+	kill -INT "$FLOOD_PID" 2>/dev/null || true
 	wait "$FLOOD_PID" 2>/dev/null || true
 	FLOOD_PID=
+	vmt_log "  ping stopped early: $(grep -E 'packets transmitted' "$FLOOD_LOG")"
 }
 
 cleanup() {
@@ -155,6 +158,8 @@ gw_xfrm_clean() { [ -z "$(gw_xfrm_leftovers)" ]; }
 start_flood() {
 	local count=$(($1 * 10))
 	FLOOD_LOG=$CL_DIR/flood.log
+	vmt_sa_packets "$VMT_CL" >"$CL_DIR/sa-before"
+	vmt_sa_packets "$VMT_GW" >"$GW_DIR/sa-before"
 	ip netns exec "$VMT_CL" "${PING[@]}" -O -i 0.1 -c "$count" -W 5 \
 		-I "$VIP" 198.51.100.1 >"$FLOOD_LOG" 2>&1 &
 	FLOOD_PID=$!
@@ -166,7 +171,7 @@ flood_running() { kill -0 "$FLOOD_PID" 2>/dev/null; }
 flood_done() { ! flood_running; }
 
 # check_flood SECONDS: waits for the ping to end; its statistics must show
-# every echo answered.
+# every echo answered, and the Child SA's ESP SAs must have counted them.
 check_flood() {
 	local rc stats tx rx late
 	if ! wait_for "$1" flood_done; then
@@ -191,6 +196,15 @@ check_flood() {
 		return 1
 	fi
 	vmt_log "  no ping lost: $tx sent, $rx answered"
+	# They went through the Child SA: each ESP SA on both sides counted
+	# them.
+	vmt_sa_packets "$VMT_CL" >"$CL_DIR/sa-after"
+	vmt_sa_packets "$VMT_GW" >"$GW_DIR/sa-after"
+	if ! vmt_check_counters "$VMT_CL" "$CL_DIR/sa-before" "$CL_DIR/sa-after" "$tx" ||
+			! vmt_check_counters "$VMT_GW" "$GW_DIR/sa-before" "$GW_DIR/sa-after" "$tx"; then
+		case_fail "the ESP SAs did not count the $tx pings"
+		return 1
+	fi
 }
 
 # ---------------------------------------------------------------- a rekey
