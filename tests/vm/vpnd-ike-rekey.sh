@@ -50,22 +50,9 @@ stop_flood() {
 	vmt_log "  ping stopped early: $(grep -E 'packets transmitted' "$FLOOD_LOG")"
 }
 
-# Run on exit by tests/lib/common.sh (or by the stand-in trap below).
+# Run on exit by tests/lib/common.sh.
 cleanup_hook() { stop_flood; }
 
-# This branch predates main's tests/lib (b6c8116: vmt_begin, vpnd_stop,
-# xfrm_leftovers/xfrm_clean NS); against the vm libs from before it,
-# these stand in.  Drop this block once merged.
-if ! declare -F vmt_begin >/dev/null; then
-	vmt_begin() {
-		VMT_WORK=$(mktemp -d /tmp/vpnd-ike-rekey.XXXXXX)
-		chmod 700 "$VMT_WORK"
-		trap 'cleanup_hook; stop_vpnd; vmt_teardown; rm -rf "$VMT_WORK"' EXIT
-	}
-	vpnd_stop() { stop_vpnd; }
-	xfrm_leftovers() { VMT_CL=$1 cl_xfrm_leftovers; }
-	xfrm_clean() { [ -z "$(xfrm_leftovers "$1")" ]; }
-fi
 vmt_begin
 
 # lib.sh's gateway has strongSwan's default IKE rekey_time (4 h); this test
