@@ -309,6 +309,34 @@ static int verify_classic(EVP_PKEY *pub, uint8_t method, const uint8_t *data,
 	return rc;
 }
 
+/* RFC 7427 signature algorithms without parameters (PSS has its own
+ * parse): whether the key must be RSA, and the digest. */
+static const struct {
+	int nid;
+	bool rsa;
+	const char *md;
+} digital_sig_algs[] = {
+	{ NID_sha256WithRSAEncryption, true, "SHA256" },
+	{ NID_sha384WithRSAEncryption, true, "SHA384" },
+	{ NID_sha512WithRSAEncryption, true, "SHA512" },
+	{ NID_ecdsa_with_SHA256, false, "SHA256" },
+	{ NID_ecdsa_with_SHA384, false, "SHA384" },
+	{ NID_ecdsa_with_SHA512, false, "SHA512" },
+};
+
+static bool digital_sig_alg(int nid, bool *rsa, const char **md)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(digital_sig_algs) / sizeof(digital_sig_algs[0]); i++)
+		if (digital_sig_algs[i].nid == nid) {
+			*rsa = digital_sig_algs[i].rsa;
+			*md = digital_sig_algs[i].md;
+			return true;
+		}
+	return false;
+}
+
 int auth_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *data,
 		    size_t len, const struct chunk *octets, struct verr *e)
 {
@@ -345,34 +373,14 @@ int auth_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *data,
 	}
 	X509_ALGOR_get0(&oid, NULL, NULL, alg);
 	nid = OBJ_obj2nid(oid);
-	switch (nid) {
-	case NID_sha256WithRSAEncryption:
-		rsa = true, md = "SHA256";
-		break;
-	case NID_sha384WithRSAEncryption:
-		rsa = true, md = "SHA384";
-		break;
-	case NID_sha512WithRSAEncryption:
-		rsa = true, md = "SHA512";
-		break;
-	case NID_ecdsa_with_SHA256:
-		md = "SHA256";
-		break;
-	case NID_ecdsa_with_SHA384:
-		md = "SHA384";
-		break;
-	case NID_ecdsa_with_SHA512:
-		md = "SHA512";
-		break;
-	case NID_rsassaPss:
+	if (nid == NID_rsassaPss) {
 		rsa = use_pss = true;
 		if (pss_params_parse(alg, &md, &pss) < 0) {
 			verr_set(e, "AUTH method 14: unsupported RSASSA-PSS "
 				 "parameters");
 			goto out;
 		}
-		break;
-	default:
+	} else if (!digital_sig_alg(nid, &rsa, &md)) {
 		verr_set(e, "AUTH method 14: unsupported signature "
 			 "algorithm %s", OBJ_nid2sn(nid));
 		goto out;

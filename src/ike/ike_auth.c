@@ -104,11 +104,38 @@ static void add_ts(struct pl_chain *c, uint8_t type, const struct ts_cfg *cfg,
 	*offered = ts;
 }
 
+/* Our certificate, and the CERTREQ naming the CAs we trust for the
+ * gateway's; a CERTREQ we cannot build is only a warning, since the
+ * gateway may send its certificate anyway. */
+static void add_cert_payloads(struct ike_sa *sa, struct pl_chain *c)
+{
+	const struct profile *p = sa->prof;
+	struct verr e = { { 0 } };
+	struct wbuf certreq;
+
+	if (sa->my_cert) {
+		unsigned char *der = NULL;
+		int dlen = i2d_X509(sa->my_cert, &der);
+
+		if (dlen > 0)
+			cert_build(c, PL_CERT, CERT_X509_SIG, der, (size_t)dlen);
+		OPENSSL_free(der);
+	}
+	if (p->remote_auth != PAUTH_CERT || sa->resumed)
+		return;
+	wb_init(&certreq);
+	if (creds_certreq(p, &certreq, &e) == 0)
+		cert_build(c, PL_CERTREQ, CERT_X509_SIG, certreq.p, certreq.len);
+	else
+		log_warn("no CERTREQ: %s", e.msg);
+	wb_free(&certreq);
+}
+
 static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
 	const struct profile *p = sa->prof;
 	struct chunk auth = { 0 };
-	struct wbuf inner, certreq;
+	struct wbuf inner;
 	struct pl_chain c;
 	uint8_t method;
 	int rc;
@@ -123,23 +150,7 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	wb_init(&inner);
 	chain_init(&c, &inner);
 	id_build(&c, PL_IDI, sa->my_id_type, sa->my_id.p, sa->my_id.len);
-	if (sa->my_cert) {
-		unsigned char *der = NULL;
-		int dlen = i2d_X509(sa->my_cert, &der);
-
-		if (dlen > 0)
-			cert_build(&c, PL_CERT, CERT_X509_SIG, der, (size_t)dlen);
-		OPENSSL_free(der);
-	}
-	if (p->remote_auth == PAUTH_CERT && !sa->resumed) {
-		wb_init(&certreq);
-		if (creds_certreq(p, &certreq, e) == 0)
-			cert_build(&c, PL_CERTREQ, CERT_X509_SIG, certreq.p,
-				   certreq.len);
-		else
-			log_warn("no CERTREQ: %s", e->msg);
-		wb_free(&certreq);
-	}
+	add_cert_payloads(sa, &c);
 	/* INITIAL_CONTACT tells the gateway to drop every other SA with us
 	 * (RFC 7296 2.4): wrong while the SA we replace still carries us. */
 	if (!sa->replacing && !sa->resumed)
