@@ -142,18 +142,25 @@ static void cmd_disconnect(struct ctl_client *c, const char *name)
 		ctl_final(c, true, "%s", e.msg);
 }
 
-static void cmd_rekey(struct ctl_client *c, const char *name)
+/* what: "child" (the default) or "ike", as swanctl --rekey --child/--ike. */
+static void cmd_rekey(struct ctl_client *c, const char *name, const char *what)
 {
-	struct conn_entry *ce = find_profile(c, name);
+	struct conn_entry *ce;
 	struct verr e = { "" };
+	bool ike = what && !strcmp(what, "ike");
 
+	if (what && !ike && strcmp(what, "child")) {
+		ctl_final(c, false, "rekey: '%s' is neither 'child' nor 'ike'", what);
+		return;
+	}
+	ce = find_profile(c, name);
 	if (!ce)
 		return;
-	if (conns_rekey(ce, &e) < 0)
+	if (conns_rekey(ce, ike, &e) < 0)
 		ctl_final(c, false, "%s", e.msg);
 	else
-		ctl_final(c, true, "%s: rekeying the Child SA (see 'vpnctl status %s')",
-			  name, name);
+		ctl_final(c, true, "%s: rekeying the %s SA (see 'vpnctl status %s')",
+			  name, ike ? "IKE" : "Child", name);
 }
 
 static void emit_status_line(struct ctl_client *c, const char *indent,
@@ -269,7 +276,7 @@ static void cmd_reload(struct ctl_client *c)
 }
 
 static const char usage[] =
-	"commands: connect NAME, disconnect NAME, rekey NAME, status [NAME], "
+	"commands: connect NAME, disconnect NAME, rekey NAME [child|ike], status [NAME], "
 	"list, reload";
 
 static bool want_args(struct ctl_client *c, const struct request *rq,
@@ -308,8 +315,8 @@ void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
 		if (want_args(c, &rq, 1, 1, "disconnect NAME"))
 			cmd_disconnect(c, rq.word[1]);
 	} else if (!strcmp(cmd, "rekey")) {
-		if (want_args(c, &rq, 1, 1, "rekey NAME"))
-			cmd_rekey(c, rq.word[1]);
+		if (want_args(c, &rq, 1, 2, "rekey NAME [child|ike]"))
+			cmd_rekey(c, rq.word[1], rq.n == 3 ? rq.word[2] : NULL);
 	} else if (!strcmp(cmd, "status")) {
 		if (!want_args(c, &rq, 0, 1, "status [NAME]"))
 			return;

@@ -644,11 +644,12 @@ int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 	return 0;
 }
 
-int conns_rekey(struct conn_entry *ce, struct verr *e)
+int conns_rekey(struct conn_entry *ce, bool ike, struct verr *e)
 {
-	if (conn_rekey_child(ce->conn, e) < 0)
+	if ((ike ? conn_rekey_ike(ce->conn, e) : conn_rekey_child(ce->conn, e)) < 0)
 		return -1;
-	log_info("%s: rekeying the Child SA (requested)", ce->name);
+	log_info("%s: rekeying the %s SA (requested)", ce->name,
+		 ike ? "IKE" : "Child");
 	return 0;
 }
 

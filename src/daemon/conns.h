@@ -77,8 +77,9 @@ int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 		  struct verr *e);
 int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
 		     struct verr *e);
-/* Starts a rekey of the Child SA; its outcome shows in the status. */
-int conns_rekey(struct conn_entry *ce, struct verr *e);
+/* Starts a rekey of the Child SA, or of the IKE SA; its outcome shows in
+ * the status. */
+int conns_rekey(struct conn_entry *ce, bool ike, struct verr *e);
 /* A client went away: it stops listening, the operation goes on. */
 void conns_detach(struct conns_waiter *w);
 

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  connect NAME      bring a profile up, showing progress\n"
 		"  disconnect NAME   take a profile down\n"
-		"  rekey NAME        rekey the Child SA now (CREATE_CHILD_SA)\n"
+		"  rekey NAME [child|ike]\n"
+		"                    rekey the Child SA (default) or the IKE SA now\n"
 		"  status [NAME]     show one connection, or all active ones\n"
 		"  list              list profiles with state and gateway\n"
 		"  reload            re-read the profile directory\n"
@@ -276,9 +277,10 @@ static int check_command(int argc, char **argv)
 	const char *cmd = argv[0];
 	int min, max, i;
 
-	if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect") ||
-	    !strcmp(cmd, "rekey"))
+	if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect"))
 		min = max = 1;
+	else if (!strcmp(cmd, "rekey"))
+		min = 1, max = 2;
 	else if (!strcmp(cmd, "status"))
 		min = 0, max = 1;
 	else if (!strcmp(cmd, "list") || !strcmp(cmd, "reload"))
@@ -289,6 +291,11 @@ static int check_command(int argc, char **argv)
 		return usage_error("'%s' needs a profile name", cmd);
 	if (argc - 1 > max)
 		return usage_error("too many arguments for '%s'", cmd);
+	if (!strcmp(cmd, "rekey") && argc == 3 && strcmp(argv[2], "child") &&
+	    strcmp(argv[2], "ike"))
+		return usage_error("rekey: '%s' is neither 'child' nor 'ike'", argv[2]);
+	if (!strcmp(cmd, "rekey"))
+		argc = 2; /* only the first word is a profile name */
 	for (i = 1; i < argc; i++)
 		if (!valid_word(argv[i]) || strlen(argv[i]) > PROFILE_NAME_MAX)
 			return usage_error("invalid profile name '%s'", argv[i]);
@@ -305,12 +312,15 @@ static bool follows_daemon(const char *cmd)
 static int run_request(const char *sock, int timeout_s, int argc, char **argv)
 {
 	char req[REQUEST_MAX + 2];
-	int fd, rc;
+	size_t off = 0;
+	int fd, rc, i;
 
-	if (argc == 2)
-		snprintf(req, sizeof(req), "%s %s\n", argv[0], argv[1]);
-	else
-		snprintf(req, sizeof(req), "%s\n", argv[0]);
+	/* check_command bounded the words (at most three, each a short
+	 * name), so the line fits. */
+	for (i = 0; i < argc; i++)
+		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
+					i ? " " : "", argv[i]);
+	snprintf(req + off, sizeof(req) - off, "\n");
 	fd = connect_daemon(sock);
 	if (fd < 0) {
 		fprintf(stderr, "vpnctl: cannot reach vpnd at %s: %s (is vpnd running?)\n",

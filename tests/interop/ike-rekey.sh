@@ -1,7 +1,8 @@
 #!/bin/bash
 # IKE SA rekeying against strongSwan (RFC 7296 1.3.2, 2.18): the
 # gateway's own (rekey_time 10 s, five in a row), one forced with
-# `swanctl --rekey --ike`, then vpnd's at ike-rekey-time 10 s. Each time
+# `swanctl --rekey --ike`, then vpnd's at ike-rekey-time 10 s; one by
+# `vpnctl rekey gw ike` between the gateway's. Each time
 # the gateway must show new SPIs and only the new IKE SA once the old one
 # is deleted, vpnd's status the same SPIs, and the virtual IP stays.
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +57,15 @@ grep -q 'IKE SA rekeyed by the gateway' "$CL_DIR/vpnd.log" ||
 	fail "vpnd did not report the gateway's rekeys"
 grep -q 'peer seems to not support IKE rekeying' "$GW_DIR/charon.log" &&
 	fail "charon says vpnd does not support IKE rekeying"
+# By hand (ike-rekey-time is 0 here, so only the command can make vpnd
+# the one who rekeyed).
+grep -q 'IKE SA rekeyed by us' "$CL_DIR/vpnd.log" &&
+	fail "vpnd rekeyed the IKE SA with ike-rekey-time 0"
+vpnctl_run rekey gw ike
+assert_rc 0 "vpnctl rekey gw ike"
+wait_rekey "vpnctl rekey gw ike" 8
+wait_for 5 grep -q 'IKE SA rekeyed by us' "$CL_DIR/vpnd.log" ||
+	fail "the IKE SA after 'vpnctl rekey gw ike' was not made by vpnd"
 
 # Without the gateway's rekeys: one forced with swanctl, then vpnd's own.
 vpnctl_disconnect gw

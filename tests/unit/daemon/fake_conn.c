@@ -105,6 +105,7 @@ static void down_step(void *ctx)
 }
 
 int fake_conn_forgets;
+int fake_conn_ike_rekeys;
 
 int conn_rekey_child(struct conn *c, struct verr *e)
 {
@@ -113,6 +114,16 @@ int conn_rekey_child(struct conn *c, struct verr *e)
 		return -1;
 	}
 	c->fn(c->ctx, c, CEV_PROGRESS, "rekeying the Child SA (fake)");
+	return 0;
+}
+
+int conn_rekey_ike(struct conn *c, struct verr *e)
+{
+	if (c->state != CONN_ESTABLISHED) {
+		verr_set(e, "%s has no IKE SA to rekey", c->p.name);
+		return -1;
+	}
+	fake_conn_ike_rekeys++;
 	return 0;
 }
 

@@ -8,5 +8,6 @@
 extern int fake_conn_live;     /* conn_new minus conn_free */
 extern int fake_conn_connects; /* conn_connect calls that started */
 extern int fake_conn_forgets;  /* conn_forget_resumption calls */
+extern int fake_conn_ike_rekeys; /* conn_rekey_ike calls */
 
 #endif

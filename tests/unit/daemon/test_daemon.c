@@ -269,7 +269,17 @@ static void test_connect_disconnect(void)
 			       "OK 6 profiles, 1 active\n");
 	CU_ASSERT_STRING_EQUAL(request("rekey alpha"),
 			       "OK alpha: rekeying the Child SA (see 'vpnctl status alpha')\n");
-	CU_ASSERT_STRING_EQUAL(request("rekey"), "ERROR usage: rekey NAME\n");
+	CU_ASSERT_STRING_EQUAL(request("rekey alpha child"),
+			       "OK alpha: rekeying the Child SA (see 'vpnctl status alpha')\n");
+	fake_conn_ike_rekeys = 0;
+	CU_ASSERT_STRING_EQUAL(request("rekey alpha ike"),
+			       "OK alpha: rekeying the IKE SA (see 'vpnctl status alpha')\n");
+	CU_ASSERT_EQUAL(fake_conn_ike_rekeys, 1);
+	CU_ASSERT_STRING_EQUAL(request("rekey alpha both"),
+			       "ERROR rekey: 'both' is neither 'child' nor 'ike'\n");
+	CU_ASSERT_EQUAL(fake_conn_ike_rekeys, 1);
+	CU_ASSERT_STRING_EQUAL(request("rekey"),
+			       "ERROR usage: rekey NAME [child|ike]\n");
 	fake_conn_forgets = 0;
 	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
 			       "OK alpha is down\n");
@@ -280,6 +290,8 @@ static void test_connect_disconnect(void)
 	CU_ASSERT_STRING_EQUAL(request("status"), "OK 6 profiles, 0 active\n");
 	CU_ASSERT_STRING_EQUAL(request("rekey alpha"),
 			       "ERROR alpha has no Child SA to rekey\n");
+	CU_ASSERT_STRING_EQUAL(request("rekey alpha ike"),
+			       "ERROR alpha has no IKE SA to rekey\n");
 }
 
 static void test_connect_failure(void)
@@ -368,7 +380,7 @@ static void test_bad_requests(void)
 {
 	CU_ASSERT_STRING_EQUAL(request("frobnicate alpha"),
 			       "ERROR unknown command 'frobnicate'; commands: "
-			       "connect NAME, disconnect NAME, rekey NAME, "
+			       "connect NAME, disconnect NAME, rekey NAME [child|ike], "
 			       "status [NAME], list, reload\n");
 	CU_ASSERT_STRING_EQUAL(request("connect nosuch"),
 			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
@@ -379,7 +391,7 @@ static void test_bad_requests(void)
 	CU_ASSERT_STRING_EQUAL(request("list extra"), "ERROR usage: list\n");
 	CU_ASSERT_STRING_EQUAL(request("connect a b c d"),
 			       "ERROR too many words in request; commands: "
-			       "connect NAME, disconnect NAME, rekey NAME, "
+			       "connect NAME, disconnect NAME, rekey NAME [child|ike], "
 			       "status [NAME], list, reload\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(request(""), "ERROR empty request"));
 	request_raw("list\x01\n", 6, answer, sizeof(answer));
