@@ -414,6 +414,7 @@ void sa_rekeyed(struct ike_sa *sa)
 		sa->orphan = true;
 		sa_set_state(sa, IKE_DELETING);
 		keep_retiring(c, sa);
+		ike_delete_await(sa);
 	}
 	dpd_start(next);
 	failover_on_rekey(c, next);
@@ -796,6 +797,7 @@ void ike_sa_free(struct ike_sa *sa)
 	loop_timer_cancel(sa->loop, sa->keepalive_timer);
 	loop_timer_cancel(sa->loop, sa->dpd_timer);
 	loop_timer_cancel(sa->loop, sa->refresh_timer);
+	loop_timer_cancel(sa->loop, sa->old_delete_timer);
 	wb_free(&sa->last_resp);
 	chunk_free(&sa->ni);
 	chunk_free(&sa->nr);

@@ -56,7 +56,8 @@ int ike_delete_start(struct ike_sa *sa)
 
 	if (ike_deleting(sa))
 		return 0;
-	sa_set_state(sa, IKE_DELETING);
+	if (sa->state != IKE_DELETING)
+		sa_set_state(sa, IKE_DELETING);
 	/* Window of one (RFC 7296 2.3): behind a request under way, ahead
 	 * of anything that waits, which a deleted SA no longer needs. */
 	if (sa_queue_first(sa, task_new(&ike_delete_ops, sizeof(struct ike_task)),
@@ -65,6 +66,27 @@ int ike_delete_start(struct ike_sa *sa)
 		return -1;
 	}
 	return 0;
+}
+
+static void old_sa_overdue(void *ctx)
+{
+	struct ike_sa *sa = ctx;
+
+	sa->old_delete_timer = 0;
+	log_info("%s: the gateway did not delete the IKE SA it rekeyed away; deleting it",
+		 sa->prof->name);
+	ike_delete_start(sa);
+}
+
+/* Should the gateway's DELETE be lost for good, the old SA would stay
+ * on both sides. It gets as long as the gateway could take to
+ * retransmit its request on our schedule (strongSwan waits 90 s). */
+void ike_delete_await(struct ike_sa *sa)
+{
+	loop_timer_cancel(sa->loop, sa->old_delete_timer);
+	sa->old_delete_timer = loop_timer(sa->loop,
+					  sa_retransmit_span_ms(sa->prof),
+					  old_sa_overdue, sa);
 }
 
 /* ---- Delete(ESP) ---- */

@@ -182,6 +182,8 @@ struct ike_sa {
 	uint8_t vip_hint4[4];
 	uint64_t dpd_timer;
 	uint64_t ike_rekey_timer;       /* our next IKE SA rekey */
+	uint64_t old_delete_timer;      /* rekeyed away by the gateway: we
+					   delete it if the gateway does not */
 	uint64_t reauth_timer;          /* our next reauthentication */
 	uint32_t auth_lifetime;         /* the gateway's AUTH_LIFETIME, s */
 	uint64_t authenticated_at;      /* loop_now_ms() of the IKE_AUTH that
@@ -227,6 +229,9 @@ int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 		     struct wbuf *inner, uint8_t first);
 void sa_cancel_request(struct ike_sa *sa);
+/* How long a request of ours may stay unanswered with every
+ * retransmission of the profile's schedule. */
+unsigned sa_retransmit_span_ms(const struct profile *p);
 /* For a task: logs why a response is not usable, keeps it for the
  * timeout message, and returns TASK_IGNORE (keep waiting). */
 enum task_rc sa_ignore_response(struct ike_sa *sa, const char *why);
@@ -354,6 +359,9 @@ int ike_auth_queue(struct ike_sa *sa, struct verr *e);
 int ike_delete_start(struct ike_sa *sa);
 /* Our Delete(IKE) is queued or on the wire. */
 bool ike_deleting(const struct ike_sa *sa);
+/* The gateway rekeyed sa away and is to delete it (RFC 7296 2.8):
+ * deleted by us if its DELETE does not come in time. */
+void ike_delete_await(struct ike_sa *sa);
 /* Deletes the Child SA we just refused, so the gateway drops its half. */
 void ike_delete_child(struct ike_sa *sa);
 /* INFORMATIONAL Delete(ESP, spi): spi is our inbound SPI of the pair. */

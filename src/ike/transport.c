@@ -34,6 +34,15 @@ static unsigned retransmit_delay(const struct profile *p, unsigned tries)
 	return d > 600000.0 ? 600000u : (unsigned)d;
 }
 
+unsigned sa_retransmit_span_ms(const struct profile *p)
+{
+	unsigned tries, span = 0;
+
+	for (tries = 0; tries <= p->retransmit_tries; tries++)
+		span += retransmit_delay(p, tries);
+	return span;
+}
+
 static void on_retransmit(void *ctx);
 
 static void arm_timer(struct ike_sa *sa)

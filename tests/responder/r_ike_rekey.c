@@ -594,7 +594,8 @@ static void take_answer(struct responder *r, struct r_sa *sa,
 		r_collide_ike(r, sa, nsa);
 	} else {
 		r_ike_rekey_adopt(r, sa, nsa, true);
-		r_info_send_delete_ike(r, sa);
+		if (!r->cfg.ike_rekey_keep_old)
+			r_info_send_delete_ike(r, sa);
 	}
 	r_ike_rekey_clear(&sa->ikr);
 }

@@ -95,6 +95,9 @@ struct responder_cfg {
 	uint16_t refuse_ike_rekey;
 	uint16_t ike_rekey_want_group;
 	unsigned rekey_ike_after_ms;
+	/* After our own IKE SA rekey, never delete the old SA (a gateway
+	 * whose DELETE got lost for good): the initiator must. */
+	bool ike_rekey_keep_old;
 
 	/* Collisions (RFC 7296 2.8.1, 2.8.2, r_collide.c): start our own
 	 * rekey of the same SA the moment the initiator's arrives, so that

@@ -91,6 +91,32 @@ static void test_gateway_rekeys(void)
 	run_cleanup(&r);
 }
 
+/* The gateway rekeys and never deletes the old SA: we do, after as long
+ * as its DELETE could take on the retransmission schedule (1.6 s here). */
+static void test_gateway_never_deletes_old(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	cfg.ike_rekey_keep_old = true;
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_rekey_ike(r.resp), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(st->ike_rekeys_by_gateway, 1);
+	CU_ASSERT_EQUAL(st->ike_old_deleted, 0);
+	run_for(&r, 1800);
+	CU_ASSERT_EQUAL(st->ike_old_deleted, 1);
+	CU_ASSERT_EQUAL(st->ike_old_deleted_by_gateway, 0);
+	CU_ASSERT(status_has_newest());
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(r.n_down, 0);
+	assert_gateway_reaches_us();
+	assert_disconnects(st->ike_deletes);
+	run_cleanup(&r);
+}
+
 static void test_we_rekey(void)
 {
 	struct responder_cfg cfg;
@@ -211,6 +237,8 @@ void register_ike_rekey_tests(void)
 	CU_pSuite s = CU_add_suite("ike-rekey", NULL, NULL);
 
 	CU_add_test(s, "the gateway rekeys three times", test_gateway_rekeys);
+	CU_add_test(s, "the gateway never deletes the old SA: we do",
+		    test_gateway_never_deletes_old);
 	CU_add_test(s, "we rekey, then the gateway", test_we_rekey);
 	CU_add_test(s, "rekey after INVALID_KE_PAYLOAD", test_rekey_invalid_ke);
 	CU_add_test(s, "crossing rekeys, the gateway's SA redundant",
