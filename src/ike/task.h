@@ -40,6 +40,11 @@ void msg_index(struct ike_msg *m, const struct ike_hdr *h,
 	       const struct payload_list *pl, const uint8_t *raw,
 	       size_t raw_len);
 
+/* msg_rules.c: whether m carries only what its exchange allows, in
+ * the numbers allowed; -1 with why when not. */
+int msg_check(const struct ike_msg *m, bool response, char *why,
+	      size_t why_len);
+
 /* The notify of a type in m, or NULL. */
 const struct notify_payload *msg_notify(const struct ike_msg *m,
 					uint16_t type);

@@ -283,6 +283,16 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	return 0;
 }
 
+/* Not the answer: the request stays outstanding (RFC 7296 2.21), and
+ * why shows in the timeout's message should no other come. */
+static void discard_response(struct ike_sa *sa, const struct ike_hdr *h,
+			     const char *why)
+{
+	sa_warn_unauth(sa, "discarding %s response: %s",
+		       exchange_name(h->exchange), why);
+	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
+}
+
 static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			    const uint8_t *msg, size_t len,
 			    struct payload_list *pl)
@@ -305,14 +315,16 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (h->exchange != EXCH_IKE_SA_INIT &&
 	    h->exchange != EXCH_IKE_SESSION_RESUME &&
 	    open_sk(sa, msg, len, pl, &plain, &crit, &e) < 0) {
-		sa_warn_unauth(sa, "discarding %s response: %s",
-			       exchange_name(h->exchange), e.msg);
-		snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s",
-			 e.msg);
+		discard_response(sa, h, e.msg);
 		chunk_free(&plain);
 		return;
 	}
 	msg_index(&m, h, pl, msg, len);
+	if (msg_check(&m, true, e.msg, sizeof(e.msg)) < 0) {
+		discard_response(sa, h, e.msg);
+		chunk_free(&plain);
+		return;
+	}
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.timer = 0;
 	sa->req.active = false;
@@ -340,6 +352,24 @@ static void answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
 	notify_build(&c, 0, NULL, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &crit, 1);
 	sa_send_response(sa, h->exchange, h->msg_id, &inner, c.first);
 	wb_free(&inner);
+}
+
+/* An authentic request with payloads its exchange cannot carry:
+ * INVALID_SYNTAX (RFC 7296 3.10.1), and nothing of it is acted on. */
+static enum task_rc refuse_malformed(struct ike_sa *sa,
+				     const struct ike_hdr *h, const char *why)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	log_warn("%s: refusing the gateway's %s request %u: %s",
+		 sa->prof->name, exchange_name(h->exchange), h->msg_id, why);
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, N_INVALID_SYNTAX, NULL, 0);
+	sa_send_response(sa, h->exchange, h->msg_id, &inner, c.first);
+	wb_free(&inner);
+	return TASK_DONE;
 }
 
 /* RFC 7296 2.1: a retransmitted request is the same message, and gets
@@ -398,7 +428,9 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 		answer_unsupported(sa, h, crit);
 	} else {
 		msg_index(&m, h, pl, msg, len);
-		act = ike_handle_request(sa, &m);
+		act = msg_check(&m, false, e.msg, sizeof(e.msg)) < 0 ?
+			      refuse_malformed(sa, h, e.msg) :
+			      ike_handle_request(sa, &m);
 	}
 	chunk_free(&plain);
 	sa_act(sa, act);        /* last: it may free the SA */

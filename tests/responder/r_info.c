@@ -166,6 +166,10 @@ static int send_request_on(struct responder *r, struct r_sa *sa,
 	case RREQ_UNKNOWN_CRITICAL:
 		chain_end(&c, chain_begin(&c, R_UNKNOWN_PAYLOAD, true));
 		break;
+	case RREQ_DELETE_WITH_SA:
+		delete_build(&c, PROTO_IKE, 0, 0, NULL);
+		build_create_child(sa, &c);
+		break;
 	}
 	sa->req_is_delete = kind == RREQ_DELETE_IKE;
 	sa->req_is_delete_old = false;
@@ -208,6 +212,11 @@ int responder_send_create_child(struct responder *r)
 int responder_send_unknown_critical(struct responder *r)
 {
 	return send_request(r, RREQ_UNKNOWN_CRITICAL);
+}
+
+int responder_send_delete_with_sa(struct responder *r)
+{
+	return send_request(r, RREQ_DELETE_WITH_SA);
 }
 
 /* The same bytes again, as a gateway whose response got lost does. */

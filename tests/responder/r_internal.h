@@ -169,6 +169,8 @@ enum r_request_kind {
 	RREQ_DELETE_CHILD,
 	RREQ_CREATE_CHILD, /* a new Child SA: the engine declines these */
 	RREQ_UNKNOWN_CRITICAL, /* INFORMATIONAL with a critical unknown payload */
+	RREQ_DELETE_WITH_SA,   /* Delete(IKE) and an SA payload, which an
+				  INFORMATIONAL may not carry */
 };
 
 /* A payload type no registry assigns (private use range). */

@@ -444,6 +444,9 @@ int responder_send_child_delete_old(struct responder *r);
 /* INFORMATIONAL holding an empty payload of unassigned type 200 with
  * the critical bit (RFC 7296 2.5). */
 int responder_send_unknown_critical(struct responder *r);
+/* INFORMATIONAL holding Delete(IKE) plus SA, Ni, TSi, TSr, which that
+ * exchange may not carry (RFC 7296 1.4): to be refused, not acted on. */
+int responder_send_delete_with_sa(struct responder *r);
 /* Sends the last request again, bit for bit. */
 int responder_retransmit(struct responder *r);
 /* Our last request with its last byte (the ICV) flipped, as a forger

@@ -69,5 +69,6 @@ void register_resume_tests(void);
 void register_rekey_tests(void);
 void register_child_retry_tests(void);
 void register_ike_rekey_tests(void);
+void register_msg_rules_tests(void);
 
 #endif

@@ -24,6 +24,7 @@ int main(void)
 	register_rekey_tests();
 	register_child_retry_tests();
 	register_ike_rekey_tests();
+	register_msg_rules_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

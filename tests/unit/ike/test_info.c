@@ -292,6 +292,29 @@ static void test_gateway_unknown_critical(void)
 	run_cleanup(&r);
 }
 
+/* Payloads the exchange may not carry: INVALID_SYNTAX, and the Delete
+ * in it is not acted on. */
+static void test_gateway_request_not_allowed(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_send_delete_with_sa(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 1);
+	CU_ASSERT_EQUAL(st->resp_notify, N_INVALID_SYNTAX);
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(r.n_down, 0);
+	CU_ASSERT_EQUAL_FATAL(responder_send_dpd(r.resp), 0);
+	run_for(&r, 50);
+	CU_ASSERT_EQUAL(st->responses, 2);
+	CU_ASSERT_EQUAL(st->resp_notify, 0);
+	run_cleanup(&r);
+}
+
 /* The gateway answers as someone the profile does not accept: the
  * client fails and tells the gateway with AUTHENTICATION_FAILED. */
 static void test_wrong_gateway_identity(void)
@@ -337,6 +360,8 @@ void register_info_tests(void)
 		    test_gateway_create_child);
 	CU_add_test(s, "gateway request with unknown critical payload",
 		    test_gateway_unknown_critical);
+	CU_add_test(s, "gateway request with payloads not allowed",
+		    test_gateway_request_not_allowed);
 	CU_add_test(s, "gateway identity not accepted",
 		    test_wrong_gateway_identity);
 }
