@@ -54,7 +54,7 @@ fail:
 	return -1;
 }
 
-static int link_up(const char *name)
+int tn_link_set(const char *name, bool up)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -65,7 +65,7 @@ static int link_up(const char *name)
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = tn_ifindex(name);
 	ifi->ifi_change = IFF_UP;
-	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
 	return tn_talk(nlh, NULL, NULL, name);
 }
 
@@ -166,10 +166,10 @@ int tn_enter(const char *dev, const char *peer, const char *addr4,
 		return -1;
 	}
 	tn_seq = (uint32_t)time(NULL);
-	rc = link_up("lo");
+	rc = tn_link_set("lo", true);
 	rc = rc ? rc : add_veth(dev, peer);
-	rc = rc ? rc : link_up(dev);
-	rc = rc ? rc : link_up(peer);
+	rc = rc ? rc : tn_link_set(dev, true);
+	rc = rc ? rc : tn_link_set(peer, true);
 	rc = rc ? rc : tn_add_addr(dev, addr4, 24);
 	rc = rc ? rc : tn_add_addr(dev, addr6, 64);
 	return rc;

@@ -5,6 +5,7 @@
 #ifndef VPND_TEST_NETNS_H
 #define VPND_TEST_NETNS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <libmnl/libmnl.h>
@@ -23,6 +24,8 @@ int tn_enter(const char *dev, const char *peer, const char *addr4,
 int tn_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *ctx, const char *what);
 
 int tn_ifindex(const char *dev);
+/* Sets a link administratively up or down, as `ip link set` does. */
+int tn_link_set(const char *dev, bool up);
 
 /* An address as an administrator would add or remove it ("192.0.2.9"
  * or "2001:db8::9"); added ones skip duplicate address detection. */

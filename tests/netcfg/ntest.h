@@ -87,5 +87,6 @@ void add_route_tests(void);
 void add_tunnel_tests(void);
 void add_record_tests(void);
 void add_dns_tests(void);
+void add_monitor_tests(void);
 
 #endif
