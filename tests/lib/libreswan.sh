@@ -44,7 +44,7 @@ LS_PLUTO=$LS_EXEC/pluto
 LS_WHACK=$LS_EXEC/whack
 LS_STARTED=()
 
-ls_err() { echo "lib-libreswan: $*" >&2; }
+ls_err() { echo "libreswan.sh: $*" >&2; }
 
 # ---------------------------------------------------------------- prepare
 
