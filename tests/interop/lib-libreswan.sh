@@ -17,6 +17,20 @@
 # reply (the CP goes with the Child SA). vpnd then has no virtual IP; the
 # cases check the lease on pluto's side instead, and vpnd's virtual IP
 # against it where the kernel has ESP.
+#
+# What pluto 4.10 does in the rekeys (seen in the logs of these cases):
+# - its own rekey ("initiating rekey to replace IKE SA #1", "initiator
+#   rekeyed IKE SA #1"): its requests on the new SA carry the I bit, vpnd's
+#   answers do not; 1 s later it deletes the old SA ("deleting state ...
+#   and sending notification") and forgets it at once, so vpnd's answer
+#   to that Delete is dropped ("INFORMATIONAL response has no
+#   corresponding IKE SA"). ikelifetime=12s rekeymargin=6s is not clamped:
+#   pluto rekeys an SA it answered at 12 - 6/2 = 9 s, one it made at 6 s.
+# - vpnd's rekey ("responder rekeyed IKE SA #5"): the old SA goes when
+#   vpnd's Delete arrives ("deleting state ... and NOT sending
+#   notification"), within a few ms.
+# - the pool lease stays with the connection instance across rekeys and
+#   is given back when the last IKE SA goes.
 
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
