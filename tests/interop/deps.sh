@@ -1,7 +1,20 @@
 #!/bin/bash
 # Installs the Debian 12 packages needed to build vpnd and run all its
-# tests (unit and strongSwan interop), but only those that are missing.
+# tests (unit and strongSwan interop), but only those that are missing;
+# then, as root, fetches the private libreswan 4.10 of the interop and
+# redirect suites (tests/lib/libreswan.sh: `apt-get download` and
+# `dpkg -x` into /var/cache/vpnd-test-libreswan, never installed, since
+# it conflicts with strongSwan) and installs the runtime libraries it
+# lacks (NSS, libevent, ldns, unbound, ...) and certutil.
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+# The private libreswan; idempotent and cheap once done.
+libreswan() {
+	# shellcheck source=../lib/libreswan.sh
+	. "$HERE/../lib/libreswan.sh"
+	ls_prepare || { echo "cannot prepare the private libreswan" >&2; exit 1; }
+}
 
 PKGS=(meson ninja-build gcc clang pkg-config libssl-dev libmnl-dev
       libyaml-dev libcunit1-dev iproute2 charon-systemd strongswan-swanctl
@@ -13,7 +26,10 @@ for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 		grep -q 'install ok installed' || missing+=("$p")
 done
-((${#missing[@]} == 0)) && exit 0
+if ((${#missing[@]} == 0)); then
+	[ "$(id -u)" = 0 ] && libreswan
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "missing packages: ${missing[*]} (run as root to install them)" >&2
@@ -22,3 +38,4 @@ fi
 echo "installing: ${missing[*]}"
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+libreswan

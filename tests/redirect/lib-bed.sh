@@ -5,13 +5,13 @@
 #
 # Network: a bridge in a "switch" namespace, gw1 192.0.2.1, client
 # 192.0.2.2, gw2 192.0.2.3; namespaces and links are suffixed with the
-# PID. The gateways are private libreswan 4.10 plutos (lib-libreswan.sh)
+# PID. The gateways are private libreswan 4.10 plutos (tests/lib/libreswan.sh)
 # with conn "rw"; both authenticate as @gw.example.org with the same PSK,
 # so a client accepts either. The client is @client.example.org. The EXIT
 # trap stops every pluto started here.
 
-# shellcheck source=lib-libreswan.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib-libreswan.sh"
+# shellcheck source=../lib/libreswan.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/libreswan.sh"
 
 NS_SW=rv-sw-$T_ID
 NS_GW1=rv-g1-$T_ID

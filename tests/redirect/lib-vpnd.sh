@@ -38,32 +38,8 @@ show_context() {
 	echo "----"
 }
 
-# vpnd's requests as the plutos summarised them ("processing decrypted
-# IKE_AUTH request: SK{IDi,...,N(TICKET_REQUEST)}") carry no private-use
-# notify: 40960 is pluto's own NULL_AUTH, and a private number means
-# something only after a Vendor ID agreement, which libreswan never makes
-# with vpnd. The summary leaves out numbers pluto does not know; its debug
-# log names them ("status notification 50640 is unknown"). The profiles
-# ask for tickets, so every IKE_AUTH request is where vpnd's resumption
-# notify would have gone. Run by pass().
-assert_no_private_notify() {
-	local lines auth bad
-	lines=$(cat "$GW_BASE"/gw*/pluto.log 2>/dev/null |
-		grep -E '(matching|processing decrypted) [A-Z_]+ request: ')
-	auth=$(grep -E 'IKE_AUTH request: SK\{' <<<"$lines")
-	if [ -n "$auth" ]; then
-		grep -q 'N(TICKET_REQUEST)' <<<"$auth" ||
-			fail "no IKE_AUTH request with TICKET_REQUEST in the gateway logs: $(head -n 1 <<<"$auth")"
-	fi
-	bad=$(grep -oE 'N\([^)]*\)' <<<"$lines" | sort -u |
-		grep -vE '^N\([A-Z][A-Z0-9_]*\)$|^N\(NULL_AUTH\)$' || true)
-	bad+=$(grep -oE 'N\(NULL_AUTH\)' <<<"$lines" | head -n 1)
-	bad+=$(cat "$GW_BASE"/gw*/pluto.log 2>/dev/null |
-		grep -oE 'status notification (4(09[6-9]|[1-9][0-9])[0-9]{2}|[5-6][0-9]{4}) is [a-z ]+' |
-		head -n 1)
-	[ -z "$bad" ] || fail "vpnd sent libreswan a private notify: $bad"
-	log "ok: no private notify in vpnd's requests (${auth:+IKE_AUTH checked, }$(grep -c . <<<"$lines") request lines)"
-}
+# No private notify in vpnd's requests (tests/lib/libreswan.sh).
+assert_no_private_notify() { ls_assert_no_private_notify "$GW_BASE"/gw*; }
 
 pass_checks() { assert_no_private_notify; }
 
@@ -96,16 +72,10 @@ gw_established() {
 }
 
 # gw_states NAME: every state pluto has (IKE and Child, half-open too).
-gw_states() {
-	ls_whack "$GW_BASE/$1" --showstates 2>/dev/null | grep -E '^[0-9]* *#[0-9]+:'
-}
+gw_states() { ls_states "$GW_BASE/$1"; }
 
 # Fails closed: a pluto that does not answer has not "no SA".
-gw_no_state() {
-	local out
-	out=$(ls_whack "$GW_BASE/$1" --showstates 2>/dev/null) || return 1
-	! grep -qE '^[0-9]* *#[0-9]+:' <<<"$out"
-}
+gw_no_state() { ls_no_state "$GW_BASE/$1"; }
 
 assert_gw_established() { # NAME
 	wait_for 10 gw_established "$1" ||

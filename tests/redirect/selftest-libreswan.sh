@@ -1,7 +1,7 @@
 #!/bin/bash
 # Checks the redirect test bed itself, without vpnd: a strongSwan initiator
 # (charon-systemd, private strongswan.conf, no resolve plugin) in a client
-# namespace against private libreswan 4.10 gateways (lib-libreswan.sh):
+# namespace against private libreswan 4.10 gateways (tests/lib/libreswan.sh):
 #
 #   a)  gw1 redirects in IKE_SA_INIT (global-redirect / global-redirect-to)
 #   a2) the same, switched on with whack --global-redirect
