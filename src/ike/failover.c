@@ -330,7 +330,7 @@ void failover_on_rekey(struct conn *c, struct ike_sa *sa)
 	/* Not at once: a gateway that started the rekey may still be
 	 * setting up the new SA when our answer reaches it (pluto drops
 	 * what comes first). */
-	if (c->prof.resume_enabled)
+	if (c->prof.resume_enabled && !sa->tickets_ignored)
 		ticket_refresh_after(sa, TICKET_AFTER_REKEY_MS);
 }
 

@@ -53,6 +53,7 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	sa_set_state(next, IKE_ESTABLISHED);
 	next->established_at = loop_now_ms();
 	next->peer_vpnd = old->peer_vpnd;
+	next->tickets_ignored = old->tickets_ignored;
 	next->my_id_type = old->my_id_type;
 	chunk_set(&next->my_id, old->my_id.p, old->my_id.len);
 	next->peer_id_type = old->peer_id_type;

@@ -192,6 +192,8 @@ struct ike_sa {
 	unsigned ike_rekey_failures;    /* of ours, since the last success */
 	uint64_t refresh_timer;         /* ask for a new ticket */
 	bool peer_vpnd;                 /* the gateway showed VPND_VENDOR_ID */
+	bool tickets_ignored;           /* the gateway left our TICKET_REQUEST
+					   unanswered: it has no RFC 5723 */
 	struct ratelimit warn_limit;    /* of sa_warn_unauth */
 	uint8_t last_req_digest[32];    /* SHA-256 of the request last_resp
 					   answers, as received */

@@ -144,6 +144,7 @@ void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl)
 	} else if (find_notify(pl, N_TICKET_ACK, &n)) {
 		sa_progress(sa, "gateway will send a resumption ticket later (TICKET_ACK)");
 	} else {
+		sa->tickets_ignored = true;
 		sa_progress(sa, "gateway ignored the resumption ticket request");
 	}
 }

@@ -61,8 +61,10 @@ void r_info_request(struct responder *r, struct r_sa *sa,
 	if (m->pl.n == 0)
 		r->st.empty_informational++;
 	/* RFC 5723 4.3.1: a ticket may be asked for again at any time. */
-	if (!gone && r_find_notify(&m->pl, N_TICKET_REQUEST, &n))
+	if (!gone && r_find_notify(&m->pl, N_TICKET_REQUEST, &n)) {
+		r->st.info_ticket_requests++;
 		r_ticket_answer(r, sa, m, &c);
+	}
 	r_respond(r, sa, m, &inner, c.first);
 	wb_free(&inner);
 	if (gone)

@@ -201,6 +201,7 @@ struct responder_stats {
 	unsigned garbage_sent;
 	bool redirect_supported;    /* in the last IKE_SA_INIT */
 	bool ticket_requested;      /* N(TICKET_REQUEST) in the last IKE_AUTH */
+	unsigned info_ticket_requests; /* ... in INFORMATIONAL requests */
 	unsigned tickets_issued;
 	uint8_t last_ticket[64];    /* the opaque bytes of the last one
 				       (its first 64 bytes when sealed) */

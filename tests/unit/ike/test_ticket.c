@@ -153,6 +153,33 @@ static int suite_clean(void)
 	return state_dir_teardown(dir);
 }
 
+/* After an IKE SA rekey the new SA's keys want a new ticket (RFC 5723
+ * 4.3.1), but only from a gateway that gave one: one that ignored the
+ * request in IKE_AUTH (libreswan 4.10) is not asked again. */
+static unsigned asked_after_rekey(uint8_t mode)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+	unsigned n;
+
+	responder_cfg_defaults(&cfg);
+	cfg.ticket_mode = mode;
+	CU_ASSERT_FATAL(bring_up(&cfg, true));
+	st = responder_stats(r.resp);
+	CU_ASSERT_EQUAL_FATAL(responder_rekey_ike(r.resp), 0);
+	run_for(&r, 2600);
+	CU_ASSERT_EQUAL(st->ike_rekeys_by_gateway, 1);
+	n = st->info_ticket_requests;
+	run_cleanup(&r);
+	return n;
+}
+
+static void test_ticket_after_rekey(void)
+{
+	CU_ASSERT_EQUAL(asked_after_rekey(R_TICKET_ISSUE), 1);
+	CU_ASSERT_EQUAL(asked_after_rekey(R_TICKET_NONE), 0);
+}
+
 void register_ticket_tests(void)
 {
 	CU_pSuite s = CU_add_suite("resumption tickets", suite_init,
@@ -160,6 +187,8 @@ void register_ticket_tests(void)
 
 	CU_add_test(s, "ticket requested and stored", test_ticket_stored);
 	CU_add_test(s, "TICKET_NACK keeps nothing", test_ticket_nack);
+	CU_add_test(s, "a new ticket after a rekey, if the gateway gives them",
+		    test_ticket_after_rekey);
 	CU_add_test(s, "private notifies after the Vendor ID exchange",
 		    test_private_with_vendor_id);
 	CU_add_test(s, "no private notifies without it",
