@@ -24,20 +24,10 @@ struct netcfg_record;
 struct resume_ticket;
 struct child_create;
 
-enum ike_state {
-	IKE_NONE,
-	IKE_INIT_SENT,
-	IKE_RESUME_SENT,        /* IKE_SESSION_RESUME (RFC 5723) */
-	IKE_AUTH_SENT,
-	IKE_ESTABLISHED,
-	IKE_DELETING,
-};
-
 /* state.c: the one way to change sa->state; false (logged as an error,
  * the state stays) for a change the table does not allow. */
 struct ike_sa;
 bool sa_set_state(struct ike_sa *sa, enum ike_state to);
-const char *ike_state_name(enum ike_state s);
 
 /* Negotiated IKE SA algorithms. */
 struct ike_algs {
@@ -126,6 +116,7 @@ struct ike_sa {
 	bool initiator;                 /* we initiated the SA or its latest
 					   rekey: our I bit (RFC 7296 3.1) */
 	char fail_why[512];             /* of TASK_FAILED / TASK_GONE */
+	enum conn_reason fail_reason;   /* ... as a code */
 	struct gw_ident redirect_to;    /* of TASK_REDIRECT */
 	uint8_t redirect_exchange;
 	struct ike_sa *successor;       /* of TASK_REKEYED */
@@ -421,6 +412,8 @@ int creds_verify_peer(struct ike_sa *sa, const struct payload_list *pl,
 void cfg_build_request(struct pl_chain *c, const struct profile *p,
 		       const uint8_t *hint4);
 void cfg_parse_reply(const struct cp_payload *cp, struct cfg_reply *out);
+/* The DNS servers as status lines (the virtual IP is a value of
+ * struct conn_status). */
 void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
 
 /* ---- conn.c: each SA reports to its connection ---- */
@@ -430,8 +423,8 @@ void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
  * depends on which of them sends it. */
 void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void sa_failed(struct ike_sa *sa, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void sa_failed(struct ike_sa *sa, enum conn_reason why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The IKE SA is established (IKE_AUTH done): reports whether the
  * tunnel works, and deletes the IKE SA when it does not and the profile
  * says so (esp.on-failure: delete). */
@@ -443,7 +436,7 @@ void sa_tunnel_changed(struct ike_sa *sa);
  * the Child SA, its policies, virtual IP, routes and DNS are in place
  * (with kernel installation off: the Child SA is negotiated). */
 bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len);
-void sa_down(struct ike_sa *sa, const char *why);
+void sa_down(struct ike_sa *sa, enum conn_reason code, const char *why);
 /* The gateway told us to go to 'gw' in 'exchange' (RFC 5685). The SA
  * must already have checked what the exchange requires (nonce, AUTH). */
 void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
@@ -464,6 +457,8 @@ void sa_await_delete(struct ike_sa *sa);
  * connection move there, the old SA is deleted by whoever started the
  * rekey (RFC 7296 2.8). */
 void sa_rekeyed(struct ike_sa *sa);
+/* The Child SA was rekeyed (either side): counted for status. */
+void sa_child_rekeyed(struct ike_sa *sa);
 /* Our rekey of the IKE SA failed for good or for now. */
 void sa_rekey_failed(struct ike_sa *sa);
 /* The gateway answered IKE_SESSION_RESUME: the ticket is used up. */

@@ -50,9 +50,9 @@ static enum task_rc timed_out(struct ike_sa *sa)
 
 	sockaddr_str(&sa->peer, gw, sizeof(gw));
 	if (sa->refusal[0])
-		return task_fail(sa, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
+		return task_fail_as(sa, REASON_REFUSED, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
 				 sa->refusal, gw, sa->req.tries);
-	return task_fail(sa,
+	return task_fail_as(sa, REASON_TIMEOUT,
 			 "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
 			 gw, exchange_name(sa->req.exchange), sa->req.tries,
 			 sa->ignored_why[0] ? " (ignored: " : "",
