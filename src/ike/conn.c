@@ -472,7 +472,7 @@ void sa_down(struct ike_sa *sa, enum conn_reason code, const char *why)
 /* A new IKE SA of c with a fresh SPI of ours, which routes the
  * gateway's messages to it: SPIi when we initiate it, SPIr when the
  * gateway does (its rekey). */
-static struct ike_sa *new_sa(struct conn *c, bool initiator, struct verr *e)
+struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 	uint8_t *ours;
@@ -502,7 +502,7 @@ static struct ike_sa *new_sa(struct conn *c, bool initiator, struct verr *e)
 struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
 				struct verr *e)
 {
-	struct ike_sa *next = new_sa(sa->conn, initiator, e);
+	struct ike_sa *next = conn_new_sa(sa->conn, initiator, e);
 
 	if (!next)
 		return NULL;
@@ -555,7 +555,7 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 		     bool as_next)
 {
 	struct verr e = { { 0 } };
-	struct ike_sa *sa = new_sa(c, true, &e);
+	struct ike_sa *sa = conn_new_sa(c, true, &e);
 	char gw[64];
 
 	if (!sa)

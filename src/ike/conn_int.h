@@ -57,6 +57,10 @@ void conn_fail(struct conn *c, enum conn_reason why, const char *msg);
 /* Talks to a gateway given by name or address, as the current SA or as
  * the make-before-break one. */
 void conn_start_attempt(struct conn *c, const char *gateway, bool as_next);
+/* A new IKE SA of c, in no role yet, with a fresh SPI of ours that
+ * routes the gateway's messages to it (SPIi when we initiate it, SPIr
+ * when the gateway does); every SA is made here. */
+struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e);
 /* Frees an SA at once: no DELETE (its gateway is gone). */
 void conn_drop_sa(struct conn *c, struct ike_sa *sa);
 

@@ -201,6 +201,16 @@ int net_prepare(const struct sockaddr_storage *to, bool natt,
 		struct sockaddr_storage *local, struct verr *e);
 /* NAT keepalive (RFC 3948 2.3): one 0xff byte on 4500, no marker. */
 void net_send_keepalive(const struct sockaddr_storage *to);
+/* A datagram from the gateway (without the non-ESP marker) to the SA
+ * its SPI names: what the sockets hand over, and a test's way in. */
+void net_input(const uint8_t *msg, size_t len,
+	       const struct sockaddr_storage *from, bool natt);
+/* What net_send does with a datagram when a hook is set: the hook gets
+ * it instead of a socket, and no socket is opened (tests capture what
+ * the engine sends). NULL goes back to the sockets. */
+typedef int (*net_send_fn)(void *ctx, const struct sockaddr_storage *to,
+			   bool natt, const uint8_t *msg, size_t len);
+void net_set_send_hook(net_send_fn fn, void *ctx);
 /* Sends msg (without marker; added on 4500) and learns our local address. */
 int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
 	     size_t len, struct sockaddr_storage *local);
@@ -229,6 +239,16 @@ void sa_warn_unauth(struct ike_sa *sa, const char *fmt, ...)
 void sa_warn_flush(struct ike_sa *sa);
 void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 		const struct sockaddr_storage *from, bool natt);
+/* The three ways into a task, after sa_receive's checks and decryption
+ * (and a test's way in with a message it built): each returns what the
+ * task (or the request's handler) said, once the owner has acted on it,
+ * so the SA may be gone. A response for the request on the wire goes to
+ * the head task (anything else: TASK_IGNORE); a request with the next
+ * Message ID is answered through requests.c; the timeout is what the
+ * retransmission timer does after the last try. */
+enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m);
+enum task_rc sa_take_request(struct ike_sa *sa, const struct ike_msg *m);
+enum task_rc sa_request_timeout(struct ike_sa *sa);
 void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
 		    uint32_t msg_id, bool response, uint8_t next);
 
@@ -339,6 +359,9 @@ bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 void child_rekey_cleanup(struct ike_sa *sa);
 /* Liveness checks (empty INFORMATIONAL) every dpd-interval while up. */
 void dpd_start(struct ike_sa *sa);
+/* A liveness check now, unless one is queued or another request is out
+ * (it checks liveness too); what the dpd-interval timer runs. */
+void dpd_check(struct ike_sa *sa);
 int ike_auth_queue(struct ike_sa *sa, struct verr *e);
 /* ---- delete.c ---- */
 /* Queues our Delete(IKE) ahead of waiting tasks; the SA is DELETING. */

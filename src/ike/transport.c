@@ -59,6 +59,22 @@ static enum task_rc timed_out(struct ike_sa *sa)
 			 sa->ignored_why, sa->ignored_why[0] ? ")" : "");
 }
 
+enum task_rc sa_request_timeout(struct ike_sa *sa)
+{
+	struct ike_task *t = sa_active_task(sa);
+	enum task_rc rc;
+
+	if (!sa->req.active || !t)
+		return TASK_IGNORE;
+	loop_timer_cancel(sa->loop, sa->req.timer);
+	sa->req.timer = 0;
+	sa->req.active = false;
+	sa->timed_out = true;
+	rc = t->ops->timeout ? t->ops->timeout(sa, t) : timed_out(sa);
+	sa_settle(sa, rc);
+	return rc;
+}
+
 static void on_retransmit(void *ctx)
 {
 	struct ike_sa *sa = ctx;
@@ -68,10 +84,7 @@ static void on_retransmit(void *ctx)
 	if (!sa->req.active || !t)
 		return;
 	if (sa->req.tries >= sa->prof->retransmit_tries) {
-		sa->req.active = false;
-		sa->timed_out = true;
-		sa_settle(sa, t->ops->timeout ? t->ops->timeout(sa, t) :
-						timed_out(sa));
+		sa_request_timeout(sa);
 		return;
 	}
 	sa->req.tries++;
@@ -274,23 +287,49 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	return 0;
 }
 
+/* Whether h answers the request on the wire. */
+static bool expected_response(const struct ike_sa *sa, const struct ike_hdr *h)
+{
+	if (sa_active_task(sa) && sa->req.active &&
+	    h->msg_id == sa->req.msg_id && h->exchange == sa->req.exchange)
+		return true;
+	log_dbg("ignoring unexpected %s response %u",
+		exchange_name(h->exchange), h->msg_id);
+	return false;
+}
+
+enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_task *t = sa_active_task(sa);
+	enum task_rc rc;
+
+	if (!expected_response(sa, m->hdr))
+		return TASK_IGNORE;
+	loop_timer_cancel(sa->loop, sa->req.timer);
+	sa->req.timer = 0;
+	sa->req.active = false;
+	rc = t->ops->response(sa, t, m);
+	if (rc == TASK_IGNORE) {
+		/* Not usable: keep waiting for the real one. */
+		sa->req.active = true;
+		arm_timer(sa);
+		return rc;
+	}
+	sa_settle(sa, rc);      /* last: it may free the SA */
+	return rc;
+}
+
 static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			    const uint8_t *msg, size_t len,
 			    struct payload_list *pl)
 {
-	struct ike_task *t = sa_active_task(sa);
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
 	struct ike_msg m;
-	enum task_rc rc;
 	uint8_t crit;
 
-	if (!t || !sa->req.active || h->msg_id != sa->req.msg_id ||
-	    h->exchange != sa->req.exchange) {
-		log_dbg("ignoring unexpected %s response %u",
-			exchange_name(h->exchange), h->msg_id);
+	if (!expected_response(sa, h))
 		return;
-	}
 	/* Only IKE_SA_INIT and IKE_SESSION_RESUME travel in the clear (RFC
 	 * 7296 1.2, RFC 5723 4.3.2). */
 	if (h->exchange != EXCH_IKE_SA_INIT &&
@@ -304,18 +343,8 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return;
 	}
 	msg_index(&m, h, pl, msg, len);
-	loop_timer_cancel(sa->loop, sa->req.timer);
-	sa->req.timer = 0;
-	sa->req.active = false;
-	rc = t->ops->response(sa, t, &m);
+	sa_take_response(sa, &m);
 	chunk_free(&plain);
-	if (rc == TASK_IGNORE) {
-		/* Not usable: keep waiting for the real one. */
-		sa->req.active = true;
-		arm_timer(sa);
-		return;
-	}
-	sa_settle(sa, rc);
 }
 
 /* Every authentic request gets an answer, or the gateway retransmits and
@@ -354,6 +383,30 @@ static void resend_response(struct ike_sa *sa, const struct ike_hdr *h,
 		 NULL);
 }
 
+/* An authentic request is taken: the next one has the next ID, and a
+ * retransmission of this one must equal it. */
+static void note_request(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	sa->peer_next_mid++;
+	if (sha256_digest(msg, len, sa->last_req_digest) < 0)
+		memset(sa->last_req_digest, 0, sizeof(sa->last_req_digest));
+}
+
+enum task_rc sa_take_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	enum task_rc act;
+
+	if (m->hdr->msg_id != sa->peer_next_mid) {
+		log_dbg("ignoring request with message ID %u (expected %u)",
+			m->hdr->msg_id, sa->peer_next_mid);
+		return TASK_IGNORE;
+	}
+	note_request(sa, m->raw, m->raw_len);
+	act = ike_handle_request(sa, m);
+	sa_act(sa, act);        /* last: it may free the SA */
+	return act;
+}
+
 static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 			   const uint8_t *msg, size_t len,
 			   struct payload_list *pl)
@@ -362,7 +415,6 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	struct verr e = { { 0 } };
 	uint8_t crit = 0;
 	struct ike_msg m;
-	enum task_rc act = TASK_DONE;
 	int rc;
 
 	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
@@ -381,18 +433,14 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 		chunk_free(&plain);
 		return;
 	}
-	sa->peer_next_mid++;
-	/* What a retransmission must equal; the answer to it follows. */
-	if (sha256_digest(msg, len, sa->last_req_digest) < 0)
-		memset(sa->last_req_digest, 0, sizeof(sa->last_req_digest));
 	if (rc == OPEN_SK_CRITICAL) {
+		note_request(sa, msg, len);
 		answer_unsupported(sa, h, crit);
 	} else {
 		msg_index(&m, h, pl, msg, len);
-		act = ike_handle_request(sa, &m);
+		sa_take_request(sa, &m);
 	}
 	chunk_free(&plain);
-	sa_act(sa, act);        /* last: it may free the SA */
 }
 
 void sa_receive(void *ctx, const uint8_t *msg, size_t len,
