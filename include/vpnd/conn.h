@@ -101,9 +101,14 @@ struct conn_status {
 		bool natt;              /* on 4500 with the marker */
 		bool nat_detected;      /* ... because of a NAT (not forced) */
 		bool resumed;           /* keys from a ticket (RFC 5723) */
+		bool rekeyed;           /* ... from an IKE SA rekey */
+		uint8_t gsc;            /* gateway switch count (failover
+					   draft) */
+		unsigned long dh_ops, sig_ops; /* the handshake's */
 		bool peer_vpnd;         /* vpnd extensions on */
 		uint64_t established_ms; /* loop_now_ms() at up, 0: not yet */
 		char algs[128];         /* "AES_GCM_16-128/PRF_HMAC_SHA2_256/..." */
+		uint16_t encr, encr_keylen, integ, prf, dh; /* ... as numbers */
 		char remote_id[256];
 		uint8_t remote_auth;    /* the gateway's AUTH method */
 	} ike;
@@ -119,6 +124,15 @@ struct conn_status {
 		uint8_t ip4[4], ip4_prefix;
 		uint8_t ip6[16], ip6_prefix;
 	} vip;
+	bool resumption;                /* the profile resumes (RFC 5723) */
+	struct {                        /* the stored resumption ticket */
+		bool stored;
+		char gateway[PROFILE_STR_MAX];
+		time_t expires;
+		uint8_t gsc;
+	} ticket;
+	size_t n_backups;               /* backup gateways the gateway named */
+	bool retry_pending;             /* a reconnect waits for its timer */
 	/* since conn_new */
 	unsigned ike_rekeys, child_rekeys, reauths, redirects;
 	struct {

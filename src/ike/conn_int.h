@@ -96,6 +96,7 @@ bool failover_on_close(struct conn *c, struct ike_sa *sa,
 /* A gateway's name did not resolve: true when failover goes on with the
  * next gateway or a later retry instead of failing. */
 bool failover_on_lookup_failure(struct conn *c, const char *msg);
+/* The backup gateways as a status line. */
 void failover_describe(const struct conn *c, struct wbuf *out);
 
 #endif

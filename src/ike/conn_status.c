@@ -59,11 +59,20 @@ static void get_ike(const struct ike_sa *sa, struct conn_status *st)
 	st->ike.natt = sa->natt;
 	st->ike.nat_detected = sa->nat_here || sa->nat_there;
 	st->ike.resumed = sa->resumed;
+	st->ike.rekeyed = sa->rekeyed;
+	st->ike.gsc = sa->gsc;
 	st->ike.peer_vpnd = sa->peer_vpnd;
 	if (sa->state < IKE_ESTABLISHED)
 		return;
 	st->ike.established_ms = sa->established_at;
+	st->ike.dh_ops = sa->dh_ops;
+	st->ike.sig_ops = sa->sig_ops;
 	ike_algs_str(&sa->algs, st->ike.algs, sizeof(st->ike.algs));
+	st->ike.encr = sa->algs.encr;
+	st->ike.encr_keylen = sa->algs.encr_keylen;
+	st->ike.integ = sa->algs.integ;
+	st->ike.prf = sa->algs.prf;
+	st->ike.dh = sa->algs.dh;
 	id_to_text(sa->peer_id_type, sa->peer_id.p, sa->peer_id.len,
 		   st->ike.remote_id, sizeof(st->ike.remote_id));
 	st->ike.remote_auth = sa->auth_method_peer;
@@ -98,6 +107,19 @@ static void get_vip(const struct cfg_reply *cfg, struct conn_status *st)
 	st->vip.ip6_prefix = cfg->ip6_prefix;
 }
 
+static void get_ticket(const struct conn *c, struct conn_status *st)
+{
+	struct ticket_info info;
+
+	if (!ticket_stored(&c->prof, &info))
+		return;
+	st->ticket.stored = true;
+	snprintf(st->ticket.gateway, sizeof(st->ticket.gateway), "%s",
+		 info.gateway);
+	st->ticket.expires = info.expires;
+	st->ticket.gsc = info.gsc;
+}
+
 void conn_status_get(const struct conn *c, struct conn_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -112,6 +134,10 @@ void conn_status_get(const struct conn *c, struct conn_status *st)
 	st->child_rekeys = c->n_child_rekeys;
 	st->reauths = c->n_reauths;
 	st->redirects = c->n_redirects;
+	st->resumption = c->prof.resume_enabled;
+	get_ticket(c, st);
+	st->n_backups = c->n_backups;
+	st->retry_pending = c->retry_timer != 0;
 	st->change.reason = c->change_reason;
 	st->change.at = c->change_at;
 	snprintf(st->change.text, sizeof(st->change.text), "%s",
@@ -204,6 +230,31 @@ static void counts_text(const struct conn_status *st, struct wbuf *out)
 		  st->redirects);
 }
 
+static void ticket_text(const struct conn_status *st, struct wbuf *out)
+{
+	if (st->ticket.stored)
+		wb_printf(out, "  resumption ticket: from %s, valid %lld s more, GSC %u\n",
+			  st->ticket.gateway,
+			  (long long)(st->ticket.expires - time(NULL)),
+			  st->ticket.gsc);
+}
+
+/* The failover draft's count, with resumption on. */
+static void gsc_text(const struct conn_status *st, struct wbuf *out)
+{
+	if (!st->resumption || !st->has_sa ||
+	    st->ike.state < IKE_ESTABLISHED)
+		return;
+	if (st->ike.rekeyed)
+		wb_printf(out, "  gateway switch count: %u (IKE SA rekeyed)\n",
+			  st->ike.gsc);
+	else
+		wb_printf(out, "  gateway switch count: %u (%s; %lu DH and %lu signature operations)\n",
+			  st->ike.gsc, st->ike.resumed ?
+			  "resumed with a ticket" : "full handshake",
+			  st->ike.dh_ops, st->ike.sig_ops);
+}
+
 static void ike_text(const struct conn_status *st, const struct ike_sa *sa,
 		     struct wbuf *out)
 {
@@ -245,7 +296,8 @@ void conn_status(const struct conn *c, struct wbuf *out)
 	change_text(&st, out);
 	counts_text(&st, out);
 	redirect_describe(&c->redir, out);
-	ticket_describe(&c->prof, out);
+	ticket_text(&st, out);
+	gsc_text(&st, out);
 	failover_describe(c, out);
 	if (!st.has_sa) {
 		if (st.last_error[0])

@@ -368,23 +368,12 @@ void sa_copy_backups(struct ike_sa *sa, struct resume_ticket *t)
 
 void failover_describe(const struct conn *c, struct wbuf *out)
 {
-	const struct ike_sa *sa = c->sa;
 	size_t i;
 
-	if (!c->prof.resume_enabled)
+	if (!c->prof.resume_enabled || !c->n_backups)
 		return;
-	if (sa && sa->state >= IKE_ESTABLISHED && sa->rekeyed)
-		wb_printf(out, "  gateway switch count: %u (IKE SA rekeyed)\n",
-			  sa->gsc);
-	else if (sa && sa->state >= IKE_ESTABLISHED)
-		wb_printf(out, "  gateway switch count: %u (%s; %lu DH and %lu signature operations)\n",
-			  sa->gsc, sa->resumed ? "resumed with a ticket" :
-						 "full handshake",
-			  sa->dh_ops, sa->sig_ops);
-	if (c->n_backups) {
-		wb_printf(out, "  backup gateways:");
-		for (i = 0; i < c->n_backups; i++)
-			wb_printf(out, " %s", c->backups[i]);
-		wb_printf(out, "\n");
-	}
+	wb_printf(out, "  backup gateways:");
+	for (i = 0; i < c->n_backups; i++)
+		wb_printf(out, " %s", c->backups[i]);
+	wb_printf(out, "\n");
 }

@@ -22,6 +22,7 @@
 
 struct netcfg_record;
 struct resume_ticket;
+struct ticket_info;
 struct child_create;
 
 /* state.c: the one way to change sa->state; false (logged as an error,
@@ -411,7 +412,8 @@ void ticket_add_request(struct ike_sa *sa, struct pl_chain *c);
 void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl);
 /* Asks for a fresh ticket (INFORMATIONAL, RFC 5723 4.3.1) in ms. */
 void ticket_refresh_after(struct ike_sa *sa, unsigned ms);
-void ticket_describe(const struct profile *p, struct wbuf *out);
+/* The profile's stored ticket (none when resumption is off). */
+bool ticket_stored(const struct profile *p, struct ticket_info *info);
 /* Takes the stored ticket of a profile for one resume; NULL (and why in
  * *why) when there is none to use. Free with ticket_release. */
 struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
