@@ -111,6 +111,7 @@ struct conn_status {
 		uint16_t encr, encr_keylen, integ, prf, dh; /* ... as numbers */
 		char remote_id[256];
 		uint8_t remote_auth;    /* the gateway's AUTH method */
+		uint32_t auth_lifetime; /* its AUTH_LIFETIME (RFC 4478), s */
 	} ike;
 	struct {
 		bool up;                /* negotiated */

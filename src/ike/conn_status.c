@@ -76,6 +76,7 @@ static void get_ike(const struct ike_sa *sa, struct conn_status *st)
 	id_to_text(sa->peer_id_type, sa->peer_id.p, sa->peer_id.len,
 		   st->ike.remote_id, sizeof(st->ike.remote_id));
 	st->ike.remote_auth = sa->auth_method_peer;
+	st->ike.auth_lifetime = sa->auth_lifetime;
 }
 
 static void get_child(const struct ike_sa *sa, struct conn_status *st)
