@@ -134,6 +134,10 @@ struct conn_status {
 	} ticket;
 	size_t n_backups;               /* backup gateways the gateway named */
 	bool retry_pending;             /* a reconnect waits for its timer */
+	bool replacing;                 /* a make-before-break IKE SA is
+					   being set up (redirect, reauth) */
+	size_t n_redirect_hist;         /* redirects of this connect
+					   (conn_redirect_get) */
 	/* since conn_new */
 	unsigned ike_rekeys, child_rekeys, reauths, redirects;
 	struct {
@@ -174,6 +178,15 @@ void conn_state_text(const struct conn *c, char *out, size_t len);
 const char *conn_name(const struct conn *c);
 /* The connection's status as values. */
 void conn_status_get(const struct conn *c, struct conn_status *st);
+/* A redirect this connect followed, oldest first (RFC 5685). */
+struct conn_redirect {
+	char from[64];                  /* the address: "127.0.0.1" */
+	char to[256];                   /* as the REDIRECT named it */
+	uint8_t exchange;               /* where it came */
+};
+/* Entry i of the history; false past its end. */
+bool conn_redirect_get(const struct conn *c, size_t i,
+		       struct conn_redirect *out);
 /* Multi-line human-readable status: state, gateway, SPIs, algorithms,
  * virtual IP, DNS, Child SA parameters. */
 void conn_status(const struct conn *c, struct wbuf *out);

@@ -138,7 +138,9 @@ void conn_status_get(const struct conn *c, struct conn_status *st)
 	st->resumption = c->prof.resume_enabled;
 	get_ticket(c, st);
 	st->n_backups = c->n_backups;
+	st->n_redirect_hist = c->redir.n;
 	st->retry_pending = c->retry_timer != 0;
+	st->replacing = c->next != NULL;
 	st->change.reason = c->change_reason;
 	st->change.at = c->change_at;
 	snprintf(st->change.text, sizeof(st->change.text), "%s",
@@ -152,7 +154,33 @@ void conn_status_get(const struct conn *c, struct conn_status *st)
 		get_vip(&c->sa->cfg, st);
 }
 
+bool conn_redirect_get(const struct conn *c, size_t i,
+		       struct conn_redirect *out)
+{
+	const struct redirect_entry *e;
+
+	if (i >= c->redir.n)
+		return false;
+	e = &c->redir.hist[i];
+	snprintf(out->from, sizeof(out->from), "%s", e->from);
+	snprintf(out->to, sizeof(out->to), "%s", e->to);
+	out->exchange = e->exchange;
+	return true;
+}
+
 /* ---- the text, from the values ---- */
+
+static void redirects_text(const struct conn *c, const struct conn_status *st,
+			   struct wbuf *out)
+{
+	struct conn_redirect rd;
+	size_t i;
+
+	for (i = 0; i < st->n_redirect_hist && conn_redirect_get(c, i, &rd);
+	     i++)
+		wb_printf(out, "  redirected: %s -> %s in %s\n", rd.from, rd.to,
+			  exchange_name(rd.exchange));
+}
 
 /* Details that are lists rather than values: kernel counters and the
  * selectors. */
@@ -296,7 +324,7 @@ void conn_status(const struct conn *c, struct wbuf *out)
 	wb_printf(out, "%s: %s\n", st.name, st.state_text);
 	change_text(&st, out);
 	counts_text(&st, out);
-	redirect_describe(&c->redir, out);
+	redirects_text(c, &st, out);
 	ticket_text(&st, out);
 	gsc_text(&st, out);
 	failover_describe(c, out);

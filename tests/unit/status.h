@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "vpnd/conn.h"
@@ -47,6 +49,18 @@ static inline const char *status_vip4(const struct conn_status *st)
 	if (st->vip.has_ip4)
 		inet_ntop(AF_INET, st->vip.ip4, text, sizeof(text));
 	return text;
+}
+
+/* Whether entry i of c's redirect history went from -> to in the
+ * exchange. */
+static inline bool status_redirected(const struct conn *c, size_t i,
+				     const char *from, const char *to,
+				     uint8_t exchange)
+{
+	struct conn_redirect rd;
+
+	return conn_redirect_get(c, i, &rd) && !strcmp(rd.from, from) &&
+	       !strcmp(rd.to, to) && rd.exchange == exchange;
 }
 
 #endif
