@@ -13,7 +13,7 @@
 #define GW_ADDR "192.0.2.1"
 #define NONCE_LEN 32
 
-static const uint8_t gw_spi[8] = { 0x5a, 0x11, 0x22, 0x33,
+static const uint8_t gw_first_spi[8] = { 0x5a, 0x11, 0x22, 0x33,
 				   0x44, 0x55, 0x66, 0x77 };
 
 static int capture(void *ctx, const struct sockaddr_storage *to, bool natt,
@@ -116,7 +116,7 @@ static void seed_sa(struct ike_sa *sa, const struct profile *p)
 {
 	struct chunk seed = { 0 };
 
-	memcpy(sa->spi_r, gw_spi, 8);
+	memcpy(sa->spi_r, gw_first_spi, 8);
 	sa->algs.encr = p->ike[0].encr[0].id;
 	sa->algs.encr_keylen = p->ike[0].encr[0].keylen;
 	sa->algs.integ = p->ike[0].n_integ ? p->ike[0].integ[0] : 0;
@@ -412,6 +412,83 @@ void mem_keep(struct mem *m, const struct ike_sa *sa)
 const struct ike_msg *mem_open_kept(struct mem *m, size_t i)
 {
 	return open_with(m, &m->kept, m->kept_initiator, i);
+}
+
+/* The latest CREATE_CHILD_SA request sa sent, opened. */
+static const struct ike_msg *last_create(struct mem *m,
+					 const struct ike_sa *sa)
+{
+	const struct ike_msg *msg;
+	size_t i;
+
+	for (i = m->n_sent; i-- > 0;) {
+		msg = mem_open(m, sa, i);
+		if (msg && msg->hdr->exchange == EXCH_CREATE_CHILD_SA &&
+		    !(msg->hdr->flags & IKE_FLAG_R))
+			return msg;
+	}
+	return NULL;
+}
+
+void mem_add_ike_rekey_answer(struct mem *m, const struct ike_sa *sa,
+			      const uint8_t gw_spi[8],
+			      const struct chunk *nr, uint8_t our_spi[8])
+{
+	const struct ike_msg *req = last_create(m, sa);
+	const struct ike_payload *p_sa, *p_ke;
+	static struct sa_payload offer, reply;
+	struct chunk pub = { 0 };
+	struct verr e = { { 0 } };
+	struct ike_algs algs;
+	struct ke_payload ke;
+	struct dh *dh;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+	p_sa = msg_payload(req, PL_SA);
+	p_ke = msg_payload(req, PL_KE);
+	CU_ASSERT_FATAL(p_sa && p_ke && msg_payload(req, PL_NONCE));
+	CU_ASSERT_EQUAL_FATAL(sa_parse(p_sa->body, p_sa->len, &offer, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ke_parse(p_ke->body, p_ke->len, &ke, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(proposal_choose_ike(&offer, &m->prof, gw_spi,
+						  &reply, &algs, our_spi, &e),
+			      0);
+	dh = dh_new(ke.group, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dh);
+	CU_ASSERT_EQUAL_FATAL(dh_public(dh, &pub), 0);
+	mem_chain(m);
+	sa_build(&m->chain, &reply);
+	chain_add(&m->chain, PL_NONCE, nr->p, nr->len);
+	ke_build(&m->chain, ke.group, pub.p, pub.len);
+	chunk_free(&pub);
+	dh_free(dh);
+}
+
+void mem_add_ike_rekey_request(struct mem *m, const struct ike_sa *sa,
+			       const uint8_t gw_spi[8],
+			       const struct chunk *ni)
+{
+	struct chunk pub = { 0 };
+	struct verr e = { { 0 } };
+	struct dh *dh = dh_new(sa->algs.dh, &e);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dh);
+	CU_ASSERT_EQUAL_FATAL(dh_public(dh, &pub), 0);
+	mem_chain(m);
+	proposal_build_ike(&m->chain, &m->prof, gw_spi);
+	chain_add(&m->chain, PL_NONCE, ni->p, ni->len);
+	ke_build(&m->chain, sa->algs.dh, pub.p, pub.len);
+	chunk_free(&pub);
+	dh_free(dh);
+}
+
+void mem_nonce(struct chunk *n, int fill)
+{
+	chunk_free(n);
+	CU_ASSERT_FATAL(chunk_alloc(n, NONCE_LEN));
+	if (fill < 0)
+		random_bytes(n->p, n->len);
+	else
+		memset(n->p, fill, n->len);
 }
 
 bool mem_has(const struct ike_msg *msg, uint8_t type)

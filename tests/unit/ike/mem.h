@@ -71,6 +71,20 @@ struct pl_chain *mem_chain(struct mem *m);
 /* IDr, AUTH (good, or with a wrong key), SA, TSi, TSr and CP answering
  * the IKE_AUTH request the SA sent last. */
 void mem_add_auth_answer(struct mem *m, struct ike_sa *sa, bool good_auth);
+/* A nonce of the gateway's: fill < 0 random, else every byte fill
+ * (0: lower than any random one, for the collision rules of 2.8.2). */
+void mem_nonce(struct chunk *n, int fill);
+/* The gateway's CREATE_CHILD_SA rekeying sa: SA (its new SPI gw_spi),
+ * Ni, KEi. */
+void mem_add_ike_rekey_request(struct mem *m, const struct ike_sa *sa,
+			       const uint8_t gw_spi[8],
+			       const struct chunk *ni);
+/* The gateway's answer to the last IKE SA rekey sa sent: its choice
+ * (with its new SPI gw_spi), Nr, KEr; our new SPI, as offered, into
+ * our_spi. */
+void mem_add_ike_rekey_answer(struct mem *m, const struct ike_sa *sa,
+			      const uint8_t gw_spi[8],
+			      const struct chunk *nr, uint8_t our_spi[8]);
 /* The chain as a typed message of the gateway to sa (header with the
  * gateway's I bit, R for a response). */
 const struct ike_msg *mem_typed(struct mem *m, const struct ike_sa *sa,
@@ -98,5 +112,6 @@ const struct ike_msg *mem_open_kept(struct mem *m, size_t i);
 bool mem_has(const struct ike_msg *msg, uint8_t type);
 
 void register_task_tests(void);
+void register_task_rekey_tests(void);
 
 #endif

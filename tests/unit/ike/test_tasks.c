@@ -279,27 +279,6 @@ static void test_gateway_delete_restart(void)
 	mem_end(&m);
 }
 
-/* The gateway's CREATE_CHILD_SA rekeying the IKE SA: SA (its new SPI),
- * Ni, KEi. */
-static void add_ike_rekey(struct ike_sa *sa, const uint8_t spi[8],
-			  struct dh **dh)
-{
-	struct pl_chain *c = mem_chain(&m);
-	struct chunk pub = { 0 }, ni = { 0 };
-	struct verr e = { { 0 } };
-
-	*dh = dh_new(sa->algs.dh, &e);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(*dh);
-	CU_ASSERT_EQUAL_FATAL(dh_public(*dh, &pub), 0);
-	CU_ASSERT_FATAL(chunk_alloc(&ni, 32));
-	random_bytes(ni.p, ni.len);
-	proposal_build_ike(c, &m.prof, spi);
-	chain_add(c, PL_NONCE, ni.p, ni.len);
-	ke_build(c, sa->algs.dh, pub.p, pub.len);
-	chunk_free(&pub);
-	chunk_free(&ni);
-}
-
 /* A gateway-initiated IKE rekey: TASK_REKEYED; the new SA is the
  * gateway's (I bit), our SPI on it is SPIr and routes its messages;
  * the Child SA and virtual IP stay; the old SA waits for the gateway's
@@ -310,19 +289,20 @@ static void test_gateway_ike_rekey(void)
 	struct conn_status before, st;
 	struct ike_sa *old, *next;
 	const struct ike_msg *ans;
-	struct dh *dh;
+	struct chunk ni = { 0 };
 	struct wbuf d;
 	size_t sent;
 
 	mem_begin(&m);
 	old = mem_established(&m);
 	mem_status(&m, &before);
-	add_ike_rekey(old, their, &dh);
+	mem_nonce(&ni, -1);
+	mem_add_ike_rekey_request(&m, old, their, &ni);
+	chunk_free(&ni);
 	CU_ASSERT_EQUAL(sa_take_request(old, mem_typed(&m, old,
 						       EXCH_CREATE_CHILD_SA, 0,
 						       false)),
 			TASK_REKEYED);
-	dh_free(dh);
 	next = m.conn->sa;
 	CU_ASSERT_FATAL(next != old);
 	/* our answer, on the old SA: SA with our new SPI, Nr, KEr */
