@@ -279,6 +279,34 @@ static void test_gateway_delete_restart(void)
 	mem_end(&m);
 }
 
+/* After the gateway's rekey: a liveness check on the new SA with the I
+ * bit set is routed by our SPIr and answered with the I bit clear; the
+ * same with the I bit clear names the gateway's SPI as ours, which no
+ * SA has: nothing is answered. */
+static void routes_by_spi_r(struct ike_sa *next)
+{
+	const struct ike_msg *ans;
+	struct wbuf d;
+	size_t sent;
+
+	mem_chain(&m);
+	mem_datagram(&m, next, EXCH_INFORMATIONAL, 0, IKE_FLAG_I, &d);
+	sent = m.n_sent;
+	mem_deliver(&d);
+	wb_free(&d);
+	CU_ASSERT_EQUAL_FATAL(m.n_sent, sent + 1);
+	ans = mem_open(&m, next, sent);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
+	CU_ASSERT_EQUAL(ans->hdr->flags, IKE_FLAG_R);
+	CU_ASSERT_EQUAL(memcmp(ans->hdr->spi_r, next->spi_r, 8), 0);
+	mem_chain(&m);
+	mem_datagram(&m, next, EXCH_INFORMATIONAL, 1, 0, &d);
+	mem_deliver(&d);
+	wb_free(&d);
+	CU_ASSERT_EQUAL(m.n_sent, sent + 1);
+	CU_ASSERT_EQUAL(next->peer_next_mid, 1);
+}
+
 /* A gateway-initiated IKE rekey: TASK_REKEYED; the new SA is the
  * gateway's (I bit), our SPI on it is SPIr and routes its messages;
  * the Child SA and virtual IP stay; the old SA waits for the gateway's
@@ -290,8 +318,6 @@ static void test_gateway_ike_rekey(void)
 	struct ike_sa *old, *next;
 	const struct ike_msg *ans;
 	struct chunk ni = { 0 };
-	struct wbuf d;
-	size_t sent;
 
 	mem_begin(&m);
 	old = mem_established(&m);
@@ -325,26 +351,7 @@ static void test_gateway_ike_rekey(void)
 	CU_ASSERT_EQUAL(st.change.reason, REASON_UP);
 	CU_ASSERT_EQUAL(old->state, IKE_DELETING);
 
-	/* A liveness check on the new SA, I bit set: routed by our SPIr,
-	 * answered with the I bit clear. */
-	mem_chain(&m);
-	mem_datagram(&m, next, EXCH_INFORMATIONAL, 0, IKE_FLAG_I, &d);
-	sent = m.n_sent;
-	mem_deliver(&d);
-	wb_free(&d);
-	CU_ASSERT_EQUAL_FATAL(m.n_sent, sent + 1);
-	ans = mem_open(&m, next, sent);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
-	CU_ASSERT_EQUAL(ans->hdr->flags, IKE_FLAG_R);
-	CU_ASSERT_EQUAL(memcmp(ans->hdr->spi_r, next->spi_r, 8), 0);
-	/* The same with the I bit clear names the gateway's SPI as ours:
-	 * no SA has it, nothing is answered. */
-	mem_chain(&m);
-	mem_datagram(&m, next, EXCH_INFORMATIONAL, 1, 0, &d);
-	mem_deliver(&d);
-	wb_free(&d);
-	CU_ASSERT_EQUAL(m.n_sent, sent + 1);
-	CU_ASSERT_EQUAL(next->peer_next_mid, 1);
+	routes_by_spi_r(next);
 
 	/* The gateway deletes the old SA: answered, gone, nothing else
 	 * changes. */
