@@ -27,6 +27,7 @@ int main(void)
 	register_ike_rekey_tests();
 	register_task_tests();
 	register_task_rekey_tests();
+	register_task_connect_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	/* VPND_TEST_SUITE=NAME runs one suite, while working on it. */
 	if (getenv("VPND_TEST_SUITE") &&

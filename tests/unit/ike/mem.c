@@ -313,6 +313,47 @@ static const struct ike_msg *typed(struct mem_msg *mm, const struct ike_hdr *h,
 	return &mm->m;
 }
 
+void mem_add_init_answer(struct mem *m, const struct ike_sa *sa)
+{
+	struct chunk pub = { 0 }, nr = { 0 };
+	struct verr e = { { 0 } };
+	const struct ike_msg *req = mem_open(m, sa, m->n_sent - 1);
+	const struct ike_payload *p_ke;
+	struct ke_payload ke;
+	struct dh *dh;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+	CU_ASSERT_EQUAL_FATAL(req->hdr->exchange, EXCH_IKE_SA_INIT);
+	p_ke = msg_payload(req, PL_KE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p_ke);
+	CU_ASSERT_EQUAL_FATAL(ke_parse(p_ke->body, p_ke->len, &ke, &e), 0);
+	dh = dh_new(ke.group, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dh);
+	CU_ASSERT_EQUAL_FATAL(dh_public(dh, &pub), 0);
+	mem_nonce(&nr, -1);
+	mem_chain(m);
+	/* our single proposal is a valid choice of itself */
+	proposal_build_ike(&m->chain, &m->prof, NULL);
+	ke_build(&m->chain, ke.group, pub.p, pub.len);
+	chain_add(&m->chain, PL_NONCE, nr.p, nr.len);
+	chunk_free(&pub);
+	chunk_free(&nr);
+	dh_free(dh);
+}
+
+const struct ike_msg *mem_typed_init(struct mem *m, const struct ike_sa *sa)
+{
+	struct ike_hdr h;
+	const struct ike_msg *msg;
+
+	gw_header(sa, &h, EXCH_IKE_SA_INIT, 0, mem_gw_flags(sa, true),
+		  m->chain.first);
+	memcpy(h.spi_r, gw_first_spi, 8);
+	msg = typed(&m->in, &h, m->chain.first, m->body.p, m->body.len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	return msg;
+}
+
 const struct ike_msg *mem_typed(struct mem *m, const struct ike_sa *sa,
 				uint8_t exchange, uint32_t msg_id,
 				bool response)

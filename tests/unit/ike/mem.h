@@ -71,6 +71,11 @@ struct pl_chain *mem_chain(struct mem *m);
 /* IDr, AUTH (good, or with a wrong key), SA, TSi, TSr and CP answering
  * the IKE_AUTH request the SA sent last. */
 void mem_add_auth_answer(struct mem *m, struct ike_sa *sa, bool good_auth);
+/* SA (our own single proposal), KEr and Nr answering the IKE_SA_INIT
+ * request sa sent last; mem_typed_init makes it the typed response,
+ * with the gateway's SPI in the header. */
+void mem_add_init_answer(struct mem *m, const struct ike_sa *sa);
+const struct ike_msg *mem_typed_init(struct mem *m, const struct ike_sa *sa);
 /* A nonce of the gateway's: fill < 0 random, else every byte fill
  * (0: lower than any random one, for the collision rules of 2.8.2). */
 void mem_nonce(struct chunk *n, int fill);
@@ -113,5 +118,6 @@ bool mem_has(const struct ike_msg *msg, uint8_t type);
 
 void register_task_tests(void);
 void register_task_rekey_tests(void);
+void register_task_connect_tests(void);
 
 #endif
