@@ -8,7 +8,6 @@
 
 #include "harness.h"
 #include "mem.h"
-#include "vpnd/crypto.h"
 
 static struct mem m;
 

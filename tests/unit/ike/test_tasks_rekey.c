@@ -5,9 +5,7 @@
 
 #include <CUnit/CUnit.h>
 
-#include "harness.h"
 #include "mem.h"
-#include "vpnd/crypto.h"
 
 static struct mem m;
 
