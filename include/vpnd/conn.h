@@ -5,6 +5,9 @@
 #define VPND_CONN_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "vpnd/buf.h"
 #include "vpnd/loop.h"
@@ -46,6 +49,104 @@ enum conn_event {
 	CEV_DOWN,     /* disconnect finished, or the gateway deleted the SA */
 };
 
+/* The state of an IKE SA (changed only through state.c's table). */
+enum ike_state {
+	IKE_NONE,
+	IKE_INIT_SENT,
+	IKE_RESUME_SENT,        /* IKE_SESSION_RESUME (RFC 5723) */
+	IKE_AUTH_SENT,
+	IKE_ESTABLISHED,
+	IKE_DELETING,
+};
+const char *ike_state_name(enum ike_state s);
+
+/* Why the connection last changed state: the code of status's "last
+ * change", so that programs and tests need not read its text. */
+enum conn_reason {
+	REASON_NONE,            /* nothing happened yet */
+	REASON_UP,              /* established (full, resumed) */
+	REASON_USER,            /* vpnctl disconnect, an aborted attempt */
+	REASON_GATEWAY_DELETE,  /* the gateway deleted the IKE SA */
+	REASON_TIMEOUT,         /* no usable answer after every retransmission */
+	REASON_AUTH_FAILED,     /* AUTHENTICATION_FAILED, or the gateway's
+				   AUTH or identity did not verify */
+	REASON_REFUSED,         /* the gateway refused an exchange */
+	REASON_REDIRECT,        /* RFC 5685: redirected, or moved after it */
+	REASON_REAUTH,          /* replaced by a reauthenticated IKE SA */
+	REASON_NO_TUNNEL,       /* no tunnel, IKE SA deleted (esp on-failure) */
+	REASON_LOOKUP,          /* the gateway's name did not resolve */
+	REASON_ERROR,           /* anything else: local or protocol errors */
+};
+/* One word for status: "gateway-delete", "timeout", "auth-failed", ... */
+const char *conn_reason_name(enum conn_reason r);
+
+/* A snapshot of a connection: everything `vpnctl status` shows as
+ * values, filled by conn_status_get; conn_status writes its text from
+ * this, so the two cannot disagree. */
+struct conn_status {
+	char name[PROFILE_STR_MAX];
+	enum conn_state state;
+	char state_text[512];           /* conn_state_text */
+	char gateway[PROFILE_STR_MAX];  /* as named (profile or redirect) */
+	char last_error[512];           /* of the last failure, "" */
+	bool has_sa;                    /* the current IKE SA, below */
+	struct {
+		enum ike_state state;
+		bool initiator;         /* we initiated the SA or its latest
+					   rekey (the I bit, RFC 7296 3.1) */
+		uint8_t spi_i[8], spi_r[8];
+		uint8_t spi_ours[8];    /* routes the gateway's messages */
+		uint8_t spi_theirs[8];
+		struct sockaddr_storage peer, local;
+		bool natt;              /* on 4500 with the marker */
+		bool nat_detected;      /* ... because of a NAT (not forced) */
+		bool resumed;           /* keys from a ticket (RFC 5723) */
+		bool rekeyed;           /* ... from an IKE SA rekey */
+		uint8_t gsc;            /* gateway switch count (failover
+					   draft) */
+		unsigned long dh_ops, sig_ops; /* the handshake's */
+		bool peer_vpnd;         /* vpnd extensions on */
+		uint64_t established_ms; /* loop_now_ms() at up, 0: not yet */
+		char algs[128];         /* "AES_GCM_16-128/PRF_HMAC_SHA2_256/..." */
+		uint16_t encr, encr_keylen, integ, prf, dh; /* ... as numbers */
+		char remote_id[256];
+		uint8_t remote_auth;    /* the gateway's AUTH method */
+		uint32_t auth_lifetime; /* its AUTH_LIFETIME (RFC 4478), s */
+	} ike;
+	struct {
+		bool up;                /* negotiated */
+		bool installed;         /* SAs and policies in the kernel */
+		uint8_t spi_in[4], spi_out[4];
+		char algs[128];
+		char problem[200];      /* refused or not installed: why */
+	} child;
+	struct {                        /* CP(CFG_REPLY) */
+		bool has_ip4, has_ip6;
+		uint8_t ip4[4], ip4_prefix;
+		uint8_t ip6[16], ip6_prefix;
+	} vip;
+	bool resumption;                /* the profile resumes (RFC 5723) */
+	struct {                        /* the stored resumption ticket */
+		bool stored;
+		char gateway[PROFILE_STR_MAX];
+		time_t expires;
+		uint8_t gsc;
+	} ticket;
+	size_t n_backups;               /* backup gateways the gateway named */
+	bool retry_pending;             /* a reconnect waits for its timer */
+	bool replacing;                 /* a make-before-break IKE SA is
+					   being set up (redirect, reauth) */
+	size_t n_redirect_hist;         /* redirects of this connect
+					   (conn_redirect_get) */
+	/* since conn_new */
+	unsigned ike_rekeys, child_rekeys, reauths, redirects;
+	struct {
+		enum conn_reason reason;
+		char text[512];
+		time_t at;              /* wall clock; 0: no change yet */
+	} change;
+};
+
 typedef void (*conn_event_fn)(void *ctx, struct conn *c, enum conn_event ev,
 			      const char *msg);
 
@@ -75,6 +176,17 @@ const char *conn_state_name(enum conn_state s);
  * REASON" for CONN_NO_TUNNEL, otherwise the state's name. */
 void conn_state_text(const struct conn *c, char *out, size_t len);
 const char *conn_name(const struct conn *c);
+/* The connection's status as values. */
+void conn_status_get(const struct conn *c, struct conn_status *st);
+/* A redirect this connect followed, oldest first (RFC 5685). */
+struct conn_redirect {
+	char from[64];                  /* the address: "127.0.0.1" */
+	char to[256];                   /* as the REDIRECT named it */
+	uint8_t exchange;               /* where it came */
+};
+/* Entry i of the history; false past its end. */
+bool conn_redirect_get(const struct conn *c, size_t i,
+		       struct conn_redirect *out);
 /* Multi-line human-readable status: state, gateway, SPIs, algorithms,
  * virtual IP, DNS, Child SA parameters. */
 void conn_status(const struct conn *c, struct wbuf *out);

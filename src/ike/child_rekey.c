@@ -41,6 +41,7 @@ static void take_over(struct ike_sa *sa, struct child_params *next,
 	sa_progress(sa, "Child SA rekeyed%s: SPIs in %s out %s%s%s", who, in,
 		    out, sa->child.install_error[0] ? ", not installed: " : "",
 		    sa->child.install_error);
+	sa_child_rekeyed(sa);
 	/* A pair that replaces an expired or uninstalled one works again. */
 	sa_tunnel_changed(sa);
 }

@@ -88,14 +88,6 @@ void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out)
 	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
-	if (cfg->has_ip4)
-		wb_printf(out, "  virtual IP: %s/%u\n",
-			  inet_ntop(AF_INET, cfg->ip4, a, sizeof(a)),
-			  cfg->ip4_prefix);
-	if (cfg->has_ip6)
-		wb_printf(out, "  virtual IP: %s/%u\n",
-			  inet_ntop(AF_INET6, cfg->ip6, a, sizeof(a)),
-			  cfg->ip6_prefix);
 	for (i = 0; i < cfg->n_dns4; i++)
 		wb_printf(out, "  DNS: %s\n",
 			  inet_ntop(AF_INET, cfg->dns4[i], a, sizeof(a)));

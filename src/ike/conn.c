@@ -80,13 +80,15 @@ void conn_state_text(const struct conn *c, char *out, size_t len)
 		snprintf(out, len, "established, no tunnel");
 }
 
-void conn_note_change(struct conn *c, const char *fmt, ...)
+void conn_note_change(struct conn *c, enum conn_reason why,
+		      const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(c->change_why, sizeof(c->change_why), fmt, ap);
 	va_end(ap);
+	c->change_reason = why;
 	c->change_at = time(NULL);
 }
 
@@ -170,7 +172,7 @@ static void cancel_lookup(struct conn *c)
 	c->lookup = NULL;
 }
 
-void conn_fail(struct conn *c, const char *msg)
+void conn_fail(struct conn *c, enum conn_reason why, const char *msg)
 {
 	failover_reset(c);
 	snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
@@ -181,7 +183,7 @@ void conn_fail(struct conn *c, const char *msg)
 	retire_sa(c, c->sa);
 	c->sa = NULL;
 	c->state = CONN_FAILED;
-	conn_note_change(c, "failed: %s", c->last_error);
+	conn_note_change(c, why, "failed: %s", c->last_error);
 	emit(c, CEV_FAILED, c->last_error);
 }
 
@@ -200,7 +202,7 @@ void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 		conn_progress(c, "%s", msg);
 }
 
-void sa_failed(struct ike_sa *sa, const char *fmt, ...)
+void sa_failed(struct ike_sa *sa, enum conn_reason why, const char *fmt, ...)
 {
 	struct conn *c = sa->conn;
 	char msg[512];
@@ -210,8 +212,8 @@ void sa_failed(struct ike_sa *sa, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (sa == c->sa) {
-		if (!failover_on_failure(c, sa, msg))
-			conn_fail(c, msg);
+		if (!failover_on_failure(c, sa, why, msg))
+			conn_fail(c, why, msg);
 	} else if (sa == c->next) {
 		/* The old gateway asked us to move; it still serves us until
 		 * it deletes the SA itself. */
@@ -282,7 +284,7 @@ static void fail_without_tunnel(struct conn *c, const char *what,
 	snprintf(msg, sizeof(msg),
 		 "%.400s, but no tunnel: %.400s; deleting the IKE SA (esp on-failure: delete)",
 		 what, why);
-	conn_fail(c, msg);
+	conn_fail(c, REASON_NO_TUNNEL, msg);
 }
 
 void sa_tunnel_changed(struct ike_sa *sa)
@@ -311,6 +313,38 @@ void sa_tunnel_changed(struct ike_sa *sa)
 	}
 }
 
+/* Make-before-break: the new SA is up, now the old one goes. */
+static void replacement_up(struct conn *c, struct ike_sa *sa)
+{
+	struct ike_sa *old = c->sa;
+	char gw[64];
+
+	c->sa = sa;
+	c->next = NULL;
+	retire_sa(c, old);
+	report_child(c, sa);
+	dpd_start(sa);
+	ike_rekey_arm(sa);
+	reauth_arm(sa);
+	failover_on_up(c, sa, NULL, 0);
+	sockaddr_str(&sa->peer, gw, sizeof(gw));
+	if (c->reauthing) {
+		c->n_reauths++;
+		conn_note_change(c, REASON_REAUTH, "reauthenticated with %s",
+				 gw);
+		conn_progress(c, "reauthenticated with %s; deleting the old IKE SA",
+			      gw);
+	} else {
+		conn_note_change(c, sa->have_redirected_from ?
+				 REASON_REDIRECT : REASON_UP,
+				 "moved to %s", gw);
+		conn_progress(c, "moved to %s; deleting the SA with the old gateway",
+			      gw);
+	}
+	c->reauthing = false;
+	sa_tunnel_changed(sa);
+}
+
 void sa_up(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
@@ -319,25 +353,7 @@ void sa_up(struct ike_sa *sa)
 
 	sa->established_at = loop_now_ms();
 	if (sa == c->next) {
-		/* Make-before-break: the new SA is up, now the old one goes. */
-		struct ike_sa *old = c->sa;
-
-		c->sa = sa;
-		c->next = NULL;
-		retire_sa(c, old);
-		report_child(c, sa);
-		dpd_start(sa);
-		ike_rekey_arm(sa);
-		reauth_arm(sa);
-		failover_on_up(c, sa, NULL, 0);
-		if (c->reauthing)
-			conn_progress(c, "reauthenticated with %s; deleting the old IKE SA",
-				      sockaddr_str(&sa->peer, gw, sizeof(gw)));
-		else
-			conn_progress(c, "moved to %s; deleting the SA with the old gateway",
-				      sockaddr_str(&sa->peer, gw, sizeof(gw)));
-		c->reauthing = false;
-		sa_tunnel_changed(sa);
+		replacement_up(c, sa);
 		return;
 	}
 	c->last_error[0] = '\0';
@@ -354,7 +370,7 @@ void sa_up(struct ike_sa *sa)
 	/* Without a tunnel the IKE SA is authenticated all the same: it
 	 * and its ticket stay (RFC 7296 1.2), but nothing can flow yet. */
 	c->state = broken ? CONN_NO_TUNNEL : CONN_ESTABLISHED;
-	conn_note_change(c, "%s", msg);
+	conn_note_change(c, REASON_UP, "%s", msg);
 	dpd_start(sa);
 	ike_rekey_arm(sa);
 	reauth_arm(sa);
@@ -367,6 +383,12 @@ void sa_up(struct ike_sa *sa)
 	log_warn("%s: established, no tunnel: %s", c->prof.name, why);
 	snprintf(full, sizeof(full), "%s; %s", why, msg);
 	emit(c, CEV_NO_TUNNEL, full);
+}
+
+void sa_child_rekeyed(struct ike_sa *sa)
+{
+	if (sa == sa->conn->sa)
+		sa->conn->n_child_rekeys++;
 }
 
 void sa_rekey_failed(struct ike_sa *sa)
@@ -401,6 +423,7 @@ void sa_rekeyed(struct ike_sa *sa)
 		return;
 	}
 	c->sa = next;
+	c->n_ike_rekeys++;
 	sa_move_tasks(sa, next);
 	conn_progress(c, "IKE SA rekeyed by %s: SPIs %s_i %s_r",
 		      next->initiator ? "us" : "the gateway",
@@ -420,7 +443,7 @@ void sa_rekeyed(struct ike_sa *sa)
 	failover_on_rekey(c, next);
 }
 
-void sa_down(struct ike_sa *sa, const char *why)
+void sa_down(struct ike_sa *sa, enum conn_reason code, const char *why)
 {
 	struct conn *c = sa->conn;
 
@@ -438,19 +461,19 @@ void sa_down(struct ike_sa *sa, const char *why)
 	cancel_lookup(c);
 	retire_sa(c, c->next);
 	c->next = NULL;
-	if (failover_on_close(c, sa, why))
+	if (failover_on_close(c, sa, code, why))
 		return;
 	free_sa(sa);
 	c->sa = NULL;
 	c->state = CONN_IDLE;
-	conn_note_change(c, "%s", why);
+	conn_note_change(c, code, "%s", why);
 	emit(c, CEV_DOWN, why);
 }
 
 /* A new IKE SA of c with a fresh SPI of ours, which routes the
  * gateway's messages to it: SPIi when we initiate it, SPIr when the
  * gateway does (its rekey). */
-static struct ike_sa *new_sa(struct conn *c, bool initiator, struct verr *e)
+struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 	uint8_t *ours;
@@ -480,7 +503,7 @@ static struct ike_sa *new_sa(struct conn *c, bool initiator, struct verr *e)
 struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
 				struct verr *e)
 {
-	struct ike_sa *next = new_sa(sa->conn, initiator, e);
+	struct ike_sa *next = conn_new_sa(sa->conn, initiator, e);
 
 	if (!next)
 		return NULL;
@@ -533,7 +556,7 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 		     bool as_next)
 {
 	struct verr e = { { 0 } };
-	struct ike_sa *sa = new_sa(c, true, &e);
+	struct ike_sa *sa = conn_new_sa(c, true, &e);
 	char gw[64];
 
 	if (!sa)
@@ -575,7 +598,7 @@ failed:
 	if (as_next)
 		conn_progress(c, "cannot move to %s: %s", c->gateway, e.msg);
 	else
-		conn_fail(c, e.msg);
+		conn_fail(c, REASON_ERROR, e.msg);
 }
 
 static void on_resolved(void *ctx, const struct sockaddr_storage *addr,
@@ -591,7 +614,7 @@ static void on_resolved(void *ctx, const struct sockaddr_storage *addr,
 		if (c->lookup_for_next)
 			conn_progress(c, "%s", msg);
 		else if (!failover_on_lookup_failure(c, msg))
-			conn_fail(c, msg);
+			conn_fail(c, REASON_LOOKUP, msg);
 		return;
 	}
 	begin_sa(c, addr, c->lookup_for_next);
@@ -627,9 +650,8 @@ void conn_start_attempt(struct conn *c, const char *gateway, bool as_next)
 			 gateway);
 		if (as_next)
 			conn_progress(c, "%s", msg);
-		else
-			if (!failover_on_lookup_failure(c, msg))
-			conn_fail(c, msg);
+		else if (!failover_on_lookup_failure(c, msg))
+			conn_fail(c, REASON_LOOKUP, msg);
 	}
 }
 
@@ -645,7 +667,8 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 	if (sa != c->sa) {
 		/* Only the SA we use may move us; an old or half-made one
 		 * just goes away. */
-		sa_failed(sa, "redirected to %s while being replaced", to);
+		sa_failed(sa, REASON_REDIRECT,
+			  "redirected to %s while being replaced", to);
 		return;
 	}
 	if (established && !conn_is_up(c)) {
@@ -658,7 +681,7 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 		if (established)
 			conn_progress(c, "not following the redirect: %s", why);
 		else
-			conn_fail(c, why);
+			conn_fail(c, REASON_REDIRECT, why);
 		return;
 	}
 	if (sa->ticket) {
@@ -671,6 +694,9 @@ void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 	redirect_record(&c->redir, &sa->peer, gw, exchange, loop_now_ms());
 	ident_of(&sa->peer, &c->redir.from);
 	c->redir.have_from = true;
+	c->n_redirects++;
+	conn_note_change(c, REASON_REDIRECT, "redirected by %s to %s in %s",
+			 from, to, exchange_name(exchange));
 	conn_progress(c, "redirected by %s to %s in %s", from, to,
 		 exchange_name(exchange));
 	if (established) {
@@ -754,6 +780,7 @@ void conn_disconnect(struct conn *c)
 		retire_sa(c, c->sa);
 		c->sa = NULL;
 		c->state = CONN_IDLE;
+		conn_note_change(c, REASON_USER, "connection attempt aborted");
 		emit(c, CEV_DOWN, "connection attempt aborted");
 		return;
 	}

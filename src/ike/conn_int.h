@@ -26,7 +26,9 @@ struct conn {
 	char gateway[PROFILE_STR_MAX]; /* what we are talking to, as named */
 	char last_error[512];
 	char change_why[512];          /* the last change of state, for people */
+	enum conn_reason change_reason; /* ... as a code */
 	time_t change_at;              /* ... and when (wall clock) */
+	unsigned n_ike_rekeys, n_child_rekeys, n_reauths, n_redirects;
 
 	/* failover.c: resumption and gateway failover */
 	struct resume_ticket *ticket;  /* taken from the store, not yet spent */
@@ -44,16 +46,21 @@ struct conn {
 
 /* conn.c */
 /* Records why and when the connection last changed state (status). */
-void conn_note_change(struct conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void conn_note_change(struct conn *c, enum conn_reason why,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The IKE SA is established, with or without a working tunnel. */
 bool conn_is_up(const struct conn *c);
 void conn_progress(struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void conn_fail(struct conn *c, const char *msg);
+void conn_fail(struct conn *c, enum conn_reason why, const char *msg);
 /* Talks to a gateway given by name or address, as the current SA or as
  * the make-before-break one. */
 void conn_start_attempt(struct conn *c, const char *gateway, bool as_next);
+/* A new IKE SA of c, in no role yet, with a fresh SPI of ours that
+ * routes the gateway's messages to it (SPIi when we initiate it, SPIr
+ * when the gateway does); every SA is made here. */
+struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e);
 /* Frees an SA at once: no DELETE (its gateway is gone). */
 void conn_drop_sa(struct conn *c, struct ike_sa *sa);
 
@@ -67,7 +74,8 @@ int failover_begin(struct conn *c, struct ike_sa *sa, bool as_next,
 		   struct verr *e);
 /* The current SA failed with msg: true when failover took over (another
  * gateway, or a full handshake instead of a resume). */
-bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg);
+bool failover_on_failure(struct conn *c, struct ike_sa *sa,
+			 enum conn_reason why, const char *msg);
 /* The current SA is up: what to tell the user, GSC bookkeeping, and a
  * full re-establishment when the GSC is about to overflow. */
 void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
@@ -83,10 +91,12 @@ void failover_reset(struct conn *c);
 /* The gateway ended the connection (deleted the IKE SA): with
  * close-action restart, a new connection after the reconnect backoff;
  * true when that took over (the SA is dropped). */
-bool failover_on_close(struct conn *c, struct ike_sa *sa, const char *why);
+bool failover_on_close(struct conn *c, struct ike_sa *sa,
+		       enum conn_reason code, const char *why);
 /* A gateway's name did not resolve: true when failover goes on with the
  * next gateway or a later retry instead of failing. */
 bool failover_on_lookup_failure(struct conn *c, const char *msg);
+/* The backup gateways as a status line. */
 void failover_describe(const struct conn *c, struct wbuf *out);
 
 #endif

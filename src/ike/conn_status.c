@@ -1,6 +1,8 @@
-/* `vpnctl status`: the connection, its IKE SA and Child SA, as text. */
+/* `vpnctl status`: the connection, its IKE SA and Child SA, as values
+ * (struct conn_status) and as text written from those values. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "child.h"
@@ -21,34 +23,177 @@ static void ts_describe(const struct ts_payload *ts, struct wbuf *out)
 	}
 }
 
-static void child_status(const struct ike_sa *sa, struct wbuf *out)
+const char *conn_reason_name(enum conn_reason r)
 {
-	char in[9], outs[9], algs[128];
+	static const char *const names[] = {
+		[REASON_NONE] = "none",
+		[REASON_UP] = "up",
+		[REASON_USER] = "user",
+		[REASON_GATEWAY_DELETE] = "gateway-delete",
+		[REASON_TIMEOUT] = "timeout",
+		[REASON_AUTH_FAILED] = "auth-failed",
+		[REASON_REFUSED] = "refused",
+		[REASON_REDIRECT] = "redirect",
+		[REASON_REAUTH] = "reauth",
+		[REASON_NO_TUNNEL] = "no-tunnel",
+		[REASON_LOOKUP] = "lookup",
+		[REASON_ERROR] = "error",
+	};
 
-	if (!sa->child.up) {
-		wb_printf(out, "  child SA: none (%s)\n",
-			  sa->child.refused[0] ? sa->child.refused :
-						 "not negotiated");
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) && names[r] ?
+		       names[r] : "?";
+}
+
+/* ---- the values ---- */
+
+static void get_ike(const struct ike_sa *sa, struct conn_status *st)
+{
+	st->ike.state = sa->state;
+	st->ike.initiator = sa->initiator;
+	memcpy(st->ike.spi_i, sa->spi_i, 8);
+	memcpy(st->ike.spi_r, sa->spi_r, 8);
+	memcpy(st->ike.spi_ours, sa->initiator ? sa->spi_i : sa->spi_r, 8);
+	memcpy(st->ike.spi_theirs, sa->initiator ? sa->spi_r : sa->spi_i, 8);
+	st->ike.peer = sa->peer;
+	st->ike.local = sa->local;
+	st->ike.natt = sa->natt;
+	st->ike.nat_detected = sa->nat_here || sa->nat_there;
+	st->ike.resumed = sa->resumed;
+	st->ike.rekeyed = sa->rekeyed;
+	st->ike.gsc = sa->gsc;
+	st->ike.peer_vpnd = sa->peer_vpnd;
+	if (sa->state < IKE_ESTABLISHED)
+		return;
+	st->ike.established_ms = sa->established_at;
+	st->ike.dh_ops = sa->dh_ops;
+	st->ike.sig_ops = sa->sig_ops;
+	ike_algs_str(&sa->algs, st->ike.algs, sizeof(st->ike.algs));
+	st->ike.encr = sa->algs.encr;
+	st->ike.encr_keylen = sa->algs.encr_keylen;
+	st->ike.integ = sa->algs.integ;
+	st->ike.prf = sa->algs.prf;
+	st->ike.dh = sa->algs.dh;
+	id_to_text(sa->peer_id_type, sa->peer_id.p, sa->peer_id.len,
+		   st->ike.remote_id, sizeof(st->ike.remote_id));
+	st->ike.remote_auth = sa->auth_method_peer;
+	st->ike.auth_lifetime = sa->auth_lifetime;
+}
+
+static void get_child(const struct ike_sa *sa, struct conn_status *st)
+{
+	const struct child_params *ch = &sa->child;
+
+	st->child.up = ch->up;
+	if (!ch->up) {
+		snprintf(st->child.problem, sizeof(st->child.problem), "%s",
+			 ch->refused[0] ? ch->refused : "not negotiated");
 		return;
 	}
-	spi_hex(sa->child.spi_in, 4, in);
-	spi_hex(sa->child.spi_out, 4, outs);
-	wb_printf(out, "  child SA: ESP %s, SPIs in %s out %s, %s%s\n",
-		  esp_algs_str(&sa->child, algs, sizeof(algs)), in, outs,
-		  sa->child.installed ? "installed" :
-		  sa->child.install_error[0] ? "not installed: " :
-					       "negotiated only (kernel installation off)",
-		  sa->child.installed ? "" : sa->child.install_error);
-	if (sa->child.installed) {
-		struct child_counters cnt;
+	st->child.installed = ch->installed;
+	memcpy(st->child.spi_in, ch->spi_in, 4);
+	memcpy(st->child.spi_out, ch->spi_out, 4);
+	esp_algs_str(ch, st->child.algs, sizeof(st->child.algs));
+	if (!ch->installed)
+		snprintf(st->child.problem, sizeof(st->child.problem), "%s",
+			 ch->install_error);
+}
 
-		if (child_counters(sa, &cnt) == 0)
-			wb_printf(out, "    in  %llu bytes, %llu packets; out %llu bytes, %llu packets\n",
-				  (unsigned long long)cnt.in_bytes,
-				  (unsigned long long)cnt.in_packets,
-				  (unsigned long long)cnt.out_bytes,
-				  (unsigned long long)cnt.out_packets);
-	}
+static void get_vip(const struct cfg_reply *cfg, struct conn_status *st)
+{
+	st->vip.has_ip4 = cfg->has_ip4;
+	memcpy(st->vip.ip4, cfg->ip4, 4);
+	st->vip.ip4_prefix = cfg->ip4_prefix;
+	st->vip.has_ip6 = cfg->has_ip6;
+	memcpy(st->vip.ip6, cfg->ip6, 16);
+	st->vip.ip6_prefix = cfg->ip6_prefix;
+}
+
+static void get_ticket(const struct conn *c, struct conn_status *st)
+{
+	struct ticket_info info;
+
+	if (!ticket_stored(&c->prof, &info))
+		return;
+	st->ticket.stored = true;
+	snprintf(st->ticket.gateway, sizeof(st->ticket.gateway), "%s",
+		 info.gateway);
+	st->ticket.expires = info.expires;
+	st->ticket.gsc = info.gsc;
+}
+
+void conn_status_get(const struct conn *c, struct conn_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "%s", c->prof.name);
+	st->state = c->state;
+	conn_state_text(c, st->state_text, sizeof(st->state_text));
+	snprintf(st->gateway, sizeof(st->gateway), "%s",
+		 c->gateway[0] ? c->gateway : c->prof.gateways[0]);
+	snprintf(st->last_error, sizeof(st->last_error), "%s",
+		 c->last_error);
+	st->ike_rekeys = c->n_ike_rekeys;
+	st->child_rekeys = c->n_child_rekeys;
+	st->reauths = c->n_reauths;
+	st->redirects = c->n_redirects;
+	st->resumption = c->prof.resume_enabled;
+	get_ticket(c, st);
+	st->n_backups = c->n_backups;
+	st->n_redirect_hist = c->redir.n;
+	st->retry_pending = c->retry_timer != 0;
+	st->replacing = c->next != NULL;
+	st->change.reason = c->change_reason;
+	st->change.at = c->change_at;
+	snprintf(st->change.text, sizeof(st->change.text), "%s",
+		 c->change_why);
+	if (!c->sa)
+		return;
+	st->has_sa = true;
+	get_ike(c->sa, st);
+	get_child(c->sa, st);
+	if (c->sa->state >= IKE_ESTABLISHED)
+		get_vip(&c->sa->cfg, st);
+}
+
+bool conn_redirect_get(const struct conn *c, size_t i,
+		       struct conn_redirect *out)
+{
+	const struct redirect_entry *e;
+
+	if (i >= c->redir.n)
+		return false;
+	e = &c->redir.hist[i];
+	snprintf(out->from, sizeof(out->from), "%s", e->from);
+	snprintf(out->to, sizeof(out->to), "%s", e->to);
+	out->exchange = e->exchange;
+	return true;
+}
+
+/* ---- the text, from the values ---- */
+
+static void redirects_text(const struct conn *c, const struct conn_status *st,
+			   struct wbuf *out)
+{
+	struct conn_redirect rd;
+	size_t i;
+
+	for (i = 0; i < st->n_redirect_hist && conn_redirect_get(c, i, &rd);
+	     i++)
+		wb_printf(out, "  redirected: %s -> %s in %s\n", rd.from, rd.to,
+			  exchange_name(rd.exchange));
+}
+
+/* Details that are lists rather than values: kernel counters and the
+ * selectors. */
+static void child_details(const struct ike_sa *sa, struct wbuf *out)
+{
+	struct child_counters cnt;
+
+	if (sa->child.installed && child_counters(sa, &cnt) == 0)
+		wb_printf(out, "    in  %llu bytes, %llu packets; out %llu bytes, %llu packets\n",
+			  (unsigned long long)cnt.in_bytes,
+			  (unsigned long long)cnt.in_packets,
+			  (unsigned long long)cnt.out_bytes,
+			  (unsigned long long)cnt.out_packets);
 	wb_printf(out, "    local  ");
 	ts_describe(&sa->child.tsi, out);
 	wb_printf(out, "\n    remote ");
@@ -56,63 +201,138 @@ static void child_status(const struct ike_sa *sa, struct wbuf *out)
 	wb_printf(out, "\n");
 }
 
+static void child_text(const struct conn_status *st, const struct ike_sa *sa,
+		       struct wbuf *out)
+{
+	char in[9], outs[9];
+
+	if (!st->child.up) {
+		wb_printf(out, "  child SA: none (%s)\n", st->child.problem);
+		return;
+	}
+	spi_hex(st->child.spi_in, 4, in);
+	spi_hex(st->child.spi_out, 4, outs);
+	wb_printf(out, "  child SA: ESP %s, SPIs in %s out %s, %s%s\n",
+		  st->child.algs, in, outs,
+		  st->child.installed ? "installed" :
+		  st->child.problem[0] ? "not installed: " :
+					 "negotiated only (kernel installation off)",
+		  st->child.installed ? "" : st->child.problem);
+	child_details(sa, out);
+}
+
+static void vip_text(const struct conn_status *st, struct wbuf *out)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (st->vip.has_ip4)
+		wb_printf(out, "  virtual IP: %s/%u\n",
+			  inet_ntop(AF_INET, st->vip.ip4, a, sizeof(a)),
+			  st->vip.ip4_prefix);
+	if (st->vip.has_ip6)
+		wb_printf(out, "  virtual IP: %s/%u\n",
+			  inet_ntop(AF_INET6, st->vip.ip6, a, sizeof(a)),
+			  st->vip.ip6_prefix);
+}
+
 /* Why and when the state last changed: "gateway deleted the IKE SA". */
-static void describe_change(const struct conn *c, struct wbuf *out)
+static void change_text(const struct conn_status *st, struct wbuf *out)
 {
 	char when[32];
 	struct tm tm;
 
-	if (!c->change_at || !localtime_r(&c->change_at, &tm) ||
+	if (!st->change.at || !localtime_r(&st->change.at, &tm) ||
 	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
 		return;
-	wb_printf(out, "  last change: %s (%lld s ago): %s\n", when,
-		  (long long)(time(NULL) - c->change_at), c->change_why);
+	wb_printf(out, "  last change: %s (%lld s ago): %s [%s]\n", when,
+		  (long long)(time(NULL) - st->change.at), st->change.text,
+		  conn_reason_name(st->change.reason));
+}
+
+static void counts_text(const struct conn_status *st, struct wbuf *out)
+{
+	if (!st->ike_rekeys && !st->child_rekeys && !st->reauths &&
+	    !st->redirects)
+		return;
+	wb_printf(out, "  rekeys: IKE %u, Child %u; reauthentications: %u; redirects: %u\n",
+		  st->ike_rekeys, st->child_rekeys, st->reauths,
+		  st->redirects);
+}
+
+static void ticket_text(const struct conn_status *st, struct wbuf *out)
+{
+	if (st->ticket.stored)
+		wb_printf(out, "  resumption ticket: from %s, valid %lld s more, GSC %u\n",
+			  st->ticket.gateway,
+			  (long long)(st->ticket.expires - time(NULL)),
+			  st->ticket.gsc);
+}
+
+/* The failover draft's count, with resumption on. */
+static void gsc_text(const struct conn_status *st, struct wbuf *out)
+{
+	if (!st->resumption || !st->has_sa ||
+	    st->ike.state < IKE_ESTABLISHED)
+		return;
+	if (st->ike.rekeyed)
+		wb_printf(out, "  gateway switch count: %u (IKE SA rekeyed)\n",
+			  st->ike.gsc);
+	else
+		wb_printf(out, "  gateway switch count: %u (%s; %lu DH and %lu signature operations)\n",
+			  st->ike.gsc, st->ike.resumed ?
+			  "resumed with a ticket" : "full handshake",
+			  st->ike.dh_ops, st->ike.sig_ops);
+}
+
+static void ike_text(const struct conn_status *st, const struct ike_sa *sa,
+		     struct wbuf *out)
+{
+	char spi_i[17], spi_r[17], gw[64], local[64];
+
+	wb_printf(out, "  gateway: %s, local %s%s\n",
+		  sockaddr_str(&st->ike.peer, gw, sizeof(gw)),
+		  sockaddr_str(&st->ike.local, local, sizeof(local)),
+		  st->ike.natt ? (st->ike.nat_detected ?
+					  ", NAT-T (NAT detected)" :
+					  ", NAT-T (forced)") :
+				 "");
+	wb_printf(out, "  IKE SA: SPIs %s_i %s_r, initiated by %s\n",
+		  spi_hex(st->ike.spi_i, 8, spi_i),
+		  spi_hex(st->ike.spi_r, 8, spi_r),
+		  st->ike.initiator ? "us" : "the gateway");
+	if (st->ike.state < IKE_ESTABLISHED)
+		return;
+	wb_printf(out, "  IKE proposal: %s\n", st->ike.algs);
+	wb_printf(out, "  remote identity: %s (%s)\n", st->ike.remote_id,
+		  auth_method_name(st->ike.remote_auth));
+	wb_printf(out, "  established %llu s ago\n",
+		  (unsigned long long)((loop_now_ms() -
+					st->ike.established_ms) / 1000));
+	wb_printf(out, "  vpnd extensions: %s\n",
+		  st->ike.peer_vpnd ? "on (the gateway showed vpnd's Vendor ID)" :
+				      "off (standard IKEv2 only)");
+	vip_text(st, out);
+	cfg_describe(&sa->cfg, out);
+	child_text(st, sa, out);
 }
 
 void conn_status(const struct conn *c, struct wbuf *out)
 {
-	const struct ike_sa *sa = c->sa;
-	char spi_i[17], spi_r[17], gw[64], local[64], algs[128], id[256];
-	char state[512];
+	struct conn_status st;
 
-	conn_state_text(c, state, sizeof(state));
-	wb_printf(out, "%s: %s\n", c->prof.name, state);
-	describe_change(c, out);
-	redirect_describe(&c->redir, out);
-	ticket_describe(&c->prof, out);
+	conn_status_get(c, &st);
+	wb_printf(out, "%s: %s\n", st.name, st.state_text);
+	change_text(&st, out);
+	counts_text(&st, out);
+	redirects_text(c, &st, out);
+	ticket_text(&st, out);
+	gsc_text(&st, out);
 	failover_describe(c, out);
-	if (!sa) {
-		if (c->last_error[0])
-			wb_printf(out, "  last error: %s\n", c->last_error);
-		wb_printf(out, "  gateway: %s\n", c->gateway[0] ? c->gateway :
-							  c->prof.gateways[0]);
+	if (!st.has_sa) {
+		if (st.last_error[0])
+			wb_printf(out, "  last error: %s\n", st.last_error);
+		wb_printf(out, "  gateway: %s\n", st.gateway);
 		return;
 	}
-	spi_hex(sa->spi_i, 8, spi_i);
-	spi_hex(sa->spi_r, 8, spi_r);
-	wb_printf(out, "  gateway: %s, local %s%s\n",
-		  sockaddr_str(&sa->peer, gw, sizeof(gw)),
-		  sockaddr_str(&sa->local, local, sizeof(local)),
-		  sa->natt ? (sa->nat_here || sa->nat_there ?
-				      ", NAT-T (NAT detected)" :
-				      ", NAT-T (forced)") :
-			     "");
-	wb_printf(out, "  IKE SA: SPIs %s_i %s_r\n", spi_i, spi_r);
-	if (sa->state < IKE_ESTABLISHED)
-		return;
-	wb_printf(out, "  IKE proposal: %s\n",
-		  ike_algs_str(&sa->algs, algs, sizeof(algs)));
-	wb_printf(out, "  remote identity: %s (%s)\n",
-		  id_to_text(sa->peer_id_type, sa->peer_id.p, sa->peer_id.len,
-			     id, sizeof(id)),
-		  auth_method_name(sa->auth_method_peer));
-	wb_printf(out, "  established %llu s ago\n",
-		  (unsigned long long)((loop_now_ms() - sa->established_at) /
-				       1000));
-	wb_printf(out, "  vpnd extensions: %s\n",
-		  sa->peer_vpnd ? "on (the gateway showed vpnd's Vendor ID)" :
-				  "off (standard IKEv2 only)");
-	cfg_describe(&sa->cfg, out);
-	child_status(sa, out);
+	ike_text(&st, c->sa, out);
 }
-

@@ -29,13 +29,14 @@ static int ike_delete_send(struct ike_sa *sa, struct ike_task *t,
 static enum task_rc ike_delete_answered(struct ike_sa *sa, struct ike_task *t,
 					const struct ike_msg *m)
 {
-	return task_gone(sa, "disconnected");
+	return task_gone(sa, REASON_USER, "disconnected");
 }
 
 static enum task_rc ike_delete_unanswered(struct ike_sa *sa,
 					  struct ike_task *t)
 {
-	return task_gone(sa, "gateway did not answer the delete");
+	return task_gone(sa, REASON_USER,
+			 "gateway did not answer the delete");
 }
 
 static const struct ike_task_ops ike_delete_ops = {

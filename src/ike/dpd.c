@@ -40,9 +40,15 @@ static const struct ike_task_ops dpd_ops = {
 static void on_dpd(void *ctx)
 {
 	struct ike_sa *sa = ctx;
-	struct verr e = { { 0 } };
 
 	sa->dpd_timer = 0;
+	dpd_check(sa);
+}
+
+void dpd_check(struct ike_sa *sa)
+{
+	struct verr e = { { 0 } };
+
 	if (sa->state != IKE_ESTABLISHED || sa->orphan ||
 	    sa_has_task(sa, &dpd_ops))
 		return;

@@ -176,7 +176,8 @@ static void on_retry(void *ctx)
  * reconnect-interval seconds, doubling up to RETRY_MAX_S. */
 #define RETRY_MAX_S 300
 
-static bool retry_later(struct conn *c, struct ike_sa *sa, const char *msg,
+static bool retry_later(struct conn *c, struct ike_sa *sa,
+			enum conn_reason why, const char *msg,
 			const char *what)
 {
 	unsigned delay, max;
@@ -198,14 +199,17 @@ static bool retry_later(struct conn *c, struct ike_sa *sa, const char *msg,
 	if (sa)
 		conn_drop_sa(c, sa);
 	conn_progress(c, "%s (%s); trying again in %u s", what, msg, delay);
-	conn_note_change(c, "%s (%s); reconnecting in %u s", what, msg, delay);
+	conn_note_change(c, why, "%s (%s); reconnecting in %u s", what, msg,
+			 delay);
 	c->retry_timer = loop_timer(c->loop, delay * 1000u, on_retry, c);
 	return true;
 }
 
-static bool lost_gateway(struct conn *c, struct ike_sa *sa, const char *msg)
+static bool lost_gateway(struct conn *c, struct ike_sa *sa,
+			 enum conn_reason why, const char *msg)
 {
 	conn_progress(c, "lost the gateway %s: %s", c->gateway, msg);
+	conn_note_change(c, why, "lost the gateway %s: %s", c->gateway, msg);
 	c->state = CONN_CONNECTING;
 	c->was_up = true;
 	c->attempts = 0;
@@ -215,12 +219,13 @@ static bool lost_gateway(struct conn *c, struct ike_sa *sa, const char *msg)
 	return true;
 }
 
-bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
+bool failover_on_failure(struct conn *c, struct ike_sa *sa,
+			 enum conn_reason why, const char *msg)
 {
 	if (c->state == CONN_CLOSING)
 		return false;
 	if (conn_is_up(c) && sa->state >= IKE_ESTABLISHED)
-		return sa->timed_out && lost_gateway(c, sa, msg);
+		return sa->timed_out && lost_gateway(c, sa, why, msg);
 	if (sa->ticket && sa->timed_out && sa->state == IKE_RESUME_SENT) {
 		if (++c->attempts < n_candidates(c)) {
 			conn_progress(c, "no answer to IKE_SESSION_RESUME from %s; trying the next gateway with the same ticket",
@@ -255,10 +260,11 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa, const char *msg)
 		return true;
 	}
 	return sa->timed_out && c->was_up &&
-	       retry_later(c, sa, msg, "no gateway answered");
+	       retry_later(c, sa, why, msg, "no gateway answered");
 }
 
-bool failover_on_close(struct conn *c, struct ike_sa *sa, const char *why)
+bool failover_on_close(struct conn *c, struct ike_sa *sa,
+		       enum conn_reason code, const char *why)
 {
 	if (!c->prof.close_restart || c->state == CONN_CLOSING ||
 	    !conn_is_up(c))
@@ -266,7 +272,8 @@ bool failover_on_close(struct conn *c, struct ike_sa *sa, const char *why)
 	c->state = CONN_CONNECTING;
 	c->was_up = true;
 	c->attempts = 0;
-	return retry_later(c, sa, why, "the gateway closed the connection");
+	return retry_later(c, sa, code, why,
+			   "the gateway closed the connection");
 }
 
 bool failover_on_lookup_failure(struct conn *c, const char *msg)
@@ -278,7 +285,8 @@ bool failover_on_lookup_failure(struct conn *c, const char *msg)
 		conn_start_attempt(c, next_candidate(c), false);
 		return true;
 	}
-	return c->was_up && retry_later(c, NULL, msg, "no gateway answered");
+	return c->was_up && retry_later(c, NULL, REASON_LOOKUP, msg,
+					"no gateway answered");
 }
 
 void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
@@ -360,23 +368,12 @@ void sa_copy_backups(struct ike_sa *sa, struct resume_ticket *t)
 
 void failover_describe(const struct conn *c, struct wbuf *out)
 {
-	const struct ike_sa *sa = c->sa;
 	size_t i;
 
-	if (!c->prof.resume_enabled)
+	if (!c->prof.resume_enabled || !c->n_backups)
 		return;
-	if (sa && sa->state >= IKE_ESTABLISHED && sa->rekeyed)
-		wb_printf(out, "  gateway switch count: %u (IKE SA rekeyed)\n",
-			  sa->gsc);
-	else if (sa && sa->state >= IKE_ESTABLISHED)
-		wb_printf(out, "  gateway switch count: %u (%s; %lu DH and %lu signature operations)\n",
-			  sa->gsc, sa->resumed ? "resumed with a ticket" :
-						 "full handshake",
-			  sa->dh_ops, sa->sig_ops);
-	if (c->n_backups) {
-		wb_printf(out, "  backup gateways:");
-		for (i = 0; i < c->n_backups; i++)
-			wb_printf(out, " %s", c->backups[i]);
-		wb_printf(out, "\n");
-	}
+	wb_printf(out, "  backup gateways:");
+	for (i = 0; i < c->n_backups; i++)
+		wb_printf(out, " %s", c->backups[i]);
+	wb_printf(out, "\n");
 }

@@ -441,23 +441,26 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 
 	if (!msg_payload(m, PL_AUTH)) {
 		if (sa->resumed && err == N_AUTHENTICATION_FAILED)
-			return task_fail(sa, "gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the '%s' form; it may want 'resumption: auth: %s'",
-					 resume_auth_form_name(sa->prof->resume_auth),
-					 resume_auth_form_name(
-						 other_form(sa->prof->resume_auth)));
-		return task_fail(sa, "gateway refused IKE_AUTH: %s",
-				 err ? notify_name(err) : "no AUTH payload");
+			return task_fail_as(sa, REASON_AUTH_FAILED, "gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the '%s' form; it may want 'resumption: auth: %s'",
+					    resume_auth_form_name(sa->prof->resume_auth),
+					    resume_auth_form_name(
+						    other_form(sa->prof->resume_auth)));
+		return task_fail_as(sa, err == N_AUTHENTICATION_FAILED ?
+					    REASON_AUTH_FAILED : REASON_REFUSED,
+				    "gateway refused IKE_AUTH: %s",
+				    err ? notify_name(err) : "no AUTH payload");
 	}
 	if (verify_gateway(sa, m->pl, &e) < 0) {
 		ike_send_auth_failed(sa);
-		return task_fail(sa, "gateway authentication failed: %s",
-				 e.msg);
+		return task_fail_as(sa, REASON_AUTH_FAILED,
+				    "gateway authentication failed: %s", e.msg);
 	}
 	if (follow_auth_redirect(sa, m, &rc))
 		return rc;
 	if (err && !child_only_error(err))
-		return task_fail(sa, "gateway refused IKE_AUTH: %s",
-				 notify_name(err));
+		return task_fail_as(sa, REASON_REFUSED,
+				    "gateway refused IKE_AUTH: %s",
+				    notify_name(err));
 	take_child(sa, m->pl, err);
 	take_config(sa, m->pl);
 	sa_set_state(sa, IKE_ESTABLISHED);

@@ -205,7 +205,7 @@ static bool handle_invalid_ke(struct ike_sa *sa, const struct ike_msg *m,
 	if (group == dh_group(sa->dh))
 		return ignore(sa, "INVALID_KE_PAYLOAD for the group we use", rc);
 	if (!proposal_offers_dh(sa->prof, group) || !dh_supported(group)) {
-		*rc = task_fail(sa, "gateway wants DH group %s, which the profile does not offer",
+		*rc = task_fail_as(sa, REASON_REFUSED, "gateway wants DH group %s, which the profile does not offer",
 				dh_name(group));
 		return true;
 	}
@@ -233,7 +233,7 @@ bool ike_clear_redirect(struct ike_sa *sa, const struct ike_msg *m,
 		sa_warn_unauth(sa, "ignoring %s", why);
 		return ignore(sa, why, rc);
 	case REDIR_DISABLED:
-		*rc = task_fail(sa, "gateway redirects to %s, but redirects are disabled in the profile",
+		*rc = task_fail_as(sa, REASON_REDIRECT, "gateway redirects to %s, but redirects are disabled in the profile",
 				gw_ident_str(&gw, to, sizeof(to)));
 		return true;
 	case REDIR_FOLLOW:

@@ -22,22 +22,13 @@
 
 struct netcfg_record;
 struct resume_ticket;
+struct ticket_info;
 struct child_create;
-
-enum ike_state {
-	IKE_NONE,
-	IKE_INIT_SENT,
-	IKE_RESUME_SENT,        /* IKE_SESSION_RESUME (RFC 5723) */
-	IKE_AUTH_SENT,
-	IKE_ESTABLISHED,
-	IKE_DELETING,
-};
 
 /* state.c: the one way to change sa->state; false (logged as an error,
  * the state stays) for a change the table does not allow. */
 struct ike_sa;
 bool sa_set_state(struct ike_sa *sa, enum ike_state to);
-const char *ike_state_name(enum ike_state s);
 
 /* Negotiated IKE SA algorithms. */
 struct ike_algs {
@@ -126,11 +117,12 @@ struct ike_sa {
 	bool initiator;                 /* we initiated the SA or its latest
 					   rekey: our I bit (RFC 7296 3.1) */
 	char fail_why[512];             /* of TASK_FAILED / TASK_GONE */
+	enum conn_reason fail_reason;   /* ... as a code */
 	struct gw_ident redirect_to;    /* of TASK_REDIRECT */
 	uint8_t redirect_exchange;
 	struct ike_sa *successor;       /* of TASK_REKEYED */
 	struct ike_sa *retiring_next;   /* in conn's list of retiring SAs */
-	char ignored_why[160];          /* last unusable response, for the timeout message */
+	char ignored_why[200];          /* last unusable response, for the timeout message */
 	char refusal[96];               /* an unauthenticated error answer to
 					   it, waited out; the failure if no
 					   usable one comes */
@@ -214,6 +206,16 @@ int net_prepare(const struct sockaddr_storage *to, bool natt,
 		struct sockaddr_storage *local, struct verr *e);
 /* NAT keepalive (RFC 3948 2.3): one 0xff byte on 4500, no marker. */
 void net_send_keepalive(const struct sockaddr_storage *to);
+/* A datagram from the gateway (without the non-ESP marker) to the SA
+ * its SPI names: what the sockets hand over, and a test's way in. */
+void net_input(const uint8_t *msg, size_t len,
+	       const struct sockaddr_storage *from, bool natt);
+/* What net_send does with a datagram when a hook is set: the hook gets
+ * it instead of a socket, and no socket is opened (tests capture what
+ * the engine sends). NULL goes back to the sockets. */
+typedef int (*net_send_fn)(void *ctx, const struct sockaddr_storage *to,
+			   bool natt, const uint8_t *msg, size_t len);
+void net_set_send_hook(net_send_fn fn, void *ctx);
 /* Sends msg (without marker; added on 4500) and learns our local address. */
 int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
 	     size_t len, struct sockaddr_storage *local);
@@ -245,6 +247,16 @@ void sa_warn_unauth(struct ike_sa *sa, const char *fmt, ...)
 void sa_warn_flush(struct ike_sa *sa);
 void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 		const struct sockaddr_storage *from, bool natt);
+/* The three ways into a task, after sa_receive's checks and decryption
+ * (and a test's way in with a message it built): each returns what the
+ * task (or the request's handler) said, once the owner has acted on it,
+ * so the SA may be gone. A response for the request on the wire goes to
+ * the head task (anything else: TASK_IGNORE); a request with the next
+ * Message ID is answered through requests.c; the timeout is what the
+ * retransmission timer does after the last try. */
+enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m);
+enum task_rc sa_take_request(struct ike_sa *sa, const struct ike_msg *m);
+enum task_rc sa_request_timeout(struct ike_sa *sa);
 void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
 		    uint32_t msg_id, bool response, uint8_t next);
 
@@ -355,6 +367,9 @@ bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 void child_rekey_cleanup(struct ike_sa *sa);
 /* Liveness checks (empty INFORMATIONAL) every dpd-interval while up. */
 void dpd_start(struct ike_sa *sa);
+/* A liveness check now, unless one is queued or another request is out
+ * (it checks liveness too); what the dpd-interval timer runs. */
+void dpd_check(struct ike_sa *sa);
 int ike_auth_queue(struct ike_sa *sa, struct verr *e);
 /* ---- delete.c ---- */
 /* Queues our Delete(IKE) ahead of waiting tasks; the SA is DELETING. */
@@ -407,7 +422,8 @@ void ticket_add_request(struct ike_sa *sa, struct pl_chain *c);
 void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl);
 /* Asks for a fresh ticket (INFORMATIONAL, RFC 5723 4.3.1) in ms. */
 void ticket_refresh_after(struct ike_sa *sa, unsigned ms);
-void ticket_describe(const struct profile *p, struct wbuf *out);
+/* The profile's stored ticket (none when resumption is off). */
+bool ticket_stored(const struct profile *p, struct ticket_info *info);
 /* Takes the stored ticket of a profile for one resume; NULL (and why in
  * *why) when there is none to use. Free with ticket_release. */
 struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
@@ -431,6 +447,8 @@ int creds_verify_peer(struct ike_sa *sa, const struct payload_list *pl,
 void cfg_build_request(struct pl_chain *c, const struct profile *p,
 		       const uint8_t *hint4);
 void cfg_parse_reply(const struct cp_payload *cp, struct cfg_reply *out);
+/* The DNS servers as status lines (the virtual IP is a value of
+ * struct conn_status). */
 void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
 
 /* ---- conn.c: each SA reports to its connection ---- */
@@ -440,8 +458,8 @@ void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
  * depends on which of them sends it. */
 void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void sa_failed(struct ike_sa *sa, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void sa_failed(struct ike_sa *sa, enum conn_reason why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The IKE SA is established (IKE_AUTH done): reports whether the
  * tunnel works, and deletes the IKE SA when it does not and the profile
  * says so (esp.on-failure: delete). */
@@ -453,7 +471,7 @@ void sa_tunnel_changed(struct ike_sa *sa);
  * the Child SA, its policies, virtual IP, routes and DNS are in place
  * (with kernel installation off: the Child SA is negotiated). */
 bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len);
-void sa_down(struct ike_sa *sa, const char *why);
+void sa_down(struct ike_sa *sa, enum conn_reason code, const char *why);
 /* The gateway told us to go to 'gw' in 'exchange' (RFC 5685). The SA
  * must already have checked what the exchange requires (nonce, AUTH). */
 void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,
@@ -474,6 +492,8 @@ void sa_await_delete(struct ike_sa *sa);
  * connection move there, the old SA is deleted by whoever started the
  * rekey (RFC 7296 2.8). */
 void sa_rekeyed(struct ike_sa *sa);
+/* The Child SA was rekeyed (either side): counted for status. */
+void sa_child_rekeyed(struct ike_sa *sa);
 /* Our rekey of the IKE SA failed for good or for now. */
 void sa_rekey_failed(struct ike_sa *sa);
 /* The gateway answered IKE_SESSION_RESUME: the ticket is used up. */

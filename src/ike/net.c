@@ -32,6 +32,9 @@ static uint16_t ports[2][2];
 static struct receiver *receivers;
 static size_t n_receivers;
 static struct loop *net_loop;
+/* Where datagrams go instead of the sockets (net_set_send_hook). */
+static net_send_fn send_hook;
+static void *send_hook_ctx;
 
 static int fam_idx(int family)
 {
@@ -62,7 +65,6 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 	socklen_t flen = sizeof(from);
 	bool natt = (intptr_t)ctx != 0;
 	const uint8_t *msg = buf;
-	struct receiver *r;
 	ssize_t n;
 
 	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
@@ -76,9 +78,17 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 		msg += NON_ESP_MARKER_LEN;
 		n -= NON_ESP_MARKER_LEN;
 	}
-	if (n < IKE_HDR_LEN) {
-		log_dbg("dropping %zd-byte datagram: shorter than an IKE header",
-			n);
+	net_input(msg, (size_t)n, &from, natt);
+}
+
+void net_input(const uint8_t *msg, size_t len,
+	       const struct sockaddr_storage *from, bool natt)
+{
+	struct receiver *r;
+
+	if (len < IKE_HDR_LEN) {
+		log_dbg("dropping %zu-byte datagram: shorter than an IKE header",
+			len);
 		return;
 	}
 	r = find_receiver(our_spi(msg));
@@ -86,7 +96,7 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 		log_dbg("dropping message for an unknown IKE SA");
 		return;
 	}
-	r->fn(r->ctx, msg, (size_t)n, &from, natt);
+	r->fn(r->ctx, msg, len, from, natt);
 }
 
 static int open_one(int family, bool natt, struct verr *e)
@@ -249,10 +259,16 @@ static void learn_local(const struct sockaddr_storage *to, bool natt,
 		((struct sockaddr_in6 *)local)->sin6_port = htons(port);
 }
 
+void net_set_send_hook(net_send_fn fn, void *ctx)
+{
+	send_hook = fn;
+	send_hook_ctx = ctx;
+}
+
 int net_prepare(const struct sockaddr_storage *to, bool natt,
 		struct sockaddr_storage *local, struct verr *e)
 {
-	if (ensure_socket(to->ss_family, natt, e) < 0)
+	if (!send_hook && ensure_socket(to->ss_family, natt, e) < 0)
 		return -1;
 	learn_local(to, natt, local);
 	return 0;
@@ -281,6 +297,8 @@ int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
 
 	if (len + off > sizeof(buf))
 		return -1;
+	if (send_hook)
+		return send_hook(send_hook_ctx, to, natt, msg, len);
 	if (ensure_socket(to->ss_family, natt, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;

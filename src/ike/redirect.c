@@ -147,15 +147,6 @@ void redirect_record(struct redirects *r, const struct sockaddr_storage *from,
 	gw_ident_str(to, e->to, sizeof(e->to));
 }
 
-void redirect_describe(const struct redirects *r, struct wbuf *out)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		wb_printf(out, "  redirected: %s -> %s in %s\n", r->hist[i].from,
-			  r->hist[i].to, exchange_name(r->hist[i].exchange));
-}
-
 enum redirect_verdict redirect_take(const struct ike_msg *m, uint8_t exchange,
 				    const struct chunk *ni, bool enabled,
 				    struct gw_ident *gw, char *why,

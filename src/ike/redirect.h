@@ -40,7 +40,6 @@ void redirect_record(struct redirects *r, const struct sockaddr_storage *from,
 		     uint64_t now_ms);
 bool redirect_target_allowed(const struct profile *p,
 			     const struct gw_ident *to);
-void redirect_describe(const struct redirects *r, struct wbuf *out);
 
 struct ike_msg;
 struct chunk;

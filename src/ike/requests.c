@@ -28,7 +28,8 @@ static enum task_rc answer_ike_delete(struct ike_sa *sa,
 				      struct pl_chain *c)
 {
 	/* The answer is empty (1.4.1); everything of the SA goes. */
-	return task_gone(sa, "gateway deleted the IKE SA");
+	return task_gone(sa, REASON_GATEWAY_DELETE,
+			 "gateway deleted the IKE SA");
 }
 
 /* Delete(ESP): we answer with our inbound SPI of each pair (1.4.1). */

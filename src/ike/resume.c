@@ -162,11 +162,13 @@ static enum task_rc resume_response(struct ike_sa *sa, struct ike_task *t,
 		return rc;
 	if (msg_notify(m, N_TICKET_NACK)) {
 		sa_ticket_spent(sa);
-		return task_fail(sa, "gateway refused the ticket (TICKET_NACK)");
+		return task_fail_as(sa, REASON_REFUSED,
+				    "gateway refused the ticket (TICKET_NACK)");
 	}
 	if (m->first_error) {
 		sa_ticket_spent(sa);
-		return task_fail(sa, "gateway refused IKE_SESSION_RESUME: %s",
+		return task_fail_as(sa, REASON_REFUSED,
+				    "gateway refused IKE_SESSION_RESUME: %s",
 				 notify_name(m->first_error));
 	}
 	if (take_response(sa, m->hdr, m->pl, m->raw, m->raw_len, &e) < 0)

@@ -162,13 +162,14 @@ void sa_tasks_free(struct ike_sa *sa)
 }
 
 static enum task_rc set_why(struct ike_sa *sa, enum task_rc rc,
-			    const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+			    enum conn_reason why, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 static enum task_rc set_why(struct ike_sa *sa, enum task_rc rc,
-			    const char *fmt, va_list ap)
+			    enum conn_reason why, const char *fmt, va_list ap)
 {
 	vsnprintf(sa->fail_why, sizeof(sa->fail_why), fmt, ap);
+	sa->fail_reason = why;
 	return rc;
 }
 
@@ -178,18 +179,31 @@ enum task_rc task_fail(struct ike_sa *sa, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	rc = set_why(sa, TASK_FAILED, fmt, ap);
+	rc = set_why(sa, TASK_FAILED, REASON_ERROR, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
-enum task_rc task_gone(struct ike_sa *sa, const char *fmt, ...)
+enum task_rc task_fail_as(struct ike_sa *sa, enum conn_reason why,
+			  const char *fmt, ...)
 {
 	enum task_rc rc;
 	va_list ap;
 
 	va_start(ap, fmt);
-	rc = set_why(sa, TASK_GONE, fmt, ap);
+	rc = set_why(sa, TASK_FAILED, why, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+enum task_rc task_gone(struct ike_sa *sa, enum conn_reason why,
+		       const char *fmt, ...)
+{
+	enum task_rc rc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = set_why(sa, TASK_GONE, why, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -206,6 +220,7 @@ void sa_act(struct ike_sa *sa, enum task_rc rc)
 {
 	/* The conn may free the SA before it is done with the reason. */
 	char why[sizeof(sa->fail_why)];
+	enum conn_reason code = sa->fail_reason;
 	struct gw_ident to = sa->redirect_to;
 
 	memcpy(why, sa->fail_why, sizeof(why));
@@ -218,13 +233,13 @@ void sa_act(struct ike_sa *sa, enum task_rc rc)
 		sa_up(sa);
 		return;
 	case TASK_FAILED:
-		sa_failed(sa, "%s", why);
+		sa_failed(sa, code, "%s", why);
 		return;
 	case TASK_REDIRECT:
 		sa_redirect(sa, &to, sa->redirect_exchange);
 		return;
 	case TASK_GONE:
-		sa_down(sa, why);
+		sa_down(sa, code, why);
 		return;
 	case TASK_REKEYED:
 		sa_rekeyed(sa);

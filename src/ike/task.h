@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vpnd/conn.h"
 #include "vpnd/wire.h"
 
 struct ike_sa;
@@ -119,11 +120,17 @@ void sa_move_tasks(struct ike_sa *from, struct ike_sa *to);
 /* Frees every task (the SA goes). */
 void sa_tasks_free(struct ike_sa *sa);
 
-/* Outcome helpers for tasks: set the reason, return the outcome. */
+/* Outcome helpers for tasks: set the reason (text in sa->fail_why, code
+ * in sa->fail_reason), return the outcome. task_fail's code is
+ * REASON_ERROR. */
 enum task_rc task_fail(struct ike_sa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-enum task_rc task_gone(struct ike_sa *sa, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+enum task_rc task_fail_as(struct ike_sa *sa, enum conn_reason why,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum task_rc task_gone(struct ike_sa *sa, enum conn_reason why,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 enum task_rc task_redirect(struct ike_sa *sa, const struct gw_ident *gw,
 			   uint8_t exchange);
 

@@ -149,18 +149,12 @@ void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl)
 	}
 }
 
-void ticket_describe(const struct profile *p, struct wbuf *out)
+bool ticket_stored(const struct profile *p, struct ticket_info *info)
 {
-	struct ticket_info info;
 	struct verr e = { { 0 } };
-	time_t now = time(NULL);
 
-	if (!p->resume_enabled || !store_get(&e))
-		return;
-	if (ticket_peek(store, p->name, now, &info) == TICKET_OK)
-		wb_printf(out, "  resumption ticket: from %s, valid %lld s more, GSC %u\n",
-			  info.gateway, (long long)(info.expires - now),
-			  info.gsc);
+	return p->resume_enabled && store_get(&e) &&
+	       ticket_peek(store, p->name, time(NULL), info) == TICKET_OK;
 }
 
 /* A ticket is asked for again before it runs out, so that failover

@@ -59,13 +59,29 @@ static enum task_rc timed_out(struct ike_sa *sa)
 
 	sockaddr_str(&sa->peer, gw, sizeof(gw));
 	if (sa->refusal[0])
-		return task_fail(sa, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
+		return task_fail_as(sa, REASON_REFUSED, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
 				 sa->refusal, gw, sa->req.tries);
-	return task_fail(sa,
+	return task_fail_as(sa, REASON_TIMEOUT,
 			 "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
 			 gw, exchange_name(sa->req.exchange), sa->req.tries,
 			 sa->ignored_why[0] ? " (ignored: " : "",
 			 sa->ignored_why, sa->ignored_why[0] ? ")" : "");
+}
+
+enum task_rc sa_request_timeout(struct ike_sa *sa)
+{
+	struct ike_task *t = sa_active_task(sa);
+	enum task_rc rc;
+
+	if (!sa->req.active || !t)
+		return TASK_IGNORE;
+	loop_timer_cancel(sa->loop, sa->req.timer);
+	sa->req.timer = 0;
+	sa->req.active = false;
+	sa->timed_out = true;
+	rc = t->ops->timeout ? t->ops->timeout(sa, t) : timed_out(sa);
+	sa_settle(sa, rc);
+	return rc;
 }
 
 static void on_retransmit(void *ctx)
@@ -77,10 +93,7 @@ static void on_retransmit(void *ctx)
 	if (!sa->req.active || !t)
 		return;
 	if (sa->req.tries >= sa->prof->retransmit_tries) {
-		sa->req.active = false;
-		sa->timed_out = true;
-		sa_settle(sa, t->ops->timeout ? t->ops->timeout(sa, t) :
-						timed_out(sa));
+		sa_request_timeout(sa);
 		return;
 	}
 	sa->req.tries++;
@@ -293,23 +306,54 @@ static void discard_response(struct ike_sa *sa, const struct ike_hdr *h,
 	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
 }
 
+/* Whether h answers the request on the wire. */
+static bool expected_response(const struct ike_sa *sa, const struct ike_hdr *h)
+{
+	if (sa_active_task(sa) && sa->req.active &&
+	    h->msg_id == sa->req.msg_id && h->exchange == sa->req.exchange)
+		return true;
+	log_dbg("ignoring unexpected %s response %u",
+		exchange_name(h->exchange), h->msg_id);
+	return false;
+}
+
+enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_task *t = sa_active_task(sa);
+	char why[200];
+	enum task_rc rc;
+
+	if (!expected_response(sa, m->hdr))
+		return TASK_IGNORE;
+	if (msg_check(m, true, why, sizeof(why)) < 0) {
+		discard_response(sa, m->hdr, why);
+		return TASK_IGNORE;
+	}
+	loop_timer_cancel(sa->loop, sa->req.timer);
+	sa->req.timer = 0;
+	sa->req.active = false;
+	rc = t->ops->response(sa, t, m);
+	if (rc == TASK_IGNORE) {
+		/* Not usable: keep waiting for the real one. */
+		sa->req.active = true;
+		arm_timer(sa);
+		return rc;
+	}
+	sa_settle(sa, rc);      /* last: it may free the SA */
+	return rc;
+}
+
 static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			    const uint8_t *msg, size_t len,
 			    struct payload_list *pl)
 {
-	struct ike_task *t = sa_active_task(sa);
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
 	struct ike_msg m;
-	enum task_rc rc;
 	uint8_t crit;
 
-	if (!t || !sa->req.active || h->msg_id != sa->req.msg_id ||
-	    h->exchange != sa->req.exchange) {
-		log_dbg("ignoring unexpected %s response %u",
-			exchange_name(h->exchange), h->msg_id);
+	if (!expected_response(sa, h))
 		return;
-	}
 	/* Only IKE_SA_INIT and IKE_SESSION_RESUME travel in the clear (RFC
 	 * 7296 1.2, RFC 5723 4.3.2). */
 	if (h->exchange != EXCH_IKE_SA_INIT &&
@@ -320,23 +364,8 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return;
 	}
 	msg_index(&m, h, pl, msg, len);
-	if (msg_check(&m, true, e.msg, sizeof(e.msg)) < 0) {
-		discard_response(sa, h, e.msg);
-		chunk_free(&plain);
-		return;
-	}
-	loop_timer_cancel(sa->loop, sa->req.timer);
-	sa->req.timer = 0;
-	sa->req.active = false;
-	rc = t->ops->response(sa, t, &m);
+	sa_take_response(sa, &m);
 	chunk_free(&plain);
-	if (rc == TASK_IGNORE) {
-		/* Not usable: keep waiting for the real one. */
-		sa->req.active = true;
-		arm_timer(sa);
-		return;
-	}
-	sa_settle(sa, rc);
 }
 
 /* Every authentic request gets an answer, or the gateway retransmits and
@@ -352,24 +381,6 @@ static void answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
 	notify_build(&c, 0, NULL, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &crit, 1);
 	sa_send_response(sa, h->exchange, h->msg_id, &inner, c.first);
 	wb_free(&inner);
-}
-
-/* An authentic request with payloads its exchange cannot carry:
- * INVALID_SYNTAX (RFC 7296 3.10.1), and nothing of it is acted on. */
-static enum task_rc refuse_malformed(struct ike_sa *sa,
-				     const struct ike_hdr *h, const char *why)
-{
-	struct wbuf inner;
-	struct pl_chain c;
-
-	log_warn("%s: refusing the gateway's %s request %u: %s",
-		 sa->prof->name, exchange_name(h->exchange), h->msg_id, why);
-	wb_init(&inner);
-	chain_init(&c, &inner);
-	notify_build(&c, 0, NULL, 0, N_INVALID_SYNTAX, NULL, 0);
-	sa_send_response(sa, h->exchange, h->msg_id, &inner, c.first);
-	wb_free(&inner);
-	return TASK_DONE;
 }
 
 /* RFC 7296 2.1: a retransmitted request is the same message, and gets
@@ -393,6 +404,51 @@ static void resend_response(struct ike_sa *sa, const struct ike_hdr *h,
 		 NULL);
 }
 
+/* An authentic request is taken: the next one has the next ID, and a
+ * retransmission of this one must equal it. */
+static void note_request(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	sa->peer_next_mid++;
+	if (sha256_digest(msg, len, sa->last_req_digest) < 0)
+		memset(sa->last_req_digest, 0, sizeof(sa->last_req_digest));
+}
+
+/* An authentic request with payloads its exchange cannot carry:
+ * INVALID_SYNTAX (RFC 7296 3.10.1), and nothing of it is acted on. */
+static enum task_rc refuse_malformed(struct ike_sa *sa,
+				     const struct ike_hdr *h, const char *why)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	log_warn("%s: refusing the gateway's %s request %u: %s",
+		 sa->prof->name, exchange_name(h->exchange), h->msg_id, why);
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, N_INVALID_SYNTAX, NULL, 0);
+	sa_send_response(sa, h->exchange, h->msg_id, &inner, c.first);
+	wb_free(&inner);
+	return TASK_DONE;
+}
+
+enum task_rc sa_take_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	enum task_rc act;
+	char why[200];
+
+	if (m->hdr->msg_id != sa->peer_next_mid) {
+		log_dbg("ignoring request with message ID %u (expected %u)",
+			m->hdr->msg_id, sa->peer_next_mid);
+		return TASK_IGNORE;
+	}
+	note_request(sa, m->raw, m->raw_len);
+	act = msg_check(m, false, why, sizeof(why)) < 0 ?
+		      refuse_malformed(sa, m->hdr, why) :
+		      ike_handle_request(sa, m);
+	sa_act(sa, act);        /* last: it may free the SA */
+	return act;
+}
+
 static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 			   const uint8_t *msg, size_t len,
 			   struct payload_list *pl)
@@ -401,7 +457,6 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	struct verr e = { { 0 } };
 	uint8_t crit = 0;
 	struct ike_msg m;
-	enum task_rc act = TASK_DONE;
 	int rc;
 
 	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
@@ -420,20 +475,14 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 		chunk_free(&plain);
 		return;
 	}
-	sa->peer_next_mid++;
-	/* What a retransmission must equal; the answer to it follows. */
-	if (sha256_digest(msg, len, sa->last_req_digest) < 0)
-		memset(sa->last_req_digest, 0, sizeof(sa->last_req_digest));
 	if (rc == OPEN_SK_CRITICAL) {
+		note_request(sa, msg, len);
 		answer_unsupported(sa, h, crit);
 	} else {
 		msg_index(&m, h, pl, msg, len);
-		act = msg_check(&m, false, e.msg, sizeof(e.msg)) < 0 ?
-			      refuse_malformed(sa, h, e.msg) :
-			      ike_handle_request(sa, &m);
+		sa_take_request(sa, &m);
 	}
 	chunk_free(&plain);
-	sa_act(sa, act);        /* last: it may free the SA */
 }
 
 void sa_receive(void *ctx, const uint8_t *msg, size_t len,

@@ -5,6 +5,7 @@
 #include <CUnit/Basic.h>
 
 #include "harness.h"
+#include "mem.h"
 #include "vpnd/log.h"
 
 int main(void)
@@ -25,8 +26,16 @@ int main(void)
 	register_child_retry_tests();
 	register_ike_rekey_tests();
 	register_msg_rules_tests();
+	register_task_tests();
+	register_task_rekey_tests();
+	register_task_connect_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
+	/* VPND_TEST_SUITE=NAME runs one suite, while working on it. */
+	if (getenv("VPND_TEST_SUITE") &&
+	    CU_get_suite(getenv("VPND_TEST_SUITE")))
+		CU_basic_run_suite(CU_get_suite(getenv("VPND_TEST_SUITE")));
+	else
+		CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
 	CU_cleanup_registry();
 	loop_free(test_loop);

@@ -1,10 +1,12 @@
 /* INFORMATIONAL exchanges once the IKE SA is up: our disconnect, the
  * gateway's delete and liveness check, and our AUTHENTICATION_FAILED. */
 #include <string.h>
+#include <time.h>
 
 #include <CUnit/CUnit.h>
 
 #include "harness.h"
+#include "status.h"
 #include "vpnd/log.h"
 #include "vpnd/ratelimit.h"
 
@@ -57,20 +59,23 @@ static void test_disconnect(void)
 static void test_gateway_delete_restart(void)
 {
 	struct responder_cfg cfg;
-	struct wbuf status;
+	const struct conn_status *cs;
 
 	responder_cfg_defaults(&cfg);
 	CU_ASSERT_FATAL(bring_up_closing(&cfg, true));
 	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
 	run_for(&r, 100);
-	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_CONNECTING);
-	wb_init(&status);
-	conn_status(r.conn, &status);
-	CU_ASSERT_PTR_NOT_NULL(strstr((char *)status.p,
-				      "the gateway closed the connection (gateway deleted the IKE SA); reconnecting in 1 s"));
-	wb_free(&status);
+	cs = status_of(r.conn);
+	CU_ASSERT_EQUAL(cs->state, CONN_CONNECTING);
+	CU_ASSERT_EQUAL(cs->change.reason, REASON_GATEWAY_DELETE);
+	CU_ASSERT_TRUE(cs->retry_pending);
+	CU_ASSERT_FALSE(cs->has_sa);
+	/* what the user reads */
+	CU_ASSERT_STRING_EQUAL(cs->change.text,
+			       "the gateway closed the connection (gateway deleted the IKE SA); reconnecting in 1 s");
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_UP);
 	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(status_of(r.conn)->change.reason, REASON_UP);
 	CU_ASSERT_EQUAL(responder_stats(r.resp)->auth_ok, 2);
 	CU_ASSERT_EQUAL(r.n_down, 0);
 	run_cleanup(&r);
@@ -99,21 +104,20 @@ static void test_gateway_delete(void)
 {
 	struct responder_cfg cfg;
 	const struct responder_stats *st;
-	struct wbuf status;
+	const struct conn_status *cs;
 
 	responder_cfg_defaults(&cfg);
 	CU_ASSERT_FATAL(bring_up_closing(&cfg, false));
 	CU_ASSERT_EQUAL_FATAL(responder_send_delete(r.resp), 0);
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_DOWN);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "gateway deleted"));
-	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_IDLE);
-	wb_init(&status);
-	conn_status(r.conn, &status);
-	CU_ASSERT_PTR_NOT_NULL(strstr((char *)status.p,
-				      "last change: "));
-	CU_ASSERT_PTR_NOT_NULL(strstr((char *)status.p,
-				      "s ago): gateway deleted the IKE SA"));
-	wb_free(&status);
+	CU_ASSERT_STRING_EQUAL(r.msg, "gateway deleted the IKE SA");
+	cs = status_of(r.conn);
+	CU_ASSERT_EQUAL(cs->state, CONN_IDLE);
+	CU_ASSERT_EQUAL(cs->change.reason, REASON_GATEWAY_DELETE);
+	CU_ASSERT(cs->change.at > 0 && cs->change.at <= time(NULL));
+	/* the status line the user reads (and interop-gw-delete greps) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
+				      "s ago): gateway deleted the IKE SA [gateway-delete]\n"));
 	/* the client's answer went out before it dropped the SA */
 	run_for(&r, 50);
 	st = responder_stats(r.resp);
@@ -242,13 +246,14 @@ static void test_gateway_child_delete(void)
 	CU_ASSERT_EQUAL(st->responses, 1);
 	CU_ASSERT_EQUAL(st->resp_deletes, 1);
 	CU_ASSERT_EQUAL(memcmp(st->resp_delete_spi, st->peer_esp_spi, 4), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "deleted the Child SA"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "child SA: none (deleted by the gateway)"));
+	CU_ASSERT_FALSE(status_of(r.conn)->child.up);
+	CU_ASSERT_STRING_EQUAL(status_of(r.conn)->child.problem,
+			       "deleted by the gateway");
 	/* the tunnel is gone: its own state, and the daemon is told */
-	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_NO_TUNNEL);
+	CU_ASSERT_EQUAL(status_of(r.conn)->state, CONN_NO_TUNNEL);
 	CU_ASSERT_EQUAL(r.n_no_tunnel, 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r),
-				      "unit: established, no tunnel: deleted by the gateway\n"));
+	CU_ASSERT_STRING_EQUAL(status_of(r.conn)->state_text,
+			       "established, no tunnel: deleted by the gateway");
 	run_cleanup(&r);
 }
 
@@ -332,6 +337,7 @@ static void test_wrong_gateway_identity(void)
 	CU_ASSERT_FATAL(run_connect(&r));
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_FAILED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "impostor.test"));
+	CU_ASSERT_EQUAL(status_of(r.conn)->change.reason, REASON_AUTH_FAILED);
 	run_for(&r, 50);
 	CU_ASSERT_EQUAL(responder_stats(r.resp)->auth_failed_notifies, 1);
 	run_cleanup(&r);

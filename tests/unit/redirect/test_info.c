@@ -7,6 +7,7 @@
 #include <CUnit/CUnit.h>
 
 #include "rt.h"
+#include "status.h"
 
 static struct rt t;
 
@@ -61,9 +62,11 @@ static void test_make_before_break(void)
 	CU_ASSERT_EQUAL(t.n_down, 0);
 	CU_ASSERT_EQUAL(responder_established(t.gw[0]), 0);
 	CU_ASSERT_EQUAL(responder_established(t.gw[1]), 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: 127.0.0.1 -> 127.0.0.2 in INFORMATIONAL\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t), "gateway: 127.0.0.2"));
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "127.0.0.1", "127.0.0.2",
+					 EXCH_INFORMATIONAL));
+	CU_ASSERT_EQUAL(status_of(t.conn)->change.reason, REASON_REDIRECT);
+	CU_ASSERT_FALSE(status_of(t.conn)->replacing);
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "127.0.0.2");
 	rt_cleanup(&t);
 }
 
@@ -79,8 +82,10 @@ static void stays(void)
 	CU_ASSERT_EQUAL(responder_established(t.gw[0]), 1);
 	CU_ASSERT_FALSE(t.left_established);
 	CU_ASSERT_EQUAL(conn_get_state(t.conn), CONN_ESTABLISHED);
-	CU_ASSERT_PTR_NULL(strstr(rt_status(&t), "redirected:"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t), "gateway: 127.0.0.1"));
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 0);
+	CU_ASSERT_EQUAL(status_of(t.conn)->n_redirect_hist, 0);
+	CU_ASSERT_FALSE(status_of(t.conn)->replacing);
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "127.0.0.1");
 }
 
 static void test_with_nonce(void)
@@ -129,12 +134,15 @@ static void test_target_silent(void)
 	bring_up(2);
 	responder_set_mute(t.gw[1], true);
 	redirect_to("127.0.0.2", false);
-	for (waited = 0; waited < 5000 &&
-			 !rt_progress_has(&t, "moving to the new gateway failed");
+	rt_run_for(&t, 20);
+	CU_ASSERT_TRUE(status_of(t.conn)->replacing);
+	for (waited = 0; waited < 5000 && status_of(t.conn)->replacing;
 	     waited += 20)
 		rt_run_for(&t, 20);
 	g1 = rt_st(&t, 0);
-	CU_ASSERT(rt_progress_has(&t, "moving to the new gateway failed"));
+	/* the move was given up, the old SA carries on */
+	CU_ASSERT_FALSE(status_of(t.conn)->replacing);
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 1);
 	CU_ASSERT(rt_st(&t, 1)->dropped >= 2);
 	CU_ASSERT_EQUAL(g1->responses, 1);
 	CU_ASSERT_EQUAL(g1->ike_deletes, 0);
@@ -142,7 +150,7 @@ static void test_target_silent(void)
 	CU_ASSERT_FALSE(t.left_established);
 	CU_ASSERT_EQUAL(t.n_failed + t.n_down, 0);
 	CU_ASSERT_EQUAL(conn_get_state(t.conn), CONN_ESTABLISHED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t), "gateway: 127.0.0.1"));
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "127.0.0.1");
 	/* the SA with gw1 still works: a liveness check is answered */
 	CU_ASSERT_EQUAL(responder_send_dpd(t.gw[0]), 0);
 	rt_run_for(&t, 100);
@@ -167,7 +175,7 @@ static void test_retransmitted(void)
 	CU_ASSERT_EQUAL(rt_st(&t, 0)->responses, 2);
 	CU_ASSERT_EQUAL(rt_st(&t, 1)->requests[0], 1);
 	CU_ASSERT_EQUAL(responder_established(t.gw[1]), 1);
-	CU_ASSERT_EQUAL(rt_progress_count(&t, "redirected by"), 1);
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 1);
 	CU_ASSERT_EQUAL(conn_get_state(t.conn), CONN_ESTABLISHED);
 	CU_ASSERT_FALSE(t.left_established);
 	rt_cleanup(&t);
@@ -198,9 +206,11 @@ static void test_two_hops(void)
 	CU_ASSERT_EQUAL(responder_established(t.gw[1]), 0);
 	CU_ASSERT_EQUAL(responder_established(t.gw[2]), 1);
 	CU_ASSERT_FALSE(t.left_established);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: 127.0.0.1 -> 127.0.0.2 in INFORMATIONAL\n"
-		"  redirected: 127.0.0.2 -> 127.0.0.3 in INFORMATIONAL\n"));
+	CU_ASSERT_EQUAL(status_of(t.conn)->n_redirect_hist, 2);
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "127.0.0.1", "127.0.0.2",
+					 EXCH_INFORMATIONAL));
+	CU_ASSERT_TRUE(status_redirected(t.conn, 1, "127.0.0.2", "127.0.0.3",
+					 EXCH_INFORMATIONAL));
 	rt_cleanup(&t);
 }
 
@@ -233,7 +243,8 @@ static void test_second_redirect_midway(void)
 	CU_ASSERT_EQUAL(t.n_up, 1);
 	CU_ASSERT_EQUAL(t.n_failed + t.n_down, 0);
 	CU_ASSERT_EQUAL(conn_get_state(t.conn), CONN_ESTABLISHED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t), "gateway: 127.0.0.3"));
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "127.0.0.3");
+	CU_ASSERT_FALSE(status_of(t.conn)->replacing);
 	rt_cleanup(&t);
 }
 
@@ -256,7 +267,9 @@ static void test_loop_limit(void)
 	CU_ASSERT_EQUAL(rt_st(&t, 1)->responses, 1);
 	CU_ASSERT_EQUAL(rt_st(&t, 0)->requests[0], 1);
 	CU_ASSERT_EQUAL(responder_established(t.gw[1]), 1);
-	CU_ASSERT(rt_progress_has(&t, "not following the redirect: redirect loop"));
+	/* not followed, and the user reads the loop */
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 1);
+	CU_ASSERT_FALSE(status_of(t.conn)->replacing);
 	CU_ASSERT(rt_progress_has(&t,
 		"(127.0.0.1 -> 127.0.0.2 -> 127.0.0.1)"));
 	CU_ASSERT_FALSE(t.left_established);
@@ -320,14 +333,15 @@ static void test_fqdn_target(void)
 	for (waited = 0; waited < 3000 && !rt_st(&t, 0)->ike_deletes;
 	     waited += 10)
 		rt_run_for(&t, 10);
-	CU_ASSERT(rt_progress_has(&t, "resolving localhost"));
+	CU_ASSERT_STRING_EQUAL(status_of(t.conn)->gateway, "localhost");
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "127.0.0.1");
 	CU_ASSERT_EQUAL(rt_st(&t, 1)->auth_ok, 1);
 	CU_ASSERT_EQUAL(rt_st(&t, 1)->redirected_from.data[3], 2);
 	CU_ASSERT_EQUAL(responder_established(t.gw[1]), 1);
 	CU_ASSERT_EQUAL(responder_established(t.gw[0]), 0);
 	CU_ASSERT_FALSE(t.left_established);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: 127.0.0.2 -> localhost in INFORMATIONAL\n"));
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "127.0.0.2", "localhost",
+					 EXCH_INFORMATIONAL));
 	rt_cleanup(&t);
 }
 

@@ -9,6 +9,7 @@
 #include <CUnit/CUnit.h>
 
 #include "rt.h"
+#include "status.h"
 
 static struct rt t;
 
@@ -47,11 +48,12 @@ static void test_followed(void)
 	CU_ASSERT_EQUAL(g2->auth_ok, 1);
 	CU_ASSERT_EQUAL(g2->child_sas, 1);
 	CU_ASSERT_EQUAL(responder_established(t.gw[1]), 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, "127.0.0.2"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: 127.0.0.1 -> 127.0.0.2 in IKE_SA_INIT\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t), "gateway: 127.0.0.2"));
-	CU_ASSERT(rt_progress_has(&t, "(with REDIRECTED_FROM)"));
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 1);
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "127.0.0.1", "127.0.0.2",
+					 EXCH_IKE_SA_INIT));
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "127.0.0.2");
+	CU_ASSERT_STRING_EQUAL(status_of(t.conn)->gateway, "127.0.0.2");
+	CU_ASSERT_EQUAL(status_of(t.conn)->change.reason, REASON_UP);
 	rt_cleanup(&t);
 }
 
@@ -74,8 +76,9 @@ static void ignored(enum r_redirect_init_mode mode)
 	CU_ASSERT_EQUAL(g1->auth_ok, 1);
 	CU_ASSERT_EQUAL(responder_established(t.gw[0]), 1);
 	CU_ASSERT_EQUAL(g2->datagrams, 0);
-	CU_ASSERT_PTR_NULL(strstr(rt_status(&t), "redirected:"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t), "gateway: 127.0.0.1"));
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 0);
+	CU_ASSERT_EQUAL(status_of(t.conn)->n_redirect_hist, 0);
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "127.0.0.1");
 	rt_cleanup(&t);
 }
 
@@ -134,8 +137,8 @@ static void test_fqdn_async(void)
 	CU_ASSERT_EQUAL(g2->auth_ok, 1);
 	CU_ASSERT_EQUAL(g2->redirected_from_seen, 1);
 	CU_ASSERT(ident_is(&g2->redirected_from, "127.0.0.2"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: 127.0.0.2 -> localhost in IKE_SA_INIT\n"));
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "127.0.0.2", "localhost",
+					 EXCH_IKE_SA_INIT));
 	rt_cleanup(&t);
 }
 
@@ -153,8 +156,9 @@ static void test_ipv6_target(void)
 	g2 = rt_st(&t, 1);
 	CU_ASSERT_EQUAL(g2->auth_ok, 1);
 	CU_ASSERT(ident_is(&g2->redirected_from, "127.0.0.1"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: 127.0.0.1 -> ::1 in IKE_SA_INIT\n"));
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "127.0.0.1", "::1",
+					 EXCH_IKE_SA_INIT));
+	CU_ASSERT_STRING_EQUAL(status_peer(status_of(t.conn)), "::1");
 	rt_cleanup(&t);
 }
 
@@ -195,8 +199,8 @@ static void test_ipv6_origin(void)
 	CU_ASSERT_EQUAL(g2->auth_ok, 1);
 	CU_ASSERT(g2->redirected_from_ok);
 	CU_ASSERT(ident_is(&g2->redirected_from, "::1"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: ::1 -> 127.0.0.2 in IKE_SA_INIT\n"));
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "::1", "127.0.0.2",
+					 EXCH_IKE_SA_INIT));
 	rt_cleanup(&t);
 }
 
@@ -223,11 +227,11 @@ static void test_reconnect(void)
 	CU_ASSERT_EQUAL(g1->redirected_from_seen, 0);
 	CU_ASSERT_EQUAL(rt_st(&t, 1)->redirected_from_seen, 2);
 	CU_ASSERT_EQUAL(responder_established(t.gw[1]), 1);
-	CU_ASSERT_EQUAL(rt_progress_count(&t, "redirected by"), 2);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rt_status(&t),
-		"redirected: 127.0.0.1 -> 127.0.0.2 in IKE_SA_INIT\n"));
-	CU_ASSERT_PTR_NULL(strstr(strstr(rt_status(&t), "redirected:") + 1,
-				  "redirected:"));
+	/* two redirects in all, one in this connect's history */
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 2);
+	CU_ASSERT_EQUAL(status_of(t.conn)->n_redirect_hist, 1);
+	CU_ASSERT_TRUE(status_redirected(t.conn, 0, "127.0.0.1", "127.0.0.2",
+					 EXCH_IKE_SA_INIT));
 	rt_cleanup(&t);
 }
 

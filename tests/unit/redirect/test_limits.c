@@ -6,6 +6,7 @@
 #include <CUnit/CUnit.h>
 
 #include "rt.h"
+#include "status.h"
 
 static struct rt t;
 
@@ -22,7 +23,8 @@ static void test_auth_not_allowed(void)
 	rt_start(&t, 2);
 	CU_ASSERT_FATAL(rt_connect(&t));
 	CU_ASSERT_EQUAL(rt_wait(&t), CEV_FAILED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, "allowed redirect targets"));
+	CU_ASSERT_EQUAL(status_of(t.conn)->change.reason, REASON_REDIRECT);
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, 0);
 	for (waited = 0; waited < 2000 && !rt_st(&t, 0)->ike_deletes;
 	     waited += 10)
 		rt_run_for(&t, 10);
@@ -42,8 +44,9 @@ static void test_init_not_allowed(void)
 	rt_start(&t, 2);
 	CU_ASSERT_FATAL(rt_connect(&t));
 	CU_ASSERT_EQUAL(rt_wait(&t), CEV_FAILED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, "allowed redirect targets"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, "127.0.0.2"));
+	CU_ASSERT_EQUAL(status_of(t.conn)->change.reason, REASON_REDIRECT);
+	/* the user reads which target was refused, and why */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, "127.0.0.2: not among the profile's allowed redirect targets"));
 	CU_ASSERT_EQUAL(rt_st(&t, 1)->datagrams, 0);
 	CU_ASSERT_EQUAL(conn_get_state(t.conn), CONN_FAILED);
 	rt_cleanup(&t);
@@ -66,6 +69,8 @@ static void redirect_loop(unsigned max)
 	snprintf(want, sizeof(want), "redirect loop: more than %u redirects",
 		 max);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, want));
+	CU_ASSERT_EQUAL(status_of(t.conn)->change.reason, REASON_REDIRECT);
+	CU_ASSERT_EQUAL(status_of(t.conn)->redirects, max);
 	/* the chain: max followed redirects and the refused one */
 	o = (size_t)snprintf(chain, sizeof(chain), "(127.0.0.1");
 	for (i = 1; i <= max + 1; i++)
@@ -121,8 +126,8 @@ static void test_disabled(void)
 	rt_start(&t, 2);
 	CU_ASSERT_FATAL(rt_connect(&t));
 	CU_ASSERT_EQUAL(rt_wait(&t), CEV_FAILED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, "redirects are disabled"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.msg, "127.0.0.2"));
+	CU_ASSERT_STRING_EQUAL(t.msg, "gateway redirects to 127.0.0.2, but redirects are disabled in the profile");
+	CU_ASSERT_EQUAL(status_of(t.conn)->change.reason, REASON_REDIRECT);
 	CU_ASSERT_EQUAL(rt_st(&t, 0)->requests[0], 1);
 	CU_ASSERT_EQUAL(rt_st(&t, 0)->redirect_supported_seen, 0);
 	CU_ASSERT_EQUAL(rt_st(&t, 0)->redirected_from_seen, 0);
