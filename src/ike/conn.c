@@ -311,6 +311,11 @@ void sa_tunnel_changed(struct ike_sa *sa)
 	}
 }
 
+bool sa_is_next(const struct ike_sa *sa)
+{
+	return sa->conn && sa == sa->conn->next;
+}
+
 void sa_up(struct ike_sa *sa)
 {
 	struct conn *c = sa->conn;
@@ -324,6 +329,9 @@ void sa_up(struct ike_sa *sa)
 
 		c->sa = sa;
 		c->next = NULL;
+		/* Before the old SA goes: its removal would take the
+		 * virtual IP, routes and DNS the new one needs. */
+		hostcfg_take_over(sa, old);
 		retire_sa(c, old);
 		report_child(c, sa);
 		dpd_start(sa);
