@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # FLOOD_T0 and PING_LOG are read by the tests
 # The background ping of the VM tests that change SAs under traffic
 # (vpnd-ike-rekey.sh, vpnd-reauth.sh; sourced after vpnd-lib.sh): one echo
 # every 100 ms from the virtual IP to 198.51.100.1, its statistics, and
