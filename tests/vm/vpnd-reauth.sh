@@ -226,7 +226,12 @@ check_reauth() {
 	vmt_log "  vpnctl status: established, IKE SA $spis, Child SA in $kout" \
 		"out $kin installed, virtual IP $VIP"
 	host_side_kept || { case_fail "$HOST_WHY"; return 1; }
-	vmt_log "  $VMT_CL: $VIP, its route and the DNS server kept"
+	# Handed over, not removed and installed again.
+	grep -qF "virtual IP, routes and DNS kept for the new IKE SA" \
+		"$CL_DIR/vpnd.log" ||
+		{ case_fail "vpnd.log does not say the host side was handed over"; return 1; }
+	vmt_log "  $VMT_CL: $VIP, its route and the DNS server kept (handed over" \
+		"to the new IKE SA)"
 	kernels_new_only "$kout" "$kin" || return 1
 	NEW_IN=$kout NEW_OUT=$kin
 	flood_running ||
