@@ -57,6 +57,16 @@ flood_last_seq() {
 		sort -n | tail -n1 | grep . || echo 0
 }
 
+# flood_unanswered: the sequence numbers of the echoes without an answer.
+flood_unanswered() {
+	awk -v n="$FLOOD_TX" '
+		/bytes from .*icmp_seq=/ {
+			s = $0; sub(/.*icmp_seq=/, "", s); sub(/[^0-9].*/, "", s)
+			got[s + 0] = 1 }
+		END { for (i = 1; i <= n; i++) if (!got[i]) { printf "%s%d", sep, i; sep = " " } }
+	' "$FLOOD_LOG"
+}
+
 # flood_finish SECONDS MAX_LOST WHAT: waits up to SECONDS for the ping to
 # end; its statistics must show at most MAX_LOST echoes unanswered
 # (WHAT: across what, for the FAIL line).  Sets FLOOD_TX and FLOOD_RX.
@@ -88,6 +98,9 @@ flood_finish() {
 	lost=$((FLOOD_TX - FLOOD_RX))
 	vmt_log "  pings: $FLOOD_TX sent, $FLOOD_RX answered, $lost lost" \
 		"(at most $max allowed)"
+	[ "$lost" = 0 ] ||
+		vmt_log "  unanswered: icmp_seq $(flood_unanswered) (one every 0.1 s" \
+			"from the start)"
 	if [ "$lost" -gt "$max" ]; then
 		PING_LOG=$FLOOD_LOG
 		case_fail "$lost pings lost $3 (at most $max allowed): $stats"
