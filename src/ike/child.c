@@ -472,7 +472,6 @@ int child_install_new(struct ike_sa *sa, const struct chunk *gir,
 		      const struct chunk *ni, const struct chunk *nr,
 		      struct verr *e)
 {
-	struct verr he = { { 0 } };
 	int rc;
 
 	if (!use_kernel)
@@ -486,14 +485,6 @@ int child_install_new(struct ike_sa *sa, const struct chunk *gir,
 	}
 	sa->child.installed = true;
 	track(sa, true);
-	sa->host_error[0] = '\0';
-	if (hostcfg_up(sa, &he) < 0) {
-		/* The SAs stand; the host side is missing, so traffic from
-		 * the virtual IP cannot flow. */
-		snprintf(sa->host_error, sizeof(sa->host_error),
-			 "virtual IP and routes not installed: %s", he.msg);
-		sa_progress(sa, "%s", sa->host_error);
-	}
 	return 0;
 }
 

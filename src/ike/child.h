@@ -26,8 +26,8 @@ int child_alloc_spi(struct ike_sa *sa, struct verr *e);
 int child_reserve_spi(struct ike_sa *sa, struct child_params *ch,
 		      struct verr *e);
 /* Derives KEYMAT and installs both SAs and the policies of sa->child
- * made in IKE_AUTH, then the virtual IP, routes and DNS; what of the
- * host side failed goes to sa->host_error (the call still succeeds). */
+ * made in IKE_AUTH (the kernel side only: the caller adds the host side
+ * with hostcfg_install or hands it over with hostcfg_take_over). */
 int child_install(struct ike_sa *sa, struct verr *e);
 /* The same for a Child SA made by our CREATE_CHILD_SA: KEYMAT =
  * prf+(SK_d, [g^ir |] Ni | Nr) of that exchange. */
@@ -59,6 +59,14 @@ int child_counters(const struct ike_sa *sa, struct child_counters *out);
 /* hostcfg.c: virtual IP, routes and DNS of an installed Child SA. */
 int hostcfg_up(struct ike_sa *sa, struct verr *e);
 void hostcfg_down(struct ike_sa *sa);
+/* hostcfg_up after the Child SA is in the kernel; what failed goes to
+ * sa->host_error (the SAs stand, traffic from the virtual IP cannot
+ * flow). */
+void hostcfg_install(struct ike_sa *sa);
+/* sa replaces old (make-before-break), before old is retired: with the
+ * same host side sa takes over old's record, so nothing is removed or
+ * added; otherwise old's goes and sa's is installed. old may be NULL. */
+void hostcfg_take_over(struct ike_sa *sa, struct ike_sa *old);
 /* The daemon's state directory (records, tickets), or NULL. */
 const char *hostcfg_state_dir(void);
 

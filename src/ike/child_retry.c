@@ -79,6 +79,8 @@ static void take_child(struct ike_sa *sa, const struct ts_payload *tsi,
 	    child_install_new(sa, gir, &sa->create->ni, nr, &e) < 0)
 		snprintf(sa->child.install_error,
 			 sizeof(sa->child.install_error), "%s", e.msg);
+	else if (child_kernel_enabled())
+		hostcfg_install(sa);
 	child_create_end(sa, false);
 	sa->child_retries = 0;
 	sa->child_retry_delay = 0;

@@ -321,6 +321,9 @@ static void replacement_up(struct conn *c, struct ike_sa *sa)
 
 	c->sa = sa;
 	c->next = NULL;
+	/* Before the old SA goes: its removal would take the
+	 * virtual IP, routes and DNS the new one needs. */
+	hostcfg_take_over(sa, old);
 	retire_sa(c, old);
 	report_child(c, sa);
 	dpd_start(sa);
@@ -343,6 +346,11 @@ static void replacement_up(struct conn *c, struct ike_sa *sa)
 	}
 	c->reauthing = false;
 	sa_tunnel_changed(sa);
+}
+
+bool sa_is_next(const struct ike_sa *sa)
+{
+	return sa->conn && sa == sa->conn->next;
 }
 
 void sa_up(struct ike_sa *sa)

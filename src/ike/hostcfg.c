@@ -32,19 +32,26 @@ static const char *record_dir(void)
 	return hostcfg_state_dir();
 }
 
-static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
+static void gateway_of(const struct ike_sa *sa, struct netcfg_ip *gw)
 {
 	const struct sockaddr_storage *p = &sa->peer;
+
+	memset(gw, 0, sizeof(*gw));
+	gw->family = p->ss_family;
+	if (p->ss_family == AF_INET6)
+		memcpy(gw->bytes, &((const struct sockaddr_in6 *)p)->sin6_addr,
+		       16);
+	else
+		memcpy(gw->bytes, &((const struct sockaddr_in *)p)->sin_addr,
+		       4);
+}
+
+static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
+{
 	size_t i, n;
 
 	memset(t, 0, sizeof(*t));
-	t->gateway.family = p->ss_family;
-	if (p->ss_family == AF_INET6)
-		memcpy(t->gateway.bytes,
-		       &((const struct sockaddr_in6 *)p)->sin6_addr, 16);
-	else
-		memcpy(t->gateway.bytes,
-		       &((const struct sockaddr_in *)p)->sin_addr, 4);
+	gateway_of(sa, &t->gateway);
 	if (sa->cfg.has_ip4) {
 		t->vips[t->n_vips].ip.family = AF_INET;
 		memcpy(t->vips[t->n_vips].ip.bytes, sa->cfg.ip4, 4);
@@ -138,6 +145,73 @@ void hostcfg_down(struct ike_sa *sa)
 		log_warn("removing the virtual IP and routes: %s", e.msg);
 	free(sa->netrec);
 	sa->netrec = NULL;
+}
+
+void hostcfg_install(struct ike_sa *sa)
+{
+	struct verr e = { { 0 } };
+
+	sa->host_error[0] = '\0';
+	if (hostcfg_up(sa, &e) < 0) {
+		snprintf(sa->host_error, sizeof(sa->host_error),
+			 "virtual IP and routes not installed: %s", e.msg);
+		sa_progress(sa, "%s", sa->host_error);
+	}
+}
+
+static bool same_cfg(const struct cfg_reply *a, const struct cfg_reply *b)
+{
+	return a->has_ip4 == b->has_ip4 &&
+	       (!a->has_ip4 || !memcmp(a->ip4, b->ip4, 4)) &&
+	       a->has_ip6 == b->has_ip6 &&
+	       (!a->has_ip6 || (!memcmp(a->ip6, b->ip6, 16) &&
+				a->ip6_prefix == b->ip6_prefix)) &&
+	       a->n_dns4 == b->n_dns4 && a->n_dns6 == b->n_dns6 &&
+	       !memcmp(a->dns4, b->dns4, a->n_dns4 * sizeof(a->dns4[0])) &&
+	       !memcmp(a->dns6, b->dns6, a->n_dns6 * sizeof(a->dns6[0]));
+}
+
+/* What hostcfg_up would install for each is the same: the gateway's
+ * address (its bypass route), the CP reply (virtual IPs, DNS) and the
+ * remote selectors (the routes). */
+static bool same_host_side(const struct ike_sa *a, const struct ike_sa *b)
+{
+	struct netcfg_ip ga, gb;
+	size_t i;
+
+	gateway_of(a, &ga);
+	gateway_of(b, &gb);
+	if (memcmp(&ga, &gb, sizeof(ga)) || !same_cfg(&a->cfg, &b->cfg) ||
+	    a->child.tsr.n != b->child.tsr.n)
+		return false;
+	for (i = 0; i < a->child.tsr.n; i++)
+		if (memcmp(&a->child.tsr.ts[i], &b->child.tsr.ts[i],
+			   sizeof(a->child.tsr.ts[i])))
+			return false;
+	return true;
+}
+
+/* The address and routes cannot be there twice (the kernel refuses a
+ * second route to the same network), and installing them again would
+ * make old's removal take away what sa needs. So with the same host
+ * side the record, on disk under the same name too, just changes
+ * hands: nothing on the host changes and traffic does not notice. */
+void hostcfg_take_over(struct ike_sa *sa, struct ike_sa *old)
+{
+	if (!sa->child.installed)
+		return; /* nothing to carry yet; old's goes with old */
+	if (old && old->netrec && same_host_side(sa, old)) {
+		sa->netrec = old->netrec;
+		old->netrec = NULL;
+		memcpy(sa->host_error, old->host_error, sizeof(sa->host_error));
+		sa_progress(sa, "virtual IP, routes and DNS kept for the new IKE SA");
+		return;
+	}
+	/* A different virtual IP, gateway or networks: break before make
+	 * on the host, as the routes to the same networks must change. */
+	if (old)
+		hostcfg_down(old);
+	hostcfg_install(sa);
 }
 
 int hostcfg_cleanup_stale(struct verr *e)

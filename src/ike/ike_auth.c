@@ -384,6 +384,8 @@ static void install_child(struct ike_sa *sa)
 	if (child_install(sa, &e) < 0)
 		snprintf(sa->child.install_error,
 			 sizeof(sa->child.install_error), "%s", e.msg);
+	else if (!sa_is_next(sa))
+		hostcfg_install(sa); /* a replacement's waits for sa_up */
 }
 
 static void take_config(struct ike_sa *sa, const struct payload_list *pl)

@@ -472,6 +472,10 @@ void sa_tunnel_changed(struct ike_sa *sa);
  * (with kernel installation off: the Child SA is negotiated). */
 bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len);
 void sa_down(struct ike_sa *sa, enum conn_reason code, const char *why);
+/* Whether sa is being set up to replace the connection's current SA
+ * (conn's next role: reauthentication, or a move after REDIRECT). Its
+ * host side waits for sa_up, which hands it over (hostcfg_take_over). */
+bool sa_is_next(const struct ike_sa *sa);
 /* The gateway told us to go to 'gw' in 'exchange' (RFC 5685). The SA
  * must already have checked what the exchange requires (nonce, AUTH). */
 void sa_redirect(struct ike_sa *sa, const struct gw_ident *gw,

@@ -78,13 +78,15 @@ EOF
 }
 
 # vmt_write_gw_conf DIR ESP_PROPOSALS [POOL]: PSK responder handing out
-# virtual IPs from POOL (default 203.0.113.0/24).
+# virtual IPs from POOL (default 203.0.113.0/24).  VMT_GW_RW_EXTRA, if
+# set, is one more line for the connection (e.g. "rekey_time = 15s").
 vmt_write_gw_conf() {
 	local dir=$1 esp=$2 pool=${3:-203.0.113.0/24}
 	cat >"$dir/swanctl.conf" <<EOF
 connections {
   rw {
-    local_addrs = 192.0.2.1
+    local_addrs = 192.0.2.1${VMT_GW_RW_EXTRA:+
+    $VMT_GW_RW_EXTRA}
     local { auth = psk
       id = $VMT_GW_ID }
     remote { auth = psk

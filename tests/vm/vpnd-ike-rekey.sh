@@ -28,45 +28,17 @@ vmt_require_vm "$@"
 # shellcheck source=vpnd-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/vpnd-lib.sh"
 vpnd_vm_preflight
-"${PING[@]}" -V 2>/dev/null | grep -q iputils ||
-	{ echo "FAIL: [$VMT_NAME] needs iputils ping (-i 0.1, -O)"; exit 1; }
+# shellcheck source=flood-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/flood-lib.sh"
+flood_preflight
 
-# the gateway's IKE rekey_time for the next case's swanctl.conf
-GW_IKE_REKEY=0s
-# the background ping of the running case
-FLOOD_PID=
-FLOOD_LOG=
-FLOOD_T0=
 # the gateway's current IKE SA as "SPIi_SPIr"
 IKE_SPIS=
-
-# stop_flood: ends a ping that is still running (a case that failed) and
-# shows how far it got; SIGINT makes ping print its statistics.
-stop_flood() {
-	[ -n "$FLOOD_PID" ] || return 0
-	kill -INT "$FLOOD_PID" 2>/dev/null || true
-	wait "$FLOOD_PID" 2>/dev/null || true
-	FLOOD_PID=
-	vmt_log "  ping stopped early: $(grep -E 'packets transmitted' "$FLOOD_LOG")"
-}
 
 # Run on exit by tests/lib/common.sh.
 cleanup_hook() { stop_flood; }
 
 vmt_begin
-
-# lib.sh's gateway has strongSwan's default IKE rekey_time (4 h); this test
-# sets it per case.  Wrapping the writer keeps lib.sh as the other tests
-# use it; the grep fails the start if the option did not land.
-declare -F vmt_write_gw_conf >/dev/null ||
-	{ echo "FAIL: [$VMT_NAME] lib.sh has no vmt_write_gw_conf"; exit 1; }
-eval "lib_$(declare -f vmt_write_gw_conf)"
-vmt_write_gw_conf() {
-	lib_vmt_write_gw_conf "$@" || return 1
-	sed -i "/^  rw {\$/a\\    rekey_time = $GW_IKE_REKEY" "$1/swanctl.conf"
-	grep -q "^    rekey_time = $GW_IKE_REKEY\$" "$1/swanctl.conf" ||
-		{ vmt_log "could not set rekey_time in $1/swanctl.conf"; return 1; }
-}
 
 # ---------------------------------------------------------------- probes
 
@@ -143,50 +115,12 @@ child_only_in_kernel() {
 
 # ---------------------------------------------------------------- the ping
 
-# start_flood SECONDS: a ping every 100 ms from the virtual IP for
-# SECONDS, in the background.  A count, not a signal, ends it, so that no
-# echo is in flight when the statistics are made.
-start_flood() {
-	local count=$(($1 * 10))
-	FLOOD_LOG=$CL_DIR/flood.log
-	vmt_sa_packets "$VMT_CL" >"$CL_DIR/sa-before"
-	vmt_sa_packets "$VMT_GW" >"$GW_DIR/sa-before"
-	ip netns exec "$VMT_CL" "${PING[@]}" -O -i 0.1 -c "$count" -W 5 \
-		-I "$VIP" 198.51.100.1 >"$FLOOD_LOG" 2>&1 &
-	FLOOD_PID=$!
-	FLOOD_T0=$(date +%s.%N)
-	vmt_log "  ping -i 0.1 -c $count from $VIP to 198.51.100.1 started (${1}s)"
-}
-
-flood_running() { kill -0 "$FLOOD_PID" 2>/dev/null; }
-flood_done() { ! flood_running; }
-
 # check_flood SECONDS: waits for the ping to end; its statistics must show
 # every echo answered, and the Child SA's ESP SAs must have counted them.
 check_flood() {
-	local rc stats tx rx late
-	if ! wait_for "$1" flood_done; then
-		stop_flood
-		case_fail "the ping did not end within ${1}s of its planned end"
-		return 1
-	fi
-	wait "$FLOOD_PID"
-	rc=$?
-	FLOOD_PID=
-	stats=$(grep -E 'packets transmitted' "$FLOOD_LOG")
-	late=$(grep -c 'no answer yet' "$FLOOD_LOG")
-	vmt_log "  ping statistics: $stats (exit $rc; $late echoes answered" \
-		"after the next was sent)"
-	grep -E '^rtt ' "$FLOOD_LOG" | sed 's/^/  /'
-	tx=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' <<<"$stats")
-	rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$stats")
-	if [ "$rc" != 0 ] || [ -z "$tx" ] || [ "$tx" != "$rx" ] ||
-			! grep -q ' 0% packet loss' <<<"$stats"; then
-		PING_LOG=$FLOOD_LOG
-		case_fail "pings were lost across the IKE rekeys: ${stats:-no statistics}"
-		return 1
-	fi
-	vmt_log "  no ping lost: $tx sent, $rx answered"
+	local tx
+	flood_finish "$1" 0 "across the IKE rekeys" || return 1
+	tx=$FLOOD_TX
 	# They went through the Child SA: each ESP SA on both sides counted
 	# them.
 	vmt_sa_packets "$VMT_CL" >"$CL_DIR/sa-after"
@@ -259,7 +193,7 @@ check_ike_rekey() {
 run_case() {
 	local who=$2 rounds=$3 rekey=15 t0 i n ini
 	t0=$(date +%s.%N)
-	GW_IKE_REKEY=$4
+	VMT_GW_RW_EXTRA="rekey_time = $4"
 	vpnd_connect_case "$1" aes256gcm16 false "timers: {ike-rekey-time: $5}" ||
 		return 1
 	vmt_log "  gateway rekey_time $4, vpnd ike-rekey-time $5"
