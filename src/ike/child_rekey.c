@@ -22,34 +22,37 @@ static void spi_text(const uint8_t spi[4], char out[9])
 	snprintf(out, 9, "%08x", get_u32(spi));
 }
 
-/* The new pair replaces the current one; the old stays until deleted. */
-static void take_over(struct ike_sa *sa, struct child_params *next,
-		      const char *who)
+/* The new pair replaces cur, with its selectors and policies (one
+ * reqid: they serve both); the old stays until deleted. */
+static void take_over(struct ike_sa *sa, struct child_sa *cur,
+		      struct child_sa *next, const char *who)
 {
 	char in[9], out[9];
 
-	next->tsi = sa->child.tsi;
-	next->tsr = sa->child.tsr;
-	next->policies = sa->child.policies;
-	next->up = true;
-	sa->child.policies = false;
-	sa->old_child = sa->child;
+	next->tsi = cur->tsi;
+	next->tsr = cur->tsr;
+	next->policies = cur->policies;
+	cur->policies = false;
+	child_set_state(sa, next, CHILD_INSTALLED);
+	sa->old_child = *cur;
+	sa->old_child.next = NULL;
 	sa->has_old_child = true;
-	sa->child = *next;
-	spi_text(sa->child.spi_in, in);
-	spi_text(sa->child.spi_out, out);
+	child_free(sa, cur);
+	spi_text(next->spi_in, in);
+	spi_text(next->spi_out, out);
 	sa_progress(sa, "Child SA rekeyed%s: SPIs in %s out %s%s%s", who, in,
-		    out, sa->child.install_error[0] ? ", not installed: " : "",
-		    sa->child.install_error);
+		    out, next->install_error[0] ? ", not installed: " : "",
+		    next->install_error);
 	/* A pair that replaces an expired or uninstalled one works again. */
 	sa_tunnel_changed(sa);
 }
 
-/* False when the kernel refused the new pair while the old one works:
- * then the rekey must not go ahead. */
-static bool install(struct ike_sa *sa, struct child_params *ch,
-		    const struct chunk *gir, const struct chunk *ni,
-		    const struct chunk *nr, bool we_initiated)
+/* False when the kernel refused the new pair while cur works: then the
+ * rekey must not go ahead. */
+static bool install(struct ike_sa *sa, const struct child_sa *cur,
+		    struct child_sa *ch, const struct chunk *gir,
+		    const struct chunk *ni, const struct chunk *nr,
+		    bool we_initiated)
 {
 	struct verr e = { { 0 } };
 
@@ -59,7 +62,7 @@ static bool install(struct ike_sa *sa, struct child_params *ch,
 		snprintf(ch->install_error, sizeof(ch->install_error), "%s",
 			 e.msg);
 		child_remove_pair(sa, ch);
-		return !sa->child.installed;
+		return !cur->installed;
 	}
 	ch->installed = true;
 	return true;
@@ -79,11 +82,6 @@ static int pfs(uint16_t group, const struct ke_payload *ke, struct dh **dh,
 }
 
 /* ---- the gateway rekeys (we answer) ---- */
-
-static bool spi_is_ours(const struct child_params *ch, const uint8_t *spi)
-{
-	return !memcmp(spi, ch->spi_in, 4) || !memcmp(spi, ch->spi_out, 4);
-}
 
 struct rekey_req {
 	struct sa_payload offer;
@@ -113,45 +111,67 @@ static uint16_t parse_request(struct ike_sa *sa, const struct payload_list *pl,
 	return 0;
 }
 
+/* The pair the gateway's rekey makes, with our SPI reserved under
+ * cur's reqid and the algorithms it chose; 0 or the error notify. */
+static uint16_t choose_pair(struct ike_sa *sa, const struct child_sa *cur,
+			    const struct rekey_req *rq,
+			    struct sa_payload *reply, struct child_sa **out,
+			    uint16_t *group, struct verr *e)
+{
+	struct child_sa *next = child_new(sa);
+	uint16_t err = 0;
+
+	if (!next) {
+		verr_set(e, "out of memory");
+		return N_TEMPORARY_FAILURE;
+	}
+	next->reqid = cur->reqid;
+	if (child_reserve_spi(sa, next, e) < 0)
+		err = N_TEMPORARY_FAILURE;
+	else if (proposal_choose_esp(&rq->offer, sa->prof, next->spi_in,
+				     reply, next, group, e) < 0)
+		err = N_NO_PROPOSAL_CHOSEN;
+	else if (*group != DH_NONE && (!rq->has_ke || rq->ke.group != *group)) {
+		verr_set(e, "rekey wants %s but its KE is for another group",
+			 dh_name(*group));
+		err = N_INVALID_KE_PAYLOAD;
+	}
+	if (err) {
+		child_remove_pair(sa, next);
+		child_free(sa, next);
+		return err;
+	}
+	*out = next;
+	return 0;
+}
+
 /* Builds the answer into c; 0, or the error notify to send instead. */
-static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
+static uint16_t answer_rekey(struct ike_sa *sa, struct child_sa *cur,
+			     const struct payload_list *pl,
 			     struct pl_chain *c, uint16_t *group,
 			     struct verr *e)
 {
 	static struct rekey_req rq;
 	static struct sa_payload reply;
-	struct child_params next;
+	struct child_sa *next = NULL;
 	struct chunk nr = { 0 }, ni = { 0 }, pub = { 0 }, gir = { 0 };
 	struct dh *dh = NULL;
 	uint16_t err;
 
-	if ((err = parse_request(sa, pl, &rq, e)))
+	if ((err = parse_request(sa, pl, &rq, e)) ||
+	    (err = choose_pair(sa, cur, &rq, &reply, &next, group, e)))
 		return err;
-	memset(&next, 0, sizeof(next));
-	next.reqid = sa->child.reqid;
-	if (child_reserve_spi(sa, &next, e) < 0)
-		return N_TEMPORARY_FAILURE;
-	if (proposal_choose_esp(&rq.offer, sa->prof, next.spi_in, &reply,
-				&next, group, e) < 0) {
-		child_remove_pair(sa, &next);
-		return N_NO_PROPOSAL_CHOSEN;
-	}
-	if (*group != DH_NONE && (!rq.has_ke || rq.ke.group != *group)) {
-		verr_set(e, "rekey wants %s but its KE is for another group",
-			 dh_name(*group));
-		child_remove_pair(sa, &next);
-		return N_INVALID_KE_PAYLOAD;
-	}
 	if ((*group != DH_NONE && pfs(*group, &rq.ke, &dh, &pub, &gir, e) < 0) ||
 	    !chunk_alloc(&nr, NONCE_LEN) || random_bytes(nr.p, NONCE_LEN) < 0 ||
-	    !chunk_set(&ni, rq.ni->body, rq.ni->len)) {
-		child_remove_pair(sa, &next);
+	    !chunk_set(&ni, rq.ni->body, rq.ni->len))
 		err = N_NO_PROPOSAL_CHOSEN;
-		goto out;
-	}
-	if (!install(sa, &next, &gir, &ni, &nr, false)) {
-		verr_set(e, "%s", next.install_error);
+	else if (!install(sa, cur, next, &gir, &ni, &nr, false)) {
+		verr_set(e, "%s", next->install_error);
 		err = N_TEMPORARY_FAILURE;
+	}
+	if (err) {
+		child_remove_pair(sa, next);
+		child_free(sa, next);
 		goto out;
 	}
 	sa_build(c, &reply);
@@ -159,9 +179,9 @@ static uint16_t answer_rekey(struct ike_sa *sa, const struct payload_list *pl,
 	if (*group != DH_NONE)
 		ke_build(c, *group, pub.p, pub.len);
 	/* TSi is the initiator's side: here the gateway's. */
-	ts_build(c, PL_TSI, &sa->child.tsr);
-	ts_build(c, PL_TSR, &sa->child.tsi);
-	take_over(sa, &next, " by the gateway");
+	ts_build(c, PL_TSI, &cur->tsr);
+	ts_build(c, PL_TSR, &cur->tsi);
+	take_over(sa, cur, next, " by the gateway");
 out:
 	dh_free(dh);
 	chunk_free(&pub);
@@ -175,6 +195,7 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 				 struct pl_chain *c)
 {
 	const struct notify_payload *n = msg_notify(m, N_REKEY_SA);
+	struct child_sa *cur = sa_child(sa);
 	struct verr e = { { 0 } };
 	uint8_t gdata[2];
 	uint16_t err, group = DH_NONE;
@@ -183,8 +204,7 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 		notify_build(c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
 		return TASK_DONE;
 	}
-	if (n->spi_size != 4 || !sa->child.up ||
-	    !spi_is_ours(&sa->child, n->spi)) {
+	if (n->spi_size != 4 || !cur || child_by_spi(sa, n->spi) != cur) {
 		notify_build(c, PROTO_ESP, n->spi_size == 4 ? n->spi : NULL,
 			     n->spi_size == 4 ? 4 : 0, N_CHILD_SA_NOT_FOUND,
 			     NULL, 0);
@@ -195,7 +215,7 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 		notify_build(c, 0, NULL, 0, N_TEMPORARY_FAILURE, NULL, 0);
 		return TASK_DONE;
 	}
-	err = answer_rekey(sa, m->pl, c, &group, &e);
+	err = answer_rekey(sa, cur, m->pl, c, &group, &e);
 	if (!err)
 		return TASK_DONE;
 	/* Every error comes before anything is added to c. */
@@ -231,7 +251,7 @@ static void undo_rekey(struct ike_sa *sa)
 {
 	uint8_t spi[4];
 
-	memcpy(spi, sa->create->next.spi_in, 4);
+	memcpy(spi, sa->create->next->spi_in, 4);
 	rekey_failed(sa, NULL);
 	if (ike_send_child_delete(sa, spi, NULL) < 0)
 		log_warn("could not delete the unusable new Child SA");
@@ -259,15 +279,16 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 		chunk_free(&nr);
 		return TASK_DONE;
 	}
-	if (!install(sa, &rk->next, &gir, &rk->ni, &nr, true)) {
+	if (!install(sa, rk->old, rk->next, &gir, &rk->ni, &nr, true)) {
 		sa_progress(sa, "the new Child SA could not be installed (%s); keeping the old one",
-			    rk->next.install_error);
+			    rk->next->install_error);
 		chunk_free(&gir);
 		chunk_free(&nr);
 		undo_rekey(sa);
 		return TASK_DONE;
 	}
-	take_over(sa, &rk->next, "");
+	take_over(sa, rk->old, rk->next, "");
+	rk->old = rk->next = NULL;
 	sa->rekey_failures = 0;
 	chunk_free(&gir);
 	chunk_free(&nr);
@@ -297,14 +318,15 @@ static void delete_old(struct ike_sa *sa)
  * gateway may have rekeyed it already. */
 static int rekey_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
-	if (!sa->child.up || sa->has_old_child) {
-		verr_set(e, "the Child SA %s", sa->child.up ?
+	struct child_sa *cur = sa_child(sa);
+
+	if (!cur || sa->has_old_child) {
+		verr_set(e, "the Child SA %s", cur ?
 			 "was rekeyed meanwhile" : "is gone");
 		return -1;
 	}
 	sa_progress(sa, "rekeying the Child SA");
-	return child_create_send(sa, sa->child.spi_in, sa->child.reqid,
-				 &sa->child.tsi, &sa->child.tsr, e);
+	return child_create_send(sa, cur, &cur->tsi, &cur->tsr, e);
 }
 
 static const struct ike_task_ops rekey_ops = {
@@ -326,7 +348,7 @@ void child_rekey_start(struct ike_sa *sa)
 {
 	struct verr e = { { 0 } };
 
-	if (sa->state != IKE_ESTABLISHED || sa->orphan || !sa->child.up ||
+	if (sa->state != IKE_ESTABLISHED || sa->orphan || !sa_child(sa) ||
 	    sa->create || sa->rekey_timer || sa_has_task(sa, &rekey_ops))
 		return;
 	if (sa->has_old_child)
@@ -340,7 +362,8 @@ void child_rekey_start(struct ike_sa *sa)
 bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 			struct pl_chain *c)
 {
-	if (!sa->has_old_child || !spi_is_ours(&sa->old_child, spi))
+	if (!sa->has_old_child || (memcmp(spi, sa->old_child.spi_in, 4) &&
+				   memcmp(spi, sa->old_child.spi_out, 4)))
 		return false;
 	delete_build(c, PROTO_ESP, 4, 1, sa->old_child.spi_in);
 	child_remove_pair(sa, &sa->old_child);

@@ -23,23 +23,24 @@ static void ts_describe(const struct ts_payload *ts, struct wbuf *out)
 
 static void child_status(const struct ike_sa *sa, struct wbuf *out)
 {
+	const struct child_sa *ch = sa_child(sa);
 	char in[9], outs[9], algs[128];
 
-	if (!sa->child.up) {
+	if (!ch) {
 		wb_printf(out, "  child SA: none (%s)\n",
-			  sa->child.refused[0] ? sa->child.refused :
+			  sa->child_refused[0] ? sa->child_refused :
 						 "not negotiated");
 		return;
 	}
-	spi_hex(sa->child.spi_in, 4, in);
-	spi_hex(sa->child.spi_out, 4, outs);
+	spi_hex(ch->spi_in, 4, in);
+	spi_hex(ch->spi_out, 4, outs);
 	wb_printf(out, "  child SA: ESP %s, SPIs in %s out %s, %s%s\n",
-		  esp_algs_str(&sa->child, algs, sizeof(algs)), in, outs,
-		  sa->child.installed ? "installed" :
-		  sa->child.install_error[0] ? "not installed: " :
-					       "negotiated only (kernel installation off)",
-		  sa->child.installed ? "" : sa->child.install_error);
-	if (sa->child.installed) {
+		  esp_algs_str(ch, algs, sizeof(algs)), in, outs,
+		  ch->installed ? "installed" :
+		  ch->install_error[0] ? "not installed: " :
+					 "negotiated only (kernel installation off)",
+		  ch->installed ? "" : ch->install_error);
+	if (ch->installed) {
 		struct child_counters cnt;
 
 		if (child_counters(sa, &cnt) == 0)
@@ -50,9 +51,9 @@ static void child_status(const struct ike_sa *sa, struct wbuf *out)
 				  (unsigned long long)cnt.out_packets);
 	}
 	wb_printf(out, "    local  ");
-	ts_describe(&sa->child.tsi, out);
+	ts_describe(&ch->tsi, out);
 	wb_printf(out, "\n    remote ");
-	ts_describe(&sa->child.tsr, out);
+	ts_describe(&ch->tsr, out);
 	wb_printf(out, "\n");
 }
 

@@ -35,6 +35,7 @@ static const char *record_dir(void)
 static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 {
 	const struct sockaddr_storage *p = &sa->peer;
+	const struct child_sa *ch = sa_child(sa);
 	size_t i, n;
 
 	memset(t, 0, sizeof(*t));
@@ -55,8 +56,8 @@ static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 		memcpy(t->vips[t->n_vips].ip.bytes, sa->cfg.ip6, 16);
 		t->vips[t->n_vips++].len = sa->cfg.ip6_prefix;
 	}
-	for (i = 0; i < sa->child.tsr.n; i++) {
-		const struct ts_entry *ts = &sa->child.tsr.ts[i];
+	for (i = 0; ch && i < ch->tsr.n; i++) {
+		const struct ts_entry *ts = &ch->tsr.ts[i];
 		int fam = ts->type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
 
 		if (netcfg_range_prefixes(fam, ts->start, ts->end,

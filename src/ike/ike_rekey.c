@@ -58,7 +58,10 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	next->peer_id_type = old->peer_id_type;
 	chunk_set(&next->peer_id, old->peer_id.p, old->peer_id.len);
 	next->auth_method_peer = old->auth_method_peer;
-	next->child = old->child;
+	child_move_all(old, next);
+	memcpy(next->child_refused, old->child_refused,
+	       sizeof(next->child_refused));
+	next->child_refused_notify = old->child_refused_notify;
 	next->old_child = old->old_child;
 	next->has_old_child = old->has_old_child;
 	next->offered_tsi = old->offered_tsi;
@@ -71,7 +74,6 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	next->auth_lifetime = old->auth_lifetime;
 	next->authenticated_at = old->authenticated_at;
 	child_move_owner(old, next);
-	memset(&old->child, 0, sizeof(old->child));
 	memset(&old->old_child, 0, sizeof(old->old_child));
 	old->has_old_child = false;
 	old->netrec = NULL;

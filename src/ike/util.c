@@ -97,7 +97,7 @@ const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len)
 	return finish(&w, out, len);
 }
 
-const char *esp_algs_str(const struct child_params *c, char *out, size_t len)
+const char *esp_algs_str(const struct child_sa *c, char *out, size_t len)
 {
 	struct wbuf w;
 
