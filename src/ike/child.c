@@ -560,9 +560,6 @@ void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
 		ch->policies = false;
 		child_remove_pair(sa, ch);
 	}
-	if (sa->has_old_child)
-		child_remove_pair(sa, &sa->old_child);
-	sa->has_old_child = false;
 }
 
 void child_socket_setup(int fd, int family, bool natt)

@@ -34,10 +34,7 @@ static void take_over(struct ike_sa *sa, struct child_sa *cur,
 	next->policies = cur->policies;
 	cur->policies = false;
 	child_set_state(sa, next, CHILD_INSTALLED);
-	sa->old_child = *cur;
-	sa->old_child.next = NULL;
-	sa->has_old_child = true;
-	child_free(sa, cur);
+	child_set_state(sa, cur, CHILD_REKEYED);
 	spi_text(next->spi_in, in);
 	spi_text(next->spi_out, out);
 	sa_progress(sa, "Child SA rekeyed%s: SPIs in %s out %s%s%s", who, in,
@@ -210,7 +207,7 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 			     NULL, 0);
 		return TASK_DONE;
 	}
-	if (sa->create || sa->has_old_child) {
+	if (sa->create || sa_has_old_child(sa)) {
 		/* One rekey at a time (RFC 7296 2.25). */
 		notify_build(c, 0, NULL, 0, N_TEMPORARY_FAILURE, NULL, 0);
 		return TASK_DONE;
@@ -229,7 +226,7 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 
 /* ---- we rekey (soft lifetime) ---- */
 
-static void delete_old(struct ike_sa *sa);
+static void delete_old(struct ike_sa *sa, struct child_sa *old);
 static void on_rekey_timer(void *ctx);
 
 /* Our rekey failed: the pair we reserved goes, and we try again later
@@ -264,6 +261,7 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 	struct chunk nr = { 0 }, gir = { 0 };
 	struct verr e = { { 0 } };
 	uint16_t err = m->first_error;
+	struct child_sa *old;
 
 	if (err || !msg_payload(m, PL_SA) || !msg_payload(m, PL_NONCE)) {
 		sa_progress(sa, "gateway refused our Child SA rekey: %s",
@@ -287,30 +285,23 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 		undo_rekey(sa);
 		return TASK_DONE;
 	}
-	take_over(sa, rk->old, rk->next, "");
-	rk->old = rk->next = NULL;
+	old = rk->old;
+	take_over(sa, old, rk->next, "");
+	rk->next = NULL;
 	sa->rekey_failures = 0;
 	chunk_free(&gir);
 	chunk_free(&nr);
 	child_create_end(sa, false);
-	delete_old(sa);
+	delete_old(sa, old);
 	return TASK_DONE;
-}
-
-static void old_pair_deleted(struct ike_sa *sa, const uint8_t spi[4])
-{
-	if (sa->has_old_child && !memcmp(spi, sa->old_child.spi_in, 4)) {
-		child_remove_pair(sa, &sa->old_child);
-		sa->has_old_child = false;
-	}
 }
 
 /* We started the rekey, so the old pair is ours to delete (RFC 7296
  * 1.3.3); the kernel keeps it until the gateway has answered. */
-static void delete_old(struct ike_sa *sa)
+static void delete_old(struct ike_sa *sa, struct child_sa *old)
 {
-	if (ike_send_child_delete(sa, sa->old_child.spi_in,
-				  old_pair_deleted) < 0)
+	child_set_state(sa, old, CHILD_DELETING);
+	if (ike_send_child_delete(sa, old->spi_in, ike_child_deleted) < 0)
 		log_warn("could not delete the rekeyed Child SA");
 }
 
@@ -320,7 +311,7 @@ static int rekey_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
 	struct child_sa *cur = sa_child(sa);
 
-	if (!cur || sa->has_old_child) {
+	if (!cur || sa_has_old_child(sa)) {
 		verr_set(e, "the Child SA %s", cur ?
 			 "was rekeyed meanwhile" : "is gone");
 		return -1;
@@ -347,14 +338,15 @@ static void on_rekey_timer(void *ctx)
 void child_rekey_start(struct ike_sa *sa)
 {
 	struct verr e = { { 0 } };
+	struct child_sa *old;
 
 	if (sa->state != IKE_ESTABLISHED || sa->orphan || !sa_child(sa) ||
 	    sa->create || sa->rekey_timer || sa_has_task(sa, &rekey_ops))
 		return;
-	if (sa->has_old_child)
-		/* The gateway rekeyed last and never deleted the pair it
-		 * replaced: we do, then rekey. */
-		delete_old(sa);
+	/* The gateway rekeyed last and never deleted the pair it
+	 * replaced: we do, then rekey. */
+	while ((old = child_in_state(sa, CHILD_REKEYED)))
+		delete_old(sa, old);
 	if (sa_queue_new(sa, &rekey_ops, &e) < 0)
 		sa_progress(sa, "cannot rekey the Child SA: %s", e.msg);
 }
@@ -362,12 +354,14 @@ void child_rekey_start(struct ike_sa *sa)
 bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 			struct pl_chain *c)
 {
-	if (!sa->has_old_child || (memcmp(spi, sa->old_child.spi_in, 4) &&
-				   memcmp(spi, sa->old_child.spi_out, 4)))
+	struct child_sa *old = child_by_spi(sa, spi);
+
+	if (!old || (old->state != CHILD_REKEYED &&
+		     old->state != CHILD_DELETING))
 		return false;
-	delete_build(c, PROTO_ESP, 4, 1, sa->old_child.spi_in);
-	child_remove_pair(sa, &sa->old_child);
-	sa->has_old_child = false;
+	delete_build(c, PROTO_ESP, 4, 1, old->spi_in);
+	child_remove_pair(sa, old);
+	child_free(sa, old);
 	sa_progress(sa, "gateway deleted the rekeyed Child SA");
 	return true;
 }

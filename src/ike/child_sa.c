@@ -45,6 +45,12 @@ void child_free(struct ike_sa *sa, struct child_sa *ch)
 {
 	struct child_sa **at;
 
+	/* Either side may delete a pair while our CREATE_CHILD_SA that
+	 * names it is out (the deletes cross): it forgets the pair. */
+	if (sa->create && sa->create->old == ch)
+		sa->create->old = NULL;
+	if (sa->create && sa->create->next == ch)
+		sa->create->next = NULL;
 	for (at = &sa->children; *at; at = &(*at)->next)
 		if (*at == ch) {
 			*at = ch->next;
@@ -109,6 +115,12 @@ struct child_sa *child_by_our_spi(const struct ike_sa *sa,
 		if (!memcmp(ch->spi_in, spi, 4))
 			return ch;
 	return NULL;
+}
+
+bool sa_has_old_child(const struct ike_sa *sa)
+{
+	return child_in_state(sa, CHILD_REKEYED) ||
+	       child_in_state(sa, CHILD_DELETING);
 }
 
 void child_move_all(struct ike_sa *from, struct ike_sa *to)

@@ -714,7 +714,7 @@ int conn_rekey_child(struct conn *c, struct verr *e)
 		verr_set(e, "%s has no Child SA to rekey", c->prof.name);
 		return -1;
 	}
-	if (c->sa->create || c->sa->has_old_child) {
+	if (c->sa->create || sa_has_old_child(c->sa)) {
 		verr_set(e, "%s: a rekey is already under way", c->prof.name);
 		return -1;
 	}

@@ -62,8 +62,6 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	memcpy(next->child_refused, old->child_refused,
 	       sizeof(next->child_refused));
 	next->child_refused_notify = old->child_refused_notify;
-	next->old_child = old->old_child;
-	next->has_old_child = old->has_old_child;
 	next->offered_tsi = old->offered_tsi;
 	next->offered_tsr = old->offered_tsr;
 	next->cfg = old->cfg;
@@ -74,8 +72,6 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	next->auth_lifetime = old->auth_lifetime;
 	next->authenticated_at = old->authenticated_at;
 	child_move_owner(old, next);
-	memset(&old->old_child, 0, sizeof(old->old_child));
-	old->has_old_child = false;
 	old->netrec = NULL;
 	if (old->child_retry_timer)
 		child_retry_schedule(next);

@@ -100,6 +100,9 @@ struct child_sa *child_by_spi(const struct ike_sa *sa, const uint8_t spi[4]);
 /* The Child SA whose inbound SPI (ours) is spi. */
 struct child_sa *child_by_our_spi(const struct ike_sa *sa,
 				  const uint8_t spi[4]);
+/* A pair replaced by a rekey (REKEYED) or one our Delete(ESP) is
+ * under way for (DELETING) is still there. */
+bool sa_has_old_child(const struct ike_sa *sa);
 /* All of from's Child SAs move to the end of to's list (IKE SA rekey). */
 void child_move_all(struct ike_sa *from, struct ike_sa *to);
 
@@ -191,8 +194,6 @@ struct ike_sa {
 	struct child_sa *children;      /* newest first (child_sa.c) */
 	char child_refused[96];         /* why there is no Child SA */
 	uint16_t child_refused_notify;  /* ... the error notify, 0: other */
-	struct child_sa old_child;  /* rekeyed away, until deleted */
-	bool has_old_child;
 	struct child_create *create;    /* our CREATE_CHILD_SA under way */
 	uint64_t rekey_timer;
 	uint16_t rekey_group;           /* KE group the gateway asked for */
