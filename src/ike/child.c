@@ -547,6 +547,20 @@ void child_remove_pair(struct ike_sa *sa, struct child_sa *ch)
 	ch->spi_reserved = ch->installed = false;
 }
 
+void child_remove_out(struct ike_sa *sa, struct child_sa *ch)
+{
+	struct kernel_addr peer;
+	struct verr e = { { 0 } };
+
+	if (use_kernel && kern && ch->installed_out) {
+		addr_of(&sa->peer, &peer);
+		if (kernel_del_sa(kern, &peer, get_u32(ch->spi_out),
+				  IPPROTO_ESP, NULL, &e) < 0)
+			log_warn("%s", e.msg);
+	}
+	ch->installed_out = ch->installed = false;
+}
+
 void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
 {
 	struct verr e = { { 0 } };

@@ -41,6 +41,9 @@ int child_install_pair(struct ike_sa *sa, struct child_sa *ch,
 		       const struct chunk *gir, const struct chunk *ni,
 		       const struct chunk *nr, bool we_initiated,
 		       struct verr *e);
+/* Removes the outbound SA of a redundant pair at once, so that traffic
+ * leaves on the pair that stays; the inbound one waits for the delete. */
+void child_remove_out(struct ike_sa *sa, struct child_sa *ch);
 /* Removes the SAs of a pair (not the policies); safe to repeat. */
 void child_remove_pair(struct ike_sa *sa, struct child_sa *ch);
 /* Removes whatever of sa's Child SAs is in the kernel, except policies

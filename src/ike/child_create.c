@@ -24,6 +24,8 @@ void child_create_end(struct ike_sa *sa, bool drop_pair)
 	if (cc->old && cc->old->state == CHILD_REKEYING)
 		child_set_state(sa, cc->old, CHILD_INSTALLED);
 	chunk_free(&sa->create->ni);
+	chunk_free(&sa->create->their_ni);
+	chunk_free(&sa->create->their_nr);
 	dh_free(sa->create->dh);
 	free(sa->create);
 	sa->create = NULL;
@@ -61,6 +63,8 @@ int child_create_send(struct ike_sa *sa, struct child_sa *old,
 		goto out;
 	}
 	cc->next->reqid = old ? old->reqid : 0;
+	cc->next->tsi = *tsi;
+	cc->next->tsr = *tsr;
 	if (child_reserve_spi(sa, cc->next, e) < 0 ||
 	    !chunk_alloc(&cc->ni, NONCE_LEN) ||
 	    random_bytes(cc->ni.p, NONCE_LEN) < 0 ||

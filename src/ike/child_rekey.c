@@ -22,19 +22,19 @@ static void spi_text(const uint8_t spi[4], char out[9])
 	snprintf(out, 9, "%08x", get_u32(spi));
 }
 
-/* The new pair replaces cur, with its selectors and policies (one
- * reqid: they serve both); the old stays until deleted. */
-static void take_over(struct ike_sa *sa, struct child_sa *cur,
-		      struct child_sa *next, const char *who)
+void child_take_over(struct ike_sa *sa, struct child_sa *cur,
+		     struct child_sa *next, const char *who)
 {
 	char in[9], out[9];
 
-	next->tsi = cur->tsi;
-	next->tsr = cur->tsr;
-	next->policies = cur->policies;
-	cur->policies = false;
+	if (cur) {
+		next->tsi = cur->tsi;
+		next->tsr = cur->tsr;
+		next->policies = next->policies || cur->policies;
+		cur->policies = false;
+		child_set_state(sa, cur, CHILD_REKEYED);
+	}
 	child_set_state(sa, next, CHILD_INSTALLED);
-	child_set_state(sa, cur, CHILD_REKEYED);
 	spi_text(next->spi_in, in);
 	spi_text(next->spi_out, out);
 	sa_progress(sa, "Child SA rekeyed%s: SPIs in %s out %s%s%s", who, in,
@@ -44,13 +44,13 @@ static void take_over(struct ike_sa *sa, struct child_sa *cur,
 	sa_tunnel_changed(sa);
 }
 
-/* False when the kernel refused the new pair while cur works: then the
- * rekey must not go ahead. */
-static bool install(struct ike_sa *sa, const struct child_sa *cur,
-		    struct child_sa *ch, const struct chunk *gir,
-		    const struct chunk *ni, const struct chunk *nr,
-		    bool we_initiated)
+/* False when the kernel refused the new pair while the current one
+ * works: then the rekey must not go ahead. */
+static bool install(struct ike_sa *sa, struct child_sa *ch,
+		    const struct chunk *gir, const struct chunk *ni,
+		    const struct chunk *nr, bool we_initiated)
 {
+	const struct child_sa *cur = sa_child(sa);
 	struct verr e = { { 0 } };
 
 	if (!child_kernel_enabled())
@@ -59,7 +59,7 @@ static bool install(struct ike_sa *sa, const struct child_sa *cur,
 		snprintf(ch->install_error, sizeof(ch->install_error), "%s",
 			 e.msg);
 		child_remove_pair(sa, ch);
-		return !cur->installed;
+		return !cur || !cur->installed;
 	}
 	ch->installed = true;
 	return true;
@@ -142,9 +142,10 @@ static uint16_t choose_pair(struct ike_sa *sa, const struct child_sa *cur,
 	return 0;
 }
 
-/* Builds the answer into c; 0, or the error notify to send instead. */
+/* Builds the answer into c; 0, or the error notify to send instead.
+ * crossing: ours of cur is out, and the nonces are kept (2.8.1). */
 static uint16_t answer_rekey(struct ike_sa *sa, struct child_sa *cur,
-			     const struct payload_list *pl,
+			     bool crossing, const struct payload_list *pl,
 			     struct pl_chain *c, uint16_t *group,
 			     struct verr *e)
 {
@@ -162,7 +163,7 @@ static uint16_t answer_rekey(struct ike_sa *sa, struct child_sa *cur,
 	    !chunk_alloc(&nr, NONCE_LEN) || random_bytes(nr.p, NONCE_LEN) < 0 ||
 	    !chunk_set(&ni, rq.ni->body, rq.ni->len))
 		err = N_NO_PROPOSAL_CHOSEN;
-	else if (!install(sa, cur, next, &gir, &ni, &nr, false)) {
+	else if (!install(sa, next, &gir, &ni, &nr, false)) {
 		verr_set(e, "%s", next->install_error);
 		err = N_TEMPORARY_FAILURE;
 	}
@@ -178,7 +179,9 @@ static uint16_t answer_rekey(struct ike_sa *sa, struct child_sa *cur,
 	/* TSi is the initiator's side: here the gateway's. */
 	ts_build(c, PL_TSI, &cur->tsr);
 	ts_build(c, PL_TSR, &cur->tsi);
-	take_over(sa, cur, next, " by the gateway");
+	child_take_over(sa, cur, next, " by the gateway");
+	if (crossing)
+		child_collide_record(sa, next, &ni, &nr);
 out:
 	dh_free(dh);
 	chunk_free(&pub);
@@ -196,6 +199,7 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 	struct verr e = { { 0 } };
 	uint8_t gdata[2];
 	uint16_t err, group = DH_NONE;
+	bool crossing;
 
 	if (n->proto != PROTO_ESP) {
 		notify_build(c, 0, NULL, 0, N_NO_ADDITIONAL_SAS, NULL, 0);
@@ -207,12 +211,14 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 			     NULL, 0);
 		return TASK_DONE;
 	}
-	if (sa->create || sa_has_old_child(sa)) {
-		/* One rekey at a time (RFC 7296 2.25). */
+	/* Ours of the same pair on the wire is a collision, answered as
+	 * usual (2.8.1); anything else under way: one at a time (2.25). */
+	crossing = child_collide_crossing(sa, cur);
+	if (!crossing && (sa->create || sa_has_old_child(sa))) {
 		notify_build(c, 0, NULL, 0, N_TEMPORARY_FAILURE, NULL, 0);
 		return TASK_DONE;
 	}
-	err = answer_rekey(sa, cur, m->pl, c, &group, &e);
+	err = answer_rekey(sa, cur, crossing, m->pl, c, &group, &e);
 	if (!err)
 		return TASK_DONE;
 	/* Every error comes before anything is added to c. */
@@ -226,16 +232,19 @@ enum task_rc child_rekey_request(struct ike_sa *sa, const struct ike_msg *m,
 
 /* ---- we rekey (soft lifetime) ---- */
 
-static void delete_old(struct ike_sa *sa, struct child_sa *old);
 static void on_rekey_timer(void *ctx);
 
 /* Our rekey failed: the pair we reserved goes, and we try again later
- * (a few times, before the hard lifetime ends the SA anyway). */
+ * (a few times, before the hard lifetime ends the SA anyway), unless
+ * the gateway's rekey of the same pair crossed it and stands. */
 static void rekey_failed(struct ike_sa *sa, const struct payload_list *pl)
 {
 	bool hint = pl && child_create_ke_hint(sa, pl);
+	bool theirs_stands = sa->create->crossed != NULL;
 
 	child_create_end(sa, true);
+	if (theirs_stands)
+		return;
 	if (++sa->rekey_failures >= MAX_FAILURES)
 		return;
 	sa->rekey_timer = loop_timer(sa->loop, hint ? 0 : FAILED_RETRY_MS,
@@ -277,7 +286,7 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 		chunk_free(&nr);
 		return TASK_DONE;
 	}
-	if (!install(sa, rk->old, rk->next, &gir, &rk->ni, &nr, true)) {
+	if (!install(sa, rk->next, &gir, &rk->ni, &nr, true)) {
 		sa_progress(sa, "the new Child SA could not be installed (%s); keeping the old one",
 			    rk->next->install_error);
 		chunk_free(&gir);
@@ -285,20 +294,24 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 		undo_rekey(sa);
 		return TASK_DONE;
 	}
-	old = rk->old;
-	take_over(sa, old, rk->next, "");
-	rk->next = NULL;
 	sa->rekey_failures = 0;
 	chunk_free(&gir);
+	if (rk->collided) {
+		child_collide_settle(sa, &nr);
+		chunk_free(&nr);
+		return TASK_DONE;
+	}
+	old = rk->old;
+	child_take_over(sa, old, rk->next, "");
+	rk->next = NULL;
 	chunk_free(&nr);
 	child_create_end(sa, false);
-	delete_old(sa, old);
+	if (old)
+		child_delete_old(sa, old);
 	return TASK_DONE;
 }
 
-/* We started the rekey, so the old pair is ours to delete (RFC 7296
- * 1.3.3); the kernel keeps it until the gateway has answered. */
-static void delete_old(struct ike_sa *sa, struct child_sa *old)
+void child_delete_old(struct ike_sa *sa, struct child_sa *old)
 {
 	child_set_state(sa, old, CHILD_DELETING);
 	if (ike_send_child_delete(sa, old->spi_in, ike_child_deleted) < 0)
@@ -346,7 +359,7 @@ void child_rekey_start(struct ike_sa *sa)
 	/* The gateway rekeyed last and never deleted the pair it
 	 * replaced: we do, then rekey. */
 	while ((old = child_in_state(sa, CHILD_REKEYED)))
-		delete_old(sa, old);
+		child_delete_old(sa, old);
 	if (sa_queue_new(sa, &rekey_ops, &e) < 0)
 		sa_progress(sa, "cannot rekey the Child SA: %s", e.msg);
 }
@@ -356,6 +369,8 @@ bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 {
 	struct child_sa *old = child_by_spi(sa, spi);
 
+	if (old && child_collide_deleted(sa, old, c))
+		return true;
 	if (!old || (old->state != CHILD_REKEYED &&
 		     old->state != CHILD_DELETING))
 		return false;

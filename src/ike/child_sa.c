@@ -41,6 +41,19 @@ struct child_sa *child_new(struct ike_sa *sa)
 	return ch;
 }
 
+/* The policies name the reqid, not a pair: another pair of the same
+ * reqid takes them over (the newest), so that someone removes them. */
+static void pass_policies(struct ike_sa *sa, const struct child_sa *gone)
+{
+	struct child_sa *ch;
+
+	for (ch = sa->children; ch; ch = ch->next)
+		if (ch->reqid == gone->reqid) {
+			ch->policies = true;
+			return;
+		}
+}
+
 void child_free(struct ike_sa *sa, struct child_sa *ch)
 {
 	struct child_sa **at;
@@ -51,18 +64,26 @@ void child_free(struct ike_sa *sa, struct child_sa *ch)
 		sa->create->old = NULL;
 	if (sa->create && sa->create->next == ch)
 		sa->create->next = NULL;
+	if (sa->create && sa->create->crossed == ch)
+		sa->create->crossed = NULL;
 	for (at = &sa->children; *at; at = &(*at)->next)
 		if (*at == ch) {
 			*at = ch->next;
 			break;
 		}
+	if (ch->policies)
+		pass_policies(sa, ch);
 	free(ch);
 }
 
 void child_free_all(struct ike_sa *sa)
 {
-	while (sa->children)
-		child_free(sa, sa->children);
+	struct child_sa *ch;
+
+	while ((ch = sa->children)) {
+		sa->children = ch->next;
+		free(ch);
+	}
 }
 
 void child_set_state(struct ike_sa *sa, struct child_sa *ch,

@@ -21,6 +21,22 @@ static void ts_describe(const struct ts_payload *ts, struct wbuf *out)
 	}
 }
 
+/* Pairs a rekey replaced or a collision made redundant, until their
+ * deletes are done. */
+static void other_pairs(const struct ike_sa *sa, const struct child_sa *cur,
+			struct wbuf *out)
+{
+	const struct child_sa *ch;
+	char in[9], outs[9];
+
+	for (ch = sa->children; ch; ch = ch->next)
+		if (ch != cur && ch->state != CHILD_CREATING)
+			wb_printf(out, "    other pair: in %s out %s, %s\n",
+				  spi_hex(ch->spi_in, 4, in),
+				  spi_hex(ch->spi_out, 4, outs),
+				  child_state_name(ch->state));
+}
+
 static void child_status(const struct ike_sa *sa, struct wbuf *out)
 {
 	const struct child_sa *ch = sa_child(sa);
@@ -55,6 +71,7 @@ static void child_status(const struct ike_sa *sa, struct wbuf *out)
 	wb_printf(out, "\n    remote ");
 	ts_describe(&ch->tsr, out);
 	wb_printf(out, "\n");
+	other_pairs(sa, ch, out);
 }
 
 /* Why and when the state last changed: "gateway deleted the IKE SA". */

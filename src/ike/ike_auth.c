@@ -161,7 +161,8 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	auth_build(&c, method, auth.p, auth.len);
 	chunk_free(&auth);
 	cfg_build_request(&c, p, sa->has_vip_hint ? sa->vip_hint4 : NULL);
-	proposal_build_esp(&c, p, sa->children->spi_in, false);
+	proposal_build_esp(&c, p, child_in_state(sa, CHILD_CREATING)->spi_in,
+			   false);
 	add_ts(&c, PL_TSI, p->local_ts, p->n_local_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsi);
 	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,

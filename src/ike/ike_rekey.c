@@ -82,31 +82,6 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	reauth_arm(next);
 }
 
-static int nonce_cmp(const struct chunk *a, const struct chunk *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->p, b->p, n);
-
-	return c ? c : (a->len > b->len) - (a->len < b->len);
-}
-
-static const struct chunk *lowest(const struct chunk *a, const struct chunk *b)
-{
-	return nonce_cmp(a, b) <= 0 ? a : b;
-}
-
-/* 2.8.2: the exchange whose nonces hold the lowest of all four made the
- * redundant SA. True when ours (ni, nr) did. */
-static bool ours_loses(const struct chunk *ni, const struct chunk *nr,
-		       const struct chunk *their_ni,
-		       const struct chunk *their_nr)
-{
-	const struct chunk *o = lowest(ni, nr), *t = lowest(their_ni,
-							    their_nr);
-
-	return nonce_cmp(o, t) < 0;
-}
-
 /* ---- our rekey ---- */
 
 struct ike_rekey {
@@ -312,7 +287,8 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 	}
 	sa->ike_rekey_failures = 0;
 	if (rk->theirs &&
-	    ours_loses(&rk->ni, &nr, &rk->their_ni, &rk->their_nr)) {
+	    rekey_ours_redundant(&rk->ni, &nr, &rk->their_ni,
+				 &rk->their_nr)) {
 		sa_progress(sa, "both sides rekeyed the IKE SA at once; the gateway's SA has the higher nonces and stays (RFC 7296 2.8.2)");
 		chunk_free(&nr);
 		sa_set_state(rk->next, IKE_ESTABLISHED);

@@ -84,7 +84,8 @@ struct child_sa {
 /* A new Child SA in state CREATING at the head of sa's list; NULL when
  * out of memory. */
 struct child_sa *child_new(struct ike_sa *sa);
-/* Unlinks and frees ch; what it holds in the kernel must be gone. */
+/* Unlinks and frees ch; its SAs in the kernel must be gone, its
+ * policies pass to another pair of its reqid. */
 void child_free(struct ike_sa *sa, struct child_sa *ch);
 /* Frees the whole list (the SA is freed; the kernel state is gone). */
 void child_free_all(struct ike_sa *sa);
@@ -342,6 +343,12 @@ struct child_create {
 	struct child_sa *old;           /* the pair it rekeys, or NULL */
 	struct chunk ni;
 	struct dh *dh;                  /* KEi's, with PFS */
+	/* The gateway's rekey of old that crossed ours (RFC 7296 2.8.1):
+	 * answered already, its pair (NULL once deleted) and its nonces
+	 * wait for our answer to say which pair is redundant. */
+	bool collided;
+	struct child_sa *crossed;
+	struct chunk their_ni, their_nr;
 };
 /* Sends CREATE_CHILD_SA {[N(REKEY_SA, old's SPI)], SA, Ni, [KEi], TSi,
  * TSr} for a new pair (under old's reqid), which joins the list as
@@ -386,6 +393,31 @@ void child_rekey_start(struct ike_sa *sa);
 bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 			struct pl_chain *c);
 void child_rekey_cleanup(struct ike_sa *sa);
+/* next replaces cur (NULL: none left) and takes its selectors and
+ * policies (one reqid: they serve both pairs); cur is REKEYED until
+ * deleted. who ends "Child SA rekeyed" in the progress message. */
+void child_take_over(struct ike_sa *sa, struct child_sa *cur,
+		     struct child_sa *next, const char *who);
+/* We started the rekey that replaced old, or made old redundant: it is
+ * ours to delete (RFC 7296 1.3.3, 2.8.1); DELETING until answered. */
+void child_delete_old(struct ike_sa *sa, struct child_sa *old);
+
+/* ---- child_collide.c (simultaneous Child SA rekeys, RFC 7296 2.8.1) ---- */
+/* The gateway's rekey of cur arrives while ours of cur is out. */
+bool child_collide_crossing(const struct ike_sa *sa,
+			    const struct child_sa *cur);
+/* It was answered and made theirs: keeps its nonces (taken from ni and
+ * nr) until our answer comes. */
+void child_collide_record(struct ike_sa *sa, struct child_sa *theirs,
+			  struct chunk *ni, struct chunk *nr);
+/* Our answer made sa->create->next (installed), with the gateway's
+ * nonce nr: the nonces say which pair is redundant, and who deletes
+ * what. Ends sa->create. */
+void child_collide_settle(struct ike_sa *sa, const struct chunk *nr);
+/* The gateway deletes ch: true, answered into c, when ch is its pair of
+ * a collision not yet settled (it lost, and knew first). */
+bool child_collide_deleted(struct ike_sa *sa, struct child_sa *ch,
+			   struct pl_chain *c);
 /* Liveness checks (empty INFORMATIONAL) every dpd-interval while up. */
 void dpd_start(struct ike_sa *sa);
 int ike_auth_queue(struct ike_sa *sa, struct verr *e);
@@ -525,6 +557,12 @@ int ts_check(const struct ts_payload *got, const struct ts_payload *offer,
 	     const char *which, struct verr *e);
 
 /* ---- helpers ---- */
+/* RFC 7296 2.8.1 (Child SAs), 2.8.2 (IKE SAs): of two rekeys of one SA
+ * that crossed, the exchange whose nonces hold the lowest of the four
+ * made the redundant SA. True when ours (ni, nr) did. */
+bool rekey_ours_redundant(const struct chunk *ni, const struct chunk *nr,
+			  const struct chunk *their_ni,
+			  const struct chunk *their_nr);
 /* n bytes as hex into out (2n+1 bytes). */
 const char *spi_hex(const uint8_t *spi, size_t n, char *out);
 /* "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" (strongSwan's notation). */

@@ -59,7 +59,7 @@ static void answer_child_deletes(struct ike_sa *sa, const struct ike_msg *m,
 		if (m->pl->pl[i].type != PL_DELETE ||
 		    delete_parse(m->pl->pl[i].body, m->pl->pl[i].len, &d,
 				 NULL) < 0 ||
-		    d.proto != PROTO_ESP || !sa_child(sa))
+		    d.proto != PROTO_ESP)
 			continue;
 		for (k = 0; k < d.num_spi; k++)
 			if (!child_rekey_delete(sa, d.spis + 4 * k, c))

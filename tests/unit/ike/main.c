@@ -9,6 +9,8 @@
 
 int main(void)
 {
+	const char *only = getenv("VPND_TEST_SUITE"); /* one suite, by name */
+	CU_pSuite suite;
 	unsigned failures;
 
 	log_set_level(getenv("VPND_TEST_DEBUG") ? LOG_DBG : LOG_ERR);
@@ -25,7 +27,13 @@ int main(void)
 	register_child_retry_tests();
 	register_ike_rekey_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
+	suite = only ? CU_get_suite(only) : NULL;
+	if (only && !suite)
+		return 1;
+	if (suite)
+		CU_basic_run_suite(suite);
+	else
+		CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
 	CU_cleanup_registry();
 	loop_free(test_loop);
