@@ -3,8 +3,10 @@
  * reports the soft lifetime. The new pair goes into the kernel beside
  * the old one under the same reqid, so the policies stay and outbound
  * traffic moves to the newer SA; the old pair goes when the initiator
- * of the rekey deletes it. Other CREATE_CHILD_SA requests (more Child
- * SAs, IKE SA rekeying) are declined. */
+ * of the rekey deletes it. Each pair is a Child SA object of the IKE
+ * SA's list (child_sa.c). The gateway's rekey of the pair ours is
+ * rekeying is answered too; child_collide.c settles which pair stays
+ * (RFC 7296 2.8.1). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

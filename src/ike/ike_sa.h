@@ -1,7 +1,8 @@
 /* The initiator's IKE SA and the pieces of the engine that share it.
  * One file per exchange or concern: net.c (sockets, demux), transport.c
  * (requests, retransmission, response matching), proposal.c, ike_init.c,
- * ike_auth.c, creds.c, config.c (CP), informational.c, conn.c (API). */
+ * ike_auth.c, creds.c, config.c (CP), informational.c, conn.c (API);
+ * the Child SAs: child_sa.c (the list), child.c (the kernel). */
 #ifndef VPND_IKE_SA_H
 #define VPND_IKE_SA_H
 
