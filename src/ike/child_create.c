@@ -41,6 +41,29 @@ static uint16_t request_group(const struct ike_sa *sa)
 		       sa->prof->esp[0].dh[0] : DH_NONE;
 }
 
+/* sa->create for a new pair (CREATING, with its SPI reserved under
+ * old's reqid) and our nonce; 0 or -1. */
+static int create_begin(struct ike_sa *sa, struct child_sa *old,
+			const struct ts_payload *tsi,
+			const struct ts_payload *tsr, struct verr *e)
+{
+	struct child_create *cc = sa->create = calloc(1, sizeof(*cc));
+
+	if (!cc || !(cc->next = child_new(sa))) {
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	cc->old = old;
+	cc->next->reqid = old ? old->reqid : 0;
+	cc->next->tsi = *tsi;
+	cc->next->tsr = *tsr;
+	if (child_reserve_spi(sa, cc->next, e) < 0 ||
+	    !chunk_alloc(&cc->ni, NONCE_LEN) ||
+	    random_bytes(cc->ni.p, NONCE_LEN) < 0)
+		return -1;
+	return 0;
+}
+
 int child_create_send(struct ike_sa *sa, struct child_sa *old,
 		      const struct ts_payload *tsi,
 		      const struct ts_payload *tsr, struct verr *e)
@@ -52,24 +75,11 @@ int child_create_send(struct ike_sa *sa, struct child_sa *old,
 	uint16_t group = request_group(sa);
 	int rc = -1;
 
-	cc = sa->create = calloc(1, sizeof(*cc));
-	if (!cc) {
-		verr_set(e, "out of memory");
-		return -1;
-	}
-	cc->old = old;
-	if (!(cc->next = child_new(sa))) {
-		verr_set(e, "out of memory");
+	if (create_begin(sa, old, tsi, tsr, e) < 0)
 		goto out;
-	}
-	cc->next->reqid = old ? old->reqid : 0;
-	cc->next->tsi = *tsi;
-	cc->next->tsr = *tsr;
-	if (child_reserve_spi(sa, cc->next, e) < 0 ||
-	    !chunk_alloc(&cc->ni, NONCE_LEN) ||
-	    random_bytes(cc->ni.p, NONCE_LEN) < 0 ||
-	    (group != DH_NONE &&
-	     (!(cc->dh = dh_new(group, e)) || dh_public(cc->dh, &pub) < 0)))
+	cc = sa->create;
+	if (group != DH_NONE &&
+	    (!(cc->dh = dh_new(group, e)) || dh_public(cc->dh, &pub) < 0))
 		goto out;
 	wb_init(&inner);
 	chain_init(&c, &inner);
