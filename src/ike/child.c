@@ -74,41 +74,50 @@ void child_move_owner(struct ike_sa *from, struct ike_sa *to)
 		installed[i] = to;
 }
 
-static struct ike_sa *owner_of(uint32_t spi)
+/* The IKE SA with a Child SA of that SPI, and the Child SA in *ch. */
+static struct ike_sa *owner_of(uint32_t spi, struct child_sa **ch)
 {
+	uint8_t b[4];
 	size_t i;
 
+	put_u32(b, spi);
 	for (i = 0; i < n_installed; i++)
-		if (get_u32(installed[i]->child.spi_in) == spi ||
-		    get_u32(installed[i]->child.spi_out) == spi)
+		if ((*ch = child_by_spi(installed[i], b)))
 			return installed[i];
 	return NULL;
 }
 
+/* The hard lifetime ended: the kernel removed the pair. */
+static void expired(struct ike_sa *sa, struct child_sa *ch, uint32_t spi)
+{
+	sa_progress(sa, "Child SA 0x%08x expired (hard lifetime); the kernel removed it",
+		    spi);
+	ch->installed = false;
+	ch->installed_in = ch->installed_out = false;
+	snprintf(ch->install_error, sizeof(ch->install_error),
+		 "expired at its hard lifetime without a rekey");
+	sa_tunnel_changed(sa);
+}
+
 static void on_kernel_event(const struct kernel_event *ev, void *ctx)
 {
-	struct ike_sa *sa = ev->spi ? owner_of(ev->spi) : NULL;
+	struct child_sa *ch = NULL;
+	struct ike_sa *sa = ev->spi ? owner_of(ev->spi, &ch) : NULL;
 	char a[64];
 
 	switch (ev->type) {
 	case KERNEL_EV_EXPIRE:
-		if (!sa) {
-			log_dbg("kernel: %s expire of SA 0x%08x (not ours)",
-				ev->hard ? "hard" : "soft", ev->spi);
+		/* A pair already replaced goes with its delete. */
+		if (!sa || ch != sa_child(sa)) {
+			log_dbg("kernel: %s expire of SA 0x%08x (%s)",
+				ev->hard ? "hard" : "soft", ev->spi,
+				sa ? "a replaced pair" : "not ours");
 			return;
 		}
-		if (!ev->hard) {
+		if (!ev->hard)
 			child_rekey_start(sa);
-			return;
-		}
-		sa_progress(sa, "Child SA 0x%08x expired (hard lifetime); the kernel removed it",
-			    ev->spi);
-		sa->child.installed = false;
-		sa->child.installed_in = sa->child.installed_out = false;
-		snprintf(sa->child.install_error,
-			 sizeof(sa->child.install_error),
-			 "expired at its hard lifetime without a rekey");
-		sa_tunnel_changed(sa);
+		else
+			expired(sa, ch, ev->spi);
 		return;
 	case KERNEL_EV_ACQUIRE:
 		log_info("kernel: traffic to %s hit a policy with no SA (reqid %u)",
@@ -190,7 +199,7 @@ static uint16_t port_of(const struct sockaddr_storage *ss)
 			     ((const struct sockaddr_in *)ss)->sin_port);
 }
 
-int child_reserve_spi(struct ike_sa *sa, struct child_params *ch,
+int child_reserve_spi(struct ike_sa *sa, struct child_sa *ch,
 		      struct verr *e)
 {
 	struct kernel *k;
@@ -219,8 +228,17 @@ int child_reserve_spi(struct ike_sa *sa, struct child_params *ch,
 
 int child_alloc_spi(struct ike_sa *sa, struct verr *e)
 {
-	sa->child.reqid = 0;
-	return child_reserve_spi(sa, &sa->child, e);
+	struct child_sa *ch = child_new(sa);
+
+	if (!ch) {
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	if (child_reserve_spi(sa, ch, e) < 0) {
+		child_free(sa, ch);
+		return -1;
+	}
+	return 0;
 }
 
 /* A range the gateway returned, as the prefix the kernel wants. Ranges
@@ -266,7 +284,7 @@ static void keys_for(const struct kernel_alg *encr,
 }
 
 static int add_sas(struct kernel *k, struct ike_sa *sa,
-		   struct child_params *ch, const uint8_t *km, size_t half,
+		   struct child_sa *ch, const uint8_t *km, size_t half,
 		   bool we_initiated, const struct kernel_alg *encr,
 		   const struct kernel_alg *integ, struct verr *e)
 {
@@ -325,7 +343,8 @@ static int ts_port(const struct ts_entry *t, uint16_t *port)
 	return -1;
 }
 
-static void policy_pair(struct ike_sa *sa, const struct ts_entry *ti,
+static void policy_pair(struct ike_sa *sa, const struct child_sa *ch,
+			const struct ts_entry *ti,
 			const struct ts_entry *tr, struct kernel_policy *out,
 			struct kernel_policy *in, bool *ok)
 {
@@ -351,7 +370,7 @@ static void policy_pair(struct ike_sa *sa, const struct ts_entry *ti,
 	out->sel.dport = rport;
 	addr_of(&sa->local, &out->tmpl_src);
 	addr_of(&sa->peer, &out->tmpl_dst);
-	out->reqid = sa->child.reqid;
+	out->reqid = ch->reqid;
 	out->priority = 2000;
 	out->replace = sa->replacing;
 	*in = *out;
@@ -376,24 +395,27 @@ static bool same_pair(const struct ts_entry *a, const struct ts_entry *b)
 static bool kept(const struct ike_sa *keep, const struct ts_entry *ti,
 		 const struct ts_entry *tr)
 {
+	const struct child_sa *ch;
 	size_t i, j;
 
-	if (!keep || !keep->child.policies)
-		return false;
-	for (i = 0; i < keep->child.tsi.n; i++)
-		for (j = 0; j < keep->child.tsr.n; j++)
-			if (same_pair(&keep->child.tsi.ts[i], ti) &&
-			    same_pair(&keep->child.tsr.ts[j], tr))
-				return true;
+	for (ch = keep ? keep->children : NULL; ch; ch = ch->next) {
+		if (!ch->policies)
+			continue;
+		for (i = 0; i < ch->tsi.n; i++)
+			for (j = 0; j < ch->tsr.n; j++)
+				if (same_pair(&ch->tsi.ts[i], ti) &&
+				    same_pair(&ch->tsr.ts[j], tr))
+					return true;
+	}
 	return false;
 }
 
 /* Walks every TSi x TSr pair; with 'add' installs out/in/fwd policies,
  * otherwise removes those that 'keep' does not use. */
-static int walk_policies(struct kernel *k, struct ike_sa *sa, bool add,
+static int walk_policies(struct kernel *k, struct ike_sa *sa,
+			 struct child_sa *ch, bool add,
 			 const struct ike_sa *keep, struct verr *e)
 {
-	const struct child_params *ch = &sa->child;
 	size_t i, j;
 	int rc = 0;
 
@@ -402,8 +424,8 @@ static int walk_policies(struct kernel *k, struct ike_sa *sa, bool add,
 			struct kernel_policy out, in, fwd;
 			bool ok;
 
-			policy_pair(sa, &ch->tsi.ts[i], &ch->tsr.ts[j], &out,
-				    &in, &ok);
+			policy_pair(sa, ch, &ch->tsi.ts[i], &ch->tsr.ts[j],
+				    &out, &in, &ok);
 			if (!ok) {
 				if (add)
 					log_warn("traffic selector pair %zu/%zu is not a prefix/port pair the kernel can hold; no policy for it",
@@ -417,7 +439,7 @@ static int walk_policies(struct kernel *k, struct ike_sa *sa, bool add,
 				    kernel_add_policy(k, &in, e) < 0 ||
 				    kernel_add_policy(k, &fwd, e) < 0)
 					return -1;
-				sa->child.policies = true;
+				ch->policies = true;
 				continue;
 			}
 			if (kept(keep, &ch->tsi.ts[i], &ch->tsr.ts[j]))
@@ -431,7 +453,7 @@ static int walk_policies(struct kernel *k, struct ike_sa *sa, bool add,
 	return rc;
 }
 
-int child_install_pair(struct ike_sa *sa, struct child_params *ch,
+int child_install_pair(struct ike_sa *sa, struct child_sa *ch,
 		       const struct chunk *gir, const struct chunk *ni,
 		       const struct chunk *nr, bool we_initiated,
 		       struct verr *e)
@@ -468,34 +490,34 @@ int child_install_pair(struct ike_sa *sa, struct child_params *ch,
 	return rc;
 }
 
-int child_install_new(struct ike_sa *sa, const struct chunk *gir,
-		      const struct chunk *ni, const struct chunk *nr,
-		      struct verr *e)
+int child_install_new(struct ike_sa *sa, struct child_sa *ch,
+		      const struct chunk *gir, const struct chunk *ni,
+		      const struct chunk *nr, struct verr *e)
 {
 	int rc;
 
 	if (!use_kernel)
 		return 0;
-	rc = child_install_pair(sa, &sa->child, gir, ni, nr, true, e);
+	rc = child_install_pair(sa, ch, gir, ni, nr, true, e);
 	if (rc == 0)
-		rc = walk_policies(kern, sa, true, NULL, e);
+		rc = walk_policies(kern, sa, ch, true, NULL, e);
 	if (rc < 0) {
 		child_remove(sa, NULL);
 		return rc;
 	}
-	sa->child.installed = true;
+	ch->installed = true;
 	track(sa, true);
 	return 0;
 }
 
-int child_install(struct ike_sa *sa, struct verr *e)
+int child_install(struct ike_sa *sa, struct child_sa *ch, struct verr *e)
 {
 	struct chunk nogir = { 0 };
 
-	return child_install_new(sa, &nogir, &sa->ni, &sa->nr, e);
+	return child_install_new(sa, ch, &nogir, &sa->ni, &sa->nr, e);
 }
 
-void child_remove_pair(struct ike_sa *sa, struct child_params *ch)
+void child_remove_pair(struct ike_sa *sa, struct child_sa *ch)
 {
 	struct kernel_addr local, peer;
 	struct verr e = { { 0 } };
@@ -516,19 +538,33 @@ void child_remove_pair(struct ike_sa *sa, struct child_params *ch)
 	ch->spi_reserved = ch->installed = false;
 }
 
+void child_remove_out(struct ike_sa *sa, struct child_sa *ch)
+{
+	struct kernel_addr peer;
+	struct verr e = { { 0 } };
+
+	if (use_kernel && kern && ch->installed_out) {
+		addr_of(&sa->peer, &peer);
+		if (kernel_del_sa(kern, &peer, get_u32(ch->spi_out),
+				  IPPROTO_ESP, NULL, &e) < 0)
+			log_warn("%s", e.msg);
+	}
+	ch->installed_out = ch->installed = false;
+}
+
 void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
 {
 	struct verr e = { { 0 } };
+	struct child_sa *ch;
 
 	track(sa, false);
 	hostcfg_down(sa);
-	if (use_kernel && kern && sa->child.policies)
-		walk_policies(kern, sa, false, keep, &e);
-	sa->child.policies = false;
-	child_remove_pair(sa, &sa->child);
-	if (sa->has_old_child)
-		child_remove_pair(sa, &sa->old_child);
-	sa->has_old_child = false;
+	for (ch = sa->children; ch; ch = ch->next) {
+		if (use_kernel && kern && ch->policies)
+			walk_policies(kern, sa, ch, false, keep, &e);
+		ch->policies = false;
+		child_remove_pair(sa, ch);
+	}
 }
 
 void child_socket_setup(int fd, int family, bool natt)
@@ -573,13 +609,15 @@ static int on_counter_sa(const struct kernel_sa_info *s, void *ctx)
 
 int child_counters(const struct ike_sa *sa, struct child_counters *out)
 {
-	struct counters_ctx cc = { get_u32(sa->child.spi_in),
-				   get_u32(sa->child.spi_out), out };
+	const struct child_sa *ch = sa_child(sa);
+	struct counters_ctx cc = { 0, 0, out };
 	struct verr e = { { 0 } };
 
 	memset(out, 0, sizeof(*out));
-	if (!sa->child.installed || !kern)
+	if (!ch || !ch->installed || !kern)
 		return -1;
+	cc.spi_in = get_u32(ch->spi_in);
+	cc.spi_out = get_u32(ch->spi_out);
 	return kernel_list_sas(kern, on_counter_sa, &cc, &e);
 }
 

@@ -8,7 +8,7 @@
 #include "vpnd/buf.h"
 
 struct ike_sa;
-struct child_params;
+struct child_sa;
 struct chunk;
 struct loop;
 
@@ -19,33 +19,36 @@ bool child_kernel_enabled(void);
 /* Kernel events of from's Child SA go to 'to' (an IKE SA rekey moved
  * the Child SA there). */
 void child_move_owner(struct ike_sa *from, struct ike_sa *to);
-/* Reserves the inbound SPI (the kernel's, or a random one when kernel
- * installation is off). */
+/* A new Child SA (CREATING) for IKE_AUTH with its inbound SPI reserved
+ * (the kernel's, or a random one when kernel installation is off). */
 int child_alloc_spi(struct ike_sa *sa, struct verr *e);
 /* Reserves an inbound SPI for ch under ch->reqid (a new one if 0). */
-int child_reserve_spi(struct ike_sa *sa, struct child_params *ch,
+int child_reserve_spi(struct ike_sa *sa, struct child_sa *ch,
 		      struct verr *e);
-/* Derives KEYMAT and installs both SAs and the policies of sa->child
+/* Derives KEYMAT and installs both SAs and the policies of ch,
  * made in IKE_AUTH (the kernel side only: the caller adds the host side
  * with hostcfg_install or hands it over with hostcfg_take_over). */
-int child_install(struct ike_sa *sa, struct verr *e);
+int child_install(struct ike_sa *sa, struct child_sa *ch, struct verr *e);
 /* The same for a Child SA made by our CREATE_CHILD_SA: KEYMAT =
  * prf+(SK_d, [g^ir |] Ni | Nr) of that exchange. */
-int child_install_new(struct ike_sa *sa, const struct chunk *gir,
-		      const struct chunk *ni, const struct chunk *nr,
-		      struct verr *e);
+int child_install_new(struct ike_sa *sa, struct child_sa *ch,
+		      const struct chunk *gir, const struct chunk *ni,
+		      const struct chunk *nr, struct verr *e);
 /* A rekeyed pair: KEYMAT = prf+(SK_d, [gir |] ni | nr) of the
  * CREATE_CHILD_SA that made it, installed beside the old pair under the
  * same reqid (the policies stay). */
-int child_install_pair(struct ike_sa *sa, struct child_params *ch,
+int child_install_pair(struct ike_sa *sa, struct child_sa *ch,
 		       const struct chunk *gir, const struct chunk *ni,
 		       const struct chunk *nr, bool we_initiated,
 		       struct verr *e);
+/* Removes the outbound SA of a redundant pair at once, so that traffic
+ * leaves on the pair that stays; the inbound one waits for the delete. */
+void child_remove_out(struct ike_sa *sa, struct child_sa *ch);
 /* Removes the SAs of a pair (not the policies); safe to repeat. */
-void child_remove_pair(struct ike_sa *sa, struct child_params *ch);
-/* Removes whatever of the Child SA is in the kernel, except policies
+void child_remove_pair(struct ike_sa *sa, struct child_sa *ch);
+/* Removes whatever of sa's Child SAs is in the kernel, except policies
  * that 'keep' (the SA replacing it, or NULL) installed over them; safe
- * to repeat. */
+ * to repeat. The Child SA objects stay until the SA is freed. */
 void child_remove(struct ike_sa *sa, const struct ike_sa *keep);
 /* Bypass policy, and UDP encapsulation for the NAT-T socket. */
 void child_socket_setup(int fd, int family, bool natt);

@@ -13,11 +13,19 @@
 
 void child_create_end(struct ike_sa *sa, bool drop_pair)
 {
-	if (!sa->create)
+	struct child_create *cc = sa->create;
+
+	if (!cc)
 		return;
-	if (drop_pair)
-		child_remove_pair(sa, &sa->create->next);
+	if (drop_pair && cc->next) {
+		child_remove_pair(sa, cc->next);
+		child_free(sa, cc->next);
+	}
+	if (cc->old && cc->old->state == CHILD_REKEYING)
+		child_set_state(sa, cc->old, CHILD_INSTALLED);
 	chunk_free(&sa->create->ni);
+	chunk_free(&sa->create->their_ni);
+	chunk_free(&sa->create->their_nr);
 	dh_free(sa->create->dh);
 	free(sa->create);
 	sa->create = NULL;
@@ -33,8 +41,31 @@ static uint16_t request_group(const struct ike_sa *sa)
 		       sa->prof->esp[0].dh[0] : DH_NONE;
 }
 
-int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
-		      uint32_t reqid, const struct ts_payload *tsi,
+/* sa->create for a new pair (CREATING, with its SPI reserved under
+ * old's reqid) and our nonce; 0 or -1. */
+static int create_begin(struct ike_sa *sa, struct child_sa *old,
+			const struct ts_payload *tsi,
+			const struct ts_payload *tsr, struct verr *e)
+{
+	struct child_create *cc = sa->create = calloc(1, sizeof(*cc));
+
+	if (!cc || !(cc->next = child_new(sa))) {
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	cc->old = old;
+	cc->next->reqid = old ? old->reqid : 0;
+	cc->next->tsi = *tsi;
+	cc->next->tsr = *tsr;
+	if (child_reserve_spi(sa, cc->next, e) < 0 ||
+	    !chunk_alloc(&cc->ni, NONCE_LEN) ||
+	    random_bytes(cc->ni.p, NONCE_LEN) < 0)
+		return -1;
+	return 0;
+}
+
+int child_create_send(struct ike_sa *sa, struct child_sa *old,
+		      const struct ts_payload *tsi,
 		      const struct ts_payload *tsr, struct verr *e)
 {
 	struct child_create *cc;
@@ -44,23 +75,18 @@ int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
 	uint16_t group = request_group(sa);
 	int rc = -1;
 
-	cc = sa->create = calloc(1, sizeof(*cc));
-	if (!cc) {
-		verr_set(e, "out of memory");
-		return -1;
-	}
-	cc->next.reqid = reqid;
-	if (child_reserve_spi(sa, &cc->next, e) < 0 ||
-	    !chunk_alloc(&cc->ni, NONCE_LEN) ||
-	    random_bytes(cc->ni.p, NONCE_LEN) < 0 ||
-	    (group != DH_NONE &&
-	     (!(cc->dh = dh_new(group, e)) || dh_public(cc->dh, &pub) < 0)))
+	if (create_begin(sa, old, tsi, tsr, e) < 0)
+		goto out;
+	cc = sa->create;
+	if (group != DH_NONE &&
+	    (!(cc->dh = dh_new(group, e)) || dh_public(cc->dh, &pub) < 0))
 		goto out;
 	wb_init(&inner);
 	chain_init(&c, &inner);
-	if (rekey_spi)
-		notify_build(&c, PROTO_ESP, rekey_spi, 4, N_REKEY_SA, NULL, 0);
-	proposal_build_esp(&c, sa->prof, cc->next.spi_in, true);
+	if (old)
+		notify_build(&c, PROTO_ESP, old->spi_in, 4, N_REKEY_SA, NULL,
+			     0);
+	proposal_build_esp(&c, sa->prof, cc->next->spi_in, true);
 	chain_add(&c, PL_NONCE, cc->ni.p, cc->ni.len);
 	if (group != DH_NONE)
 		ke_build(&c, group, pub.p, pub.len);
@@ -68,6 +94,8 @@ int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
 	ts_build(&c, PL_TSR, tsr);
 	rc = sa_send_protected(sa, EXCH_CREATE_CHILD_SA, &inner, c.first);
 	wb_free(&inner);
+	if (rc == 0 && old)
+		child_set_state(sa, old, CHILD_REKEYING);
 out:
 	chunk_free(&pub);
 	if (rc < 0) {
@@ -142,7 +170,7 @@ int child_create_parse(struct ike_sa *sa, const struct payload_list *pl,
 		return -1;
 	}
 	if (sa_parse(p_sa->body, p_sa->len, &chosen, e) < 0 ||
-	    proposal_check_esp(&chosen, sa->prof, true, &cc->next, &group,
+	    proposal_check_esp(&chosen, sa->prof, true, cc->next, &group,
 			       e) < 0 ||
 	    pfs_dropped(cc, group, e) ||
 	    nonce_parse(p_nr->body, p_nr->len, e) < 0 ||

@@ -35,7 +35,7 @@ void child_retry_schedule(struct ike_sa *sa)
 
 void child_retry_describe(const struct ike_sa *sa, char *out, size_t len)
 {
-	if (sa->create && !sa->child.up)
+	if (sa->create && !sa_child(sa))
 		snprintf(out, len, "; Child SA retry %u under way",
 			 sa->child_retries);
 	else if (sa->child_retry_timer)
@@ -55,8 +55,8 @@ void child_retry_cleanup(struct ike_sa *sa)
  * tunnel, as after IKE_AUTH. */
 static void given_up(struct ike_sa *sa, uint16_t err, const char *why)
 {
-	snprintf(sa->child.refused, sizeof(sa->child.refused), "%s", why);
-	sa->child.refused_notify = err;
+	snprintf(sa->child_refused, sizeof(sa->child_refused), "%s", why);
+	sa->child_refused_notify = err;
 	sa_progress(sa, "gateway refused the Child SA retry: %s; no more retries",
 		    why);
 	sa_tunnel_changed(sa);
@@ -68,27 +68,27 @@ static void take_child(struct ike_sa *sa, const struct ts_payload *tsi,
 		       const struct ts_payload *tsr, const struct chunk *nr,
 		       const struct chunk *gir)
 {
+	struct child_sa *ch = sa->create->next;
 	struct verr e = { { 0 } };
 	char algs[128];
 
-	sa->child = sa->create->next;
-	sa->child.tsi = *tsi;
-	sa->child.tsr = *tsr;
-	sa->child.up = true;
+	ch->tsi = *tsi;
+	ch->tsr = *tsr;
+	child_set_state(sa, ch, CHILD_INSTALLED);
 	if (child_kernel_enabled() &&
-	    child_install_new(sa, gir, &sa->create->ni, nr, &e) < 0)
-		snprintf(sa->child.install_error,
-			 sizeof(sa->child.install_error), "%s", e.msg);
+	    child_install_new(sa, ch, gir, &sa->create->ni, nr, &e) < 0)
+		snprintf(ch->install_error, sizeof(ch->install_error), "%s",
+			 e.msg);
 	else if (child_kernel_enabled())
 		hostcfg_install(sa);
 	child_create_end(sa, false);
 	sa->child_retries = 0;
 	sa->child_retry_delay = 0;
 	sa_progress(sa, "Child SA %s on retry: %s%s%s",
-		    sa->child.installed ? "installed" : "negotiated",
-		    esp_algs_str(&sa->child, algs, sizeof(algs)),
-		    sa->child.install_error[0] ? "; not installed: " : "",
-		    sa->child.install_error);
+		    ch->installed ? "installed" : "negotiated",
+		    esp_algs_str(ch, algs, sizeof(algs)),
+		    ch->install_error[0] ? "; not installed: " : "",
+		    ch->install_error);
 	sa_tunnel_changed(sa);
 }
 
@@ -109,9 +109,9 @@ static enum task_rc retry_answered(struct ike_sa *sa, struct ike_task *t,
 
 		child_create_end(sa, true);
 		if (err == N_TEMPORARY_FAILURE || hint) {
-			snprintf(sa->child.refused, sizeof(sa->child.refused),
+			snprintf(sa->child_refused, sizeof(sa->child_refused),
 				 "%s", notify_name(err));
-			sa->child.refused_notify = err;
+			sa->child_refused_notify = err;
 			if (hint) {
 				arm(sa, 0);
 			} else {
@@ -130,10 +130,10 @@ static enum task_rc retry_answered(struct ike_sa *sa, struct ike_task *t,
 	    ts_parse(p_tsr->body, p_tsr->len, &tsr, &e) < 0 ||
 	    ts_check(&tsi, &offer_i, "TSi", &e) < 0 ||
 	    ts_check(&tsr, &offer_r, "TSr", &e) < 0) {
-		char why[sizeof(sa->child.refused)];
+		char why[sizeof(sa->child_refused)];
 
 		/* The gateway may have made the pair: it must go again. */
-		memcpy(spi, sa->create->next.spi_in, 4);
+		memcpy(spi, sa->create->next->spi_in, 4);
 		child_create_end(sa, true);
 		if (ike_send_child_delete(sa, spi, NULL) < 0)
 			log_warn("could not delete the unusable Child SA");
@@ -156,7 +156,7 @@ static int retry_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	sa->child_retries++;
 	sa_progress(sa, "asking the gateway for the Child SA again (retry %u)",
 		    sa->child_retries);
-	if (child_create_send(sa, NULL, 0, &tsi, &tsr, e) < 0) {
+	if (child_create_send(sa, NULL, &tsi, &tsr, e) < 0) {
 		child_retry_schedule(sa);
 		return -1;
 	}
@@ -176,7 +176,7 @@ static void on_retry_timer(void *ctx)
 	struct verr e = { { 0 } };
 
 	sa->child_retry_timer = 0;
-	if (sa->state != IKE_ESTABLISHED || sa->orphan || sa->child.up ||
+	if (sa->state != IKE_ESTABLISHED || sa->orphan || sa_child(sa) ||
 	    sa_has_task(sa, &retry_ops))
 		return;
 	if (sa_queue_new(sa, &retry_ops, &e) < 0)

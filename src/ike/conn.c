@@ -234,37 +234,39 @@ void sa_failed(struct ike_sa *sa, enum conn_reason why, const char *fmt, ...)
 
 static void report_child(struct conn *c, struct ike_sa *sa)
 {
+	const struct child_sa *ch = sa_child(sa);
 	char algs[128];
 
-	if (sa->child.up && sa->child.install_error[0])
+	if (ch && ch->install_error[0])
 		conn_progress(c, "Child SA negotiated (%s) but not installed: %s",
-			 esp_algs_str(&sa->child, algs, sizeof(algs)),
-			 sa->child.install_error);
-	else if (sa->child.up)
+			 esp_algs_str(ch, algs, sizeof(algs)),
+			 ch->install_error);
+	else if (ch)
 		conn_progress(c, "Child SA %s: %s",
-			 sa->child.installed ? "installed" : "negotiated",
-			 esp_algs_str(&sa->child, algs, sizeof(algs)));
+			 ch->installed ? "installed" : "negotiated",
+			 esp_algs_str(ch, algs, sizeof(algs)));
 	else
 		conn_progress(c, "IKE SA up, Child SA refused by the gateway: %s",
-			 sa->child.refused);
+			 sa->child_refused);
 }
 
 bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len)
 {
+	const struct child_sa *ch = sa_child(sa);
 	char retry[64];
 
-	if (!sa->child.up) {
+	if (!ch) {
 		child_retry_describe(sa, retry, sizeof(retry));
 		snprintf(why, len, "%s%s",
-			 sa->child.refused[0] ? sa->child.refused :
+			 sa->child_refused[0] ? sa->child_refused :
 						"no Child SA",
 			 retry);
 		return true;
 	}
-	if (child_kernel_enabled() && !sa->child.installed) {
+	if (child_kernel_enabled() && !ch->installed) {
 		snprintf(why, len, "Child SA not installed: %s",
-			 sa->child.install_error[0] ? sa->child.install_error :
-						      "reason unknown");
+			 ch->install_error[0] ? ch->install_error :
+						"reason unknown");
 		return true;
 	}
 	if (sa->host_error[0]) {
@@ -299,7 +301,7 @@ void sa_tunnel_changed(struct ike_sa *sa)
 	if (!broken && c->state == CONN_NO_TUNNEL) {
 		c->state = CONN_ESTABLISHED;
 		snprintf(msg, sizeof(msg), "the tunnel works now (Child SA %s)",
-			 esp_algs_str(&sa->child, algs, sizeof(algs)));
+			 esp_algs_str(sa_child(sa), algs, sizeof(algs)));
 		log_info("%s: %s", c->prof.name, msg);
 		emit(c, CEV_UP, msg);
 	} else if (broken && c->state == CONN_ESTABLISHED) {
@@ -743,11 +745,11 @@ int conn_connect(struct conn *c, struct verr *e)
 
 int conn_rekey_child(struct conn *c, struct verr *e)
 {
-	if (!conn_is_up(c) || !c->sa || !c->sa->child.up) {
+	if (!conn_is_up(c) || !c->sa || !sa_child(c->sa)) {
 		verr_set(e, "%s has no Child SA to rekey", c->prof.name);
 		return -1;
 	}
-	if (c->sa->create || c->sa->has_old_child) {
+	if (c->sa->create || sa_has_old_child(c->sa)) {
 		verr_set(e, "%s: a rekey is already under way", c->prof.name);
 		return -1;
 	}
@@ -845,5 +847,6 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_keys_wipe(&sa->keys);
 	X509_free(sa->my_cert);
 	EVP_PKEY_free(sa->my_key);
+	child_free_all(sa);
 	free(sa);
 }

@@ -81,12 +81,13 @@ static void get_ike(const struct ike_sa *sa, struct conn_status *st)
 
 static void get_child(const struct ike_sa *sa, struct conn_status *st)
 {
-	const struct child_params *ch = &sa->child;
+	const struct child_sa *ch = sa_child(sa);
 
-	st->child.up = ch->up;
-	if (!ch->up) {
+	st->child.up = ch != NULL;
+	if (!ch) {
 		snprintf(st->child.problem, sizeof(st->child.problem), "%s",
-			 ch->refused[0] ? ch->refused : "not negotiated");
+			 sa->child_refused[0] ? sa->child_refused :
+						"not negotiated");
 		return;
 	}
 	st->child.installed = ch->installed;
@@ -96,6 +97,22 @@ static void get_child(const struct ike_sa *sa, struct conn_status *st)
 	if (!ch->installed)
 		snprintf(st->child.problem, sizeof(st->child.problem), "%s",
 			 ch->install_error);
+}
+
+/* Pairs a rekey replaced or a collision made redundant, until their
+ * deletes are done. */
+static void other_pairs(const struct ike_sa *sa, const struct child_sa *cur,
+			struct wbuf *out)
+{
+	const struct child_sa *ch;
+	char in[9], outs[9];
+
+	for (ch = sa->children; ch; ch = ch->next)
+		if (ch != cur && ch->state != CHILD_CREATING)
+			wb_printf(out, "    other pair: in %s out %s, %s\n",
+				  spi_hex(ch->spi_in, 4, in),
+				  spi_hex(ch->spi_out, 4, outs),
+				  child_state_name(ch->state));
 }
 
 static void get_vip(const struct cfg_reply *cfg, struct conn_status *st)
@@ -186,19 +203,21 @@ static void redirects_text(const struct conn *c, const struct conn_status *st,
  * selectors. */
 static void child_details(const struct ike_sa *sa, struct wbuf *out)
 {
+	const struct child_sa *ch = sa_child(sa);
 	struct child_counters cnt;
 
-	if (sa->child.installed && child_counters(sa, &cnt) == 0)
+	if (ch->installed && child_counters(sa, &cnt) == 0)
 		wb_printf(out, "    in  %llu bytes, %llu packets; out %llu bytes, %llu packets\n",
 			  (unsigned long long)cnt.in_bytes,
 			  (unsigned long long)cnt.in_packets,
 			  (unsigned long long)cnt.out_bytes,
 			  (unsigned long long)cnt.out_packets);
 	wb_printf(out, "    local  ");
-	ts_describe(&sa->child.tsi, out);
+	ts_describe(&ch->tsi, out);
 	wb_printf(out, "\n    remote ");
-	ts_describe(&sa->child.tsr, out);
+	ts_describe(&ch->tsr, out);
 	wb_printf(out, "\n");
+	other_pairs(sa, ch, out);
 }
 
 static void child_text(const struct conn_status *st, const struct ike_sa *sa,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "child.h"
 #include "ike_sa.h"
 #include "vpnd/log.h"
 
@@ -152,15 +153,20 @@ int ike_send_child_delete(struct ike_sa *sa, const uint8_t spi[4],
 	return 0;
 }
 
-static void refused_child_deleted(struct ike_sa *sa, const uint8_t spi[4])
+/* A pair of ours is gone on both sides: its object goes too. */
+void ike_child_deleted(struct ike_sa *sa, const uint8_t spi[4])
 {
-	sa->child_to_delete = false;
+	struct child_sa *ch = child_by_our_spi(sa, spi);
+
+	if (!ch)
+		return; /* the gateway's delete of it crossed ours */
+	child_remove_pair(sa, ch);
+	child_free(sa, ch);
 }
 
-void ike_delete_child(struct ike_sa *sa)
+void ike_delete_child(struct ike_sa *sa, struct child_sa *ch)
 {
-	if (ike_send_child_delete(sa, sa->child.spi_in,
-				  refused_child_deleted) < 0)
+	if (ike_send_child_delete(sa, ch->spi_in, ike_child_deleted) < 0)
 		log_warn("could not delete the refused Child SA");
 }
 

@@ -48,6 +48,7 @@ static void gateway_of(const struct ike_sa *sa, struct netcfg_ip *gw)
 
 static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 {
+	const struct child_sa *ch = sa_child(sa);
 	size_t i, n;
 
 	memset(t, 0, sizeof(*t));
@@ -62,8 +63,8 @@ static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 		memcpy(t->vips[t->n_vips].ip.bytes, sa->cfg.ip6, 16);
 		t->vips[t->n_vips++].len = sa->cfg.ip6_prefix;
 	}
-	for (i = 0; i < sa->child.tsr.n; i++) {
-		const struct ts_entry *ts = &sa->child.tsr.ts[i];
+	for (i = 0; ch && i < ch->tsr.n; i++) {
+		const struct ts_entry *ts = &ch->tsr.ts[i];
 		int fam = ts->type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
 
 		if (netcfg_range_prefixes(fam, ts->start, ts->end,
@@ -176,17 +177,18 @@ static bool same_cfg(const struct cfg_reply *a, const struct cfg_reply *b)
  * remote selectors (the routes). */
 static bool same_host_side(const struct ike_sa *a, const struct ike_sa *b)
 {
+	const struct child_sa *ca = sa_child(a), *cb = sa_child(b);
 	struct netcfg_ip ga, gb;
 	size_t i;
 
 	gateway_of(a, &ga);
 	gateway_of(b, &gb);
 	if (memcmp(&ga, &gb, sizeof(ga)) || !same_cfg(&a->cfg, &b->cfg) ||
-	    a->child.tsr.n != b->child.tsr.n)
+	    !ca || !cb || ca->tsr.n != cb->tsr.n)
 		return false;
-	for (i = 0; i < a->child.tsr.n; i++)
-		if (memcmp(&a->child.tsr.ts[i], &b->child.tsr.ts[i],
-			   sizeof(a->child.tsr.ts[i])))
+	for (i = 0; i < ca->tsr.n; i++)
+		if (memcmp(&ca->tsr.ts[i], &cb->tsr.ts[i],
+			   sizeof(ca->tsr.ts[i])))
 			return false;
 	return true;
 }
@@ -198,7 +200,9 @@ static bool same_host_side(const struct ike_sa *a, const struct ike_sa *b)
  * hands: nothing on the host changes and traffic does not notice. */
 void hostcfg_take_over(struct ike_sa *sa, struct ike_sa *old)
 {
-	if (!sa->child.installed)
+	const struct child_sa *ch = sa_child(sa);
+
+	if (!ch || !ch->installed)
 		return; /* nothing to carry yet; old's goes with old */
 	if (old && old->netrec && same_host_side(sa, old)) {
 		sa->netrec = old->netrec;

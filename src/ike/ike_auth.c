@@ -161,7 +161,8 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	auth_build(&c, method, auth.p, auth.len);
 	chunk_free(&auth);
 	cfg_build_request(&c, p, sa->has_vip_hint ? sa->vip_hint4 : NULL);
-	proposal_build_esp(&c, p, sa->child.spi_in, false);
+	proposal_build_esp(&c, p, child_in_state(sa, CHILD_CREATING)->spi_in,
+			   false);
 	add_ts(&c, PL_TSI, p->local_ts, p->n_local_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsi);
 	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,
@@ -341,49 +342,54 @@ static bool child_only_error(uint16_t err)
 	}
 }
 
+/* The Child SA that auth_start reserved an SPI for becomes INSTALLED,
+ * or DELETING when we refuse what the gateway chose (it has made the
+ * pair: our delete tells it), or goes when the gateway made none. */
 static void take_child(struct ike_sa *sa, const struct payload_list *pl,
 		       uint16_t err)
 {
 	const struct ike_payload *p_sa = payload_find(pl, PL_SA);
 	const struct ike_payload *p_tsi = payload_find(pl, PL_TSI);
 	const struct ike_payload *p_tsr = payload_find(pl, PL_TSR);
+	struct child_sa *ch = child_in_state(sa, CHILD_CREATING);
 	static struct sa_payload sa_pl;
 	struct verr e = { { 0 } };
 
+	if (!ch)
+		return;
 	if (!p_sa || !p_tsi || !p_tsr) {
-		snprintf(sa->child.refused, sizeof(sa->child.refused), "%s",
+		snprintf(sa->child_refused, sizeof(sa->child_refused), "%s",
 			 err ? notify_name(err) : "no SA/TS in the response");
-		sa->child.refused_notify = err;
+		sa->child_refused_notify = err;
+		child_remove_pair(sa, ch); /* the reserved SPI */
+		child_free(sa, ch);
 		return;
 	}
 	if (sa_parse(p_sa->body, p_sa->len, &sa_pl, &e) < 0 ||
-	    proposal_check_esp(&sa_pl, sa->prof, false, &sa->child, NULL,
-			       &e) < 0 ||
-	    ts_parse(p_tsi->body, p_tsi->len, &sa->child.tsi, &e) < 0 ||
-	    ts_parse(p_tsr->body, p_tsr->len, &sa->child.tsr, &e) < 0 ||
-	    ts_check(&sa->child.tsi, &sa->offered_tsi, "TSi", &e) < 0 ||
-	    ts_check(&sa->child.tsr, &sa->offered_tsr, "TSr", &e) < 0) {
-		snprintf(sa->child.refused, sizeof(sa->child.refused),
+	    proposal_check_esp(&sa_pl, sa->prof, false, ch, NULL, &e) < 0 ||
+	    ts_parse(p_tsi->body, p_tsi->len, &ch->tsi, &e) < 0 ||
+	    ts_parse(p_tsr->body, p_tsr->len, &ch->tsr, &e) < 0 ||
+	    ts_check(&ch->tsi, &sa->offered_tsi, "TSi", &e) < 0 ||
+	    ts_check(&ch->tsr, &sa->offered_tsr, "TSr", &e) < 0) {
+		snprintf(sa->child_refused, sizeof(sa->child_refused),
 			 "we refused it: %s", e.msg);
-		sa->child_to_delete = true;
+		child_remove_pair(sa, ch);
+		child_set_state(sa, ch, CHILD_DELETING);
 		return;
 	}
-	sa->child.up = true;
+	child_set_state(sa, ch, CHILD_INSTALLED);
 }
 
 static void install_child(struct ike_sa *sa)
 {
+	struct child_sa *ch = sa_child(sa);
 	struct verr e = { { 0 } };
 
-	if (!sa->child.up) {
-		child_remove(sa, NULL); /* the reserved SPI */
+	if (!ch || !child_kernel_enabled())
 		return;
-	}
-	if (!child_kernel_enabled())
-		return;
-	if (child_install(sa, &e) < 0)
-		snprintf(sa->child.install_error,
-			 sizeof(sa->child.install_error), "%s", e.msg);
+	if (child_install(sa, ch, &e) < 0)
+		snprintf(ch->install_error, sizeof(ch->install_error), "%s",
+			 e.msg);
 	else if (!sa_is_next(sa))
 		hostcfg_install(sa); /* a replacement's waits for sa_up */
 }
@@ -469,11 +475,11 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 	install_child(sa);
 	ticket_take_response(sa, m->pl);
 	reauth_take_lifetime(sa, m);
-	if (sa->child_to_delete)
-		ike_delete_child(sa);
+	if (child_in_state(sa, CHILD_DELETING))
+		ike_delete_child(sa, child_in_state(sa, CHILD_DELETING));
 	/* RFC 7296 2.25: the gateway may manage later; the same proposal
 	 * refused for any other reason would be refused again. */
-	if (!sa->child.up && sa->child.refused_notify == N_TEMPORARY_FAILURE &&
+	if (!sa_child(sa) && sa->child_refused_notify == N_TEMPORARY_FAILURE &&
 	    !sa->prof->esp_failure_delete)
 		child_retry_schedule(sa);
 	return TASK_UP;

@@ -59,9 +59,10 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	next->peer_id_type = old->peer_id_type;
 	chunk_set(&next->peer_id, old->peer_id.p, old->peer_id.len);
 	next->auth_method_peer = old->auth_method_peer;
-	next->child = old->child;
-	next->old_child = old->old_child;
-	next->has_old_child = old->has_old_child;
+	child_move_all(old, next);
+	memcpy(next->child_refused, old->child_refused,
+	       sizeof(next->child_refused));
+	next->child_refused_notify = old->child_refused_notify;
 	next->offered_tsi = old->offered_tsi;
 	next->offered_tsr = old->offered_tsr;
 	next->cfg = old->cfg;
@@ -72,9 +73,6 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	next->auth_lifetime = old->auth_lifetime;
 	next->authenticated_at = old->authenticated_at;
 	child_move_owner(old, next);
-	memset(&old->child, 0, sizeof(old->child));
-	memset(&old->old_child, 0, sizeof(old->old_child));
-	old->has_old_child = false;
 	old->netrec = NULL;
 	if (old->child_retry_timer)
 		child_retry_schedule(next);
@@ -83,31 +81,6 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 		nat_keepalive_start(next);
 	ike_rekey_arm(next);
 	reauth_arm(next);
-}
-
-static int nonce_cmp(const struct chunk *a, const struct chunk *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->p, b->p, n);
-
-	return c ? c : (a->len > b->len) - (a->len < b->len);
-}
-
-static const struct chunk *lowest(const struct chunk *a, const struct chunk *b)
-{
-	return nonce_cmp(a, b) <= 0 ? a : b;
-}
-
-/* 2.8.2: the exchange whose nonces hold the lowest of all four made the
- * redundant SA. True when ours (ni, nr) did. */
-static bool ours_loses(const struct chunk *ni, const struct chunk *nr,
-		       const struct chunk *their_ni,
-		       const struct chunk *their_nr)
-{
-	const struct chunk *o = lowest(ni, nr), *t = lowest(their_ni,
-							    their_nr);
-
-	return nonce_cmp(o, t) < 0;
 }
 
 /* ---- our rekey ---- */
@@ -315,7 +288,8 @@ static enum task_rc rekey_answered(struct ike_sa *sa, struct ike_task *t,
 	}
 	sa->ike_rekey_failures = 0;
 	if (rk->theirs &&
-	    ours_loses(&rk->ni, &nr, &rk->their_ni, &rk->their_nr)) {
+	    rekey_ours_redundant(&rk->ni, &nr, &rk->their_ni,
+				 &rk->their_nr)) {
 		sa_progress(sa, "both sides rekeyed the IKE SA at once; the gateway's SA has the higher nonces and stays (RFC 7296 2.8.2)");
 		chunk_free(&nr);
 		sa_set_state(rk->next, IKE_ESTABLISHED);

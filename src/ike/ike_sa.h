@@ -1,7 +1,8 @@
 /* The initiator's IKE SA and the pieces of the engine that share it.
  * One file per exchange or concern: net.c (sockets, demux), transport.c
  * (requests, retransmission, response matching), proposal.c, ike_init.c,
- * ike_auth.c, creds.c, config.c (CP), informational.c, conn.c (API). */
+ * ike_auth.c, creds.c, config.c (CP), informational.c, conn.c (API);
+ * the Child SAs: child_sa.c (the list), child.c (the kernel). */
 #ifndef VPND_IKE_SA_H
 #define VPND_IKE_SA_H
 
@@ -39,9 +40,23 @@ struct ike_algs {
 	uint16_t dh;
 };
 
-/* Negotiated Child SA parameters (installed into the kernel later). */
-struct child_params {
-	bool up;
+/* A Child SA (RFC 7296 1.3): one pair of ESP SAs, an object in its IKE
+ * SA's list (child_sa.c), with a state of its own. */
+enum child_state {
+	CHILD_CREATING,         /* its inbound SPI is reserved; the exchange
+				   that makes it is under way */
+	CHILD_INSTALLED,        /* carries the traffic */
+	CHILD_REKEYING,         /* ... while our rekey of it is under way */
+	CHILD_REKEYED,          /* replaced by a rekey, or made redundant by
+				   a collision: kept until its delete */
+	CHILD_DELETING,         /* our Delete(ESP) of it is under way */
+	CHILD_DELETED,          /* the gateway deleted it; what the kernel
+				   holds of it goes with the IKE SA */
+};
+
+struct child_sa {
+	struct child_sa *next;  /* in the IKE SA's list, newest first */
+	enum child_state state;
 	uint16_t encr;
 	uint16_t encr_keylen;
 	uint16_t integ;
@@ -55,9 +70,34 @@ struct child_params {
 	char install_error[200];
 	struct ts_payload tsi;
 	struct ts_payload tsr;
-	char refused[96]; /* why the gateway refused it, if it did */
-	uint16_t refused_notify; /* ... with this error notify, 0: other */
 };
+
+/* ---- child_sa.c: the Child SA list of an IKE SA ---- */
+/* A new Child SA in state CREATING at the head of sa's list; NULL when
+ * out of memory. */
+struct child_sa *child_new(struct ike_sa *sa);
+/* Unlinks and frees ch; its SAs in the kernel must be gone, its
+ * policies pass to another pair of its reqid. */
+void child_free(struct ike_sa *sa, struct child_sa *ch);
+/* Frees the whole list (the SA is freed; the kernel state is gone). */
+void child_free_all(struct ike_sa *sa);
+void child_set_state(struct ike_sa *sa, struct child_sa *ch,
+		     enum child_state to);
+const char *child_state_name(enum child_state s);
+/* The Child SA carrying the traffic (INSTALLED or REKEYING), or NULL. */
+struct child_sa *sa_child(const struct ike_sa *sa);
+/* The newest Child SA in state s, or NULL. */
+struct child_sa *child_in_state(const struct ike_sa *sa, enum child_state s);
+/* The Child SA with spi as our inbound or the gateway's inbound SPI. */
+struct child_sa *child_by_spi(const struct ike_sa *sa, const uint8_t spi[4]);
+/* The Child SA whose inbound SPI (ours) is spi. */
+struct child_sa *child_by_our_spi(const struct ike_sa *sa,
+				  const uint8_t spi[4]);
+/* A pair replaced by a rekey (REKEYED) or one our Delete(ESP) is
+ * under way for (DELETING) is still there. */
+bool sa_has_old_child(const struct ike_sa *sa);
+/* All of from's Child SAs move to the end of to's list (IKE SA rekey). */
+void child_move_all(struct ike_sa *from, struct ike_sa *to);
 
 /* What the gateway's CP(CFG_REPLY) gave us. */
 #define CFG_MAX_DNS 4
@@ -145,9 +185,9 @@ struct ike_sa {
 	bool orphan;                    /* replaced; only its DELETE remains */
 	bool replacing;                 /* another SA of ours still lives */
 
-	struct child_params child;
-	struct child_params old_child;  /* rekeyed away, until deleted */
-	bool has_old_child;
+	struct child_sa *children;      /* newest first (child_sa.c) */
+	char child_refused[96];         /* why there is no Child SA */
+	uint16_t child_refused_notify;  /* ... the error notify, 0: other */
 	struct child_create *create;    /* our CREATE_CHILD_SA under way */
 	uint64_t rekey_timer;
 	uint16_t rekey_group;           /* KE group the gateway asked for */
@@ -159,7 +199,6 @@ struct ike_sa {
 	unsigned child_retries;         /* made since the last Child SA */
 	struct ts_payload offered_tsi;
 	struct ts_payload offered_tsr;
-	bool child_to_delete;           /* we refused the gateway's choice */
 	struct cfg_reply cfg;
 	uint64_t established_at;        /* loop_now_ms() */
 
@@ -279,7 +318,7 @@ int proposal_choose_ike(const struct sa_payload *offer,
 			struct sa_payload *reply, struct ike_algs *algs,
 			uint8_t peer_spi[8], struct verr *e);
 int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
-		       bool pfs, struct child_params *child, uint16_t *dh,
+		       bool pfs, struct child_sa *child, uint16_t *dh,
 		       struct verr *e);
 /* Responder side of a CREATE_CHILD_SA: the first of the gateway's ESP
  * proposals that one of our sets covers, reduced to one transform per
@@ -287,7 +326,7 @@ int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
  * SPI go to child, its DH group (DH_NONE without PFS) to *dh. */
 int proposal_choose_esp(const struct sa_payload *offer,
 			const struct profile *p, const uint8_t spi[4],
-			struct sa_payload *reply, struct child_params *child,
+			struct sa_payload *reply, struct child_sa *child,
 			uint16_t *dh, struct verr *e);
 bool proposal_offers_dh(const struct profile *p, uint16_t group);
 uint16_t proposal_first_dh(const struct profile *p);
@@ -320,16 +359,23 @@ bool ike_clear_redirect(struct ike_sa *sa, const struct ike_msg *m,
 int ike_resume_queue(struct ike_sa *sa, struct verr *e);
 /* ---- child_create.c (our CREATE_CHILD_SA: RFC 7296 1.3.1, 1.3.3) ---- */
 struct child_create {
-	struct child_params next;       /* the pair being made */
+	struct child_sa *next;          /* the pair being made (CREATING) */
+	struct child_sa *old;           /* the pair it rekeys, or NULL */
 	struct chunk ni;
 	struct dh *dh;                  /* KEi's, with PFS */
+	/* The gateway's rekey of old that crossed ours (RFC 7296 2.8.1):
+	 * answered already, its pair (NULL once deleted) and its nonces
+	 * wait for our answer to say which pair is redundant. */
+	bool collided;
+	struct child_sa *crossed;
+	struct chunk their_ni, their_nr;
 };
-/* Sends CREATE_CHILD_SA {[N(REKEY_SA, rekey_spi)], SA, Ni, [KEi], TSi,
- * TSr} for a new pair under reqid (0: a new one); the request is kept
- * in sa->create until the answer. rekey_spi NULL asks for a new Child
- * SA (1.3.1). */
-int child_create_send(struct ike_sa *sa, const uint8_t *rekey_spi,
-		      uint32_t reqid, const struct ts_payload *tsi,
+/* Sends CREATE_CHILD_SA {[N(REKEY_SA, old's SPI)], SA, Ni, [KEi], TSi,
+ * TSr} for a new pair (under old's reqid), which joins the list as
+ * CREATING while old is REKEYING; the request is kept in sa->create
+ * until the answer. old NULL asks for a new Child SA (1.3.1). */
+int child_create_send(struct ike_sa *sa, struct child_sa *old,
+		      const struct ts_payload *tsi,
 		      const struct ts_payload *tsr, struct verr *e);
 /* Checks the SA, Nr and KEr of an answer against sa->create and fills
  * its algorithms into sa->create->next, Nr and g^ir (empty without
@@ -339,7 +385,9 @@ int child_create_parse(struct ike_sa *sa, const struct payload_list *pl,
 /* INVALID_KE_PAYLOAD naming a group of ours other than the one sent:
  * true, and the next request offers it. */
 bool child_create_ke_hint(struct ike_sa *sa, const struct payload_list *pl);
-/* Frees sa->create; with drop_pair, also the SAs it reserved. */
+/* Frees sa->create; with drop_pair, also the pair it reserved (its
+ * kernel state and its object). A rekeyed pair still REKEYING is
+ * INSTALLED again. */
 void child_create_end(struct ike_sa *sa, bool drop_pair);
 /* A new Child SA's selectors, as IKE_AUTH offered them; our side is the
  * virtual IP once the gateway gave one. */
@@ -365,6 +413,31 @@ void child_rekey_start(struct ike_sa *sa);
 bool child_rekey_delete(struct ike_sa *sa, const uint8_t spi[4],
 			struct pl_chain *c);
 void child_rekey_cleanup(struct ike_sa *sa);
+/* next replaces cur (NULL: none left) and takes its selectors and
+ * policies (one reqid: they serve both pairs); cur is REKEYED until
+ * deleted. who ends "Child SA rekeyed" in the progress message. */
+void child_take_over(struct ike_sa *sa, struct child_sa *cur,
+		     struct child_sa *next, const char *who);
+/* We started the rekey that replaced old, or made old redundant: it is
+ * ours to delete (RFC 7296 1.3.3, 2.8.1); DELETING until answered. */
+void child_delete_old(struct ike_sa *sa, struct child_sa *old);
+
+/* ---- child_collide.c (simultaneous Child SA rekeys, RFC 7296 2.8.1) ---- */
+/* The gateway's rekey of cur arrives while ours of cur is out. */
+bool child_collide_crossing(const struct ike_sa *sa,
+			    const struct child_sa *cur);
+/* It was answered and made theirs: keeps its nonces (taken from ni and
+ * nr) until our answer comes. */
+void child_collide_record(struct ike_sa *sa, struct child_sa *theirs,
+			  struct chunk *ni, struct chunk *nr);
+/* Our answer made sa->create->next (installed), with the gateway's
+ * nonce nr: the nonces say which pair is redundant, and who deletes
+ * what. Ends sa->create. */
+void child_collide_settle(struct ike_sa *sa, const struct chunk *nr);
+/* The gateway deletes ch: true, answered into c, when ch is its pair of
+ * a collision not yet settled (it lost, and knew first). */
+bool child_collide_deleted(struct ike_sa *sa, struct child_sa *ch,
+			   struct pl_chain *c);
 /* Liveness checks (empty INFORMATIONAL) every dpd-interval while up. */
 void dpd_start(struct ike_sa *sa);
 /* A liveness check now, unless one is queued or another request is out
@@ -380,7 +453,10 @@ bool ike_deleting(const struct ike_sa *sa);
  * deleted by us if its DELETE does not come in time. */
 void ike_delete_await(struct ike_sa *sa);
 /* Deletes the Child SA we just refused, so the gateway drops its half. */
-void ike_delete_child(struct ike_sa *sa);
+void ike_delete_child(struct ike_sa *sa, struct child_sa *ch);
+/* The answer to our Delete(ESP, spi): the pair of ours with that
+ * inbound SPI is removed from the kernel and the list. */
+void ike_child_deleted(struct ike_sa *sa, const uint8_t spi[4]);
 /* INFORMATIONAL Delete(ESP, spi): spi is our inbound SPI of the pair. */
 int ike_send_child_delete(struct ike_sa *sa, const uint8_t spi[4],
 			  void (*answered)(struct ike_sa *sa,
@@ -516,11 +592,17 @@ int ts_check(const struct ts_payload *got, const struct ts_payload *offer,
 	     const char *which, struct verr *e);
 
 /* ---- helpers ---- */
+/* RFC 7296 2.8.1 (Child SAs), 2.8.2 (IKE SAs): of two rekeys of one SA
+ * that crossed, the exchange whose nonces hold the lowest of the four
+ * made the redundant SA. True when ours (ni, nr) did. */
+bool rekey_ours_redundant(const struct chunk *ni, const struct chunk *nr,
+			  const struct chunk *their_ni,
+			  const struct chunk *their_nr);
 /* n bytes as hex into out (2n+1 bytes). */
 const char *spi_hex(const uint8_t *spi, size_t n, char *out);
 /* "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" (strongSwan's notation). */
 const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len);
-const char *esp_algs_str(const struct child_params *c, char *out, size_t len);
+const char *esp_algs_str(const struct child_sa *c, char *out, size_t len);
 const char *sockaddr_str(const struct sockaddr_storage *ss, char *out,
 			 size_t len);
 /* An identity for messages: "gw.example.org", "192.0.2.1", a DN. */

@@ -200,7 +200,7 @@ static bool seen_esn(const struct ike_proposal *pp)
 }
 
 int proposal_check_esp(const struct sa_payload *sa, const struct profile *p,
-		       bool pfs, struct child_params *child, uint16_t *dh,
+		       bool pfs, struct child_sa *child, uint16_t *dh,
 		       struct verr *e)
 {
 	uint16_t got[6], keylen;
@@ -290,7 +290,7 @@ static bool choose_from(const struct ike_proposal *theirs,
 
 /* The algorithms of a chosen proposal, one transform per type. */
 static void take_choice(const struct ike_proposal *chosen,
-			struct child_params *child, uint16_t *dh)
+			struct child_sa *child, uint16_t *dh)
 {
 	size_t i;
 
@@ -343,7 +343,7 @@ static int choose(const struct sa_payload *offer, uint8_t proto,
 
 int proposal_choose_esp(const struct sa_payload *offer,
 			const struct profile *p, const uint8_t spi[4],
-			struct sa_payload *reply, struct child_params *child,
+			struct sa_payload *reply, struct child_sa *child,
 			uint16_t *dh, struct verr *e)
 {
 	int i = choose(offer, PROTO_ESP, 4, p->esp, p->n_esp, spi, reply);

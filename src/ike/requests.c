@@ -32,6 +32,23 @@ static enum task_rc answer_ike_delete(struct ike_sa *sa,
 			 "gateway deleted the IKE SA");
 }
 
+/* The gateway deletes the Child SA in use, named by its inbound SPI:
+ * it carries nothing any more; what the kernel has of it goes with the
+ * IKE SA. */
+static void child_deleted(struct ike_sa *sa, const uint8_t spi[4],
+			  struct pl_chain *c)
+{
+	struct child_sa *ch = sa_child(sa);
+
+	if (!ch || memcmp(spi, ch->spi_out, 4))
+		return;
+	delete_build(c, PROTO_ESP, 4, 1, ch->spi_in);
+	child_set_state(sa, ch, CHILD_DELETED);
+	snprintf(sa->child_refused, sizeof(sa->child_refused),
+		 "deleted by the gateway");
+	sa_progress(sa, "gateway deleted the Child SA");
+}
+
 /* Delete(ESP): we answer with our inbound SPI of each pair (1.4.1). */
 static void answer_child_deletes(struct ike_sa *sa, const struct ike_msg *m,
 				 struct pl_chain *c)
@@ -43,19 +60,11 @@ static void answer_child_deletes(struct ike_sa *sa, const struct ike_msg *m,
 		if (m->pl->pl[i].type != PL_DELETE ||
 		    delete_parse(m->pl->pl[i].body, m->pl->pl[i].len, &d,
 				 NULL) < 0 ||
-		    d.proto != PROTO_ESP || !sa->child.up)
+		    d.proto != PROTO_ESP)
 			continue;
-		for (k = 0; k < d.num_spi; k++) {
-			if (child_rekey_delete(sa, d.spis + 4 * k, c))
-				continue;
-			if (memcmp(d.spis + 4 * k, sa->child.spi_out, 4))
-				continue;
-			delete_build(c, PROTO_ESP, 4, 1, sa->child.spi_in);
-			sa->child.up = false;
-			snprintf(sa->child.refused, sizeof(sa->child.refused),
-				 "deleted by the gateway");
-			sa_progress(sa, "gateway deleted the Child SA");
-		}
+		for (k = 0; k < d.num_spi; k++)
+			if (!child_rekey_delete(sa, d.spis + 4 * k, c))
+				child_deleted(sa, d.spis + 4 * k, c);
 	}
 }
 

@@ -97,7 +97,7 @@ const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len)
 	return finish(&w, out, len);
 }
 
-const char *esp_algs_str(const struct child_params *c, char *out, size_t len)
+const char *esp_algs_str(const struct child_sa *c, char *out, size_t len)
 {
 	struct wbuf w;
 
@@ -107,6 +107,26 @@ const char *esp_algs_str(const struct child_params *c, char *out, size_t len)
 		wb_printf(&w, "/%s", integ_name(c->integ));
 	wb_printf(&w, "/%s", c->esn ? "ESN" : "NO_ESN");
 	return finish(&w, out, len);
+}
+
+static int nonce_cmp(const struct chunk *a, const struct chunk *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->p, b->p, n);
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static const struct chunk *lowest(const struct chunk *a, const struct chunk *b)
+{
+	return nonce_cmp(a, b) <= 0 ? a : b;
+}
+
+bool rekey_ours_redundant(const struct chunk *ni, const struct chunk *nr,
+			  const struct chunk *their_ni,
+			  const struct chunk *their_nr)
+{
+	return nonce_cmp(lowest(ni, nr), lowest(their_ni, their_nr)) < 0;
 }
 
 const char *spi_hex(const uint8_t *spi, size_t n, char *out)

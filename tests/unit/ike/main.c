@@ -10,6 +10,8 @@
 
 int main(void)
 {
+	const char *only = getenv("VPND_TEST_SUITE"); /* one suite, by name */
+	CU_pSuite suite;
 	unsigned failures;
 
 	log_set_level(getenv("VPND_TEST_DEBUG") ? LOG_DBG : LOG_ERR);
@@ -30,10 +32,11 @@ int main(void)
 	register_task_rekey_tests();
 	register_task_connect_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	/* VPND_TEST_SUITE=NAME runs one suite, while working on it. */
-	if (getenv("VPND_TEST_SUITE") &&
-	    CU_get_suite(getenv("VPND_TEST_SUITE")))
-		CU_basic_run_suite(CU_get_suite(getenv("VPND_TEST_SUITE")));
+	suite = only ? CU_get_suite(only) : NULL;
+	if (only && !suite)
+		return 1;
+	if (suite)
+		CU_basic_run_suite(suite);
 	else
 		CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

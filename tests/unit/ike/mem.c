@@ -226,7 +226,7 @@ static void add_child(struct mem *m, const struct ike_msg *req)
 {
 	const struct ike_payload *p_sa = payload_find(req->pl, PL_SA);
 	static struct sa_payload offer, reply;
-	struct child_params chosen;
+	struct child_sa chosen;
 	struct ts_payload ts;
 	struct verr e = { { 0 } };
 	uint16_t dh;

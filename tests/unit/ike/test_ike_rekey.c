@@ -137,6 +137,57 @@ static void test_we_rekey(void)
 	run_cleanup(&r);
 }
 
+/* The SPIs of the Child SA in use, as vpnctl status shows them. */
+static bool child_spis(uint32_t *in, uint32_t *out)
+{
+	const char *s = strstr(run_status(&r), "SPIs in ");
+
+	return s && sscanf(s, "SPIs in %x out %x", in, out) == 2;
+}
+
+/* An IKE SA rekey moves every Child SA object to the new IKE SA: the
+ * pair in use (same SPIs, rekeyed there later), and a pair a rekey
+ * replaced whose delete the gateway then sends on the new IKE SA. */
+static void test_children_move(void)
+{
+	struct responder_cfg cfg;
+	const struct responder_stats *st;
+	uint32_t in0, out0, in1, out1, in2, out2;
+
+	responder_cfg_defaults(&cfg);
+	CU_ASSERT_FATAL(bring_up(&cfg));
+	st = responder_stats(r.resp);
+	CU_ASSERT_FATAL(child_spis(&in0, &out0));
+	CU_ASSERT_EQUAL_FATAL(responder_send_rekey_child(r.resp, DH_NONE), 0);
+	run_for(&r, 300);
+	CU_ASSERT_FATAL(child_spis(&in1, &out1));
+	CU_ASSERT_NOT_EQUAL(in1, in0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(run_status(&r), "other pair"));
+	CU_ASSERT_EQUAL_FATAL(responder_rekey_ike(r.resp), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(st->ike_rekeys_by_gateway, 1);
+	CU_ASSERT_EQUAL(st->ike_old_deleted, 1);
+	CU_ASSERT(status_has_newest());
+	CU_ASSERT_FATAL(child_spis(&in2, &out2));
+	CU_ASSERT_EQUAL(in2, in1);
+	CU_ASSERT_EQUAL(out2, out1);
+	/* the replaced pair moved too: its delete on the new SA is met */
+	CU_ASSERT_EQUAL_FATAL(responder_send_child_delete_old(r.resp), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(get_u32(st->resp_delete_spi), in0);
+	CU_ASSERT_EQUAL(st->old_children_removed, 1);
+	CU_ASSERT_PTR_NULL(strstr(run_status(&r), "other pair"));
+	/* and the pair in use is rekeyed on the new IKE SA */
+	CU_ASSERT_EQUAL_FATAL(responder_send_rekey_child(r.resp, DH_NONE), 0);
+	run_for(&r, 300);
+	CU_ASSERT_EQUAL(st->rekey_ok, 2);
+	CU_ASSERT_FATAL(child_spis(&in2, &out2));
+	CU_ASSERT_EQUAL(in2, get_u32(st->rekey_peer_spi));
+	CU_ASSERT_EQUAL(r.n_down, 0);
+	assert_disconnects(st->ike_deletes);
+	run_cleanup(&r);
+}
+
 /* The gateway wants another DH group for the rekey. */
 static void test_rekey_invalid_ke(void)
 {
@@ -236,6 +287,8 @@ void register_ike_rekey_tests(void)
 		    test_gateway_never_deletes_old);
 	CU_add_test(s, "we rekey, then the gateway", test_we_rekey);
 	CU_add_test(s, "rekey after INVALID_KE_PAYLOAD", test_rekey_invalid_ke);
+	CU_add_test(s, "the Child SAs move to the new IKE SA",
+		    test_children_move);
 	CU_add_test(s, "crossing rekeys, the gateway's SA redundant",
 		    test_crossing_gateway_loses);
 	CU_add_test(s, "crossing rekeys, ours redundant",

@@ -12,6 +12,7 @@
 static struct run r;
 
 static uint16_t want_group;
+static int collide_loser = -1; /* crossing rekeys: R_LOSER_*; -1: none */
 
 static bool bring_up(const char *esp)
 {
@@ -20,6 +21,10 @@ static bool bring_up(const char *esp)
 	memset(&r, 0, sizeof(r));
 	responder_cfg_defaults(&cfg);
 	cfg.rekey_want_group = want_group;
+	if (collide_loser >= 0) {
+		cfg.collide_child_rekey = true;
+		cfg.collision_loser = collide_loser;
+	}
 	r.resp = start_responder(&cfg);
 	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256", esp);
 	return run_connect(&r) && run_wait_event(&r) == CEV_UP;
@@ -157,6 +162,73 @@ static void test_our_rekey_other_group(void)
 	run_cleanup(&r);
 }
 
+/* Both rekey the pair at once (RFC 7296 2.8.1): both exchanges are
+ * answered; the pair of the exchange with the lowest nonce goes,
+ * deleted by the side that started that exchange, and the other side
+ * deletes the old pair. One pair is left on both sides, the IKE SA
+ * stays. */
+static void crossing_rekeys(int loser)
+{
+	const struct responder_stats *st;
+	uint32_t in0, out0, in1, out1;
+	struct verr e = { { 0 } };
+
+	collide_loser = loser;
+	CU_ASSERT_FATAL(bring_up("aes128gcm16"));
+	collide_loser = -1;
+	st = responder_stats(r.resp);
+	CU_ASSERT_FATAL(status_spis(&in0, &out0));
+	CU_ASSERT_EQUAL_FATAL(conn_rekey_child(r.conn, &e), 0);
+	run_for(&r, 600);
+	/* both rekeys were answered with a new pair, neither refused */
+	CU_ASSERT_EQUAL(st->child_collisions, 1);
+	CU_ASSERT_EQUAL(st->rekeys_by_initiator, 1);
+	CU_ASSERT_EQUAL(st->rekey_answered, 1);
+	CU_ASSERT_EQUAL(st->rekey_ok, 1);
+	CU_ASSERT_EQUAL(st->temporary_failures_sent, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "the gateway rekeys the Child SA while we do"));
+	CU_ASSERT_FATAL(status_spis(&in1, &out1));
+	CU_ASSERT_NOT_EQUAL(in1, in0);
+	CU_ASSERT_NOT_EQUAL(out1, out0);
+	/* the pair that stays is the same on both sides */
+	CU_ASSERT_EQUAL(in1, get_u32(st->rekey_peer_spi));
+	CU_ASSERT_EQUAL(out1, get_u32(st->rekey_our_spi));
+	/* one delete each: of the redundant pair and of the old one */
+	CU_ASSERT_EQUAL(st->child_deletes, 1);
+	CU_ASSERT_EQUAL(st->redundant_children_removed, 1);
+	CU_ASSERT_EQUAL(st->old_children_removed, 1);
+	if (loser == R_LOSER_GATEWAY) {
+		/* ours stays: we delete the old pair, the gateway its own */
+		CU_ASSERT_EQUAL(st->child_collisions_lost_by_gateway, 1);
+		CU_ASSERT_EQUAL(get_u32(st->child_delete_spi), in0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "ours has the higher nonces and stays"));
+	} else {
+		/* the gateway's stays: we delete ours, the gateway the old */
+		CU_ASSERT_EQUAL(st->child_collisions_lost_by_initiator, 1);
+		CU_ASSERT_NOT_EQUAL(get_u32(st->child_delete_spi), in0);
+		CU_ASSERT_NOT_EQUAL(get_u32(st->child_delete_spi), in1);
+		CU_ASSERT_EQUAL(st->old_child_deletes, 0);
+		CU_ASSERT_EQUAL(get_u32(st->resp_delete_spi), in0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.progress, "the gateway's pair has the higher nonces and stays"));
+	}
+	/* nothing of the other pairs is left */
+	CU_ASSERT_PTR_NULL(strstr(run_status(&r), "other pair"));
+	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(responder_established(r.resp), 1);
+	CU_ASSERT_EQUAL(r.n_down, 0);
+	run_cleanup(&r);
+}
+
+static void test_crossing_gateway_redundant(void)
+{
+	crossing_rekeys(R_LOSER_GATEWAY);
+}
+
+static void test_crossing_ours_redundant(void)
+{
+	crossing_rekeys(R_LOSER_INITIATOR);
+}
+
 void register_rekey_tests(void)
 {
 	CU_pSuite s = CU_add_suite("Child SA rekeying", NULL, NULL);
@@ -169,4 +241,8 @@ void register_rekey_tests(void)
 	CU_add_test(s, "we rekey with PFS", test_our_rekey_pfs);
 	CU_add_test(s, "we rekey again with the group the gateway wants",
 		    test_our_rekey_other_group);
+	CU_add_test(s, "crossing rekeys, the gateway's pair redundant",
+		    test_crossing_gateway_redundant);
+	CU_add_test(s, "crossing rekeys, ours redundant",
+		    test_crossing_ours_redundant);
 }

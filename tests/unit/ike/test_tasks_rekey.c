@@ -159,11 +159,11 @@ static void test_gateway_child_rekey(void)
 	mem_status(&m, &before);
 	mem_nonce(&ni, -1);
 	c = mem_chain(&m);
-	notify_build(c, PROTO_ESP, sa->child.spi_out, 4, N_REKEY_SA, NULL, 0);
+	notify_build(c, PROTO_ESP, sa_child(sa)->spi_out, 4, N_REKEY_SA, NULL, 0);
 	proposal_build_esp(c, &m.prof, gw_esp, false);
 	chain_add(c, PL_NONCE, ni.p, ni.len);
-	ts_build(c, PL_TSI, &sa->child.tsr);
-	ts_build(c, PL_TSR, &sa->child.tsi);
+	ts_build(c, PL_TSI, &sa_child(sa)->tsr);
+	ts_build(c, PL_TSR, &sa_child(sa)->tsi);
 	chunk_free(&ni);
 	CU_ASSERT_EQUAL(sa_take_request(sa, mem_typed(&m, sa,
 						      EXCH_CREATE_CHILD_SA, 0,
