@@ -128,7 +128,7 @@ assert_lsgw_no_state() {
 
 # The IKE SPIs vpnctl status shows, as "SPIi_SPIr".
 status_spis() {
-	sed -n 's/^ *IKE SA: SPIs \([0-9a-f]*\)_i \([0-9a-f]*\)_r$/\1_\2/p' <<<"$VPNCTL_OUT"
+	sed -n 's/^ *IKE SA: SPIs \([0-9a-f]*\)_i \([0-9a-f]*\)_r\(,.*\)\{0,1\}$/\1_\2/p' <<<"$VPNCTL_OUT"
 }
 
 vpnd_count() { grep -c -- "$1" "$CL_DIR/vpnd.log"; }
