@@ -14,19 +14,7 @@
 #include "vpnd/profile.h"
 
 struct conn;
-
-/* Install Child SAs and policies into the kernel (XFRM). Off by default
- * so that programs linking the engine (tests) never touch the host's
- * kernel; vpnd turns it on. */
-void conn_use_kernel(bool on);
-/* Removes SAs and policies a previous vpnd left in the kernel (after a
- * crash or SIGKILL): those in vpnd's reqid range, and nothing else. */
-int conn_cleanup_stale(struct verr *e);
-/* Where ownership records (virtual IPs, routes, DNS) are kept. */
-void conn_set_state_dir(const char *dir);
-/* Removes virtual IPs, routes and DNS settings recorded there by a vpnd
- * that did not get to undo them. */
-int hostcfg_cleanup_stale(struct verr *e);
+struct engine;
 
 enum conn_state {
 	CONN_IDLE,
@@ -150,8 +138,9 @@ struct conn_status {
 typedef void (*conn_event_fn)(void *ctx, struct conn *c, enum conn_event ev,
 			      const char *msg);
 
-/* The profile is copied; the caller may free its own afterwards. */
-struct conn *conn_new(struct loop *l, const struct profile *p,
+/* The profile is copied; the caller may free its own afterwards. The
+ * engine (vpnd/engine.h) outlives the connection. */
+struct conn *conn_new(struct engine *eng, const struct profile *p,
 		      conn_event_fn fn, void *ctx);
 /* Starts connecting. Returns -1 (with a reason) if it cannot start,
  * e.g. because it is already up or connecting. */

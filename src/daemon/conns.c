@@ -23,6 +23,7 @@ struct conn_entry {
 
 struct conns {
 	struct loop *l;
+	struct engine *eng;     /* the connections are made on it */
 	char *dir;
 	struct profile_source src;
 	struct conn_entry **v;
@@ -224,7 +225,7 @@ static void set_gateway(struct conn_entry *ce, const struct profile *p)
 /* Gives the entry a fresh conn for profile p (copied by conn_new). */
 static int entry_set_profile(struct conn_entry *ce, const struct profile *p)
 {
-	struct conn *c = conn_new(ce->t->l, p, conn_event, ce);
+	struct conn *c = conn_new(ce->t->eng, p, conn_event, ce);
 
 	if (!c)
 		return -1;
@@ -400,7 +401,8 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 	}
 }
 
-struct conns *conns_new(struct loop *l, const char *profile_dir,
+struct conns *conns_new(struct loop *l, struct engine *eng,
+			const char *profile_dir,
 			const struct profile_source *src)
 {
 	struct conns *t = calloc(1, sizeof(*t));
@@ -413,6 +415,7 @@ struct conns *conns_new(struct loop *l, const char *profile_dir,
 		return NULL;
 	}
 	t->l = l;
+	t->eng = eng;
 	t->src = *src;
 	return t;
 }

@@ -46,7 +46,9 @@ struct conns_waiter {
 	struct conns_waiter *next;
 };
 
-struct conns *conns_new(struct loop *l, const char *profile_dir,
+/* Connections are made on eng (vpnd/engine.h), which outlives them. */
+struct conns *conns_new(struct loop *l, struct engine *eng,
+			const char *profile_dir,
 			const struct profile_source *src);
 void conns_free(struct conns *t);
 

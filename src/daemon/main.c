@@ -23,6 +23,7 @@
 
 #include "conns.h"
 #include "vpnd/conn.h"
+#include "vpnd/engine.h"
 #include "control.h"
 
 #define SHUTDOWN_WAIT_MS 3000 /* for the gateways to confirm DELETE */
@@ -42,6 +43,7 @@ struct options {
 
 struct daemon {
 	struct loop *l;
+	struct engine *eng;
 	struct conns *t;
 	struct ctl_server *ctl;
 	int sigfd;
@@ -243,6 +245,26 @@ static const struct profile_source profile_files = {
 	.free_one = profile_free,
 };
 
+/* The engine, after removing what a crashed vpnd left in the kernel
+ * and on the host (before any connection installs its own). */
+static struct engine *start_engine(struct loop *l, const struct options *o)
+{
+	struct engine_config cfg = {
+		.state_dir = o->state_dir,
+		.child = o->no_kernel ? ENGINE_CHILD_NONE : ENGINE_CHILD_KERNEL,
+	};
+	struct verr e = { "" };
+	struct engine *eng = engine_new(l, &cfg, &e);
+
+	if (!eng) {
+		log_err("cannot start the IKE engine: %s", e.msg);
+		return NULL;
+	}
+	if (!o->no_kernel && engine_cleanup_stale(eng, &e) < 0)
+		log_warn("cannot undo what an earlier vpnd left: %s", e.msg);
+	return eng;
+}
+
 static int run(const struct options *o)
 {
 	struct daemon d = { .sigfd = -1 };
@@ -255,7 +277,10 @@ static int run(const struct options *o)
 		goto out;
 	}
 	check_state_dir(o->state_dir);
-	d.t = conns_new(d.l, o->profile_dir, &profile_files);
+	d.eng = start_engine(d.l, o);
+	if (!d.eng)
+		goto out;
+	d.t = conns_new(d.l, d.eng, o->profile_dir, &profile_files);
 	if (!d.t) {
 		log_err("out of memory");
 		goto out;
@@ -273,6 +298,7 @@ static int run(const struct options *o)
 out:
 	ctl_close(d.ctl);
 	conns_free(d.t);
+	engine_free(d.eng);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	loop_free(d.l);
@@ -294,15 +320,5 @@ int main(int argc, char **argv)
 	if (o.debug)
 		log_set_level(LOG_DBG);
 	protect_secrets();
-	conn_use_kernel(!o.no_kernel);
-	conn_set_state_dir(o.state_dir);
-	if (!o.no_kernel) {
-		struct verr ke = { "" };
-
-		if (conn_cleanup_stale(&ke) < 0)
-			log_warn("cannot check for stale kernel state: %s", ke.msg);
-		if (hostcfg_cleanup_stale(&ke) < 0)
-			log_warn("cannot undo stale network settings: %s", ke.msg);
-	}
 	return run(&o);
 }

@@ -1,7 +1,7 @@
 /* The Child SA in the kernel: the inbound SPI reserved before IKE_AUTH,
  * both ESP SAs and the tunnel policies after it, and their removal.
- * Only a daemon turns this on (conn_use_kernel); tests that run against
- * the host's own kernel negotiate without installing anything. */
+ * The engine's backend does the work (child_backend.c): the kernel for
+ * vpnd, nothing or a test double for tests. */
 #include <arpa/inet.h>
 #include <netinet/udp.h>
 #include <stdio.h>
@@ -10,176 +10,20 @@
 #include <sys/epoll.h>
 
 #include "child.h"
+#include "engine_int.h"
 #include "ike_sa.h"
 #include "vpnd/kernel.h"
 #include "vpnd/log.h"
 
-/* Our reqids live in a range of their own, far from strongSwan's and
- * libreswan's small numbers, so our policies are recognisable. */
-#define REQID_BASE 0x7670000u
-
-static bool use_kernel;
-static struct kernel *kern;
-static uint32_t next_reqid;
-
-/* SAs whose Child SA is in the kernel, to match kernel events to; the
- * list grows with the connections. */
-static struct ike_sa **installed;
-static size_t n_installed, cap_installed;
-static struct kernel_monitor *monitor;
-static struct loop *monitor_loop;
-
-static size_t find_installed(const struct ike_sa *sa)
+/* The engine's backend, or NULL when nothing is installed. */
+static struct child_backend *backend(const struct ike_sa *sa)
 {
-	size_t i;
-
-	for (i = 0; i < n_installed; i++)
-		if (installed[i] == sa)
-			return i;
-	return n_installed;
+	return sa->eng->child.ops ? &sa->eng->child : NULL;
 }
 
-static void track(struct ike_sa *sa, bool on)
+bool child_kernel_enabled(const struct ike_sa *sa)
 {
-	size_t i = find_installed(sa);
-	struct ike_sa **grown;
-
-	if (!on) {
-		if (i < n_installed)
-			installed[i] = installed[--n_installed];
-		return;
-	}
-	if (i < n_installed)
-		return;
-	if (n_installed == cap_installed) {
-		size_t n = cap_installed ? 2 * cap_installed : 16;
-
-		grown = realloc(installed, n * sizeof(*grown));
-		if (!grown) {
-			log_warn("out of memory: kernel events for %s will not be matched",
-				 sa->prof->name);
-			return;
-		}
-		installed = grown;
-		cap_installed = n;
-	}
-	installed[n_installed++] = sa;
-}
-
-void child_move_owner(struct ike_sa *from, struct ike_sa *to)
-{
-	size_t i = find_installed(from);
-
-	if (i < n_installed)
-		installed[i] = to;
-}
-
-/* The IKE SA with a Child SA of that SPI, and the Child SA in *ch. */
-static struct ike_sa *owner_of(uint32_t spi, struct child_sa **ch)
-{
-	uint8_t b[4];
-	size_t i;
-
-	put_u32(b, spi);
-	for (i = 0; i < n_installed; i++)
-		if ((*ch = child_by_spi(installed[i], b)))
-			return installed[i];
-	return NULL;
-}
-
-/* The hard lifetime ended: the kernel removed the pair. */
-static void expired(struct ike_sa *sa, struct child_sa *ch, uint32_t spi)
-{
-	sa_progress(sa, "Child SA 0x%08x expired (hard lifetime); the kernel removed it",
-		    spi);
-	ch->installed = false;
-	ch->installed_in = ch->installed_out = false;
-	snprintf(ch->install_error, sizeof(ch->install_error),
-		 "expired at its hard lifetime without a rekey");
-	sa_tunnel_changed(sa);
-}
-
-static void on_kernel_event(const struct kernel_event *ev, void *ctx)
-{
-	struct child_sa *ch = NULL;
-	struct ike_sa *sa = ev->spi ? owner_of(ev->spi, &ch) : NULL;
-	char a[64];
-
-	switch (ev->type) {
-	case KERNEL_EV_EXPIRE:
-		/* A pair already replaced goes with its delete. */
-		if (!sa || ch != sa_child(sa)) {
-			log_dbg("kernel: %s expire of SA 0x%08x (%s)",
-				ev->hard ? "hard" : "soft", ev->spi,
-				sa ? "a replaced pair" : "not ours");
-			return;
-		}
-		if (!ev->hard)
-			child_rekey_start(sa);
-		else
-			expired(sa, ch, ev->spi);
-		return;
-	case KERNEL_EV_ACQUIRE:
-		log_info("kernel: traffic to %s hit a policy with no SA (reqid %u)",
-			 kernel_addr_str(&ev->sel.dst, a, sizeof(a)), ev->reqid);
-		return;
-	case KERNEL_EV_MAPPING:
-		if (sa)
-			sa_progress(sa, "NAT mapping of the gateway moved to port %u",
-				    ev->new_sport);
-		else
-			log_info("kernel: NAT mapping change for SA 0x%08x", ev->spi);
-		return;
-	case KERNEL_EV_POLEXPIRE:
-		log_info("kernel: policy %u expired", ev->policy_index);
-		return;
-	}
-}
-
-static void on_monitor(void *ctx, int fd, uint32_t events)
-{
-	struct verr e = { { 0 } };
-
-	if (kernel_monitor_read(monitor, on_kernel_event, NULL, &e) < 0)
-		log_warn("kernel events: %s", e.msg);
-}
-
-void child_monitor_start(struct loop *l)
-{
-	struct verr e = { { 0 } };
-
-	if (!use_kernel || monitor_loop == l)
-		return;
-	if (!monitor)
-		monitor = kernel_monitor_open(&e);
-	if (!monitor) {
-		log_warn("cannot listen to kernel IPsec events: %s", e.msg);
-		return;
-	}
-	if (loop_add_fd(l, kernel_monitor_fd(monitor), EPOLLIN, on_monitor,
-			NULL) == 0)
-		monitor_loop = l;
-}
-
-void conn_use_kernel(bool on)
-{
-	use_kernel = on;
-}
-
-bool child_kernel_enabled(void)
-{
-	return use_kernel;
-}
-
-static struct kernel *kernel_get(struct verr *e)
-{
-	if (!use_kernel) {
-		verr_set(e, "kernel installation is off");
-		return NULL;
-	}
-	if (!kern)
-		kern = kernel_open(e);
-	return kern;
+	return backend(sa) != NULL;
 }
 
 static void addr_of(const struct sockaddr_storage *ss, struct kernel_addr *a)
@@ -202,24 +46,21 @@ static uint16_t port_of(const struct sockaddr_storage *ss)
 int child_reserve_spi(struct ike_sa *sa, struct child_sa *ch,
 		      struct verr *e)
 {
-	struct kernel *k;
+	struct child_backend *b = backend(sa);
 	struct kernel_addr src, dst;
 	uint32_t spi;
 
-	if (!use_kernel) {
+	if (!b) {
 		random_bytes(ch->spi_in, 4);
 		ch->spi_in[0] |= 0xc0; /* clear of the reserved 1..255 */
 		return 0;
 	}
-	k = kernel_get(e);
-	if (!k)
-		return -1;
 	if (!ch->reqid)
-		ch->reqid = REQID_BASE + (++next_reqid & 0xffff);
+		ch->reqid = child_next_reqid(b);
 	addr_of(&sa->peer, &src);
 	addr_of(&sa->local, &dst);
-	if (kernel_alloc_spi(k, &src, &dst, IPPROTO_ESP, ch->reqid, &spi,
-			     e) < 0)
+	if (b->ops->alloc_spi(b->ctx, &src, &dst, IPPROTO_ESP, ch->reqid, &spi,
+			      e) < 0)
 		return -1;
 	put_u32(ch->spi_in, spi);
 	ch->spi_reserved = true;
@@ -283,7 +124,7 @@ static void keys_for(const struct kernel_alg *encr,
 	ksa->integ_key_len = integ ? integ->key_bits / 8u : 0;
 }
 
-static int add_sas(struct kernel *k, struct ike_sa *sa,
+static int add_sas(struct child_backend *b, struct ike_sa *sa,
 		   struct child_sa *ch, const uint8_t *km, size_t half,
 		   bool we_initiated, const struct kernel_alg *encr,
 		   const struct kernel_alg *integ, struct verr *e)
@@ -318,11 +159,11 @@ static int add_sas(struct kernel *k, struct ike_sa *sa,
 	 * that made the SA come first (RFC 7296 2.17). */
 	keys_for(encr, integ, we_initiated ? km : km + half, &out);
 	keys_for(encr, integ, we_initiated ? km + half : km, &in);
-	if (kernel_add_sa(k, &in, e) < 0)
+	if (b->ops->add_sa(b->ctx, &in, e) < 0)
 		return -1;
 	ch->spi_reserved = false;
 	ch->installed_in = true;
-	if (kernel_add_sa(k, &out, e) < 0)
+	if (b->ops->add_sa(b->ctx, &out, e) < 0)
 		return -1;
 	ch->installed_out = true;
 	return 0;
@@ -412,7 +253,7 @@ static bool kept(const struct ike_sa *keep, const struct ts_entry *ti,
 
 /* Walks every TSi x TSr pair; with 'add' installs out/in/fwd policies,
  * otherwise removes those that 'keep' does not use. */
-static int walk_policies(struct kernel *k, struct ike_sa *sa,
+static int walk_policies(struct child_backend *b, struct ike_sa *sa,
 			 struct child_sa *ch, bool add,
 			 const struct ike_sa *keep, struct verr *e)
 {
@@ -435,9 +276,9 @@ static int walk_policies(struct kernel *k, struct ike_sa *sa,
 			fwd = in;
 			fwd.dir = KERNEL_DIR_FWD;
 			if (add) {
-				if (kernel_add_policy(k, &out, e) < 0 ||
-				    kernel_add_policy(k, &in, e) < 0 ||
-				    kernel_add_policy(k, &fwd, e) < 0)
+				if (b->ops->add_policy(b->ctx, &out, e) < 0 ||
+				    b->ops->add_policy(b->ctx, &in, e) < 0 ||
+				    b->ops->add_policy(b->ctx, &fwd, e) < 0)
 					return -1;
 				ch->policies = true;
 				continue;
@@ -445,9 +286,9 @@ static int walk_policies(struct kernel *k, struct ike_sa *sa,
 			if (kept(keep, &ch->tsi.ts[i], &ch->tsr.ts[j]))
 				continue;
 			/* Removal goes on past errors: take what is ours. */
-			rc |= kernel_del_policy(k, &out, NULL);
-			rc |= kernel_del_policy(k, &in, NULL);
-			rc |= kernel_del_policy(k, &fwd, NULL);
+			rc |= b->ops->del_policy(b->ctx, &out, NULL);
+			rc |= b->ops->del_policy(b->ctx, &in, NULL);
+			rc |= b->ops->del_policy(b->ctx, &fwd, NULL);
 		}
 	}
 	return rc;
@@ -459,16 +300,13 @@ int child_install_pair(struct ike_sa *sa, struct child_sa *ch,
 		       struct verr *e)
 {
 	const struct kernel_alg *encr, *integ = NULL;
-	struct kernel *k;
+	struct child_backend *b = backend(sa);
 	uint8_t km[2 * (64 + 64)];
 	size_t half;
 	int rc;
 
-	if (!use_kernel)
+	if (!b)
 		return 0;
-	k = kernel_get(e);
-	if (!k)
-		return -1;
 	encr = kernel_alg_encr(ch->encr, ch->encr_keylen);
 	if (ch->integ)
 		integ = kernel_alg_integ(ch->integ);
@@ -485,7 +323,7 @@ int child_install_pair(struct ike_sa *sa, struct child_sa *ch,
 		verr_set(e, "cannot derive the Child SA keys");
 		return -1;
 	}
-	rc = add_sas(k, sa, ch, km, half, we_initiated, encr, integ, e);
+	rc = add_sas(b, sa, ch, km, half, we_initiated, encr, integ, e);
 	OPENSSL_cleanse(km, sizeof(km));
 	return rc;
 }
@@ -494,19 +332,20 @@ int child_install_new(struct ike_sa *sa, struct child_sa *ch,
 		      const struct chunk *gir, const struct chunk *ni,
 		      const struct chunk *nr, struct verr *e)
 {
+	struct child_backend *b = backend(sa);
 	int rc;
 
-	if (!use_kernel)
+	if (!b)
 		return 0;
 	rc = child_install_pair(sa, ch, gir, ni, nr, true, e);
 	if (rc == 0)
-		rc = walk_policies(kern, sa, ch, true, NULL, e);
+		rc = walk_policies(b, sa, ch, true, NULL, e);
 	if (rc < 0) {
 		child_remove(sa, NULL);
 		return rc;
 	}
 	ch->installed = true;
-	track(sa, true);
+	child_track(sa, true);
 	return 0;
 }
 
@@ -519,19 +358,20 @@ int child_install(struct ike_sa *sa, struct child_sa *ch, struct verr *e)
 
 void child_remove_pair(struct ike_sa *sa, struct child_sa *ch)
 {
+	struct child_backend *b = backend(sa);
 	struct kernel_addr local, peer;
 	struct verr e = { { 0 } };
 
-	if (use_kernel && kern) {
+	if (b) {
 		addr_of(&sa->local, &local);
 		addr_of(&sa->peer, &peer);
 		if ((ch->installed_in || ch->spi_reserved) &&
-		    kernel_del_sa(kern, &local, get_u32(ch->spi_in),
-				  IPPROTO_ESP, NULL, &e) < 0)
+		    b->ops->del_sa(b->ctx, &local, get_u32(ch->spi_in),
+				   IPPROTO_ESP, NULL, &e) < 0)
 			log_warn("%s", e.msg);
 		if (ch->installed_out &&
-		    kernel_del_sa(kern, &peer, get_u32(ch->spi_out),
-				  IPPROTO_ESP, NULL, &e) < 0)
+		    b->ops->del_sa(b->ctx, &peer, get_u32(ch->spi_out),
+				   IPPROTO_ESP, NULL, &e) < 0)
 			log_warn("%s", e.msg);
 	}
 	ch->installed_in = ch->installed_out = false;
@@ -540,13 +380,14 @@ void child_remove_pair(struct ike_sa *sa, struct child_sa *ch)
 
 void child_remove_out(struct ike_sa *sa, struct child_sa *ch)
 {
+	struct child_backend *b = backend(sa);
 	struct kernel_addr peer;
 	struct verr e = { { 0 } };
 
-	if (use_kernel && kern && ch->installed_out) {
+	if (b && ch->installed_out) {
 		addr_of(&sa->peer, &peer);
-		if (kernel_del_sa(kern, &peer, get_u32(ch->spi_out),
-				  IPPROTO_ESP, NULL, &e) < 0)
+		if (b->ops->del_sa(b->ctx, &peer, get_u32(ch->spi_out),
+				   IPPROTO_ESP, NULL, &e) < 0)
 			log_warn("%s", e.msg);
 	}
 	ch->installed_out = ch->installed = false;
@@ -554,35 +395,17 @@ void child_remove_out(struct ike_sa *sa, struct child_sa *ch)
 
 void child_remove(struct ike_sa *sa, const struct ike_sa *keep)
 {
+	struct child_backend *b = backend(sa);
 	struct verr e = { { 0 } };
 	struct child_sa *ch;
 
-	track(sa, false);
+	child_track(sa, false);
 	hostcfg_down(sa);
 	for (ch = sa->children; ch; ch = ch->next) {
-		if (use_kernel && kern && ch->policies)
-			walk_policies(kern, sa, ch, false, keep, &e);
+		if (b && ch->policies)
+			walk_policies(b, sa, ch, false, keep, &e);
 		ch->policies = false;
 		child_remove_pair(sa, ch);
-	}
-}
-
-void child_socket_setup(int fd, int family, bool natt)
-{
-	struct verr e = { { 0 } };
-
-	if (!use_kernel)
-		return;
-	if (kernel_socket_bypass(fd, family, &e) < 0)
-		log_warn("IKE socket bypass: %s", e.msg);
-	if (natt) {
-		int type = UDP_ENCAP_ESPINUDP;
-
-		/* ESP in UDP on 4500 goes to the kernel, IKE (with the
-		 * marker) still to us. */
-		if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type,
-			       sizeof(type)) < 0)
-			log_warn("UDP_ENCAP on the NAT-T socket: %m");
 	}
 }
 
@@ -610,69 +433,14 @@ static int on_counter_sa(const struct kernel_sa_info *s, void *ctx)
 int child_counters(const struct ike_sa *sa, struct child_counters *out)
 {
 	const struct child_sa *ch = sa_child(sa);
+	struct child_backend *b = backend(sa);
 	struct counters_ctx cc = { 0, 0, out };
 	struct verr e = { { 0 } };
 
 	memset(out, 0, sizeof(*out));
-	if (!ch || !ch->installed || !kern)
+	if (!ch || !ch->installed || !b)
 		return -1;
 	cc.spi_in = get_u32(ch->spi_in);
 	cc.spi_out = get_u32(ch->spi_out);
-	return kernel_list_sas(kern, on_counter_sa, &cc, &e);
-}
-
-/* What a crashed vpnd left: everything under our reqid range. */
-#define STALE_MAX 256
-
-struct stale {
-	struct kernel_policy pol[STALE_MAX];
-	size_t n_pol;
-	struct kernel_sa_info sa[STALE_MAX];
-	size_t n_sa;
-};
-
-static bool ours(uint32_t reqid)
-{
-	return reqid >= REQID_BASE && reqid <= REQID_BASE + 0xffffu;
-}
-
-static int on_stale_policy(const struct kernel_policy *p, void *ctx)
-{
-	struct stale *st = ctx;
-
-	if (p->has_tmpl && ours(p->reqid) && st->n_pol < STALE_MAX)
-		st->pol[st->n_pol++] = *p;
-	return 0;
-}
-
-static int on_stale_sa(const struct kernel_sa_info *s, void *ctx)
-{
-	struct stale *st = ctx;
-
-	if (ours(s->reqid) && st->n_sa < STALE_MAX)
-		st->sa[st->n_sa++] = *s;
-	return 0;
-}
-
-int conn_cleanup_stale(struct verr *e)
-{
-	static struct stale st;
-	struct kernel *k = kernel_get(e);
-	size_t i;
-
-	if (!k)
-		return -1;
-	memset(&st, 0, sizeof(st));
-	if (kernel_list_policies(k, on_stale_policy, &st, e) < 0 ||
-	    kernel_list_sas(k, on_stale_sa, &st, e) < 0)
-		return -1;
-	for (i = 0; i < st.n_pol; i++)
-		kernel_del_policy(k, &st.pol[i], NULL);
-	for (i = 0; i < st.n_sa; i++)
-		kernel_del_sa(k, &st.sa[i].dst, st.sa[i].spi, st.sa[i].proto,
-			      NULL, NULL);
-	if (st.n_pol || st.n_sa)
-		log_info("removed %zu policies and %zu SAs left by an earlier vpnd",
-			 st.n_pol, st.n_sa);
-	return 0;
+	return b->ops->list_sas(b->ctx, on_counter_sa, &cc, &e);
 }

@@ -9,16 +9,28 @@
 
 struct ike_sa;
 struct child_sa;
+struct child_backend;
 struct chunk;
-struct loop;
+struct engine;
 
-/* Listens to the kernel's EXPIRE, ACQUIRE and MAPPING events. */
-void child_monitor_start(struct loop *l);
+/* The engine has a backend that installs Child SAs (not "none"). */
+bool child_kernel_enabled(const struct ike_sa *sa);
 
-bool child_kernel_enabled(void);
+/* child_backend.c */
 /* Kernel events of from's Child SA go to 'to' (an IKE SA rekey moved
  * the Child SA there). */
 void child_move_owner(struct ike_sa *from, struct ike_sa *to);
+/* sa has a Child SA in the backend (events are matched to it), or no
+ * longer. */
+void child_track(struct ike_sa *sa, bool on);
+/* A reqid of vpnd's own range for a new Child SA. */
+uint32_t child_next_reqid(struct child_backend *b);
+/* Bypass policy, and UDP encapsulation for the NAT-T socket. */
+void child_socket_setup(struct engine *eng, int fd, int family, bool natt);
+/* Removes SAs and policies a previous vpnd left in the backend (after a
+ * crash or SIGKILL): those in vpnd's reqid range, and nothing else. */
+int child_cleanup_stale(struct engine *eng, struct verr *e);
+
 /* A new Child SA (CREATING) for IKE_AUTH with its inbound SPI reserved
  * (the kernel's, or a random one when kernel installation is off). */
 int child_alloc_spi(struct ike_sa *sa, struct verr *e);
@@ -50,9 +62,6 @@ void child_remove_pair(struct ike_sa *sa, struct child_sa *ch);
  * that 'keep' (the SA replacing it, or NULL) installed over them; safe
  * to repeat. The Child SA objects stay until the SA is freed. */
 void child_remove(struct ike_sa *sa, const struct ike_sa *keep);
-/* Bypass policy, and UDP encapsulation for the NAT-T socket. */
-void child_socket_setup(int fd, int family, bool natt);
-
 struct child_counters {
 	uint64_t in_bytes, in_packets, out_bytes, out_packets;
 };
@@ -70,7 +79,9 @@ void hostcfg_install(struct ike_sa *sa);
  * same host side sa takes over old's record, so nothing is removed or
  * added; otherwise old's goes and sa's is installed. old may be NULL. */
 void hostcfg_take_over(struct ike_sa *sa, struct ike_sa *old);
-/* The daemon's state directory (records, tickets), or NULL. */
-const char *hostcfg_state_dir(void);
+/* Removes virtual IPs, routes and DNS settings recorded in the state
+ * directory by a vpnd that did not get to undo them. */
+int hostcfg_cleanup_stale(struct engine *eng, struct verr *e);
+void hostcfg_close(struct engine *eng);
 
 #endif

@@ -56,7 +56,7 @@ static bool install(struct ike_sa *sa, struct child_sa *ch,
 	const struct child_sa *cur = sa_child(sa);
 	struct verr e = { { 0 } };
 
-	if (!child_kernel_enabled())
+	if (!child_kernel_enabled(sa))
 		return true;
 	if (child_install_pair(sa, ch, gir, ni, nr, we_initiated, &e) < 0) {
 		snprintf(ch->install_error, sizeof(ch->install_error), "%s",

@@ -75,11 +75,11 @@ static void take_child(struct ike_sa *sa, const struct ts_payload *tsi,
 	ch->tsi = *tsi;
 	ch->tsr = *tsr;
 	child_set_state(sa, ch, CHILD_INSTALLED);
-	if (child_kernel_enabled() &&
+	if (child_kernel_enabled(sa) &&
 	    child_install_new(sa, ch, gir, &sa->create->ni, nr, &e) < 0)
 		snprintf(ch->install_error, sizeof(ch->install_error), "%s",
 			 e.msg);
-	else if (child_kernel_enabled())
+	else if (child_kernel_enabled(sa))
 		hostcfg_install(sa);
 	child_create_end(sa, false);
 	sa->child_retries = 0;

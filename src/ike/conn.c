@@ -10,6 +10,8 @@
 
 #include "child.h"
 #include "conn_int.h"
+#include "engine_int.h"
+#include "vpnd/engine.h"
 #include "vpnd/log.h"
 
 const char *conn_state_name(enum conn_state s)
@@ -31,14 +33,15 @@ const char *conn_state_name(enum conn_state s)
 	return "?";
 }
 
-struct conn *conn_new(struct loop *l, const struct profile *p,
+struct conn *conn_new(struct engine *eng, const struct profile *p,
 		      conn_event_fn fn, void *ctx)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->loop = l;
+	c->eng = eng;
+	c->loop = engine_loop(eng);
 	c->prof = *p;
 	/* The secret is owned separately so the copies can be wiped. */
 	memset(&c->prof.psk, 0, sizeof(c->prof.psk));
@@ -48,8 +51,6 @@ struct conn *conn_new(struct loop *l, const struct profile *p,
 	}
 	c->fn = fn;
 	c->ctx = ctx;
-	net_open(l, NULL);
-	child_monitor_start(l);
 	return c;
 }
 
@@ -116,7 +117,7 @@ static void free_sa(struct ike_sa *sa)
 
 	/* Policies a newer SA took over stay with it. */
 	child_remove(sa, sa == c->sa ? NULL : c->sa);
-	net_unregister(sa->initiator ? sa->spi_i : sa->spi_r);
+	net_unregister(sa->eng, sa->initiator ? sa->spi_i : sa->spi_r);
 	ike_sa_free(sa);
 }
 
@@ -263,7 +264,7 @@ bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len)
 			 retry);
 		return true;
 	}
-	if (child_kernel_enabled() && !ch->installed) {
+	if (child_kernel_enabled(sa) && !ch->installed) {
 		snprintf(why, len, "Child SA not installed: %s",
 			 ch->install_error[0] ? ch->install_error :
 						"reason unknown");
@@ -493,6 +494,7 @@ struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e)
 		return NULL;
 	}
 	sa->conn = c;
+	sa->eng = c->eng;
 	sa->prof = &c->prof;
 	sa->initiator = initiator;
 	sa->loop = c->loop;
@@ -502,7 +504,7 @@ struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e)
 	do {
 		random_bytes(ours, 8);
 	} while (!memcmp(ours, "\0\0\0\0\0\0\0\0", 8));
-	if (net_register(ours, sa_receive, sa) < 0) {
+	if (net_register(c->eng, ours, sa_receive, sa) < 0) {
 		verr_set(e, "out of memory");
 		free(sa);
 		return NULL;
@@ -648,7 +650,7 @@ void conn_start_attempt(struct conn *c, const char *gateway, bool as_next)
 		c->next = NULL;
 	}
 	c->lookup_for_next = as_next;
-	rc = resolve_start(c->loop, gateway, c->prof.port ? c->prof.port :
+	rc = resolve_start(c->eng->resolver, gateway, c->prof.port ? c->prof.port :
 							      IKE_PORT,
 			   on_resolved, c, &now, &c->lookup);
 	if (rc == 1) {
@@ -770,7 +772,7 @@ int conn_rekey_ike(struct conn *c, struct verr *e)
 void conn_forget_resumption(struct conn *c)
 {
 	failover_reset(c);
-	ticket_forget(&c->prof);
+	ticket_forget(c->eng, &c->prof);
 }
 
 void conn_disconnect(struct conn *c)
@@ -819,7 +821,6 @@ void conn_free(struct conn *c)
 	c->sa = NULL;
 	chunk_free(&c->prof.psk);
 	free(c);
-	net_release();
 }
 
 void ike_sa_free(struct ike_sa *sa)

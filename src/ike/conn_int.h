@@ -11,7 +11,8 @@
 #include "vpnd/ticket.h"
 
 struct conn {
-	struct loop *loop;
+	struct engine *eng;   /* sockets, Child SA backend, tickets, ... */
+	struct loop *loop;    /* the engine's */
 	struct profile prof;
 	conn_event_fn fn;
 	void *ctx;

@@ -129,7 +129,7 @@ static void get_ticket(const struct conn *c, struct conn_status *st)
 {
 	struct ticket_info info;
 
-	if (!ticket_stored(&c->prof, &info))
+	if (!ticket_stored(c->eng, &c->prof, &info))
 		return;
 	st->ticket.stored = true;
 	snprintf(st->ticket.gateway, sizeof(st->ticket.gateway), "%s",

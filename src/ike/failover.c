@@ -55,7 +55,7 @@ static void take_ticket(struct conn *c)
 	size_t i;
 
 	ticket_release(c->ticket);
-	c->ticket = ticket_take_for(&c->prof, c->fallback_why,
+	c->ticket = ticket_take_for(c->eng, &c->prof, c->fallback_why,
 				    sizeof(c->fallback_why));
 	if (!c->ticket)
 		return;
@@ -102,7 +102,7 @@ int failover_begin(struct conn *c, struct ike_sa *sa, bool as_next,
 				 "the ticket's GSC is at its maximum (%u)",
 				 TICKET_GSC_MAX);
 			failover_reset(c);
-			ticket_forget(&c->prof);
+			ticket_forget(c->eng, &c->prof);
 		} else {
 			sa->ticket = c->ticket;
 			sa->gsc = (uint8_t)(c->ticket->gsc + 1);
@@ -192,7 +192,7 @@ static bool retry_later(struct conn *c, struct ike_sa *sa,
 	forget_move(c);
 	if (c->ticket) {
 		/* Never sent (a name that did not resolve): keep it. */
-		ticket_put_back(&c->prof, c->ticket);
+		ticket_put_back(c->eng, &c->prof, c->ticket);
 		ticket_release(c->ticket);
 		c->ticket = NULL;
 	}
@@ -236,7 +236,7 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa,
 		snprintf(c->fallback_why, sizeof(c->fallback_why),
 			 "no gateway answered IKE_SESSION_RESUME");
 		/* No gateway saw it: a later connect may still use it. */
-		ticket_put_back(&c->prof, c->ticket);
+		ticket_put_back(c->eng, &c->prof, c->ticket);
 		sa->ticket = NULL;
 		failover_reset(c);
 		conn_progress(c, "%s; full handshakes from now on",

@@ -10,26 +10,28 @@
 #include <string.h>
 
 #include "child.h"
+#include "engine_int.h"
 #include "ike_sa.h"
 #include "vpnd/log.h"
 #include "vpnd/netcfg.h"
 
-static struct netcfg *ncfg;
-static char state_dir[PATH_MAX];
-
-void conn_set_state_dir(const char *dir)
+static const char *record_dir(const struct ike_sa *sa)
 {
-	snprintf(state_dir, sizeof(state_dir), "%s", dir ? dir : "");
+	return sa->eng->state_dir;
 }
 
-const char *hostcfg_state_dir(void)
+/* The host's netlink handle, opened on first use. */
+static struct netcfg *ncfg_of(struct engine *eng, struct verr *e)
 {
-	return state_dir[0] ? state_dir : NULL;
+	if (!eng->ncfg)
+		eng->ncfg = netcfg_open(e);
+	return eng->ncfg;
 }
 
-static const char *record_dir(void)
+void hostcfg_close(struct engine *eng)
 {
-	return hostcfg_state_dir();
+	netcfg_close(eng->ncfg);
+	eng->ncfg = NULL;
 }
 
 static void gateway_of(const struct ike_sa *sa, struct netcfg_ip *gw)
@@ -76,7 +78,7 @@ static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 			log_warn("remote selector %zu needs too many routes; skipped",
 				 i + 1);
 	}
-	t->state_dir = record_dir();
+	t->state_dir = record_dir(sa);
 }
 
 static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
@@ -104,8 +106,8 @@ static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
 		return;
 	}
 	rec->has_dns = true;
-	if (record_dir() &&
-	    netcfg_record_save(record_dir(), sa->prof->name, rec, &e) < 0)
+	if (record_dir(sa) &&
+	    netcfg_record_save(record_dir(sa), sa->prof->name, rec, &e) < 0)
 		log_warn("%s", e.msg);
 	sa_progress(sa, "DNS servers applied through %s",
 		    netcfg_dns_method_name(rec->dns.method));
@@ -114,11 +116,14 @@ static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
 int hostcfg_up(struct ike_sa *sa, struct verr *e)
 {
 	struct netcfg_tunnel t;
+	struct netcfg *ncfg;
 
 	if (!sa->cfg.has_ip4 && !sa->cfg.has_ip6)
 		return 0; /* no virtual IP: the selectors use our address */
-	if (!ncfg)
-		ncfg = netcfg_open(e);
+	/* A test double's Child SAs are not the host's. */
+	if (sa->eng->child.kind != ENGINE_CHILD_KERNEL)
+		return 0;
+	ncfg = ncfg_of(sa->eng, e);
 	if (!ncfg)
 		return -1;
 	sa->netrec = calloc(1, sizeof(*sa->netrec));
@@ -142,7 +147,8 @@ void hostcfg_down(struct ike_sa *sa)
 
 	if (!sa->netrec)
 		return;
-	if (ncfg && netcfg_tunnel_down(ncfg, record_dir(), sa->netrec, &e) < 0)
+	if (sa->eng->ncfg &&
+	    netcfg_tunnel_down(sa->eng->ncfg, record_dir(sa), sa->netrec, &e) < 0)
 		log_warn("removing the virtual IP and routes: %s", e.msg);
 	free(sa->netrec);
 	sa->netrec = NULL;
@@ -218,13 +224,14 @@ void hostcfg_take_over(struct ike_sa *sa, struct ike_sa *old)
 	hostcfg_install(sa);
 }
 
-int hostcfg_cleanup_stale(struct verr *e)
+int hostcfg_cleanup_stale(struct engine *eng, struct verr *e)
 {
-	if (!record_dir())
+	struct netcfg *ncfg;
+
+	if (!eng->state_dir || eng->child.kind != ENGINE_CHILD_KERNEL)
 		return 0;
-	if (!ncfg)
-		ncfg = netcfg_open(e);
+	ncfg = ncfg_of(eng, e);
 	if (!ncfg)
 		return -1;
-	return netcfg_cleanup_stale(ncfg, record_dir(), NULL, e);
+	return netcfg_cleanup_stale(ncfg, eng->state_dir, NULL, e);
 }

@@ -385,7 +385,7 @@ static void install_child(struct ike_sa *sa)
 	struct child_sa *ch = sa_child(sa);
 	struct verr e = { { 0 } };
 
-	if (!ch || !child_kernel_enabled())
+	if (!ch || !child_kernel_enabled(sa))
 		return;
 	if (child_install(sa, ch, &e) < 0)
 		snprintf(ch->install_error, sizeof(ch->install_error), "%s",

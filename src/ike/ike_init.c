@@ -76,7 +76,7 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	}
 	/* The local address is needed for the NAT detection hash: learn it
 	 * before building the message. */
-	if (net_prepare(&sa->peer, false, &sa->local, e) < 0) {
+	if (net_prepare(sa->eng, &sa->peer, false, &sa->local, e) < 0) {
 		chunk_free(&pub);
 		return -1;
 	}

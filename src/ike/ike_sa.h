@@ -127,6 +127,7 @@ struct pending_req {
 
 struct ike_sa {
 	struct conn *conn;
+	struct engine *eng;             /* the conn's */
 	const struct profile *prof;
 	struct loop *loop;
 	enum ike_state state;
@@ -234,32 +235,20 @@ struct ike_sa {
 /* ---- net.c: UDP sockets on 500/4500, demultiplexed by our SPI ---- */
 typedef void (*net_rx_fn)(void *ctx, const uint8_t *msg, size_t len,
 			  const struct sockaddr_storage *from, bool natt);
-int net_open(struct loop *l, struct verr *e);
-/* One net_release per net_open; the last closes the sockets. */
-void net_release(void);
-int net_register(const uint8_t spi_i[8], net_rx_fn fn, void *ctx);
-void net_unregister(const uint8_t spi_i[8]);
+int net_register(struct engine *eng, const uint8_t spi[8], net_rx_fn fn,
+		 void *ctx);
+void net_unregister(struct engine *eng, const uint8_t spi[8]);
 /* Opens the socket for 'to' and learns the local address and port the
  * kernel will use towards it (NAT detection hashes need them). */
-int net_prepare(const struct sockaddr_storage *to, bool natt,
-		struct sockaddr_storage *local, struct verr *e);
+int net_prepare(struct engine *eng, const struct sockaddr_storage *to,
+		bool natt, struct sockaddr_storage *local, struct verr *e);
 /* NAT keepalive (RFC 3948 2.3): one 0xff byte on 4500, no marker. */
-void net_send_keepalive(const struct sockaddr_storage *to);
-/* A datagram from the gateway (without the non-ESP marker) to the SA
- * its SPI names: what the sockets hand over, and a test's way in. */
-void net_input(const uint8_t *msg, size_t len,
-	       const struct sockaddr_storage *from, bool natt);
-/* What net_send does with a datagram when a hook is set: the hook gets
- * it instead of a socket, and no socket is opened (tests capture what
- * the engine sends). NULL goes back to the sockets. */
-typedef int (*net_send_fn)(void *ctx, const struct sockaddr_storage *to,
-			   bool natt, const uint8_t *msg, size_t len);
-void net_set_send_hook(net_send_fn fn, void *ctx);
+void net_send_keepalive(struct engine *eng, const struct sockaddr_storage *to);
 /* Sends msg (without marker; added on 4500) and learns our local address. */
-int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
-	     size_t len, struct sockaddr_storage *local);
+int net_send(struct engine *eng, const struct sockaddr_storage *to, bool natt,
+	     const uint8_t *msg, size_t len, struct sockaddr_storage *local);
 /* Local UDP port used on the 500 or 4500 socket of a family. */
-uint16_t net_local_port(int family, bool natt);
+uint16_t net_local_port(struct engine *eng, int family, bool natt);
 
 /* ---- transport.c: the active task's request on the wire ---- */
 /* An unprotected request (IKE_SA_INIT, IKE_SESSION_RESUME): header and
@@ -499,16 +488,19 @@ void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl);
 /* Asks for a fresh ticket (INFORMATIONAL, RFC 5723 4.3.1) in ms. */
 void ticket_refresh_after(struct ike_sa *sa, unsigned ms);
 /* The profile's stored ticket (none when resumption is off). */
-bool ticket_stored(const struct profile *p, struct ticket_info *info);
+bool ticket_stored(struct engine *eng, const struct profile *p,
+		   struct ticket_info *info);
 /* Takes the stored ticket of a profile for one resume; NULL (and why in
  * *why) when there is none to use. Free with ticket_release. */
-struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
+struct resume_ticket *ticket_take_for(struct engine *eng,
+				      const struct profile *p, char *why,
 				      size_t whylen);
 void ticket_release(struct resume_ticket *t);
 /* Stores a ticket that no gateway answered again, for a later connect. */
-void ticket_put_back(const struct profile *p, const struct resume_ticket *t);
+void ticket_put_back(struct engine *eng, const struct profile *p,
+		     const struct resume_ticket *t);
 /* Deletes the stored ticket of a profile (NACK, redirect, disconnect). */
-void ticket_forget(const struct profile *p);
+void ticket_forget(struct engine *eng, const struct profile *p);
 
 /* ---- creds.c ---- */
 int creds_load(struct ike_sa *sa, struct verr *e);

@@ -11,43 +11,24 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "engine_int.h"
 #include "ike_sa.h"
-#include "resolve.h"
 #include "vpnd/log.h"
 
 #define NON_ESP_MARKER_LEN 4
-
-/* One per IKE SA, keyed by our SPI (whichever side of the header it is
- * on); the table grows with the SAs, there is no fixed limit. */
-struct receiver {
-	bool used;
-	uint8_t spi[8];
-	net_rx_fn fn;
-	void *ctx;
-};
-
-/* [family index][natt] */
-static int socks[2][2] = { { -1, -1 }, { -1, -1 } };
-static uint16_t ports[2][2];
-static struct receiver *receivers;
-static size_t n_receivers;
-static struct loop *net_loop;
-/* Where datagrams go instead of the sockets (net_set_send_hook). */
-static net_send_fn send_hook;
-static void *send_hook_ctx;
 
 static int fam_idx(int family)
 {
 	return family == AF_INET6 ? 1 : 0;
 }
 
-static struct receiver *find_receiver(const uint8_t spi[8])
+static struct receiver *find_receiver(struct net *n, const uint8_t spi[8])
 {
 	size_t i;
 
-	for (i = 0; i < n_receivers; i++)
-		if (receivers[i].used && !memcmp(receivers[i].spi, spi, 8))
-			return &receivers[i];
+	for (i = 0; i < n->n_receivers; i++)
+		if (n->receivers[i].used && !memcmp(n->receivers[i].spi, spi, 8))
+			return &n->receivers[i];
 	return NULL;
 }
 
@@ -61,9 +42,10 @@ static const uint8_t *our_spi(const uint8_t *hdr)
 static void on_readable(void *ctx, int fd, uint32_t events)
 {
 	uint8_t buf[IKE_MAX_MSG + NON_ESP_MARKER_LEN];
+	struct engine *eng = ctx;
 	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
-	bool natt = (intptr_t)ctx != 0;
+	bool natt = fd == eng->net.socks[0][1] || fd == eng->net.socks[1][1];
 	const uint8_t *msg = buf;
 	ssize_t n;
 
@@ -78,11 +60,11 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 		msg += NON_ESP_MARKER_LEN;
 		n -= NON_ESP_MARKER_LEN;
 	}
-	net_input(msg, (size_t)n, &from, natt);
+	engine_input(eng, msg, (size_t)n, &from, natt);
 }
 
-void net_input(const uint8_t *msg, size_t len,
-	       const struct sockaddr_storage *from, bool natt)
+void engine_input(struct engine *eng, const uint8_t *msg, size_t len,
+		  const struct sockaddr_storage *from, bool natt)
 {
 	struct receiver *r;
 
@@ -91,7 +73,7 @@ void net_input(const uint8_t *msg, size_t len,
 			len);
 		return;
 	}
-	r = find_receiver(our_spi(msg));
+	r = find_receiver(&eng->net, our_spi(msg));
 	if (!r) {
 		log_dbg("dropping message for an unknown IKE SA");
 		return;
@@ -99,7 +81,8 @@ void net_input(const uint8_t *msg, size_t len,
 	r->fn(r->ctx, msg, len, from, natt);
 }
 
-static int open_one(int family, bool natt, struct verr *e)
+static int open_one(struct engine *eng, int family, bool natt,
+		    struct verr *e)
 {
 	int fi = fam_idx(family), fd, on = 1;
 	uint16_t want = natt ? IKE_NATT_PORT : IKE_PORT;
@@ -135,89 +118,82 @@ static int open_one(int family, bool natt, struct verr *e)
 			return -1;
 		}
 	}
-	child_socket_setup(fd, family, natt);
+	child_socket_setup(eng, fd, family, natt);
 	sl = sizeof(ss);
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	ports[fi][natt] = ntohs(family == AF_INET ?
+	eng->net.ports[fi][natt] = ntohs(family == AF_INET ?
 					((struct sockaddr_in *)&ss)->sin_port :
 					((struct sockaddr_in6 *)&ss)->sin6_port);
-	if (loop_add_fd(net_loop, fd, EPOLLIN, on_readable,
-			(void *)(intptr_t)natt) < 0) {
+	if (loop_add_fd(eng->loop, fd, EPOLLIN, on_readable, eng) < 0) {
 		verr_set(e, "cannot watch UDP socket");
 		close(fd);
 		return -1;
 	}
-	socks[fi][natt] = fd;
+	eng->net.socks[fi][natt] = fd;
 	return 0;
 }
 
-/* The sockets are shared by all conns and live while one exists: a
- * loop freed and another made (tests, an in-process restart) must not
- * keep sockets that nothing watches. */
-static unsigned net_users;
-
-int net_open(struct loop *l, struct verr *e)
+void net_init(struct net *n)
 {
-	net_loop = l;
-	net_users++;
-	return 0;
-}
+	int f, t;
 
-void net_release(void)
-{
-	int f, n;
-
-	if (!net_users || --net_users)
-		return;
+	memset(n, 0, sizeof(*n));
 	for (f = 0; f < 2; f++)
-		for (n = 0; n < 2; n++)
-			if (socks[f][n] >= 0) {
-				loop_del_fd(net_loop, socks[f][n]);
-				close(socks[f][n]);
-				socks[f][n] = -1;
+		for (t = 0; t < 2; t++)
+			n->socks[f][t] = -1;
+}
+
+void net_close(struct engine *eng)
+{
+	struct net *n = &eng->net;
+	int f, t;
+
+	for (f = 0; f < 2; f++)
+		for (t = 0; t < 2; t++)
+			if (n->socks[f][t] >= 0) {
+				loop_del_fd(eng->loop, n->socks[f][t]);
+				close(n->socks[f][t]);
+				n->socks[f][t] = -1;
 			}
-	net_loop = NULL;
-	free(receivers);
-	receivers = NULL;
-	n_receivers = 0;
-	resolve_detach();
+	free(n->receivers);
+	n->receivers = NULL;
+	n->n_receivers = 0;
 }
 
-static int ensure_socket(int family, bool natt, struct verr *e)
+static int ensure_socket(struct engine *eng, int family, bool natt,
+			 struct verr *e)
 {
-	if (socks[fam_idx(family)][natt] >= 0)
+	if (eng->net.socks[fam_idx(family)][natt] >= 0)
 		return 0;
-	if (!net_loop) {
-		verr_set(e, "network layer not initialised");
-		return -1;
-	}
-	return open_one(family, natt, e);
+	return open_one(eng, family, natt, e);
 }
 
-uint16_t net_local_port(int family, bool natt)
+uint16_t net_local_port(struct engine *eng, int family, bool natt)
 {
-	return ports[fam_idx(family)][natt];
+	return eng->net.ports[fam_idx(family)][natt];
 }
 
-int net_register(const uint8_t spi[8], net_rx_fn fn, void *ctx)
+int net_register(struct engine *eng, const uint8_t spi[8], net_rx_fn fn,
+		 void *ctx)
 {
+	struct net *nt = &eng->net;
 	struct receiver *r = NULL, *grown;
 	size_t i;
 
-	for (i = 0; i < n_receivers && !r; i++)
-		if (!receivers[i].used)
-			r = &receivers[i];
+	for (i = 0; i < nt->n_receivers && !r; i++)
+		if (!nt->receivers[i].used)
+			r = &nt->receivers[i];
 	if (!r) {
-		size_t n = n_receivers ? 2 * n_receivers : 16;
+		size_t n = nt->n_receivers ? 2 * nt->n_receivers : 16;
 
-		grown = realloc(receivers, n * sizeof(*grown));
+		grown = realloc(nt->receivers, n * sizeof(*grown));
 		if (!grown)
 			return -1;
-		memset(grown + n_receivers, 0,
-		       (n - n_receivers) * sizeof(*grown));
-		r = &grown[n_receivers];
-		receivers = grown;
-		n_receivers = n;
+		memset(grown + nt->n_receivers, 0,
+		       (n - nt->n_receivers) * sizeof(*grown));
+		r = &grown[nt->n_receivers];
+		nt->receivers = grown;
+		nt->n_receivers = n;
 	}
 	r->used = true;
 	memcpy(r->spi, spi, 8);
@@ -226,9 +202,9 @@ int net_register(const uint8_t spi[8], net_rx_fn fn, void *ctx)
 	return 0;
 }
 
-void net_unregister(const uint8_t spi[8])
+void net_unregister(struct engine *eng, const uint8_t spi[8])
 {
-	struct receiver *r = find_receiver(spi);
+	struct receiver *r = find_receiver(&eng->net, spi);
 
 	if (r)
 		memset(r, 0, sizeof(*r));
@@ -236,13 +212,13 @@ void net_unregister(const uint8_t spi[8])
 
 /* The source address the kernel will use towards 'to', found with a
  * connected throw-away socket: needed for NAT detection hashes. */
-static void learn_local(const struct sockaddr_storage *to, bool natt,
-			struct sockaddr_storage *local)
+static void learn_local(struct engine *eng, const struct sockaddr_storage *to,
+			bool natt, struct sockaddr_storage *local)
 {
 	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						  sizeof(struct sockaddr_in6);
 	int fd = socket(to->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	uint16_t port = net_local_port(to->ss_family, natt);
+	uint16_t port = net_local_port(eng, to->ss_family, natt);
 
 	memset(local, 0, sizeof(*local));
 	if (fd < 0)
@@ -259,35 +235,36 @@ static void learn_local(const struct sockaddr_storage *to, bool natt,
 		((struct sockaddr_in6 *)local)->sin6_port = htons(port);
 }
 
-void net_set_send_hook(net_send_fn fn, void *ctx)
+void engine_set_send_hook(struct engine *eng, engine_send_fn fn, void *ctx)
 {
-	send_hook = fn;
-	send_hook_ctx = ctx;
+	eng->net.send_hook = fn;
+	eng->net.send_hook_ctx = ctx;
 }
 
-int net_prepare(const struct sockaddr_storage *to, bool natt,
-		struct sockaddr_storage *local, struct verr *e)
+int net_prepare(struct engine *eng, const struct sockaddr_storage *to,
+		bool natt, struct sockaddr_storage *local, struct verr *e)
 {
-	if (!send_hook && ensure_socket(to->ss_family, natt, e) < 0)
+	if (!eng->net.send_hook &&
+	    ensure_socket(eng, to->ss_family, natt, e) < 0)
 		return -1;
-	learn_local(to, natt, local);
+	learn_local(eng, to, natt, local);
 	return 0;
 }
 
-void net_send_keepalive(const struct sockaddr_storage *to)
+void net_send_keepalive(struct engine *eng, const struct sockaddr_storage *to)
 {
 	static const uint8_t ka = 0xff;
 	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						  sizeof(struct sockaddr_in6);
-	int fd = socks[fam_idx(to->ss_family)][1];
+	int fd = eng->net.socks[fam_idx(to->ss_family)][1];
 
 	if (fd >= 0 && sendto(fd, &ka, 1, 0, (const struct sockaddr *)to,
 			      sl) < 0)
 		log_dbg("NAT keepalive: %s", strerror(errno));
 }
 
-int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
-	     size_t len, struct sockaddr_storage *local)
+int net_send(struct engine *eng, const struct sockaddr_storage *to, bool natt,
+	     const uint8_t *msg, size_t len, struct sockaddr_storage *local)
 {
 	uint8_t buf[IKE_MAX_MSG + NON_ESP_MARKER_LEN];
 	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
@@ -297,20 +274,21 @@ int net_send(const struct sockaddr_storage *to, bool natt, const uint8_t *msg,
 
 	if (len + off > sizeof(buf))
 		return -1;
-	if (send_hook)
-		return send_hook(send_hook_ctx, to, natt, msg, len);
-	if (ensure_socket(to->ss_family, natt, &e) < 0) {
+	if (eng->net.send_hook)
+		return eng->net.send_hook(eng->net.send_hook_ctx, to, natt, msg,
+					  len);
+	if (ensure_socket(eng, to->ss_family, natt, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;
 	}
 	memset(buf, 0, off);
 	memcpy(buf + off, msg, len);
-	if (sendto(socks[fam_idx(to->ss_family)][natt], buf, len + off, 0,
+	if (sendto(eng->net.socks[fam_idx(to->ss_family)][natt], buf, len + off, 0,
 		   (const struct sockaddr *)to, sl) < 0) {
 		log_warn("sending IKE message: %s", strerror(errno));
 		return -1;
 	}
 	if (local)
-		learn_local(to, natt, local);
+		learn_local(eng, to, natt, local);
 	return 0;
 }

@@ -14,7 +14,19 @@
 #include "resolve.h"
 #include "vpnd/log.h"
 
+/* The pipe belongs to the engine's resolver, but a lookup thread may
+ * outlive the engine (getaddrinfo cannot be interrupted): each running
+ * lookup holds a reference, and once the engine has closed the resolver
+ * a finishing lookup frees its own request instead of writing it. */
+struct resolver {
+	pthread_mutex_t mu;
+	int fds[2];
+	struct loop *l;         /* NULL once the engine closed it */
+	unsigned refs;          /* the engine's and one per lookup */
+};
+
 struct resolve_req {
+	struct resolver *rs;
 	char name[256];
 	uint16_t port;
 	resolve_fn fn;
@@ -23,10 +35,7 @@ struct resolve_req {
 	struct sockaddr_storage addr;
 };
 
-static int pipe_fds[2] = { -1, -1 };
-static struct loop *pipe_loop;
-
-static void on_result(void *unused, int fd, uint32_t events)
+static void on_result(void *ctx, int fd, uint32_t events)
 {
 	struct resolve_req *r;
 
@@ -38,9 +47,24 @@ static void on_result(void *unused, int fd, uint32_t events)
 	}
 }
 
+/* Called with rs->mu held; unlocks it. */
+static void unref_unlock(struct resolver *rs)
+{
+	bool last = --rs->refs == 0;
+
+	pthread_mutex_unlock(&rs->mu);
+	if (!last)
+		return;
+	close(rs->fds[0]);
+	close(rs->fds[1]);
+	pthread_mutex_destroy(&rs->mu);
+	free(rs);
+}
+
 static void *lookup(void *arg)
 {
 	struct resolve_req *r = arg;
+	struct resolver *rs = r->rs;
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
 				  .ai_flags = AI_NUMERICSERV |
 					      AI_ADDRCONFIG },
@@ -55,35 +79,53 @@ static void *lookup(void *arg)
 	} else if (r->rc == 0) {
 		r->rc = EAI_NONAME;
 	}
+	pthread_mutex_lock(&rs->mu);
 	/* A pointer is smaller than PIPE_BUF: the write is atomic. */
-	if (write(pipe_fds[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+	if (!rs->l)
+		free(r);
+	else if (write(rs->fds[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
 		log_err("resolver: cannot report a result");
+	unref_unlock(rs);
 	return NULL;
 }
 
-static int ensure_pipe(struct loop *l)
+struct resolver *resolver_new(struct loop *l)
 {
-	if (pipe_fds[0] < 0) {
-		if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
-			return -1;
-		/* The writer blocks instead of losing a result. */
-		fcntl(pipe_fds[1], F_SETFL, 0);
+	struct resolver *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		return NULL;
+	if (pipe2(rs->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(rs);
+		return NULL;
 	}
-	if (pipe_loop)
-		return 0;
-	if (loop_add_fd(l, pipe_fds[0], EPOLLIN, on_result, NULL) < 0)
-		return -1;
-	pipe_loop = l;
-	return 0;
+	/* The writer blocks instead of losing a result. */
+	fcntl(rs->fds[1], F_SETFL, 0);
+	if (loop_add_fd(l, rs->fds[0], EPOLLIN, on_result, rs) < 0) {
+		close(rs->fds[0]);
+		close(rs->fds[1]);
+		free(rs);
+		return NULL;
+	}
+	pthread_mutex_init(&rs->mu, NULL);
+	rs->l = l;
+	rs->refs = 1;
+	return rs;
 }
 
-void resolve_detach(void)
+void resolver_close(struct resolver *rs)
 {
-	/* The pipe stays open: a lookup still running writes to it, and its
-	 * result (cancelled by then) is read once a loop watches again. */
-	if (pipe_loop)
-		loop_del_fd(pipe_loop, pipe_fds[0]);
-	pipe_loop = NULL;
+	struct resolve_req *r;
+
+	if (!rs)
+		return;
+	pthread_mutex_lock(&rs->mu);
+	loop_del_fd(rs->l, rs->fds[0]);
+	/* Results nobody will read (their connections are gone). */
+	while (read(rs->fds[0], &r, sizeof(r)) == (ssize_t)sizeof(r))
+		free(r);
+	rs->l = NULL;
+	unref_unlock(rs);
 }
 
 /* Numeric addresses are answered at once without a thread. */
@@ -105,7 +147,7 @@ static bool numeric(const char *name, uint16_t port,
 	return true;
 }
 
-int resolve_start(struct loop *l, const char *name, uint16_t port,
+int resolve_start(struct resolver *rs, const char *name, uint16_t port,
 		  resolve_fn fn, void *ctx, struct sockaddr_storage *now,
 		  struct resolve_req **handle)
 {
@@ -117,21 +159,25 @@ int resolve_start(struct loop *l, const char *name, uint16_t port,
 	*handle = NULL;
 	if (numeric(name, port, now))
 		return 1;
-	if (ensure_pipe(l) < 0)
-		return -1;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
+	r->rs = rs;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->port = port;
 	r->fn = fn;
 	r->ctx = ctx;
+	pthread_mutex_lock(&rs->mu);
+	rs->refs++;
+	pthread_mutex_unlock(&rs->mu);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&tid, &attr, lookup, r);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		free(r);
+		pthread_mutex_lock(&rs->mu);
+		unref_unlock(rs);
 		errno = rc;
 		return -1;
 	}

@@ -7,6 +7,7 @@
 
 #include "vpnd/loop.h"
 
+struct resolver;
 struct resolve_req;
 /* addr is NULL on failure, with a reason in err. */
 typedef void (*resolve_fn)(void *ctx, const struct sockaddr_storage *addr,
@@ -15,14 +16,15 @@ typedef void (*resolve_fn)(void *ctx, const struct sockaddr_storage *addr,
 /* Returns 1 with a numeric address resolved into *now, 0 when a lookup
  * started (fn is called later from the loop unless cancelled through
  * *handle), or -1 with errno when a lookup cannot start. */
-int resolve_start(struct loop *l, const char *name, uint16_t port,
+/* The engine's: lookups report on l. NULL when out of resources. */
+struct resolver *resolver_new(struct loop *l);
+/* Callbacks of lookups still running will not run; the last of them
+ * frees what is left. */
+void resolver_close(struct resolver *rs);
+int resolve_start(struct resolver *rs, const char *name, uint16_t port,
 		  resolve_fn fn, void *ctx, struct sockaddr_storage *now,
 		  struct resolve_req **handle);
 /* The callback will not run; the lookup finishes and is freed. */
 void resolve_cancel(struct resolve_req *r);
-
-/* Stops watching the result pipe on the current loop (it is freed);
- * the next lookup watches it on its own loop. */
-void resolve_detach(void);
 
 #endif

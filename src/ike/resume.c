@@ -35,7 +35,7 @@ static int send_resume(struct ike_sa *sa, struct verr *e)
 	struct pl_chain c;
 	uint32_t mid = resume_msg_id(sa);
 
-	if (net_prepare(&sa->peer, false, &sa->local, e) < 0)
+	if (net_prepare(sa->eng, &sa->peer, false, &sa->local, e) < 0)
 		return -1;
 	wb_init(&body);
 	chain_init(&c, &body);

@@ -9,28 +9,25 @@
 #include <time.h>
 
 #include "child.h"
+#include "engine_int.h"
 #include "ike_sa.h"
 #include "vpnd/log.h"
 #include "vpnd/ticket.h"
 
-static struct ticket_store *store;
-static char store_dir[PATH_MAX + 16];
-
-static struct ticket_store *store_get(struct verr *e)
+/* The engine's store under <state dir>/tickets, opened on first use. */
+static struct ticket_store *store_get(struct engine *eng, struct verr *e)
 {
 	char dir[PATH_MAX + 16];
 
-	if (!hostcfg_state_dir()) {
+	if (eng->tickets)
+		return eng->tickets;
+	if (!eng->state_dir) {
 		verr_set(e, "no state directory for tickets");
 		return NULL;
 	}
-	snprintf(dir, sizeof(dir), "%s/tickets", hostcfg_state_dir());
-	if (store && !strcmp(dir, store_dir))
-		return store;
-	ticket_store_close(store);
-	store = ticket_store_open(dir, e);
-	snprintf(store_dir, sizeof(store_dir), "%s", store ? dir : "");
-	return store;
+	snprintf(dir, sizeof(dir), "%s/tickets", eng->state_dir);
+	eng->tickets = ticket_store_open(dir, e);
+	return eng->tickets;
 }
 
 void ticket_add_request(struct ike_sa *sa, struct pl_chain *c)
@@ -58,7 +55,7 @@ static int store_ticket(struct ike_sa *sa, uint32_t lifetime,
 			const uint8_t *ticket, size_t len, struct verr *e)
 {
 	static struct resume_ticket t;
-	struct ticket_store *s = store_get(e);
+	struct ticket_store *s = store_get(sa->eng, e);
 	char gw[64];
 	int rc;
 
@@ -138,8 +135,8 @@ void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl)
 			    lifetime, sa->gsc);
 		refresh_arm(sa, lifetime);
 	} else if (find_notify(pl, N_TICKET_NACK, &n)) {
-		if (store_get(&e))
-			ticket_drop(store, sa->prof->name);
+		if (store_get(sa->eng, &e))
+			ticket_drop(sa->eng->tickets, sa->prof->name);
 		sa_progress(sa, "gateway declined to issue a resumption ticket (TICKET_NACK)");
 	} else if (find_notify(pl, N_TICKET_ACK, &n)) {
 		sa_progress(sa, "gateway will send a resumption ticket later (TICKET_ACK)");
@@ -149,12 +146,14 @@ void ticket_take_response(struct ike_sa *sa, const struct payload_list *pl)
 	}
 }
 
-bool ticket_stored(const struct profile *p, struct ticket_info *info)
+bool ticket_stored(struct engine *eng, const struct profile *p,
+		   struct ticket_info *info)
 {
 	struct verr e = { { 0 } };
 
-	return p->resume_enabled && store_get(&e) &&
-	       ticket_peek(store, p->name, time(NULL), info) == TICKET_OK;
+	return p->resume_enabled && store_get(eng, &e) &&
+	       ticket_peek(eng->tickets, p->name, time(NULL), info) ==
+		       TICKET_OK;
 }
 
 /* A ticket is asked for again before it runs out, so that failover
@@ -233,7 +232,8 @@ static void refresh_arm(struct ike_sa *sa, uint32_t lifetime)
 	sa->refresh_timer = loop_timer(sa->loop, after * 1000u, on_refresh, sa);
 }
 
-struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
+struct resume_ticket *ticket_take_for(struct engine *eng,
+				      const struct profile *p, char *why,
 				      size_t whylen)
 {
 	struct resume_ticket *t;
@@ -243,7 +243,7 @@ struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
 	snprintf(why, whylen, "resumption is off");
 	if (!p->resume_enabled)
 		return NULL;
-	if (!store_get(&e)) {
+	if (!store_get(eng, &e)) {
 		snprintf(why, whylen, "ticket store unavailable: %s", e.msg);
 		return NULL;
 	}
@@ -252,7 +252,7 @@ struct resume_ticket *ticket_take_for(const struct profile *p, char *why,
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	st = ticket_take(store, p->name, time(NULL), t, &e);
+	st = ticket_take(eng->tickets, p->name, time(NULL), t, &e);
 	if (st == TICKET_OK)
 		return t;
 	switch (st) {
@@ -280,19 +280,20 @@ void ticket_release(struct resume_ticket *t)
 	secure_free(t, sizeof(*t));
 }
 
-void ticket_put_back(const struct profile *p, const struct resume_ticket *t)
+void ticket_put_back(struct engine *eng, const struct profile *p,
+		     const struct resume_ticket *t)
 {
 	struct verr e = { { 0 } };
 
-	if (!store_get(&e) || ticket_save(store, p->name, t, &e) < 0)
+	if (!store_get(eng, &e) || ticket_save(eng->tickets, p->name, t, &e) < 0)
 		log_warn("%s: cannot keep the unused ticket: %s", p->name,
 			 e.msg);
 }
 
-void ticket_forget(const struct profile *p)
+void ticket_forget(struct engine *eng, const struct profile *p)
 {
 	struct verr e = { { 0 } };
 
-	if (p->resume_enabled && store_get(&e))
-		ticket_drop(store, p->name);
+	if (p->resume_enabled && store_get(eng, &e))
+		ticket_drop(eng->tickets, p->name);
 }

@@ -34,14 +34,32 @@ static bool has_prefix(const struct conn *c, const char *pre)
 	return !strncmp(c->p.name, pre, strlen(pre));
 }
 
-struct conn *conn_new(struct loop *l, const struct profile *p,
+struct engine {
+	struct loop *l;
+};
+
+struct engine *fake_engine_new(struct loop *l)
+{
+	struct engine *eng = calloc(1, sizeof(*eng));
+
+	if (eng)
+		eng->l = l;
+	return eng;
+}
+
+void fake_engine_free(struct engine *eng)
+{
+	free(eng);
+}
+
+struct conn *conn_new(struct engine *eng, const struct profile *p,
 		      conn_event_fn fn, void *ctx)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->l = l;
+	c->l = eng->l;
 	memcpy(&c->p, p, sizeof(c->p));
 	memset(&c->p.psk, 0, sizeof(c->p.psk));
 	c->fn = fn;

@@ -10,4 +10,10 @@ extern int fake_conn_connects; /* conn_connect calls that started */
 extern int fake_conn_forgets;  /* conn_forget_resumption calls */
 extern int fake_conn_ike_rekeys; /* conn_rekey_ike calls */
 
+/* The fake's engine: just the loop its connections run on. */
+struct engine;
+struct loop;
+struct engine *fake_engine_new(struct loop *l);
+void fake_engine_free(struct engine *eng);
+
 #endif

@@ -102,6 +102,7 @@ struct server {
 	struct loop *l;
 	struct conns *t;
 	struct ctl_server *ctl;
+	struct engine *eng;
 	int stop_fd;
 	pthread_t thread;
 };
@@ -127,7 +128,8 @@ static int start_server(const char *group)
 		     sizeof(default_profiles) / sizeof(default_profiles[0]));
 	memset(&srv, 0, sizeof(srv));
 	srv.l = loop_new();
-	srv.t = conns_new(srv.l, "/fake/profiles", &fake_source);
+	srv.eng = fake_engine_new(srv.l);
+	srv.t = conns_new(srv.l, srv.eng, "/fake/profiles", &fake_source);
 	if (conns_reload(srv.t, NULL, NULL, &e) < 0)
 		return -1;
 	srv.ctl = ctl_open(srv.l, srv.t, sock_path, group, &e);
@@ -149,6 +151,7 @@ static void stop_server(void)
 	pthread_join(srv.thread, NULL);
 	ctl_close(srv.ctl);
 	conns_free(srv.t);
+	fake_engine_free(srv.eng);
 	loop_del_fd(srv.l, srv.stop_fd);
 	close(srv.stop_fd);
 	loop_free(srv.l);
@@ -549,12 +552,14 @@ static void test_socket_mode(void)
 static void test_second_server_refused(void)
 {
 	struct loop *l = loop_new();
-	struct conns *t = conns_new(l, "/fake", &fake_source);
+	struct engine *eng = fake_engine_new(l);
+	struct conns *t = conns_new(l, eng, "/fake", &fake_source);
 	struct verr e = { "" };
 
 	CU_ASSERT_PTR_NULL(ctl_open(l, t, sock_path, NULL, &e));
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "another vpnd is already listening"));
 	conns_free(t);
+	fake_engine_free(eng);
 	loop_free(l);
 	/* The running server still answers. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 6 profiles\n"));
@@ -564,7 +569,8 @@ static void test_stale_and_foreign_files(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct loop *l = loop_new();
-	struct conns *t = conns_new(l, "/fake", &fake_source);
+	struct engine *eng = fake_engine_new(l);
+	struct conns *t = conns_new(l, eng, "/fake", &fake_source);
 	struct ctl_server *s;
 	struct verr e = { "" };
 	char path[128];
@@ -593,6 +599,7 @@ static void test_stale_and_foreign_files(void)
 	CU_ASSERT_PTR_NULL(ctl_open(l, t, sock_path, "no-such-group-xyz", &e));
 	CU_ASSERT_STRING_EQUAL(e.msg, "unknown group 'no-such-group-xyz'");
 	conns_free(t);
+	fake_engine_free(eng);
 	loop_free(l);
 }
 
@@ -994,7 +1001,8 @@ static void stop_loop(void *ctx)
 static uint64_t shutdown_with(const struct fake_profile *v, size_t n)
 {
 	struct loop *l = loop_new();
-	struct conns *t = conns_new(l, "/fake", &fake_source);
+	struct engine *eng = fake_engine_new(l);
+	struct conns *t = conns_new(l, eng, "/fake", &fake_source);
 	struct conns_waiter w[4];
 	struct verr e = { "" };
 	uint64_t t0;
@@ -1020,6 +1028,7 @@ static uint64_t shutdown_with(const struct fake_profile *v, size_t n)
 	/* a restarted vpnd resumes with the tickets */
 	CU_ASSERT_EQUAL(fake_conn_forgets, 0);
 	conns_free(t);
+	fake_engine_free(eng);
 	loop_free(l);
 	CU_ASSERT_EQUAL(fake_conn_live, 0);
 	return shutdown_at - t0;

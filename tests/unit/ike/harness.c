@@ -12,6 +12,7 @@
 #include "vpnd/crypto.h"
 
 struct loop *test_loop;
+struct engine *test_engine;
 
 static void set_id(struct profile_id *id, uint8_t type, const char *text)
 {
@@ -87,7 +88,7 @@ bool run_connect(struct run *r)
 {
 	struct verr e = { { 0 } };
 
-	r->conn = conn_new(test_loop, &r->prof, on_event, r);
+	r->conn = conn_new(test_engine, &r->prof, on_event, r);
 	if (!r->conn)
 		return false;
 	if (conn_connect(r->conn, &e) < 0) {
@@ -189,19 +190,38 @@ uint16_t unused_port(void)
 	return port;
 }
 
+int test_engine_make(const struct engine_config *cfg)
+{
+	struct verr e = { { 0 } };
+
+	engine_free(test_engine);
+	test_engine = engine_new(test_loop, cfg, &e);
+	if (!test_engine)
+		fprintf(stderr, "engine_new: %s\n", e.msg);
+	return test_engine ? 0 : -1;
+}
+
+int test_engine_reset(const char *state_dir)
+{
+	struct engine_config cfg = { .state_dir = state_dir,
+				     .child = ENGINE_CHILD_NONE };
+
+	return test_engine_make(&cfg);
+}
+
 int state_dir_setup(char *tmpl)
 {
 	if (!mkdtemp(tmpl))
 		return -1;
-	conn_set_state_dir(tmpl);
-	return 0;
+	return test_engine_reset(tmpl);
 }
 
 int state_dir_teardown(const char *dir)
 {
 	char cmd[PATH_MAX + 16];
 
-	conn_set_state_dir(NULL);
+	if (test_engine_reset(NULL) < 0)
+		return -1;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }

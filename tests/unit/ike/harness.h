@@ -9,6 +9,7 @@
 
 #include "responder.h"
 #include "vpnd/conn.h"
+#include "vpnd/engine.h"
 #include "vpnd/loop.h"
 #include "vpnd/profile.h"
 #include "vpnd/ticket.h"
@@ -30,6 +31,14 @@ struct run {
 };
 
 extern struct loop *test_loop;
+/* The engine every test's conn is made on: no state directory and no
+ * Child SA backend unless a suite swaps it (test_engine_reset). */
+extern struct engine *test_engine;
+/* A fresh test_engine on test_loop keeping its state in state_dir (or
+ * nothing with NULL); no conn may be alive. */
+int test_engine_reset(const char *state_dir);
+/* The same with any configuration (a Child SA test double). */
+int test_engine_make(const struct engine_config *cfg);
 
 /* A profile for 127.0.0.1:port with PSK "test-secret", identity
  * client.test, gateway identity gw.test, one IKE and one ESP proposal,

@@ -16,7 +16,8 @@ int main(void)
 
 	log_set_level(getenv("VPND_TEST_DEBUG") ? LOG_DBG : LOG_ERR);
 	test_loop = loop_new();
-	if (!test_loop || CU_initialize_registry() != CUE_SUCCESS)
+	if (!test_loop || test_engine_reset(NULL) < 0 ||
+	    CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	register_connect_tests();
 	register_scenario_tests();
@@ -31,6 +32,7 @@ int main(void)
 	register_task_tests();
 	register_task_rekey_tests();
 	register_task_connect_tests();
+	register_engine_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	suite = only ? CU_get_suite(only) : NULL;
 	if (only && !suite)
@@ -41,6 +43,7 @@ int main(void)
 		CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
 	CU_cleanup_registry();
+	engine_free(test_engine);
 	loop_free(test_loop);
 	return failures ? 1 : 0;
 }

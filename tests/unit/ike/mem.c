@@ -65,7 +65,7 @@ void mem_begin(struct mem *m)
 	snprintf(m->prof.gateways[0], sizeof(m->prof.gateways[0]), GW_ADDR);
 	m->prof.resume_enabled = false;
 	wb_init(&m->body);
-	net_set_send_hook(capture, m);
+	engine_set_send_hook(test_engine, capture, m);
 }
 
 static void msg_free(struct mem_msg *mm)
@@ -79,7 +79,7 @@ void mem_end(struct mem *m)
 
 	conn_free(m->conn);
 	m->conn = NULL;
-	net_set_send_hook(NULL, NULL);
+	engine_set_send_hook(test_engine, NULL, NULL);
 	for (i = 0; i < m->n_sent; i++)
 		free(m->sent[i].p);
 	free(m->sent);
@@ -138,7 +138,7 @@ struct ike_sa *mem_sa(struct mem *m)
 	struct ike_sa *sa;
 	struct conn *c;
 
-	c = m->conn = conn_new(test_loop, &m->prof, on_event, m);
+	c = m->conn = conn_new(test_engine, &m->prof, on_event, m);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	sa = conn_new_sa(c, true, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
@@ -386,7 +386,7 @@ void mem_deliver(const struct wbuf *dgram)
 	struct sockaddr_storage from;
 
 	gw_addr(&from);
-	net_input(dgram->p, dgram->len, &from, false);
+	engine_input(test_engine, dgram->p, dgram->len, &from, false);
 }
 
 const struct mem_dgram *mem_last(const struct mem *m)

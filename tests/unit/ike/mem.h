@@ -1,9 +1,9 @@
 /* In-memory fixture for exchange tests: one connection and its IKE SA,
  * no sockets and no responder. The engine's datagrams go to a capture
- * (net_set_send_hook); the test plays the gateway, building its messages
+ * (engine_set_send_hook); the test plays the gateway, building its messages
  * with the project's codec and handing them to the SA either typed
  * (sa_take_response / sa_take_request, what transport.c calls after
- * decryption) or as datagrams (net_input, the sockets' way in). The SA
+ * decryption) or as datagrams (engine_input, the sockets' way in). The SA
  * starts from a fixed SKEYSEED and fixed nonces instead of a
  * Diffie-Hellman exchange, so any state can be set up in a few lines.
  *
@@ -101,7 +101,7 @@ void mem_datagram(struct mem *m, const struct ike_sa *sa, uint8_t exchange,
 		  uint32_t msg_id, uint8_t flags, struct wbuf *out);
 /* The gateway's flags towards sa: its I bit, and R for a response. */
 uint8_t mem_gw_flags(const struct ike_sa *sa, bool response);
-/* A datagram from 192.0.2.1:500 through net_input. */
+/* A datagram from 192.0.2.1:500 through engine_input. */
 void mem_deliver(const struct wbuf *dgram);
 
 /* What the engine sent: the last datagram; the i-th opened with sa's
@@ -119,5 +119,6 @@ bool mem_has(const struct ike_msg *msg, uint8_t type);
 void register_task_tests(void);
 void register_task_rekey_tests(void);
 void register_task_connect_tests(void);
+void register_engine_tests(void);
 
 #endif

@@ -172,7 +172,7 @@ static void test_init_refusal_waited_out(void)
 	const struct ike_msg *init;
 
 	mem_begin(&m);
-	m.conn = conn_new(test_loop, &m.prof, NULL, NULL);
+	m.conn = conn_new(test_engine, &m.prof, NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m.conn);
 	CU_ASSERT_EQUAL_FATAL(conn_connect(m.conn, &e), 0);
 	CU_ASSERT_EQUAL_FATAL(m.n_sent, 1);
@@ -236,7 +236,7 @@ static void test_gateway_delete_idle(void)
 	mem_end(&m);
 }
 
-/* The same as a datagram, through the sockets' way in (net_input, our
+/* The same as a datagram, through the sockets' way in (engine_input, our
  * SPI, decryption). */
 static void test_gateway_delete_datagram(void)
 {

@@ -36,7 +36,7 @@ static void test_connect(void)
 	struct conn_status st;
 
 	mem_begin(&m);
-	m.conn = conn_new(test_loop, &m.prof, NULL, NULL);
+	m.conn = conn_new(test_engine, &m.prof, NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m.conn);
 	CU_ASSERT_EQUAL_FATAL(conn_connect(m.conn, &e), 0);
 	mem_status(&m, &st);

@@ -9,11 +9,14 @@
 
 int main(void)
 {
+	struct engine_config cfg = { .child = ENGINE_CHILD_NONE };
+	struct verr e = { { 0 } };
 	unsigned failures;
 
 	log_set_level(getenv("VPND_TEST_DEBUG") ? LOG_DBG : LOG_ERR);
 	test_loop = loop_new();
-	if (!test_loop || CU_initialize_registry() != CUE_SUCCESS)
+	test_engine = test_loop ? engine_new(test_loop, &cfg, &e) : NULL;
+	if (!test_engine || CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	register_init_tests();
 	register_auth_tests();
@@ -23,6 +26,7 @@ int main(void)
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
 	CU_cleanup_registry();
+	engine_free(test_engine);
 	loop_free(test_loop);
 	return failures ? 1 : 0;
 }

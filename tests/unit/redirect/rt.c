@@ -9,6 +9,7 @@
 #define POLL_MS 2
 
 struct loop *test_loop;
+struct engine *test_engine;
 
 static const char *const addrs[RT_GWS] = { "127.0.0.1", "127.0.0.2",
 					   "127.0.0.3" };
@@ -150,7 +151,7 @@ bool rt_connect(struct rt *t)
 {
 	struct verr e = { { 0 } };
 
-	t->conn = conn_new(test_loop, &t->prof, on_event, t);
+	t->conn = conn_new(test_engine, &t->prof, on_event, t);
 	if (!t->conn)
 		return false;
 	if (conn_connect(t->conn, &e) < 0) {

@@ -9,6 +9,7 @@
 
 #include "responder.h"
 #include "vpnd/conn.h"
+#include "vpnd/engine.h"
 #include "vpnd/loop.h"
 #include "vpnd/profile.h"
 
@@ -41,6 +42,7 @@ struct rt {
 };
 
 extern struct loop *test_loop;
+extern struct engine *test_engine; /* no state, no Child SA backend */
 
 /* Defaults: every cfg gets responder_cfg_defaults and its address;
  * the profile names 127.0.0.1, PSK "test-secret", identities
