@@ -82,6 +82,11 @@ void chunk_free(struct chunk *c);
 /* The same for structs that hold secrets (tickets, the store key):
  * zeroed; secure_free wipes n bytes and frees. */
 void *secure_zalloc(size_t n);
+/* Room for one more element in a growing array arr of n elements of
+ * size elem with room for *cap: doubles it when full (the new room
+ * zeroed). Returns the array, which may have moved, or NULL when out of
+ * memory (arr is then still valid and unchanged). */
+void *array_room(void *arr, size_t n, size_t *cap, size_t elem);
 void secure_free(void *p, size_t n);
 bool chunk_eq(const struct chunk *a, const void *b, size_t n);
 

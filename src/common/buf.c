@@ -260,3 +260,21 @@ bool chunk_eq(const struct chunk *a, const void *b, size_t n)
 {
 	return a->len == n && (n == 0 || memcmp(a->p, b, n) == 0);
 }
+
+void *array_room(void *arr, size_t n, size_t *cap, size_t elem)
+{
+	size_t want;
+	char *p;
+
+	if (n < *cap)
+		return arr;
+	want = *cap ? 2 * *cap : 8;
+	if (want < *cap || want > SIZE_MAX / elem)
+		return NULL;
+	p = realloc(arr, want * elem);
+	if (!p)
+		return NULL;
+	memset(p + *cap * elem, 0, (want - *cap) * elem);
+	*cap = want;
+	return p;
+}

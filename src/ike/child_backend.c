@@ -128,18 +128,14 @@ void child_track(struct ike_sa *sa, bool on)
 	}
 	if (i < b->n_installed)
 		return;
-	if (b->n_installed == b->cap_installed) {
-		size_t n = b->cap_installed ? 2 * b->cap_installed : 16;
-
-		grown = realloc(b->installed, n * sizeof(*grown));
-		if (!grown) {
-			log_warn("out of memory: kernel events for %s will not be matched",
-				 sa->prof->name);
-			return;
-		}
-		b->installed = grown;
-		b->cap_installed = n;
+	grown = array_room(b->installed, b->n_installed, &b->cap_installed,
+			   sizeof(*grown));
+	if (!grown) {
+		log_warn("out of memory: kernel events for %s will not be matched",
+			 sa->prof->name);
+		return;
 	}
+	b->installed = grown;
 	b->installed[b->n_installed++] = sa;
 }
 
@@ -335,19 +331,6 @@ static bool ours(uint32_t reqid)
 	return reqid >= REQID_BASE && reqid <= REQID_BASE + 0xffffu;
 }
 
-/* Grows *arr (of n elements of size sz, room for *cap) by one slot. */
-static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
-{
-	void *p;
-
-	if (n < *cap)
-		return arr;
-	p = realloc(arr, (*cap ? 2 * *cap : 32) * sz);
-	if (p)
-		*cap = *cap ? 2 * *cap : 32;
-	return p;
-}
-
 static int on_stale_policy(const struct kernel_policy *p, void *ctx)
 {
 	struct stale *st = ctx;
@@ -355,7 +338,7 @@ static int on_stale_policy(const struct kernel_policy *p, void *ctx)
 
 	if (!p->has_tmpl || !ours(p->reqid))
 		return 0;
-	g = grow(st->pol, st->n_pol, &st->cap_pol, sizeof(*g));
+	g = array_room(st->pol, st->n_pol, &st->cap_pol, sizeof(*g));
 	if (!g)
 		return -1;
 	st->pol = g;
@@ -370,7 +353,7 @@ static int on_stale_sa(const struct kernel_sa_info *s, void *ctx)
 
 	if (!ours(s->reqid))
 		return 0;
-	g = grow(st->sa, st->n_sa, &st->cap_sa, sizeof(*g));
+	g = array_room(st->sa, st->n_sa, &st->cap_sa, sizeof(*g));
 	if (!g)
 		return -1;
 	st->sa = g;

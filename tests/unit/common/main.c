@@ -1,8 +1,12 @@
-/* test-common: the suspend watch, on a clock the test moves. */
+/* test-common: the suspend watch, on a clock the test moves; growing
+ * arrays. */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
+#include "vpnd/buf.h"
 #include "vpnd/loop.h"
 #include "vpnd/suspend.h"
 
@@ -111,6 +115,33 @@ static void test_real_clocks(void)
 	loop_free(l);
 }
 
+/* Room for a thousand, the contents kept and new room zeroed; no room
+ * when the size would overflow, and the array is then still the old. */
+static void test_array_room(void)
+{
+	uint32_t *v = NULL, *g;
+	size_t n, cap = 0, i;
+	bool ok = true;
+
+	for (n = 0; n < 1000; n++) {
+		g = array_room(v, n, &cap, sizeof(*v));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+		v = g;
+		ok &= cap > n && v[n] == 0;
+		v[n] = (uint32_t)n * 7;
+	}
+	CU_ASSERT_TRUE(ok);
+	for (i = 0; i < n; i++)
+		ok &= v[i] == (uint32_t)i * 7;
+	CU_ASSERT_TRUE(ok);
+	CU_ASSERT_PTR_EQUAL(array_room(v, n, &cap, sizeof(*v)), v); /* room */
+	n = cap;
+	CU_ASSERT_PTR_NULL(array_room(v, n, &cap, SIZE_MAX / 4));
+	CU_ASSERT_EQUAL(cap, n);
+	CU_ASSERT_EQUAL(v[999], 999 * 7);
+	free(v);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -123,6 +154,8 @@ int main(void)
 	CU_add_test(s, "a sleep is told from drift, once", test_detection);
 	CU_add_test(s, "the tick checks by itself", test_tick);
 	CU_add_test(s, "the real clocks awake", test_real_clocks);
+	s = CU_add_suite("growing arrays", NULL, NULL);
+	CU_add_test(s, "array_room", test_array_room);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

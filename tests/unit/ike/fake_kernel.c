@@ -8,18 +8,6 @@
 
 #include "fake_kernel.h"
 
-static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
-{
-	void *p;
-
-	if (n < *cap)
-		return arr;
-	p = realloc(arr, (*cap ? 2 * *cap : 8) * sz);
-	if (p)
-		*cap = *cap ? 2 * *cap : 8;
-	return p;
-}
-
 static size_t find_sa(const struct fake_kernel *k, uint32_t spi)
 {
 	size_t i;
@@ -40,7 +28,7 @@ const struct fake_sa *fake_kernel_sa(const struct fake_kernel *k,
 
 static struct fake_sa *new_sa(struct fake_kernel *k)
 {
-	struct fake_sa *g = grow(k->sas, k->n_sas, &k->cap_sas, sizeof(*g));
+	struct fake_sa *g = array_room(k->sas, k->n_sas, &k->cap_sas, sizeof(*g));
 
 	if (!g)
 		return NULL;
@@ -150,7 +138,7 @@ static int f_add_policy(void *ctx, const struct kernel_policy *p,
 		k->pols[i] = *p;
 		return 0;
 	}
-	g = grow(k->pols, k->n_pols, &k->cap_pols, sizeof(*g));
+	g = array_room(k->pols, k->n_pols, &k->cap_pols, sizeof(*g));
 	if (!g)
 		return -1;
 	k->pols = g;
