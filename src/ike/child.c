@@ -36,13 +36,6 @@ static void addr_of(const struct sockaddr_storage *ss, struct kernel_addr *a)
 		memcpy(a->bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
 }
 
-static uint16_t port_of(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET6 ?
-			     ((const struct sockaddr_in6 *)ss)->sin6_port :
-			     ((const struct sockaddr_in *)ss)->sin_port);
-}
-
 int child_reserve_spi(struct ike_sa *sa, struct child_sa *ch,
 		      struct verr *e)
 {
@@ -139,8 +132,8 @@ static int add_sas(struct child_backend *b, struct ike_sa *sa,
 	out.esn = ch->esn == ESN_YES;
 	if (sa->natt) {
 		out.encap = true;
-		out.encap_sport = port_of(&sa->local);
-		out.encap_dport = port_of(&sa->peer);
+		out.encap_sport = sockaddr_port(&sa->local);
+		out.encap_dport = sockaddr_port(&sa->peer);
 	}
 	/* The soft limit starts our rekey (child_rekey.c); the hard one
 	 * keeps an SA from outliving the gateway's copy if that fails. */

@@ -187,7 +187,7 @@ void ike_send_auth_failed(struct ike_sa *sa)
 		       PL_SK);
 	if (!inner.oom && ike_protect(&sa->keys, sa->initiator, &h, c.first,
 				      inner.p, inner.len, &out) == 0)
-		net_send(sa->eng, &sa->peer, sa->natt, out.p, out.len, NULL);
+		sa_send_datagram(sa, out.p, out.len);
 	wb_free(&inner);
 	wb_free(&out);
 }

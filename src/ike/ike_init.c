@@ -353,9 +353,18 @@ static void float_to_natt(struct ike_sa *sa)
 		&((struct sockaddr_in *)&sa->peer)->sin_port :
 		&((struct sockaddr_in6 *)&sa->peer)->sin6_port;
 
+	struct sockaddr_storage natt_local;
+	struct verr e = { { 0 } };
+
 	sa->natt = true;
 	if (ntohs(*port) == IKE_PORT)
 		*port = htons(IKE_NATT_PORT);
+	/* Our side moves to the NAT-T socket: its port, while the address
+	 * stays the one the SA was made on. */
+	if (net_prepare(sa->eng, &sa->peer, true, &natt_local, &e) < 0)
+		log_warn("%s: %s", sa->prof->name, e.msg);
+	else
+		sockaddr_set_port(&sa->local, sockaddr_port(&natt_local));
 }
 
 void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl)

@@ -242,15 +242,23 @@ void net_unregister(struct engine *eng, const uint8_t spi[8]);
  * kernel will use towards it (NAT detection hashes need them). */
 int net_prepare(struct engine *eng, const struct sockaddr_storage *to,
 		bool natt, struct sockaddr_storage *local, struct verr *e);
-/* NAT keepalive (RFC 3948 2.3): one 0xff byte on 4500, no marker. */
-void net_send_keepalive(struct engine *eng, const struct sockaddr_storage *to);
-/* Sends msg (without marker; added on 4500) and learns our local address. */
+/* NAT keepalive (RFC 3948 2.3): one 0xff byte on 4500, no marker,
+ * from the SA's address. */
+void net_send_keepalive(struct engine *eng, const struct sockaddr_storage *to,
+			const struct sockaddr_storage *from);
+/* Sends msg (without marker; added on 4500) from the address 'from' (an
+ * SA's local address; NULL or unset: the kernel's choice). -1 when the
+ * kernel refused, e.g. because that address is gone. */
 int net_send(struct engine *eng, const struct sockaddr_storage *to, bool natt,
-	     const uint8_t *msg, size_t len, struct sockaddr_storage *local);
+	     const uint8_t *msg, size_t len,
+	     const struct sockaddr_storage *from);
 /* Local UDP port used on the 500 or 4500 socket of a family. */
 uint16_t net_local_port(struct engine *eng, int family, bool natt);
 
 /* ---- transport.c: the active task's request on the wire ---- */
+/* A datagram of sa's to its peer, from its local address: on 4500 with
+ * the marker once NAT-T is on. -1 when it could not leave. */
+int sa_send_datagram(struct ike_sa *sa, const uint8_t *msg, size_t len);
 /* An unprotected request (IKE_SA_INIT, IKE_SESSION_RESUME): header and
  * body, kept as init_req (RealMessage1 for AUTH). body is freed. */
 int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
@@ -597,6 +605,9 @@ const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len);
 const char *esp_algs_str(const struct child_sa *c, char *out, size_t len);
 const char *sockaddr_str(const struct sockaddr_storage *ss, char *out,
 			 size_t len);
+/* The port of an IPv4 or IPv6 address, host order (0 for others). */
+uint16_t sockaddr_port(const struct sockaddr_storage *ss);
+void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port);
 /* An identity for messages: "gw.example.org", "192.0.2.1", a DN. */
 const char *id_to_text(uint8_t type, const uint8_t *data, size_t len,
 		       char *out, size_t outlen);

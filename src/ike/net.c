@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -251,24 +252,78 @@ int net_prepare(struct engine *eng, const struct sockaddr_storage *to,
 	return 0;
 }
 
-void net_send_keepalive(struct engine *eng, const struct sockaddr_storage *to)
+/* The source address of a datagram (ancillary data): an IKE SA's
+ * messages leave from the address it was made on, the one its peer and
+ * its Child SAs know, never from whatever the routing table prefers
+ * today. If that address is gone the send fails, which is what the SA
+ * must hear. */
+struct src_cmsg {
+	struct cmsghdr h;
+	union {
+		struct in_pktinfo v4;
+		struct in6_pktinfo v6;
+	} u;
+};
+
+static void set_source(struct msghdr *mh, struct src_cmsg *c,
+		       const struct sockaddr_storage *from)
+{
+	memset(c, 0, sizeof(*c));
+	if (!from || (from->ss_family != AF_INET &&
+		      from->ss_family != AF_INET6))
+		return;
+	if (from->ss_family == AF_INET) {
+		c->h.cmsg_level = IPPROTO_IP;
+		c->h.cmsg_type = IP_PKTINFO;
+		c->h.cmsg_len = CMSG_LEN(sizeof(c->u.v4));
+		c->u.v4.ipi_spec_dst =
+			((const struct sockaddr_in *)from)->sin_addr;
+	} else {
+		c->h.cmsg_level = IPPROTO_IPV6;
+		c->h.cmsg_type = IPV6_PKTINFO;
+		c->h.cmsg_len = CMSG_LEN(sizeof(c->u.v6));
+		c->u.v6.ipi6_addr =
+			((const struct sockaddr_in6 *)from)->sin6_addr;
+	}
+	mh->msg_control = c;
+	mh->msg_controllen = CMSG_SPACE(from->ss_family == AF_INET ?
+						sizeof(c->u.v4) :
+						sizeof(c->u.v6));
+}
+
+static int send_from(int fd, const void *buf, size_t len,
+		     const struct sockaddr_storage *to,
+		     const struct sockaddr_storage *from)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh;
+	struct src_cmsg c;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = (void *)to;
+	mh.msg_namelen = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						    sizeof(struct sockaddr_in6);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	set_source(&mh, &c, from);
+	return sendmsg(fd, &mh, 0) < 0 ? -1 : 0;
+}
+
+void net_send_keepalive(struct engine *eng, const struct sockaddr_storage *to,
+			const struct sockaddr_storage *from)
 {
 	static const uint8_t ka = 0xff;
-	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						  sizeof(struct sockaddr_in6);
 	int fd = eng->net.socks[fam_idx(to->ss_family)][1];
 
-	if (fd >= 0 && sendto(fd, &ka, 1, 0, (const struct sockaddr *)to,
-			      sl) < 0)
+	if (fd >= 0 && send_from(fd, &ka, 1, to, from) < 0)
 		log_dbg("NAT keepalive: %s", strerror(errno));
 }
 
 int net_send(struct engine *eng, const struct sockaddr_storage *to, bool natt,
-	     const uint8_t *msg, size_t len, struct sockaddr_storage *local)
+	     const uint8_t *msg, size_t len,
+	     const struct sockaddr_storage *from)
 {
 	uint8_t buf[IKE_MAX_MSG + NON_ESP_MARKER_LEN];
-	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						  sizeof(struct sockaddr_in6);
 	struct verr e;
 	size_t off = natt ? NON_ESP_MARKER_LEN : 0;
 
@@ -283,12 +338,10 @@ int net_send(struct engine *eng, const struct sockaddr_storage *to, bool natt,
 	}
 	memset(buf, 0, off);
 	memcpy(buf + off, msg, len);
-	if (sendto(eng->net.socks[fam_idx(to->ss_family)][natt], buf, len + off, 0,
-		   (const struct sockaddr *)to, sl) < 0) {
+	if (send_from(eng->net.socks[fam_idx(to->ss_family)][natt], buf,
+		      len + off, to, from) < 0) {
 		log_warn("sending IKE message: %s", strerror(errno));
 		return -1;
 	}
-	if (local)
-		learn_local(eng, to, natt, local);
 	return 0;
 }

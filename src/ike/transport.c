@@ -43,6 +43,11 @@ unsigned sa_retransmit_span_ms(const struct profile *p)
 	return span;
 }
 
+int sa_send_datagram(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	return net_send(sa->eng, &sa->peer, sa->natt, msg, len, &sa->local);
+}
+
 static void on_retransmit(void *ctx);
 
 static void arm_timer(struct ike_sa *sa)
@@ -100,7 +105,7 @@ static void on_retransmit(void *ctx)
 	log_info("retransmitting %s request %u (try %u)",
 		 exchange_name(sa->req.exchange), sa->req.msg_id,
 		 sa->req.tries);
-	net_send(sa->eng, &sa->peer, sa->natt, sa->req.msg.p, sa->req.msg.len, NULL);
+	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
 	arm_timer(sa);
 }
 
@@ -171,8 +176,7 @@ static int send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
 	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
 		msg_id, sa->req.msg.len);
 	/* A failed send is retried by the timer like a lost packet. */
-	net_send(sa->eng, &sa->peer, sa->natt, sa->req.msg.p, sa->req.msg.len,
-		 &sa->local);
+	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
 	arm_timer(sa);
 	return 0;
 }
@@ -234,8 +238,7 @@ int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 		return -1;
 	sa->have_last_resp = true;
 	sa->last_resp_mid = msg_id;
-	return net_send(sa->eng, &sa->peer, sa->natt, sa->last_resp.p,
-			sa->last_resp.len, NULL);
+	return sa_send_datagram(sa, sa->last_resp.p, sa->last_resp.len);
 }
 
 /* Outer checks common to every message: header, chain, critical bits. */
@@ -400,8 +403,7 @@ static void resend_response(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	log_dbg("retransmitted request %u: resending our response",
 		h->msg_id);
-	net_send(sa->eng, &sa->peer, sa->natt, sa->last_resp.p, sa->last_resp.len,
-		 NULL);
+	sa_send_datagram(sa, sa->last_resp.p, sa->last_resp.len);
 }
 
 /* An authentic request is taken: the next one has the next ID, and a
