@@ -257,38 +257,45 @@ int net_prepare(struct engine *eng, const struct sockaddr_storage *to,
  * its Child SAs know, never from whatever the routing table prefers
  * today. If that address is gone the send fails, which is what the SA
  * must hear. */
-struct src_cmsg {
-	struct cmsghdr h;
-	union {
-		struct in_pktinfo v4;
-		struct in6_pktinfo v6;
-	} u;
+union src_cmsg {
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct cmsghdr align;
 };
 
-static void set_source(struct msghdr *mh, struct src_cmsg *c,
+static void set_source(struct msghdr *mh, union src_cmsg *c,
 		       const struct sockaddr_storage *from)
 {
-	memset(c, 0, sizeof(*c));
+	struct cmsghdr *h;
+	bool v4;
+
 	if (!from || (from->ss_family != AF_INET &&
 		      from->ss_family != AF_INET6))
 		return;
-	if (from->ss_family == AF_INET) {
-		c->h.cmsg_level = IPPROTO_IP;
-		c->h.cmsg_type = IP_PKTINFO;
-		c->h.cmsg_len = CMSG_LEN(sizeof(c->u.v4));
-		c->u.v4.ipi_spec_dst =
-			((const struct sockaddr_in *)from)->sin_addr;
+	v4 = from->ss_family == AF_INET;
+	memset(c, 0, sizeof(*c));
+	mh->msg_control = c->buf;
+	mh->msg_controllen = v4 ? CMSG_SPACE(sizeof(struct in_pktinfo)) :
+				  CMSG_SPACE(sizeof(struct in6_pktinfo));
+	h = CMSG_FIRSTHDR(mh);
+	if (v4) {
+		struct in_pktinfo pi = {
+			.ipi_spec_dst = ((const struct sockaddr_in *)from)->sin_addr,
+		};
+
+		h->cmsg_level = IPPROTO_IP;
+		h->cmsg_type = IP_PKTINFO;
+		h->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(h), &pi, sizeof(pi));
 	} else {
-		c->h.cmsg_level = IPPROTO_IPV6;
-		c->h.cmsg_type = IPV6_PKTINFO;
-		c->h.cmsg_len = CMSG_LEN(sizeof(c->u.v6));
-		c->u.v6.ipi6_addr =
-			((const struct sockaddr_in6 *)from)->sin6_addr;
+		struct in6_pktinfo pi = {
+			.ipi6_addr = ((const struct sockaddr_in6 *)from)->sin6_addr,
+		};
+
+		h->cmsg_level = IPPROTO_IPV6;
+		h->cmsg_type = IPV6_PKTINFO;
+		h->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(h), &pi, sizeof(pi));
 	}
-	mh->msg_control = c;
-	mh->msg_controllen = CMSG_SPACE(from->ss_family == AF_INET ?
-						sizeof(c->u.v4) :
-						sizeof(c->u.v6));
 }
 
 static int send_from(int fd, const void *buf, size_t len,
@@ -297,7 +304,7 @@ static int send_from(int fd, const void *buf, size_t len,
 {
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh;
-	struct src_cmsg c;
+	union src_cmsg c;
 
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_name = (void *)to;
