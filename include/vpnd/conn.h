@@ -63,6 +63,10 @@ enum conn_reason {
 	REASON_REAUTH,          /* replaced by a reauthenticated IKE SA */
 	REASON_NO_TUNNEL,       /* no tunnel, IKE SA deleted (esp on-failure) */
 	REASON_LOOKUP,          /* the gateway's name did not resolve */
+	REASON_MOVED,           /* our address went away: a new IKE SA
+				   from the new one */
+	REASON_NO_NETWORK,      /* no route to the gateway for longer than
+				   timers.outage-time */
 	REASON_ERROR,           /* anything else: local or protocol errors */
 };
 /* One word for status: "gateway-delete", "timeout", "auth-failed", ... */
@@ -126,6 +130,8 @@ struct conn_status {
 					   being set up (redirect, reauth) */
 	size_t n_redirect_hist;         /* redirects of this connect
 					   (conn_redirect_get) */
+	size_t n_moves;                 /* path changes (conn_move_get) */
+	bool waiting_for_network;       /* no route to the gateway */
 	/* since conn_new */
 	unsigned ike_rekeys, child_rekeys, reauths, redirects;
 	struct {
@@ -176,6 +182,16 @@ struct conn_redirect {
 /* Entry i of the history; false past its end. */
 bool conn_redirect_get(const struct conn *c, size_t i,
 		       struct conn_redirect *out);
+/* A change of the path to the gateway (roam.c), oldest first: the
+ * network went, came back, our address moved, the machine woke. */
+struct conn_move {
+	time_t at;                      /* wall clock */
+	char what[160];                 /* "waiting for a network: ..." */
+	char from[64], to[64];          /* our address before and after,
+					   "" when unknown or none */
+};
+/* Entry i of the history; false past its end. */
+bool conn_move_get(const struct conn *c, size_t i, struct conn_move *out);
 /* Multi-line human-readable status: state, gateway, SPIs, algorithms,
  * virtual IP, DNS, Child SA parameters. */
 void conn_status(const struct conn *c, struct wbuf *out);

@@ -42,6 +42,17 @@ struct child_backend_ops {
 	int (*socket_bypass)(void *ctx, int fd, int family, struct verr *e);
 };
 
+/* How the engine sees the host's network; NULL in engine_config: the
+ * host's own (net.c). A test's lets it move addresses at will. */
+struct engine_host_ops {
+	/* The source address the kernel would pick towards 'to' now (port
+	 * left 0): 0, or -1 when there is no route. */
+	int (*route_source)(void *ctx, const struct sockaddr_storage *to,
+			    struct sockaddr_storage *src);
+	/* The address is still one of the host's. */
+	bool (*is_local)(void *ctx, const struct sockaddr_storage *addr);
+};
+
 enum engine_child {
 	ENGINE_CHILD_NONE,   /* negotiate Child SAs, install nothing */
 	ENGINE_CHILD_KERNEL, /* XFRM over netlink, with its event monitor */
@@ -55,6 +66,11 @@ struct engine_config {
 	enum engine_child child;
 	const struct child_backend_ops *child_ops; /* ENGINE_CHILD_OPS */
 	void *child_ctx;
+	const struct engine_host_ops *host_ops;
+	void *host_ctx;
+	/* Watch links, addresses and routes (rtnetlink) and suspends, and
+	 * check every connection's path after each change (vpnd: on). */
+	bool watch_network;
 };
 /* The host side (virtual IP, routes, DNS) is configured only with the
  * kernel backend: a test double must not change the test host. */
@@ -74,6 +90,11 @@ int engine_cleanup_stale(struct engine *eng, struct verr *e);
 /* A kernel event (EXPIRE, ACQUIRE, MAPPING) for the Child SAs: what the
  * kernel backend's monitor delivers, and a test double's way in. */
 void engine_child_event(struct engine *eng, const struct kernel_event *ev);
+
+/* The network changed, or the machine woke (why, for the log and the
+ * path history): every connection checks its path to its gateway now.
+ * The watch calls it; so can a test. */
+void engine_network_changed(struct engine *eng, const char *why);
 
 /* Datagrams the engine sends go to the hook instead of a socket, and no
  * socket is opened (tests capture what the engine sends). NULL goes

@@ -129,6 +129,9 @@ struct profile {
 	double retransmit_base;             /* default 1.8 */
 	unsigned retransmit_tries;          /* default 5 */
 	unsigned dpd_interval;              /* seconds, 0 = off; default 30 */
+	unsigned outage_time;               /* seconds without a route to the
+					       gateway before giving up; 0 =
+					       never; default 1800 */
 	unsigned child_rekey_time;          /* seconds; default 3240 */
 	bool close_restart;                 /* connection.close-action: restart
 					       (default) or none */

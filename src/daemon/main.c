@@ -252,6 +252,7 @@ static struct engine *start_engine(struct loop *l, const struct options *o)
 	struct engine_config cfg = {
 		.state_dir = o->state_dir,
 		.child = o->no_kernel ? ENGINE_CHILD_NONE : ENGINE_CHILD_KERNEL,
+		.watch_network = true,
 	};
 	struct verr e = { "" };
 	struct engine *eng = engine_new(l, &cfg, &e);

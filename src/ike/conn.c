@@ -51,6 +51,11 @@ struct conn *conn_new(struct engine *eng, const struct profile *p,
 	}
 	c->fn = fn;
 	c->ctx = ctx;
+	if (engine_add_conn(eng, c) < 0) {
+		chunk_free(&c->prof.psk);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -254,8 +259,17 @@ static void report_child(struct conn *c, struct ike_sa *sa)
 bool sa_tunnel_problem(const struct ike_sa *sa, char *why, size_t len)
 {
 	const struct child_sa *ch = sa_child(sa);
-	char retry[64];
+	char retry[64], gw[64];
 
+	if (sa->held || sa->path_checking) {
+		sockaddr_str(&sa->peer, gw, sizeof(gw));
+		if (sa->held)
+			snprintf(why, len, "waiting for a network (no route to %s)",
+				 gw);
+		else
+			snprintf(why, len, "checking the path to %s", gw);
+		return true;
+	}
 	if (!ch) {
 		child_retry_describe(sa, retry, sizeof(retry));
 		snprintf(why, len, "%s%s",
@@ -306,7 +320,10 @@ void sa_tunnel_changed(struct ike_sa *sa)
 		log_info("%s: %s", c->prof.name, msg);
 		emit(c, CEV_UP, msg);
 	} else if (broken && c->state == CONN_ESTABLISHED) {
-		if (c->prof.esp_failure_delete) {
+		/* Without a network the Child SA is fine; only the path
+		 * is missing. */
+		if (c->prof.esp_failure_delete && !sa->held &&
+		    !sa->path_checking) {
 			fail_without_tunnel(c, "the IKE SA stands", why);
 			return;
 		}
@@ -578,6 +595,10 @@ static void begin_sa(struct conn *c, const struct sockaddr_storage *addr,
 		/* The same virtual IP, so that traffic does not notice. */
 		sa->has_vip_hint = true;
 		memcpy(sa->vip_hint4, c->sa->cfg.ip4, 4);
+	} else if (!as_next && c->has_vip_hint) {
+		/* ... and after a move, the one the lost SA had. */
+		sa->has_vip_hint = true;
+		memcpy(sa->vip_hint4, c->vip_hint4, 4);
 	}
 	if (c->redir.have_from && !c->reauthing) {
 		sa->have_redirected_from = true;
@@ -781,6 +802,18 @@ void conn_disconnect(struct conn *c)
 	cancel_lookup(c);
 	retire_sa(c, c->next);
 	c->next = NULL;
+	loop_timer_cancel(c->loop, c->outage_timer);
+	c->outage_timer = 0;
+	if (c->sa && c->sa->held) {
+		/* No route: a DELETE cannot reach the gateway, and the user
+		 * should not wait for it; its liveness checks will tell. */
+		conn_drop_sa(c, c->sa);
+		c->state = CONN_IDLE;
+		conn_note_change(c, REASON_USER,
+				 "disconnected without a network (the gateway was not told)");
+		emit(c, CEV_DOWN, "disconnected without a network");
+		return;
+	}
 	if (conn_is_up(c) && c->sa && ike_delete_start(c->sa) == 0) {
 		c->state = CONN_CLOSING;
 		conn_progress(c, "deleting the IKE SA");
@@ -819,6 +852,8 @@ void conn_free(struct conn *c)
 	if (c->sa)
 		free_sa(c->sa);
 	c->sa = NULL;
+	roam_free(c);
+	engine_remove_conn(c->eng, c);
 	chunk_free(&c->prof.psk);
 	free(c);
 }

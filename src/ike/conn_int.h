@@ -40,6 +40,12 @@ struct conn {
 	char fallback_why[256];        /* why the last attempt is a full one */
 	uint8_t gsc;                   /* of the current IKE SA */
 	uint64_t retry_timer;          /* reconnect after losing every gateway */
+	/* roam.c: the path to the gateway */
+	uint64_t outage_timer;         /* gives up after timers.outage-time */
+	struct conn_move *moves;       /* history, oldest first */
+	size_t n_moves, cap_moves;
+	bool has_vip_hint;             /* the next attempt asks for the */
+	uint8_t vip_hint4[4];          /* virtual IP the lost SA had */
 	unsigned retry_delay;          /* seconds, the next retry's */
 	bool gsc_rekeying;             /* full re-establishment under way */
 	bool reauthing;                /* c->next reauthenticates c->sa */
@@ -65,6 +71,13 @@ struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e);
 /* Frees an SA at once: no DELETE (its gateway is gone). */
 void conn_drop_sa(struct conn *c, struct ike_sa *sa);
 
+/* roam.c */
+/* The network changed or the machine woke (why): checks the path to the
+ * gateway of c's current SA at once. */
+void conn_path_check(struct conn *c, const char *why);
+/* conn_free: the timers and the history. */
+void roam_free(struct conn *c);
+
 /* failover.c */
 /* At connect: takes the stored ticket; returns the gateway to try. */
 const char *failover_connect(struct conn *c);
@@ -89,6 +102,11 @@ void failover_rekey_failed(struct conn *c, struct ike_sa *sa);
 void failover_on_rekey(struct conn *c, struct ike_sa *sa);
 /* Disconnect or free: drops the ticket the conn holds. */
 void failover_reset(struct conn *c);
+/* Our address went away under the current SA and its gateway cannot
+ * move it: a new SA from the new address to the same gateway, resumed
+ * with the ticket when there is one (RFC 5723 names this case), asking
+ * for the same virtual IP. */
+void failover_on_moved(struct conn *c, struct ike_sa *sa, const char *msg);
 /* The gateway ended the connection (deleted the IKE SA): with
  * close-action restart, a new connection after the reconnect backoff;
  * true when that took over (the SA is dropped). */

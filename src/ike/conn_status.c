@@ -37,6 +37,8 @@ const char *conn_reason_name(enum conn_reason r)
 		[REASON_REAUTH] = "reauth",
 		[REASON_NO_TUNNEL] = "no-tunnel",
 		[REASON_LOOKUP] = "lookup",
+		[REASON_MOVED] = "moved",
+		[REASON_NO_NETWORK] = "no-network",
 		[REASON_ERROR] = "error",
 	};
 
@@ -156,6 +158,8 @@ void conn_status_get(const struct conn *c, struct conn_status *st)
 	get_ticket(c, st);
 	st->n_backups = c->n_backups;
 	st->n_redirect_hist = c->redir.n;
+	st->n_moves = c->n_moves;
+	st->waiting_for_network = c->sa && c->sa->held;
 	st->retry_pending = c->retry_timer != 0;
 	st->replacing = c->next != NULL;
 	st->change.reason = c->change_reason;
@@ -197,6 +201,23 @@ static void redirects_text(const struct conn *c, const struct conn_status *st,
 	     i++)
 		wb_printf(out, "  redirected: %s -> %s in %s\n", rd.from, rd.to,
 			  exchange_name(rd.exchange));
+}
+
+/* The path history, newest last, with when each change happened. */
+static void moves_text(const struct conn *c, const struct conn_status *st,
+		       struct wbuf *out)
+{
+	struct conn_move mv;
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < st->n_moves && conn_move_get(c, i, &mv); i++) {
+		struct tm tm;
+
+		localtime_r(&mv.at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		wb_printf(out, "  path %s: %s\n", when, mv.what);
+	}
 }
 
 /* Details that are lists rather than values: kernel counters and the
@@ -344,6 +365,7 @@ void conn_status(const struct conn *c, struct wbuf *out)
 	change_text(&st, out);
 	counts_text(&st, out);
 	redirects_text(c, &st, out);
+	moves_text(c, &st, out);
 	ticket_text(&st, out);
 	gsc_text(&st, out);
 	failover_describe(c, out);

@@ -49,7 +49,7 @@ void dpd_check(struct ike_sa *sa)
 {
 	struct verr e = { { 0 } };
 
-	if (sa->state != IKE_ESTABLISHED || sa->orphan ||
+	if (sa->state != IKE_ESTABLISHED || sa->orphan || sa->held ||
 	    sa_has_task(sa, &dpd_ops))
 		return;
 	if (sa_active_task(sa)) {

@@ -46,6 +46,15 @@ struct child_backend {
 
 struct engine {
 	struct loop *loop;
+	/* The connections made on it (conn_new/conn_free), for the path
+	 * checks; slots freed while they run are NULL until they end. */
+	struct conn **conns;
+	size_t n_conns, cap_conns;
+	bool walking_conns;
+	const struct engine_host_ops *host;
+	void *host_ctx;
+	struct netmon *netmon;
+	struct suspend_watch *suspend;
 	char *state_dir;                /* NULL: nothing kept on disk */
 	struct net net;
 	struct child_backend child;
@@ -61,5 +70,9 @@ void child_backend_close(struct engine *eng);
 /* net.c */
 void net_init(struct net *n);
 void net_close(struct engine *eng);
+extern const struct engine_host_ops net_host_ops;
+/* engine.c */
+int engine_add_conn(struct engine *eng, struct conn *c);
+void engine_remove_conn(struct engine *eng, struct conn *c);
 
 #endif

@@ -78,6 +78,7 @@ void failover_reset(struct conn *c)
 	ticket_release(c->ticket);
 	c->ticket = NULL;
 	c->attempts = 0;
+	c->has_vip_hint = false;
 }
 
 const char *failover_connect(struct conn *c)
@@ -205,18 +206,47 @@ static bool retry_later(struct conn *c, struct ike_sa *sa,
 	return true;
 }
 
-static bool lost_gateway(struct conn *c, struct ike_sa *sa,
-			 enum conn_reason why, const char *msg)
+/* A new SA for a connection that was up, with the ticket if there is
+ * one, to the gateway named. */
+static void reconnect(struct conn *c, struct ike_sa *sa, const char *gateway)
 {
-	conn_progress(c, "lost the gateway %s: %s", c->gateway, msg);
-	conn_note_change(c, why, "lost the gateway %s: %s", c->gateway, msg);
+	char gw[PROFILE_STR_MAX];
+
+	snprintf(gw, sizeof(gw), "%s", gateway);
 	c->state = CONN_CONNECTING;
 	c->was_up = true;
 	c->attempts = 0;
 	forget_move(c);
 	take_ticket(c);
-	restart(c, sa, next_candidate(c));
+	restart(c, sa, gw);
+}
+
+static bool lost_gateway(struct conn *c, struct ike_sa *sa,
+			 enum conn_reason why, const char *msg)
+{
+	conn_progress(c, "lost the gateway %s: %s", c->gateway, msg);
+	conn_note_change(c, why, "lost the gateway %s: %s", c->gateway, msg);
+	reconnect(c, sa, next_candidate(c));
 	return true;
+}
+
+void failover_on_moved(struct conn *c, struct ike_sa *sa, const char *msg)
+{
+	bool was_up = conn_is_up(c);
+
+	if (sa->cfg.has_ip4) {
+		c->has_vip_hint = true;
+		memcpy(c->vip_hint4, sa->cfg.ip4, 4);
+	}
+	conn_progress(c, "%s; a new IKE SA with %s", msg, c->gateway);
+	conn_note_change(c, REASON_MOVED, "%s; reconnecting to %s", msg,
+			 c->gateway);
+	if (was_up) {
+		reconnect(c, sa, c->gateway);
+		return;
+	}
+	/* Still connecting: the attempt starts again from the new address. */
+	restart(c, sa, c->gateway);
 }
 
 bool failover_on_failure(struct conn *c, struct ike_sa *sa,
@@ -296,6 +326,7 @@ void failover_on_up(struct conn *c, struct ike_sa *sa, char *msg,
 
 	c->attempts = 0;
 	c->retry_delay = 0;
+	c->has_vip_hint = false;
 	c->gsc = sa->gsc;
 	sa->dh_ops = dh_op_count() - sa->dh_ops;
 	sa->sig_ops = sig_op_count() - sa->sig_ops;

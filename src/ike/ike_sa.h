@@ -184,6 +184,12 @@ struct ike_sa {
 	bool have_redirected_from;      /* send REDIRECTED_FROM, not _SUPPORTED */
 	struct gw_ident redirected_from;
 	bool orphan;                    /* replaced; only its DELETE remains */
+	bool held;                      /* no route to the gateway: nothing
+					   is sent (roam.c) */
+	time_t held_since;              /* ... wall clock */
+	bool path_checking;             /* the network came back: the tunnel
+					   works again once the gateway
+					   answers */
 	bool replacing;                 /* another SA of ours still lives */
 
 	struct child_sa *children;      /* newest first (child_sa.c) */
@@ -259,6 +265,11 @@ uint16_t net_local_port(struct engine *eng, int family, bool natt);
 /* A datagram of sa's to its peer, from its local address: on 4500 with
  * the marker once NAT-T is on. -1 when it could not leave. */
 int sa_send_datagram(struct ike_sa *sa, const uint8_t *msg, size_t len);
+/* The path is back after a hold (roam.c): the outstanding request goes
+ * out again now, with its retransmissions counted from the start. */
+void sa_request_resume(struct ike_sa *sa);
+/* roam.c: an answer of the gateway came (the path works). */
+void roam_heard(struct ike_sa *sa);
 /* An unprotected request (IKE_SA_INIT, IKE_SESSION_RESUME): header and
  * body, kept as init_req (RealMessage1 for AUTH). body is freed. */
 int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,

@@ -11,7 +11,8 @@ static void on_keepalive(void *ctx)
 	sa->keepalive_timer = 0;
 	if (!sa->natt || !sa->nat_here)
 		return;
-	net_send_keepalive(sa->eng, &sa->peer, &sa->local);
+	if (!sa->held) /* no route: the mapping is lost anyway */
+		net_send_keepalive(sa->eng, &sa->peer, &sa->local);
 	sa->keepalive_timer = loop_timer(sa->loop, KEEPALIVE_MS, on_keepalive,
 					 sa);
 }

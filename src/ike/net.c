@@ -236,6 +236,55 @@ static void learn_local(struct engine *eng, const struct sockaddr_storage *to,
 		((struct sockaddr_in6 *)local)->sin6_port = htons(port);
 }
 
+/* ---- the host's own view of its network ---- */
+
+static socklen_t sa_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+/* A connected UDP socket makes the kernel look the route up (as
+ * RTM_GETROUTE would) and pick the source; nothing is sent. */
+static int host_route_source(void *ctx, const struct sockaddr_storage *to,
+			     struct sockaddr_storage *src)
+{
+	int fd = socket(to->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t sl = sizeof(*src);
+	int rc = -1;
+
+	memset(src, 0, sizeof(*src));
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)to, sa_len(to)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)src, &sl) == 0)
+		rc = 0;
+	close(fd);
+	sockaddr_set_port(src, 0);
+	return rc;
+}
+
+/* Binding to an address works only while the host has it. */
+static bool host_is_local(void *ctx, const struct sockaddr_storage *addr)
+{
+	struct sockaddr_storage a = *addr;
+	int fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return true; /* cannot tell: do not act on it */
+	sockaddr_set_port(&a, 0);
+	ok = bind(fd, (const struct sockaddr *)&a, sa_len(&a)) == 0 ||
+	     errno != EADDRNOTAVAIL;
+	close(fd);
+	return ok;
+}
+
+const struct engine_host_ops net_host_ops = {
+	.route_source = host_route_source,
+	.is_local = host_is_local,
+};
+
 void engine_set_send_hook(struct engine *eng, engine_send_fn fn, void *ctx)
 {
 	eng->net.send_hook = fn;

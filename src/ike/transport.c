@@ -45,6 +45,9 @@ unsigned sa_retransmit_span_ms(const struct profile *p)
 
 int sa_send_datagram(struct ike_sa *sa, const uint8_t *msg, size_t len)
 {
+	/* No route: nothing goes into the void (roam.c). */
+	if (sa->held)
+		return 0;
 	return net_send(sa->eng, &sa->peer, sa->natt, msg, len, &sa->local);
 }
 
@@ -97,6 +100,11 @@ static void on_retransmit(void *ctx)
 	sa->req.timer = 0;
 	if (!sa->req.active || !t)
 		return;
+	/* Held for want of a route, a request waits without using up its
+	 * tries (sa_request_resume sends it again); a DELETE of an SA on
+	 * its way out still ends. */
+	if (sa->held && !sa->orphan && sa->state != IKE_DELETING)
+		return;
 	if (sa->req.tries >= sa->prof->retransmit_tries) {
 		sa_request_timeout(sa);
 		return;
@@ -141,6 +149,16 @@ enum task_rc sa_ignore_response(struct ike_sa *sa, const char *why)
 		       exchange_name(sa->req.exchange), why);
 	snprintf(sa->ignored_why, sizeof(sa->ignored_why), "%s", why);
 	return TASK_IGNORE;
+}
+
+void sa_request_resume(struct ike_sa *sa)
+{
+	if (!sa->req.active || sa->held)
+		return;
+	loop_timer_cancel(sa->loop, sa->req.timer);
+	sa->req.tries = 0;
+	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+	arm_timer(sa);
 }
 
 void sa_cancel_request(struct ike_sa *sa)
@@ -335,6 +353,7 @@ enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.timer = 0;
 	sa->req.active = false;
+	roam_heard(sa);
 	rc = t->ops->response(sa, t, m);
 	if (rc == TASK_IGNORE) {
 		/* Not usable: keep waiting for the real one. */

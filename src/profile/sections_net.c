@@ -246,6 +246,11 @@ static int timers_dpd(struct pctx *c, yaml_node_t *n)
 	return get_uint(c, n, 0, 86400, &c->p->dpd_interval);
 }
 
+static int timers_outage(struct pctx *c, yaml_node_t *n)
+{
+	return get_uint(c, n, 0, 7 * 86400, &c->p->outage_time);
+}
+
 static int timers_child_rekey(struct pctx *c, yaml_node_t *n)
 {
 	c->n_child_rekey = n;
@@ -296,5 +301,6 @@ const struct key_def timers_keys[] = {
 	{ "retransmit-base", timers_base },
 	{ "retransmit-tries", timers_tries },
 	{ "dpd-interval", timers_dpd },
+	{ "outage-time", timers_outage },
 	{ NULL, NULL },
 };

@@ -33,6 +33,7 @@ int main(void)
 	register_task_rekey_tests();
 	register_task_connect_tests();
 	register_engine_tests();
+	register_roam_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	suite = only ? CU_get_suite(only) : NULL;
 	if (only && !suite)

@@ -120,5 +120,6 @@ void register_task_tests(void);
 void register_task_rekey_tests(void);
 void register_task_connect_tests(void);
 void register_engine_tests(void);
+void register_roam_tests(void);
 
 #endif

@@ -1,0 +1,171 @@
+/* The path to the gateway, checked after every change of the network
+ * and every wake-up (engine_network_changed): a laptop moves between
+ * networks and sleeps, and the tunnel must follow it or say that it
+ * cannot, never claim to be up on a path that is gone.
+ *
+ *   no route to the gateway  -> hold the SA: nothing is sent, no
+ *                               retransmission counts, "waiting for a
+ *                               network"; give up after
+ *                               timers.outage-time
+ *   our address is gone      -> a new SA from the new address
+ *                               (failover_on_moved: resumed with the
+ *                               ticket when there is one)
+ *   the path is there        -> a liveness check at once; a held SA
+ *                               goes on, and its tunnel counts as
+ *                               working again once the gateway answers */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conn_int.h"
+#include "engine_int.h"
+#include "vpnd/log.h"
+
+static void record(struct conn *c, const struct sockaddr_storage *from,
+		   const struct sockaddr_storage *to, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The history is for people reading status: the last MOVES_KEPT. */
+#define MOVES_KEPT 32
+
+static void record(struct conn *c, const struct sockaddr_storage *from,
+		   const struct sockaddr_storage *to, const char *fmt, ...)
+{
+	struct conn_move *g, *mv;
+	va_list ap;
+
+	if (c->n_moves == MOVES_KEPT)
+		memmove(c->moves, c->moves + 1, --c->n_moves * sizeof(*g));
+	g = array_room(c->moves, c->n_moves, &c->cap_moves, sizeof(*g));
+	if (!g)
+		return;
+	c->moves = g;
+	mv = &c->moves[c->n_moves++];
+	memset(mv, 0, sizeof(*mv));
+	mv->at = time(NULL);
+	if (from && from->ss_family)
+		sockaddr_str(from, mv->from, sizeof(mv->from));
+	if (to && to->ss_family)
+		sockaddr_str(to, mv->to, sizeof(mv->to));
+	va_start(ap, fmt);
+	vsnprintf(mv->what, sizeof(mv->what), fmt, ap);
+	va_end(ap);
+	conn_progress(c, "path: %s", mv->what);
+}
+
+bool conn_move_get(const struct conn *c, size_t i, struct conn_move *out)
+{
+	if (i >= c->n_moves)
+		return false;
+	*out = c->moves[i];
+	return true;
+}
+
+static void on_outage(void *ctx)
+{
+	struct conn *c = ctx;
+	char msg[PROFILE_STR_MAX + 96];
+
+	c->outage_timer = 0;
+	snprintf(msg, sizeof(msg),
+		 "no route to the gateway %s for %u s (timers.outage-time)",
+		 c->gateway, c->prof.outage_time);
+	record(c, NULL, NULL, "gave up: %.120s", msg);
+	/* Nothing could tell the gateway: its liveness checks will. */
+	if (c->sa)
+		conn_drop_sa(c, c->sa);
+	conn_fail(c, REASON_NO_NETWORK, msg);
+}
+
+static void hold(struct conn *c, struct ike_sa *sa, const char *why)
+{
+	char gw[64];
+
+	if (sa->held)
+		return;
+	sa->held = true;
+	sa->held_since = time(NULL);
+	sa->path_checking = false;
+	loop_timer_cancel(sa->loop, sa->dpd_timer);
+	sa->dpd_timer = 0;
+	record(c, &sa->local, NULL, "waiting for a network: no route to %s (%s)",
+	       sockaddr_str(&sa->peer, gw, sizeof(gw)), why);
+	if (c->prof.outage_time && !c->outage_timer)
+		c->outage_timer = loop_timer(c->loop,
+					     c->prof.outage_time * 1000u,
+					     on_outage, c);
+	sa_tunnel_changed(sa);
+}
+
+/* The route is back: what waited goes out now, and a liveness check
+ * proves the path before the tunnel counts as working again. */
+static void release(struct conn *c, struct ike_sa *sa, const char *why)
+{
+	unsigned s = (unsigned)(time(NULL) - sa->held_since);
+
+	sa->held = false;
+	sa->path_checking = conn_is_up(c);
+	loop_timer_cancel(c->loop, c->outage_timer);
+	c->outage_timer = 0;
+	record(c, NULL, &sa->local, "network back after %u s (%s); checking the path",
+	       s, why);
+	sa_request_resume(sa);
+	dpd_check(sa);
+}
+
+void roam_heard(struct ike_sa *sa)
+{
+	if (!sa->path_checking)
+		return;
+	sa->path_checking = false;
+	sa_tunnel_changed(sa);
+}
+
+void conn_path_check(struct conn *c, const char *why)
+{
+	struct ike_sa *sa = c->sa;
+	struct engine *eng = c->eng;
+	struct sockaddr_storage src;
+	char was[64], now[64];
+
+	if (!sa || !sa->local.ss_family || c->state == CONN_CLOSING ||
+	    sa->state == IKE_DELETING)
+		return;
+	if (eng->host->route_source(eng->host_ctx, &sa->peer, &src) < 0) {
+		hold(c, sa, why);
+		return;
+	}
+	if (!eng->host->is_local(eng->host_ctx, &sa->local)) {
+		char msg[200];
+
+		record(c, &sa->local, &src, "our address %s is gone (%s); now %s",
+		       sockaddr_str(&sa->local, was, sizeof(was)), why,
+		       sockaddr_str(&src, now, sizeof(now)));
+		loop_timer_cancel(c->loop, c->outage_timer);
+		c->outage_timer = 0;
+		snprintf(msg, sizeof(msg), "our address %s is gone; now %s",
+			 was, now);
+		failover_on_moved(c, sa, msg);
+		return;
+	}
+	if (sa->held) {
+		release(c, sa, why);
+		return;
+	}
+	if (sa->state == IKE_ESTABLISHED) {
+		log_info("%s: %s; checking the path to %s", c->prof.name, why,
+			 sockaddr_str(&sa->peer, now, sizeof(now)));
+		dpd_check(sa);
+	}
+}
+
+void roam_free(struct conn *c)
+{
+	loop_timer_cancel(c->loop, c->outage_timer);
+	c->outage_timer = 0;
+	free(c->moves);
+	c->moves = NULL;
+	c->n_moves = c->cap_moves = 0;
+}

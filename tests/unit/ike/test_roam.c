@@ -1,0 +1,244 @@
+/* The path to the gateway after network changes (roam.c), in memory
+ * (mem.h) with a host whose routes and addresses the test moves: no
+ * route holds the SA and sends nothing, the route back checks the path
+ * before the tunnel counts again, a lost address makes a new SA asking
+ * for the same virtual IP, an outage gives up at outage-time, a wake
+ * with the path intact checks liveness at once. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "harness.h"
+#include "mem.h"
+
+#define CLIENT_ADDR "198.51.100.20"
+#define OTHER_ADDR "203.0.113.20"
+
+/* The host as the test sets it up. */
+static struct {
+	bool route;                     /* a route to the gateway */
+	bool have_client;               /* CLIENT_ADDR is still ours */
+	char src[64];                   /* what the kernel would pick */
+	unsigned lookups;
+} host;
+
+static struct mem m;
+
+static void addr4(struct sockaddr_storage *ss, const char *a, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	inet_pton(AF_INET, a, &sin->sin_addr);
+}
+
+static int fake_route(void *ctx, const struct sockaddr_storage *to,
+		      struct sockaddr_storage *src)
+{
+	host.lookups++;
+	if (!host.route)
+		return -1;
+	addr4(src, host.src, 0);
+	return 0;
+}
+
+static bool fake_is_local(void *ctx, const struct sockaddr_storage *a)
+{
+	struct sockaddr_storage client;
+
+	addr4(&client, CLIENT_ADDR, 0);
+	return host.have_client ||
+	       memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		      &((struct sockaddr_in *)&client)->sin_addr, 4);
+}
+
+static const struct engine_host_ops fake_host = {
+	.route_source = fake_route,
+	.is_local = fake_is_local,
+};
+
+static int use_fake_host(void)
+{
+	struct engine_config cfg = { .child = ENGINE_CHILD_NONE,
+				     .host_ops = &fake_host };
+
+	return test_engine_make(&cfg);
+}
+
+static int back_to_host(void)
+{
+	return test_engine_reset(NULL);
+}
+
+/* Established from CLIENT_ADDR, which the host has and routes by. */
+static struct ike_sa *up(void)
+{
+	struct ike_sa *sa;
+
+	memset(&host, 0, sizeof(host));
+	host.route = host.have_client = true;
+	snprintf(host.src, sizeof(host.src), CLIENT_ADDR);
+	mem_begin(&m);
+	sa = mem_established(&m);
+	addr4(&sa->local, CLIENT_ADDR, IKE_PORT);
+	return sa;
+}
+
+/* The last datagram is a request of ours of that exchange. */
+static bool last_request(uint8_t exchange)
+{
+	const struct mem_dgram *d = mem_last(&m);
+
+	return d && d->len > IKE_HDR_LEN && d->p[18] == exchange &&
+	       !(d->p[19] & IKE_FLAG_R);
+}
+
+static uint32_t last_msg_id(void)
+{
+	return get_u32(mem_last(&m)->p + 20);
+}
+
+/* No route: held, no tunnel, nothing sent, and the outstanding liveness
+ * check neither retransmitted nor given up on however long it waits;
+ * the route back sends it again at once, and its answer makes the
+ * tunnel work again. */
+static void test_no_route_holds(void)
+{
+	struct conn_status st;
+	struct ike_sa *sa = up();
+	size_t sent;
+
+	dpd_check(sa);
+	CU_ASSERT_TRUE_FATAL(last_request(EXCH_INFORMATIONAL));
+	host.route = false;
+	engine_network_changed(test_engine, "a link went down");
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_NO_TUNNEL);
+	CU_ASSERT_TRUE(st.waiting_for_network);
+	CU_ASSERT_PTR_NOT_NULL(strstr(st.state_text, "waiting for a network"));
+	CU_ASSERT_EQUAL(st.n_moves, 1);
+	CU_ASSERT_EQUAL(m.n_no_tunnel, 1);
+	sent = m.n_sent;
+	/* past every retransmission of the profile (200 ms, 3 tries) */
+	run_for(NULL, 2000);
+	CU_ASSERT_EQUAL(m.n_sent, sent);
+	CU_ASSERT_EQUAL(conn_get_state(m.conn), CONN_NO_TUNNEL);
+	host.route = true;
+	engine_network_changed(test_engine, "the network changed");
+	CU_ASSERT_EQUAL_FATAL(m.n_sent, sent + 1);
+	CU_ASSERT_TRUE(last_request(EXCH_INFORMATIONAL));
+	mem_status(&m, &st);
+	CU_ASSERT_FALSE(st.waiting_for_network);
+	CU_ASSERT_EQUAL(st.state, CONN_NO_TUNNEL); /* not before an answer */
+	CU_ASSERT_PTR_NOT_NULL(strstr(st.state_text, "checking the path"));
+	CU_ASSERT_EQUAL(st.n_moves, 2);
+	mem_chain(&m);
+	CU_ASSERT_EQUAL(sa_take_response(sa, mem_typed(&m, sa,
+						      EXCH_INFORMATIONAL,
+						      last_msg_id(), true)),
+			TASK_DONE);
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(m.n_up, 2);
+	mem_end(&m);
+}
+
+/* Our address went away: a new IKE SA at once, from the new address,
+ * asking for the virtual IP the old one had; the reason in status. */
+static void test_address_gone(void)
+{
+	static const uint8_t vip[4] = { 198, 51, 100, 2 };
+	struct conn_status st;
+	struct ike_sa *old = up();
+
+	CU_ASSERT_EQUAL_FATAL(memcmp(old->cfg.ip4, vip, 4), 0);
+	host.have_client = false;
+	snprintf(host.src, sizeof(host.src), OTHER_ADDR);
+	engine_network_changed(test_engine, "an address went away");
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_CONNECTING);
+	CU_ASSERT_EQUAL(st.change.reason, REASON_MOVED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(st.change.text, "is gone"));
+	CU_ASSERT_EQUAL(st.n_moves, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m.conn->sa);
+	CU_ASSERT_TRUE(m.conn->sa->has_vip_hint);
+	CU_ASSERT_EQUAL(memcmp(m.conn->sa->vip_hint4, vip, 4), 0);
+	CU_ASSERT_TRUE(last_request(EXCH_IKE_SA_INIT));
+	mem_end(&m);
+}
+
+/* timers.outage-time: held that long, the connection fails with the
+ * reason, without sending anything. */
+static void test_outage_gives_up(void)
+{
+	struct conn_status st;
+	size_t sent;
+
+	memset(&host, 0, sizeof(host));
+	host.route = host.have_client = true;
+	snprintf(host.src, sizeof(host.src), CLIENT_ADDR);
+	mem_begin(&m);
+	m.prof.outage_time = 1;
+	addr4(&mem_established(&m)->local, CLIENT_ADDR, IKE_PORT);
+	host.route = false;
+	engine_network_changed(test_engine, "a link went down");
+	sent = m.n_sent;
+	run_for(NULL, 1300);
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_FAILED);
+	CU_ASSERT_EQUAL(st.change.reason, REASON_NO_NETWORK);
+	CU_ASSERT_EQUAL(m.n_failed, 1);
+	CU_ASSERT_EQUAL(m.n_sent, sent);
+	mem_end(&m);
+}
+
+/* A wake-up (or any change) with the path as it was: a liveness check
+ * at once, and the tunnel stays up meanwhile. */
+static void test_wake_checks(void)
+{
+	struct conn_status st;
+	size_t sent;
+
+	up();
+	sent = m.n_sent;
+	engine_network_changed(test_engine, "woke after 3600 s");
+	CU_ASSERT_EQUAL(m.n_sent, sent + 1);
+	CU_ASSERT_TRUE(last_request(EXCH_INFORMATIONAL));
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(st.n_moves, 0);
+	mem_end(&m);
+}
+
+/* A disconnect without a network does not wait for a DELETE that
+ * cannot leave. */
+static void test_disconnect_held(void)
+{
+	size_t sent;
+
+	up();
+	host.route = false;
+	engine_network_changed(test_engine, "a link went down");
+	sent = m.n_sent;
+	conn_disconnect(m.conn);
+	CU_ASSERT_EQUAL(conn_get_state(m.conn), CONN_IDLE);
+	CU_ASSERT_EQUAL(m.n_down, 1);
+	CU_ASSERT_EQUAL(m.n_sent, sent);
+	CU_ASSERT_PTR_NULL(m.conn->sa);
+	mem_end(&m);
+}
+
+void register_roam_tests(void)
+{
+	CU_pSuite s = CU_add_suite("path to the gateway (roaming)",
+				   use_fake_host, back_to_host);
+
+	CU_add_test(s, "no route holds the SA", test_no_route_holds);
+	CU_add_test(s, "our address gone: a new SA", test_address_gone);
+	CU_add_test(s, "outage-time gives up", test_outage_gives_up);
+	CU_add_test(s, "a wake checks the path", test_wake_checks);
+	CU_add_test(s, "disconnect without a network", test_disconnect_held);
+}
