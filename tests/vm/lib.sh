@@ -133,6 +133,30 @@ vmt_teardown() {
 	netns_del "$VMT_CL"
 }
 
+# vmt_run_cases CLEANUP CASE...: each CASE is run_case's arguments joined
+# by '|' (the first one names the case).  After every case, passed or
+# failed, CLEANUP (a command without arguments) and vmt_teardown run, so
+# the next case starts from nothing.  Prints the counts with the guest
+# time; returns 0 only if every case passed.
+vmt_run_cases() {
+	local cleanup=$1 failed=0 passed=0 c f t0
+	shift
+	t0=$(date +%s.%N)
+	for c in "$@"; do
+		IFS='|' read -r -a f <<<"$c"
+		if run_case "${f[@]}"; then
+			passed=$((passed + 1))
+		else
+			vmt_log "case ${f[0]}: FAILED"
+			failed=$((failed + 1))
+		fi
+		"$cleanup"
+		vmt_teardown
+	done
+	echo "$VMT_NAME: $passed passed, $failed failed ($(elapsed_since "$t0")s guest time)"
+	[ "$failed" -eq 0 ]
+}
+
 # The first virtual IP (203.0.113.x) present in namespace NS, if any.
 vmt_virtual_ip() {
 	ip -n "$1" -o -4 addr show | grep -o '203\.0\.113\.[0-9]*' | head -n1

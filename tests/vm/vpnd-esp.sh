@@ -130,27 +130,13 @@ run_case() {
 }
 
 main() {
-	local failed=0 passed=0 c f t0
 	local cases=(
 		"gcm|aes256gcm16|false|aead rfc4106\\(gcm\\(aes\\)\\)"
 		"cbc|aes256-sha256|false|enc cbc\\(aes\\)|auth-trunc hmac\\(sha256\\)"
 		"natt|aes256gcm16|true|aead rfc4106\\(gcm\\(aes\\)\\)"
 		"crash|aes256gcm16|false|aead rfc4106\\(gcm\\(aes\\)\\)"
 	)
-	t0=$(date +%s.%N)
-	for c in "${cases[@]}"; do
-		IFS='|' read -r -a f <<<"$c"
-		if run_case "${f[@]}"; then
-			passed=$((passed + 1))
-		else
-			vmt_log "case ${f[0]}: FAILED"
-			failed=$((failed + 1))
-		fi
-		vpnd_stop
-		vmt_teardown
-	done
-	echo "$VMT_NAME: $passed passed, $failed failed ($(elapsed_since "$t0")s guest time)"
-	[ "$failed" -eq 0 ]
+	vmt_run_cases vpnd_stop "${cases[@]}"
 }
 
 main

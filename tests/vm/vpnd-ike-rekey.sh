@@ -227,27 +227,19 @@ run_case() {
 	vmt_log "case $CASE: OK ($(elapsed_since "$t0")s guest time)"
 }
 
+# After every case, passed or failed (vmt_run_cases then tears the
+# network down).
+case_cleanup() {
+	stop_flood
+	vpnd_stop
+}
+
 main() {
-	local failed=0 passed=0 c f t0
 	local cases=(
 		"gw|gateway|2|15s|0"
 		"vpnd|vpnd|1|0s|15"
 	)
-	t0=$(date +%s.%N)
-	for c in "${cases[@]}"; do
-		IFS='|' read -r -a f <<<"$c"
-		if run_case "${f[@]}"; then
-			passed=$((passed + 1))
-		else
-			vmt_log "case ${f[0]}: FAILED"
-			failed=$((failed + 1))
-		fi
-		stop_flood
-		vpnd_stop
-		vmt_teardown
-	done
-	echo "$VMT_NAME: $passed passed, $failed failed ($(elapsed_since "$t0")s guest time)"
-	[ "$failed" -eq 0 ]
+	vmt_run_cases case_cleanup "${cases[@]}"
 }
 
 main

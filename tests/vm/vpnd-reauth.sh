@@ -333,29 +333,21 @@ run_case() {
 	vmt_log "case $CASE: OK ($(elapsed_since "$t0")s guest time)"
 }
 
+# After every case, passed or failed (vmt_run_cases then tears the
+# network down).
+case_cleanup() {
+	stop_flood
+	vpnd_stop
+}
+
 main() {
-	local failed=0 passed=0 c f t0
 	# gw: AUTH_LIFETIME 90-100 s (strongSwan takes up to a tenth off),
 	# vpnd reauthenticates half way, 45-50 s after the connect.
 	local cases=(
 		"gw|100s|0|50"
 		"vpnd|0s|30|30"
 	)
-	t0=$(date +%s.%N)
-	for c in "${cases[@]}"; do
-		IFS='|' read -r -a f <<<"$c"
-		if run_case "${f[@]}"; then
-			passed=$((passed + 1))
-		else
-			vmt_log "case ${f[0]}: FAILED"
-			failed=$((failed + 1))
-		fi
-		stop_flood
-		vpnd_stop
-		vmt_teardown
-	done
-	echo "$VMT_NAME: $passed passed, $failed failed ($(elapsed_since "$t0")s guest time)"
-	[ "$failed" -eq 0 ]
+	vmt_run_cases case_cleanup "${cases[@]}"
 }
 
 main

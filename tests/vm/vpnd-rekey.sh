@@ -207,7 +207,6 @@ run_case() {
 }
 
 main() {
-	local failed=0 passed=0 c f t0
 	local timers="timers: {child-rekey-time: 30, child-life-time: 600}"
 	local cases=(
 		"gw|aes256gcm16|false|gateway|2|^ESP:AES_GCM_16-256$|"
@@ -215,20 +214,7 @@ main() {
 		"gw-natt|aes256gcm16|true|gateway|1|^ESP:AES_GCM_16-256$|"
 		"vpnd-pfs|aes256gcm16-ecp256|false|vpnd|1|^ESP:AES_GCM_16-256/ECP_256$|$timers"
 	)
-	t0=$(date +%s.%N)
-	for c in "${cases[@]}"; do
-		IFS='|' read -r -a f <<<"$c"
-		if run_case "${f[@]}"; then
-			passed=$((passed + 1))
-		else
-			vmt_log "case ${f[0]}: FAILED"
-			failed=$((failed + 1))
-		fi
-		vpnd_stop
-		vmt_teardown
-	done
-	echo "$VMT_NAME: $passed passed, $failed failed ($(elapsed_since "$t0")s guest time)"
-	[ "$failed" -eq 0 ]
+	vmt_run_cases vpnd_stop "${cases[@]}"
 }
 
 main
