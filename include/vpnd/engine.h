@@ -38,6 +38,9 @@ struct child_backend_ops {
 			     struct verr *e);
 	int (*list_sas)(void *ctx, kernel_sa_cb cb, void *cb_ctx,
 			struct verr *e);
+	/* MOBIKE: a policy and its SAs to new tunnel endpoints. */
+	int (*migrate)(void *ctx, const struct kernel_policy *p,
+		       const struct kernel_move *m, struct verr *e);
 	/* IKE sockets bypass the policies (may be NULL). */
 	int (*socket_bypass)(void *ctx, int fd, int family, struct verr *e);
 };

@@ -121,6 +121,20 @@ int kernel_add_policy(struct kernel *k, const struct kernel_policy *p,
 int kernel_del_policy(struct kernel *k, const struct kernel_policy *p,
 		      struct verr *e);
 
+/* A move of tunnel endpoints (MOBIKE, RFC 4555): the policy's template
+ * and the SAs it names go from old_* to new_*, keeping their keys,
+ * sequence numbers and replay state (XFRM_MSG_MIGRATE). src and dst are
+ * as the policy's template has them: for an outbound policy ours and
+ * the peer's, for in and fwd the other way round. */
+struct kernel_move {
+	struct kernel_addr old_src, old_dst, new_src, new_dst;
+	uint32_t reqid;
+	bool encap;                     /* ESP in UDP after the move */
+	uint16_t encap_sport, encap_dport; /* ... as the SAs send it */
+};
+int kernel_migrate(struct kernel *k, const struct kernel_policy *p,
+		   const struct kernel_move *m, struct verr *e);
+
 /* Called once per policy; a non-zero return stops the walk. */
 typedef int (*kernel_policy_cb)(const struct kernel_policy *p, void *ctx);
 int kernel_list_policies(struct kernel *k, kernel_policy_cb cb, void *ctx,

@@ -76,6 +76,8 @@ struct profile {
 	size_t n_gateways;
 	uint16_t port;              /* default 500 */
 	bool force_encap;           /* NAT-T even without NAT (force UDP 4500) */
+	bool mobike;                /* RFC 4555: the IKE SA follows our
+				       address (default on) */
 	char local_addr[PROFILE_STR_MAX]; /* optional source address */
 
 	/* local side */

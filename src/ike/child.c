@@ -26,7 +26,7 @@ bool child_kernel_enabled(const struct ike_sa *sa)
 	return backend(sa) != NULL;
 }
 
-static void addr_of(const struct sockaddr_storage *ss, struct kernel_addr *a)
+void child_kaddr(const struct sockaddr_storage *ss, struct kernel_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = ss->ss_family;
@@ -50,8 +50,8 @@ int child_reserve_spi(struct ike_sa *sa, struct child_sa *ch,
 	}
 	if (!ch->reqid)
 		ch->reqid = child_next_reqid(b);
-	addr_of(&sa->peer, &src);
-	addr_of(&sa->local, &dst);
+	child_kaddr(&sa->peer, &src);
+	child_kaddr(&sa->local, &dst);
 	if (b->ops->alloc_spi(b->ctx, &src, &dst, IPPROTO_ESP, ch->reqid, &spi,
 			      e) < 0)
 		return -1;
@@ -125,12 +125,12 @@ static int add_sas(struct child_backend *b, struct ike_sa *sa,
 	struct kernel_sa in, out;
 
 	memset(&out, 0, sizeof(out));
-	addr_of(&sa->local, &out.src);
-	addr_of(&sa->peer, &out.dst);
+	child_kaddr(&sa->local, &out.src);
+	child_kaddr(&sa->peer, &out.dst);
 	out.spi = get_u32(ch->spi_out);
 	out.reqid = ch->reqid;
 	out.esn = ch->esn == ESN_YES;
-	if (sa->natt) {
+	if (sa_esp_in_udp(sa)) {
 		out.encap = true;
 		out.encap_sport = sockaddr_port(&sa->local);
 		out.encap_dport = sockaddr_port(&sa->peer);
@@ -177,10 +177,10 @@ static int ts_port(const struct ts_entry *t, uint16_t *port)
 	return -1;
 }
 
-static void policy_pair(struct ike_sa *sa, const struct child_sa *ch,
-			const struct ts_entry *ti,
-			const struct ts_entry *tr, struct kernel_policy *out,
-			struct kernel_policy *in, bool *ok)
+void child_policy_pair(struct ike_sa *sa, const struct child_sa *ch,
+		       const struct ts_entry *ti, const struct ts_entry *tr,
+		       struct kernel_policy *out, struct kernel_policy *in,
+		       bool *ok)
 {
 	struct kernel_addr la, ra;
 	uint8_t lp, rp;
@@ -202,8 +202,8 @@ static void policy_pair(struct ike_sa *sa, const struct child_sa *ch,
 	out->sel.proto = ti->ip_proto ? ti->ip_proto : tr->ip_proto;
 	out->sel.sport = lport;
 	out->sel.dport = rport;
-	addr_of(&sa->local, &out->tmpl_src);
-	addr_of(&sa->peer, &out->tmpl_dst);
+	child_kaddr(&sa->local, &out->tmpl_src);
+	child_kaddr(&sa->peer, &out->tmpl_dst);
 	out->reqid = ch->reqid;
 	out->priority = 2000;
 	out->replace = sa->replacing;
@@ -258,8 +258,8 @@ static int walk_policies(struct child_backend *b, struct ike_sa *sa,
 			struct kernel_policy out, in, fwd;
 			bool ok;
 
-			policy_pair(sa, ch, &ch->tsi.ts[i], &ch->tsr.ts[j],
-				    &out, &in, &ok);
+			child_policy_pair(sa, ch, &ch->tsi.ts[i],
+					  &ch->tsr.ts[j], &out, &in, &ok);
 			if (!ok) {
 				if (add)
 					log_warn("traffic selector pair %zu/%zu is not a prefix/port pair the kernel can hold; no policy for it",
@@ -356,8 +356,8 @@ void child_remove_pair(struct ike_sa *sa, struct child_sa *ch)
 	struct verr e = { { 0 } };
 
 	if (b) {
-		addr_of(&sa->local, &local);
-		addr_of(&sa->peer, &peer);
+		child_kaddr(&sa->local, &local);
+		child_kaddr(&sa->peer, &peer);
 		if ((ch->installed_in || ch->spi_reserved) &&
 		    b->ops->del_sa(b->ctx, &local, get_u32(ch->spi_in),
 				   IPPROTO_ESP, NULL, &e) < 0)
@@ -378,7 +378,7 @@ void child_remove_out(struct ike_sa *sa, struct child_sa *ch)
 	struct verr e = { { 0 } };
 
 	if (b && ch->installed_out) {
-		addr_of(&sa->peer, &peer);
+		child_kaddr(&sa->peer, &peer);
 		if (b->ops->del_sa(b->ctx, &peer, get_u32(ch->spi_out),
 				   IPPROTO_ESP, NULL, &e) < 0)
 			log_warn("%s", e.msg);

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "vpnd/buf.h"
 
@@ -53,6 +54,25 @@ int child_install_pair(struct ike_sa *sa, struct child_sa *ch,
 		       const struct chunk *gir, const struct chunk *ni,
 		       const struct chunk *nr, bool we_initiated,
 		       struct verr *e);
+/* The out and in policies of one selector pair (ok false when the
+ * kernel cannot hold the pair), tunnel endpoints from sa's addresses. */
+struct ts_entry;
+struct kernel_policy;
+struct kernel_addr;
+/* An address (no port) as the backend takes it. */
+void child_kaddr(const struct sockaddr_storage *ss, struct kernel_addr *a);
+void child_policy_pair(struct ike_sa *sa, const struct child_sa *ch,
+		       const struct ts_entry *ti, const struct ts_entry *tr,
+		       struct kernel_policy *out, struct kernel_policy *in,
+		       bool *ok);
+/* MOBIKE (RFC 4555): sa's addresses changed from old_local/old_peer to
+ * sa->local/sa->peer; its Child SAs and their policies follow in the
+ * backend (child_move.c), keys and counters kept. */
+int child_move(struct ike_sa *sa, const struct sockaddr_storage *old_local,
+	       const struct sockaddr_storage *old_peer, struct verr *e);
+/* ESP goes in UDP: IKE is on 4500 because of a NAT (or forced), not
+ * merely because MOBIKE moved it there. */
+bool sa_esp_in_udp(const struct ike_sa *sa);
 /* Removes the outbound SA of a redundant pair at once, so that traffic
  * leaves on the pair that stays; the inbound one waits for the delete. */
 void child_remove_out(struct ike_sa *sa, struct child_sa *ch);

@@ -86,6 +86,14 @@ static int k_list_sas(void *ctx, kernel_sa_cb cb, void *cb_ctx,
 	return k ? kernel_list_sas(k, cb, cb_ctx, e) : -1;
 }
 
+static int k_migrate(void *ctx, const struct kernel_policy *p,
+		     const struct kernel_move *m, struct verr *e)
+{
+	struct kernel *k = kern_of(ctx, e);
+
+	return k ? kernel_migrate(k, p, m, e) : -1;
+}
+
 static int k_socket_bypass(void *ctx, int fd, int family, struct verr *e)
 {
 	return kernel_socket_bypass(fd, family, e);
@@ -99,6 +107,7 @@ static const struct child_backend_ops kernel_ops = {
 	.del_policy = k_del_policy,
 	.list_policies = k_list_policies,
 	.list_sas = k_list_sas,
+	.migrate = k_migrate,
 	.socket_bypass = k_socket_bypass,
 };
 

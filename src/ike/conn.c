@@ -543,6 +543,7 @@ struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
 	next->natt = sa->natt;
 	next->nat_here = sa->nat_here;
 	next->nat_there = sa->nat_there;
+	next->peer_mobike = sa->peer_mobike;
 	return next;
 }
 

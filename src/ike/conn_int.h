@@ -75,6 +75,9 @@ void conn_drop_sa(struct conn *c, struct ike_sa *sa);
 /* The network changed or the machine woke (why): checks the path to the
  * gateway of c's current SA at once. */
 void conn_path_check(struct conn *c, const char *why);
+/* MOBIKE moved the current SA from one local address to another. */
+void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
+		     const struct sockaddr_storage *to);
 /* conn_free: the timers and the history. */
 void roam_free(struct conn *c);
 

@@ -254,6 +254,11 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa,
 {
 	if (c->state == CONN_CLOSING)
 		return false;
+	if (why == REASON_MOVED && conn_is_up(c)) {
+		/* A MOBIKE move the gateway refused: a new SA instead. */
+		failover_on_moved(c, sa, msg);
+		return true;
+	}
 	if (conn_is_up(c) && sa->state >= IKE_ESTABLISHED)
 		return sa->timed_out && lost_gateway(c, sa, why, msg);
 	if (sa->ticket && sa->timed_out && sa->state == IKE_RESUME_SENT) {

@@ -168,6 +168,7 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	add_ts(&c, PL_TSR, p->remote_ts, p->n_remote_ts, p->request_ipv4,
 	       p->request_ipv6, &sa->offered_tsr);
 	ticket_add_request(sa, &c);
+	mobike_add_supported(sa, &c);
 	sa_set_state(sa, IKE_AUTH_SENT);
 	if (sa->resumed)
 		sa_progress(sa, "authenticating with the resumed SA's keys");
@@ -475,6 +476,7 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 	install_child(sa);
 	ticket_take_response(sa, m->pl);
 	reauth_take_lifetime(sa, m);
+	mobike_take(sa, m);
 	if (child_in_state(sa, CHILD_DELETING))
 		ike_delete_child(sa, child_in_state(sa, CHILD_DELETING));
 	/* RFC 7296 2.25: the gateway may manage later; the same proposal

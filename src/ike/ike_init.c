@@ -245,7 +245,7 @@ bool ike_clear_redirect(struct ike_sa *sa, const struct ike_msg *m,
 
 /* RFC 7296 2.23: compare the gateway's hashes with what we see. Returns
  * whether the gateway does NAT detection at all. */
-static bool detect_nat(struct ike_sa *sa, const struct payload_list *pl)
+bool ike_detect_nat(struct ike_sa *sa, const struct payload_list *pl)
 {
 	struct notify_payload n;
 	uint8_t mine[20], peer[20];
@@ -369,7 +369,7 @@ static void float_to_natt(struct ike_sa *sa)
 
 void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl)
 {
-	bool natd = detect_nat(sa, pl);
+	bool natd = ike_detect_nat(sa, pl);
 
 	if (sa->nat_here || sa->nat_there || (sa->prof->force_encap && natd))
 		float_to_natt(sa);

@@ -184,6 +184,7 @@ struct ike_sa {
 	bool have_redirected_from;      /* send REDIRECTED_FROM, not _SUPPORTED */
 	struct gw_ident redirected_from;
 	bool orphan;                    /* replaced; only its DELETE remains */
+	bool peer_mobike;               /* both sent MOBIKE_SUPPORTED */
 	bool held;                      /* no route to the gateway: nothing
 					   is sent (roam.c) */
 	time_t held_since;              /* ... wall clock */
@@ -350,6 +351,16 @@ int sa_derive_keys(struct ike_sa *sa, const struct chunk *skeyseed,
 void ike_add_natd(struct ike_sa *sa, struct pl_chain *c);
 /* Compares the gateway's hashes and moves to 4500 when needed. */
 void ike_take_natd(struct ike_sa *sa, const struct payload_list *pl);
+/* RFC 7296 2.23 on a message's NAT_DETECTION notifies: sets nat_here
+ * and nat_there; whether the gateway sent them at all. */
+bool ike_detect_nat(struct ike_sa *sa, const struct payload_list *pl);
+/* mobike.c (RFC 4555) */
+void mobike_add_supported(struct ike_sa *sa, struct pl_chain *c);
+void mobike_take(struct ike_sa *sa, const struct ike_msg *m);
+/* Moves the established SA to our new address 'to' (port ignored):
+ * UPDATE_SA_ADDRESSES from there, then the Child SAs follow. */
+int mobike_move(struct ike_sa *sa, const struct sockaddr_storage *to,
+		struct verr *e);
 /* What an unprotected response asked of us: true when it held the
  * notify, with the task's outcome in *rc (TASK_IGNORE for one we cannot
  * use: malformed, spoofed, or a late duplicate answering a

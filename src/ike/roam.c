@@ -123,12 +123,45 @@ void roam_heard(struct ike_sa *sa)
 	sa_tunnel_changed(sa);
 }
 
+/* Our address is gone: with MOBIKE the SA moves to the new one (RFC
+ * 4555), otherwise a new SA is made from there. */
+static void moved(struct conn *c, struct ike_sa *sa,
+		  const struct sockaddr_storage *src, const char *why)
+{
+	struct verr e = { { 0 } };
+	char was[64], now[64], msg[200];
+
+	record(c, &sa->local, src, "our address %s is gone (%s); now %s",
+	       sockaddr_str(&sa->local, was, sizeof(was)), why,
+	       sockaddr_str(src, now, sizeof(now)));
+	sa->held = false;
+	loop_timer_cancel(c->loop, c->outage_timer);
+	c->outage_timer = 0;
+	if (sa->peer_mobike && sa->state == IKE_ESTABLISHED) {
+		if (mobike_move(sa, src, &e) == 0)
+			return;
+		log_warn("%s: MOBIKE: %s", c->prof.name, e.msg);
+	}
+	snprintf(msg, sizeof(msg), "our address %s is gone; now %s", was,
+		 now);
+	failover_on_moved(c, sa, msg);
+}
+
+void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
+		     const struct sockaddr_storage *to)
+{
+	char a[64];
+
+	record(c, from, to, "moved to %s (MOBIKE)",
+	       sockaddr_str(to, a, sizeof(a)));
+}
+
 void conn_path_check(struct conn *c, const char *why)
 {
 	struct ike_sa *sa = c->sa;
 	struct engine *eng = c->eng;
 	struct sockaddr_storage src;
-	char was[64], now[64];
+	char now[64];
 
 	if (!sa || !sa->local.ss_family || c->state == CONN_CLOSING ||
 	    sa->state == IKE_DELETING)
@@ -138,16 +171,7 @@ void conn_path_check(struct conn *c, const char *why)
 		return;
 	}
 	if (!eng->host->is_local(eng->host_ctx, &sa->local)) {
-		char msg[200];
-
-		record(c, &sa->local, &src, "our address %s is gone (%s); now %s",
-		       sockaddr_str(&sa->local, was, sizeof(was)), why,
-		       sockaddr_str(&src, now, sizeof(now)));
-		loop_timer_cancel(c->loop, c->outage_timer);
-		c->outage_timer = 0;
-		snprintf(msg, sizeof(msg), "our address %s is gone; now %s",
-			 was, now);
-		failover_on_moved(c, sa, msg);
+		moved(c, sa, &src, why);
 		return;
 	}
 	if (sa->held) {

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/udp.h>
+
 #include "vpnd/log.h"
 #include "kernel_internal.h"
 
@@ -124,6 +126,64 @@ int kernel_del_policy(struct kernel *k, const struct kernel_policy *p,
 		return -1;
 	}
 	return 0;
+}
+
+int kernel_migrate(struct kernel *k, const struct kernel_policy *p,
+		   const struct kernel_move *m, struct verr *e)
+{
+	struct xfrm_userpolicy_id *id;
+	struct xfrm_user_migrate *um;
+	struct xfrm_encap_tmpl *t;
+	struct nlmsghdr *nlh;
+	char what[192];
+
+	describe(p, "moving", what, sizeof(what));
+	if (m->old_src.family != m->old_dst.family ||
+	    m->new_src.family != m->new_dst.family ||
+	    (m->new_src.family != AF_INET && m->new_src.family != AF_INET6)) {
+		verr_set(e, "%s: tunnel endpoint families differ or are unset",
+			 what);
+		errno = EINVAL;
+		return -1;
+	}
+	nlh = knl_start(k, XFRM_MSG_MIGRATE, 0);
+	id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+	ksel_to_xfrm(&p->sel, &id->sel);
+	id->dir = (uint8_t)p->dir;
+	um = knl_put(nlh, XFRMA_MIGRATE, sizeof(*um));
+	if (!um)
+		goto too_long;
+	kaddr_to_xfrm(&m->old_dst, &um->old_daddr);
+	kaddr_to_xfrm(&m->old_src, &um->old_saddr);
+	kaddr_to_xfrm(&m->new_dst, &um->new_daddr);
+	kaddr_to_xfrm(&m->new_src, &um->new_saddr);
+	um->proto = IPPROTO_ESP;
+	um->mode = XFRM_MODE_TUNNEL;
+	um->reqid = m->reqid;
+	um->old_family = (uint16_t)m->old_src.family;
+	um->new_family = (uint16_t)m->new_src.family;
+	if (m->encap) {
+		t = knl_put(nlh, XFRMA_ENCAP, sizeof(*t));
+		if (!t)
+			goto too_long;
+		t->encap_type = UDP_ENCAP_ESPINUDP;
+		t->encap_sport = htons(m->encap_sport);
+		t->encap_dport = htons(m->encap_dport);
+	}
+	knl_put_mark(nlh, &p->mark);
+	if (knl_talk(k, NULL, NULL) < 0) {
+		knl_fail(k, e, what, k->ch.err == ENOENT ?
+			 "no such policy or SA at the old addresses" :
+			 k->ch.err == ENOPROTOOPT ?
+			 "the kernel has no XFRM_MIGRATE" : NULL);
+		return -1;
+	}
+	log_dbg("kernel: %s", what);
+	return 0;
+too_long:
+	verr_set(e, "%s: message too long", what);
+	errno = EMSGSIZE;
+	return -1;
 }
 
 struct list_ctx {

@@ -38,6 +38,11 @@ static int conn_port(struct pctx *c, yaml_node_t *n)
 	return 0;
 }
 
+static int conn_mobike(struct pctx *c, yaml_node_t *n)
+{
+	return get_bool(c, n, &c->p->mobike);
+}
+
 static int conn_force_encap(struct pctx *c, yaml_node_t *n)
 {
 	return get_bool(c, n, &c->p->force_encap);
@@ -72,6 +77,7 @@ const struct key_def connection_keys[] = {
 	{ "gateway", conn_gateway },
 	{ "port", conn_port },
 	{ "force-encap", conn_force_encap },
+	{ "mobike", conn_mobike },
 	{ "local-address", conn_local_address },
 	{ NULL, NULL },
 };

@@ -52,6 +52,7 @@ static int f_alloc_spi(void *ctx, const struct kernel_addr *src,
 	g->reqid = reqid;
 	g->inbound = true;
 	g->larval = true;
+	g->src = *src;
 	g->dst = *dst;
 	k->spis_allocated++;
 	return 0;
@@ -82,6 +83,7 @@ static int f_add_sa(void *ctx, const struct kernel_sa *sa, struct verr *e)
 	g->spi = sa->spi;
 	g->reqid = sa->reqid;
 	g->inbound = sa->inbound;
+	g->src = sa->src;
 	g->dst = sa->dst;
 	g->key_len = sa->encr_key_len;
 	g->soft_secs = sa->life.soft_secs;
@@ -161,6 +163,37 @@ static int f_del_policy(void *ctx, const struct kernel_policy *p,
 	return 0;
 }
 
+/* As XFRM_MSG_MIGRATE: the policy's template, and the first SA of the
+ * reqid at the old endpoints, take the new ones. */
+static int f_migrate(void *ctx, const struct kernel_policy *p,
+		     const struct kernel_move *m, struct verr *e)
+{
+	struct fake_kernel *k = ctx;
+	size_t i = find_policy(k, p);
+
+	k->migrations++;
+	if (k->fail_migrate || i == k->n_pols) {
+		verr_set(e, "cannot move the policy (fake)");
+		errno = ENOENT;
+		return -1;
+	}
+	k->pols[i].tmpl_src = m->new_src;
+	k->pols[i].tmpl_dst = m->new_dst;
+	for (i = 0; i < k->n_sas; i++) {
+		struct fake_sa *s = &k->sas[i];
+
+		if (s->reqid == m->reqid &&
+		    !memcmp(&s->src, &m->old_src, sizeof(s->src)) &&
+		    !memcmp(&s->dst, &m->old_dst, sizeof(s->dst))) {
+			s->src = m->new_src;
+			s->dst = m->new_dst;
+			s->encap = m->encap;
+			break;
+		}
+	}
+	return 0;
+}
+
 static int f_list_policies(void *ctx, kernel_policy_cb cb, void *cb_ctx,
 			   struct verr *e)
 {
@@ -204,6 +237,7 @@ const struct child_backend_ops fake_kernel_ops = {
 	.del_policy = f_del_policy,
 	.list_policies = f_list_policies,
 	.list_sas = f_list_sas,
+	.migrate = f_migrate,
 };
 
 void fake_kernel_free(struct fake_kernel *k)

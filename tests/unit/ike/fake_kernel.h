@@ -13,8 +13,9 @@ struct fake_sa {
 	uint32_t spi, reqid;
 	bool inbound;
 	bool larval;                    /* reserved, not filled in */
-	struct kernel_addr dst;
+	struct kernel_addr src, dst;
 	size_t key_len;                 /* encryption key and salt */
+	bool encap;                     /* ESP in UDP (after a move) */
 	uint64_t soft_secs, hard_secs;
 };
 
@@ -26,6 +27,8 @@ struct fake_kernel {
 	uint32_t next_spi;
 	unsigned spis_allocated;
 	bool fail_add_sa;               /* the next add_sa fails */
+	unsigned migrations;            /* migrate calls */
+	bool fail_migrate;              /* ... fail */
 };
 
 extern const struct child_backend_ops fake_kernel_ops;

@@ -34,6 +34,7 @@ int main(void)
 	register_task_connect_tests();
 	register_engine_tests();
 	register_roam_tests();
+	register_mobike_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	suite = only ? CU_get_suite(only) : NULL;
 	if (only && !suite)

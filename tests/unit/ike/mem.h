@@ -121,5 +121,6 @@ void register_task_rekey_tests(void);
 void register_task_connect_tests(void);
 void register_engine_tests(void);
 void register_roam_tests(void);
+void register_mobike_tests(void);
 
 #endif

@@ -9,61 +9,17 @@
 
 #include <CUnit/CUnit.h>
 
+#include "fake_host.h"
 #include "harness.h"
 #include "mem.h"
 
-#define CLIENT_ADDR "198.51.100.20"
-#define OTHER_ADDR "203.0.113.20"
-
-/* The host as the test sets it up. */
-static struct {
-	bool route;                     /* a route to the gateway */
-	bool have_client;               /* CLIENT_ADDR is still ours */
-	char src[64];                   /* what the kernel would pick */
-	unsigned lookups;
-} host;
 
 static struct mem m;
-
-static void addr4(struct sockaddr_storage *ss, const char *a, uint16_t port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	inet_pton(AF_INET, a, &sin->sin_addr);
-}
-
-static int fake_route(void *ctx, const struct sockaddr_storage *to,
-		      struct sockaddr_storage *src)
-{
-	host.lookups++;
-	if (!host.route)
-		return -1;
-	addr4(src, host.src, 0);
-	return 0;
-}
-
-static bool fake_is_local(void *ctx, const struct sockaddr_storage *a)
-{
-	struct sockaddr_storage client;
-
-	addr4(&client, CLIENT_ADDR, 0);
-	return host.have_client ||
-	       memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		      &((struct sockaddr_in *)&client)->sin_addr, 4);
-}
-
-static const struct engine_host_ops fake_host = {
-	.route_source = fake_route,
-	.is_local = fake_is_local,
-};
 
 static int use_fake_host(void)
 {
 	struct engine_config cfg = { .child = ENGINE_CHILD_NONE,
-				     .host_ops = &fake_host };
+				     .host_ops = &fake_host_ops };
 
 	return test_engine_make(&cfg);
 }
@@ -73,17 +29,15 @@ static int back_to_host(void)
 	return test_engine_reset(NULL);
 }
 
-/* Established from CLIENT_ADDR, which the host has and routes by. */
+/* Established from FAKE_CLIENT_ADDR, which the host has and routes by. */
 static struct ike_sa *up(void)
 {
 	struct ike_sa *sa;
 
-	memset(&host, 0, sizeof(host));
-	host.route = host.have_client = true;
-	snprintf(host.src, sizeof(host.src), CLIENT_ADDR);
+	fake_host_reset();
 	mem_begin(&m);
 	sa = mem_established(&m);
-	addr4(&sa->local, CLIENT_ADDR, IKE_PORT);
+	fake_addr4(&sa->local, FAKE_CLIENT_ADDR, IKE_PORT);
 	return sa;
 }
 
@@ -113,7 +67,7 @@ static void test_no_route_holds(void)
 
 	dpd_check(sa);
 	CU_ASSERT_TRUE_FATAL(last_request(EXCH_INFORMATIONAL));
-	host.route = false;
+	fake_host.route = false;
 	engine_network_changed(test_engine, "a link went down");
 	mem_status(&m, &st);
 	CU_ASSERT_EQUAL(st.state, CONN_NO_TUNNEL);
@@ -126,7 +80,7 @@ static void test_no_route_holds(void)
 	run_for(NULL, 2000);
 	CU_ASSERT_EQUAL(m.n_sent, sent);
 	CU_ASSERT_EQUAL(conn_get_state(m.conn), CONN_NO_TUNNEL);
-	host.route = true;
+	fake_host.route = true;
 	engine_network_changed(test_engine, "the network changed");
 	CU_ASSERT_EQUAL_FATAL(m.n_sent, sent + 1);
 	CU_ASSERT_TRUE(last_request(EXCH_INFORMATIONAL));
@@ -155,8 +109,7 @@ static void test_address_gone(void)
 	struct ike_sa *old = up();
 
 	CU_ASSERT_EQUAL_FATAL(memcmp(old->cfg.ip4, vip, 4), 0);
-	host.have_client = false;
-	snprintf(host.src, sizeof(host.src), OTHER_ADDR);
+	fake_host_move();
 	engine_network_changed(test_engine, "an address went away");
 	mem_status(&m, &st);
 	CU_ASSERT_EQUAL(st.state, CONN_CONNECTING);
@@ -177,13 +130,11 @@ static void test_outage_gives_up(void)
 	struct conn_status st;
 	size_t sent;
 
-	memset(&host, 0, sizeof(host));
-	host.route = host.have_client = true;
-	snprintf(host.src, sizeof(host.src), CLIENT_ADDR);
+	fake_host_reset();
 	mem_begin(&m);
 	m.prof.outage_time = 1;
-	addr4(&mem_established(&m)->local, CLIENT_ADDR, IKE_PORT);
-	host.route = false;
+	fake_addr4(&mem_established(&m)->local, FAKE_CLIENT_ADDR, IKE_PORT);
+	fake_host.route = false;
 	engine_network_changed(test_engine, "a link went down");
 	sent = m.n_sent;
 	run_for(NULL, 1300);
@@ -220,7 +171,7 @@ static void test_disconnect_held(void)
 	size_t sent;
 
 	up();
-	host.route = false;
+	fake_host.route = false;
 	engine_network_changed(test_engine, "a link went down");
 	sent = m.n_sent;
 	conn_disconnect(m.conn);

@@ -1,0 +1,229 @@
+/* MOBIKE (RFC 4555) in memory (mem.h), with the host (fake_host.h) and
+ * the kernel (fake_kernel.h) of the test: MOBIKE_SUPPORTED both ways,
+ * the move on a lost address (UPDATE_SA_ADDRESSES with NAT detection
+ * and COOKIE2 from the new address on 4500), the Child SAs following in
+ * the kernel, an answer without the cookie ignored, a refused move
+ * ending in a new SA, and a gateway without MOBIKE getting a new SA. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "fake_host.h"
+#include "fake_kernel.h"
+#include "harness.h"
+#include "mem.h"
+
+static struct mem m;
+static struct fake_kernel fk;
+
+static int use_fakes(void)
+{
+	struct engine_config cfg = { .child = ENGINE_CHILD_OPS,
+				     .child_ops = &fake_kernel_ops,
+				     .child_ctx = &fk,
+				     .host_ops = &fake_host_ops };
+
+	memset(&fk, 0, sizeof(fk));
+	return test_engine_make(&cfg);
+}
+
+static int back_to_none(void)
+{
+	int rc = test_engine_reset(NULL);
+
+	fake_kernel_free(&fk);
+	return rc;
+}
+
+/* Established from FAKE_CLIENT_ADDR; the gateway answered IKE_AUTH with
+ * MOBIKE_SUPPORTED when 'mobike'. */
+static struct ike_sa *up(bool mobike)
+{
+	struct ike_sa *sa;
+
+	fake_host_reset();
+	fk.migrations = 0;
+	mem_begin(&m);
+	sa = mem_sa(&m);
+	fake_addr4(&sa->local, FAKE_CLIENT_ADDR, IKE_PORT);
+	CU_ASSERT_EQUAL_FATAL(ike_auth_queue(sa, &(struct verr){ { 0 } }), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mem_open(&m, sa, m.n_sent - 1));
+	/* ours carries MOBIKE_SUPPORTED (the profile's default) */
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(&m.out.m, N_MOBIKE_SUPPORTED));
+	mem_chain(&m);
+	mem_add_auth_answer(&m, sa, true);
+	if (mobike)
+		notify_build(&m.chain, 0, NULL, 0, N_MOBIKE_SUPPORTED, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(sa_take_response(sa, mem_typed(&m, sa,
+							    EXCH_IKE_AUTH, 1,
+							    true)),
+			      TASK_UP);
+	CU_ASSERT_EQUAL(sa->peer_mobike, mobike);
+	return sa;
+}
+
+static void natd(const struct ike_sa *sa, const struct sockaddr_storage *ss,
+		 uint8_t out[20])
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+	CU_ASSERT_EQUAL_FATAL(natd_hash(sa->spi_i, sa->spi_r,
+					(const uint8_t *)&sin->sin_addr, 4,
+					ntohs(sin->sin_port), out), 0);
+}
+
+/* The gateway's answer to our update: its NAT detection (no NAT) and
+ * the cookie, or another one when 'cookie' is NULL. */
+static const struct ike_msg *answer(struct ike_sa *sa, const uint8_t *cookie,
+				    size_t cookie_len, uint32_t mid)
+{
+	static const uint8_t other[16] = { 1 };
+	uint8_t h[20];
+
+	mem_chain(&m);
+	natd(sa, &sa->peer, h);
+	notify_build(&m.chain, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h, 20);
+	natd(sa, &sa->local, h);
+	notify_build(&m.chain, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, h,
+		     20);
+	notify_build(&m.chain, 0, NULL, 0, N_COOKIE2,
+		     cookie ? cookie : other, cookie ? cookie_len : 16);
+	return mem_typed(&m, sa, EXCH_INFORMATIONAL, mid, true);
+}
+
+/* The last datagram, opened: our UPDATE_SA_ADDRESSES; its Message ID. */
+static const struct ike_msg *update_sent(struct ike_sa *sa, uint32_t *mid)
+{
+	const struct mem_dgram *d = mem_last(&m);
+	const struct ike_msg *msg;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_TRUE(d->natt); /* on 4500, with the marker */
+	CU_ASSERT_EQUAL(sockaddr_port(&d->to), IKE_NATT_PORT);
+	msg = mem_open(&m, sa, m.n_sent - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(msg->hdr->exchange, EXCH_INFORMATIONAL);
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_UPDATE_SA_ADDRESSES));
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_SOURCE_IP));
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_DESTINATION_IP));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg_notify(msg, N_COOKIE2));
+	*mid = msg->hdr->msg_id;
+	return msg;
+}
+
+static bool kaddr_is(const struct kernel_addr *a, const char *text)
+{
+	struct sockaddr_storage ss;
+
+	fake_addr4(&ss, text, 0);
+	return a->family == AF_INET &&
+	       !memcmp(a->bytes, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+}
+
+/* Our address goes: the same IKE SA moves (no new SA), the Child SAs
+ * and policies follow in the kernel with the new tunnel endpoints, the
+ * tunnel stays up, and the history says so. */
+static void test_move(void)
+{
+	struct ike_sa *sa = up(true);
+	const struct notify_payload *ck;
+	const struct fake_sa *out;
+	struct conn_status st;
+	uint8_t cookie[64];
+	size_t ck_len, i;
+	uint32_t mid;
+
+	mem_status(&m, &st);
+	CU_ASSERT_TRUE_FATAL(st.child.installed);
+	fake_host_move();
+	engine_network_changed(test_engine, "an address went away");
+	CU_ASSERT_PTR_EQUAL(m.conn->sa, sa);
+	ck = msg_notify(update_sent(sa, &mid), N_COOKIE2);
+	ck_len = ck->len;
+	CU_ASSERT_TRUE_FATAL(ck_len >= 8 && ck_len <= sizeof(cookie));
+	memcpy(cookie, ck->data, ck_len);
+	CU_ASSERT_EQUAL(fk.migrations, 0); /* not before the answer */
+	CU_ASSERT_EQUAL(sa_take_response(sa, answer(sa, cookie, ck_len, mid)),
+			TASK_DONE);
+	CU_ASSERT_TRUE(fk.migrations >= 3); /* out, in, fwd */
+	for (i = 0; i < fk.n_pols; i++)
+		CU_ASSERT_TRUE(kaddr_is(fk.pols[i].dir == KERNEL_DIR_OUT ?
+						&fk.pols[i].tmpl_src :
+						&fk.pols[i].tmpl_dst,
+					FAKE_OTHER_ADDR));
+	out = fake_kernel_sa(&fk, get_u32(st.child.spi_out));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_TRUE(kaddr_is(&out->src, FAKE_OTHER_ADDR));
+	CU_ASSERT_FALSE(out->encap); /* IKE on 4500, but no NAT */
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_ESTABLISHED);
+	CU_ASSERT_EQUAL(st.ike.natt, true);
+	CU_ASSERT_FALSE(st.ike.nat_detected);
+	CU_ASSERT_EQUAL(st.n_moves, 2); /* gone, moved */
+	CU_ASSERT_EQUAL(m.n_up, 1);
+	mem_end(&m);
+	CU_ASSERT_EQUAL(fk.n_sas, 0);
+}
+
+/* An answer that does not echo our cookie proves nothing about the
+ * path: ignored, the update stays outstanding. */
+static void test_cookie_mismatch(void)
+{
+	struct ike_sa *sa = up(true);
+	uint32_t mid;
+
+	fake_host_move();
+	engine_network_changed(test_engine, "an address went away");
+	update_sent(sa, &mid);
+	CU_ASSERT_EQUAL(sa_take_response(sa, answer(sa, NULL, 0, mid)),
+			TASK_IGNORE);
+	CU_ASSERT_EQUAL(fk.migrations, 0);
+	CU_ASSERT_TRUE(sa->req.active);
+	mem_end(&m);
+}
+
+/* The gateway refuses the new address: a new IKE SA instead. */
+static void test_move_refused(void)
+{
+	struct ike_sa *sa = up(true);
+	struct conn_status st;
+	uint32_t mid;
+
+	fake_host_move();
+	engine_network_changed(test_engine, "an address went away");
+	update_sent(sa, &mid);
+	mem_chain(&m);
+	notify_build(&m.chain, 0, NULL, 0, N_UNACCEPTABLE_ADDRESSES, NULL, 0);
+	sa_take_response(sa, mem_typed(&m, sa, EXCH_INFORMATIONAL, mid, true));
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_CONNECTING);
+	CU_ASSERT_EQUAL(st.change.reason, REASON_MOVED);
+	CU_ASSERT_TRUE(mem_last(&m)->p[18] == EXCH_IKE_SA_INIT);
+	mem_end(&m);
+}
+
+/* A gateway that did not say MOBIKE_SUPPORTED gets a new IKE SA. */
+static void test_no_mobike(void)
+{
+	struct conn_status st;
+
+	up(false);
+	fake_host_move();
+	engine_network_changed(test_engine, "an address went away");
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_CONNECTING);
+	CU_ASSERT_EQUAL(st.change.reason, REASON_MOVED);
+	CU_ASSERT_EQUAL(fk.migrations, 0);
+	mem_end(&m);
+}
+
+void register_mobike_tests(void)
+{
+	CU_pSuite s = CU_add_suite("MOBIKE", use_fakes, back_to_none);
+
+	CU_add_test(s, "the SA and its Child SAs move", test_move);
+	CU_add_test(s, "COOKIE2 not echoed", test_cookie_mismatch);
+	CU_add_test(s, "move refused: a new SA", test_move_refused);
+	CU_add_test(s, "gateway without MOBIKE: a new SA", test_no_mobike);
+}
