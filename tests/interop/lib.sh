@@ -156,11 +156,12 @@ reset_opts() {
 	OPT_proposals='' OPT_esp='' OPT_encap=no OPT_psk=$TEST_PSK
 	OPT_force_encap=false OPT_gateway=$GW_IP OPT_remote_ts=$GW_NET
 	OPT_kind=rsa OPT_id=$CL_ID OPT_remote_id=$GW_ID OPT_ca='' OPT_send_id=''
-	OPT_timers='' OPT_rekey_time=0s OPT_reauth_time=0s
+	OPT_timers='' OPT_rekey_time=0s OPT_reauth_time=0s OPT_mobike=yes
 }
 
 # gw_conf AUTH [proposals=P,P] [esp=P] [encap=yes] [psk=S] [kind=K]
-#         [rekey-time=10s] [reauth-time=30s] (IKE SA; 0s: off):
+#         [rekey-time=10s] [reauth-time=30s] (IKE SA; 0s: off)
+#         [mobike=no]:
 # AUTH is psk or cert; kind (rsa|ecdsa256|ecdsa384) picks the gateway
 # certificate. The client must authenticate the same way.
 gw_conf() {
@@ -194,6 +195,7 @@ connections {
     encap = $OPT_encap
     rekey_time = $OPT_rekey_time
     reauth_time = $OPT_reauth_time
+    mobike = $OPT_mobike
     local {
       $local_auth
       id = $GW_ID
@@ -248,6 +250,22 @@ gw_no_sa() {
 	out=$(gw_ctl --list-sas 2>/dev/null) || return 1
 	! grep -q 'IKEv2' <<<"$out"
 }
+
+# A second uplink for the client (a laptop's LTE beside its Wi-Fi):
+# 203.0.113.130/25 to the gateway's 203.0.113.129/25, and the gateway's
+# network 192.0.2.0/24 through it at a higher metric, so that it carries
+# the traffic only once the first uplink's connected route is gone.
+CL_IP2=203.0.113.130
+GW_IP2=203.0.113.129
+second_uplink() {
+	veth_link "$NS_GW" "vh$T_ID" "$GW_IP2/25" "$NS_CL" "vd$T_ID" "$CL_IP2/25"
+	ip -n "$NS_CL" route add 192.0.2.0/24 via "$GW_IP2" metric 500 ||
+		fail "route to the gateway over the second uplink"
+	log "second uplink: $CL_IP2 -> $GW_IP2"
+}
+
+# The client address the gateway has for its IKE SA.
+gw_remote_host() { gw_sa_field remote-host; }
 
 # ---------------------------------------------------------------- vpnd client
 
