@@ -627,6 +627,9 @@ const char *ike_algs_str(const struct ike_algs *a, char *out, size_t len);
 const char *esp_algs_str(const struct child_sa *c, char *out, size_t len);
 const char *sockaddr_str(const struct sockaddr_storage *ss, char *out,
 			 size_t len);
+/* The address alone: "192.0.2.1". */
+const char *sockaddr_addr_str(const struct sockaddr_storage *ss, char *out,
+			      size_t len);
 /* The port of an IPv4 or IPv6 address, host order (0 for others). */
 uint16_t sockaddr_port(const struct sockaddr_storage *ss);
 void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port);

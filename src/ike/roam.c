@@ -46,9 +46,9 @@ static void record(struct conn *c, const struct sockaddr_storage *from,
 	memset(mv, 0, sizeof(*mv));
 	mv->at = time(NULL);
 	if (from && from->ss_family)
-		sockaddr_str(from, mv->from, sizeof(mv->from));
+		sockaddr_addr_str(from, mv->from, sizeof(mv->from));
 	if (to && to->ss_family)
-		sockaddr_str(to, mv->to, sizeof(mv->to));
+		sockaddr_addr_str(to, mv->to, sizeof(mv->to));
 	va_start(ap, fmt);
 	vsnprintf(mv->what, sizeof(mv->what), fmt, ap);
 	va_end(ap);
@@ -91,7 +91,7 @@ static void hold(struct conn *c, struct ike_sa *sa, const char *why)
 	loop_timer_cancel(sa->loop, sa->dpd_timer);
 	sa->dpd_timer = 0;
 	record(c, &sa->local, NULL, "waiting for a network: no route to %s (%s)",
-	       sockaddr_str(&sa->peer, gw, sizeof(gw)), why);
+	       sockaddr_addr_str(&sa->peer, gw, sizeof(gw)), why);
 	if (c->prof.outage_time && !c->outage_timer)
 		c->outage_timer = loop_timer(c->loop,
 					     c->prof.outage_time * 1000u,
@@ -132,8 +132,8 @@ static void moved(struct conn *c, struct ike_sa *sa,
 	char was[64], now[64], msg[200];
 
 	record(c, &sa->local, src, "our address %s is gone (%s); now %s",
-	       sockaddr_str(&sa->local, was, sizeof(was)), why,
-	       sockaddr_str(src, now, sizeof(now)));
+	       sockaddr_addr_str(&sa->local, was, sizeof(was)), why,
+	       sockaddr_addr_str(src, now, sizeof(now)));
 	sa->held = false;
 	loop_timer_cancel(c->loop, c->outage_timer);
 	c->outage_timer = 0;
@@ -153,7 +153,7 @@ void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
 	char a[64];
 
 	record(c, from, to, "moved to %s (MOBIKE)",
-	       sockaddr_str(to, a, sizeof(a)));
+	       sockaddr_addr_str(to, a, sizeof(a)));
 }
 
 void conn_path_check(struct conn *c, const char *why)

@@ -26,6 +26,19 @@ const char *sockaddr_str(const struct sockaddr_storage *ss, char *out,
 	return out;
 }
 
+const char *sockaddr_addr_str(const struct sockaddr_storage *ss, char *out,
+			      size_t len)
+{
+	const void *a = ss->ss_family == AF_INET6 ?
+		(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
+		(const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if ((ss->ss_family != AF_INET && ss->ss_family != AF_INET6) ||
+	    !inet_ntop(ss->ss_family, a, out, (socklen_t)len))
+		snprintf(out, len, "(none)");
+	return out;
+}
+
 const char *id_to_text(uint8_t type, const uint8_t *data, size_t len,
 		       char *out, size_t outlen)
 {
