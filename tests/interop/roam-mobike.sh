@@ -40,7 +40,7 @@ VIP=$(vip_of_status)
 
 ip -n "$NS_CL" addr del "$CL_IP/24" dev "vc$T_ID" || fail "ip addr del $CL_IP"
 move_to "$CL_IP2"
-grep -q 'UPDATE_SA_ADDRESSES' "$GW_DIR/charon.log" ||
+grep -q 'parsed INFORMATIONAL request .*N(UPD_SA_ADDR)' "$GW_DIR/charon.log" ||
 	fail "gateway log shows no UPDATE_SA_ADDRESSES"
 wait_status 2 "path history" "path .*moved to $(re "$CL_IP2")"
 [ "$(vip_of_status)" = "$VIP" ] || fail "virtual IP changed: $VIP -> $(vip_of_status)"
