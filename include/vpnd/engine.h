@@ -16,6 +16,7 @@
 #include "vpnd/buf.h"
 #include "vpnd/kernel.h"
 #include "vpnd/loop.h"
+#include "vpnd/suspend.h"
 
 struct engine;
 
@@ -74,6 +75,9 @@ struct engine_config {
 	/* Watch links, addresses and routes (rtnetlink) and suspends, and
 	 * check every connection's path after each change (vpnd: on). */
 	bool watch_network;
+	/* Watch for suspends only, on these clocks (a test's); NULL with
+	 * watch_network: the real ones. */
+	const struct suspend_clock *suspend_clock;
 };
 /* The host side (virtual IP, routes, DNS) is configured only with the
  * kernel backend: a test double must not change the test host. */

@@ -38,17 +38,19 @@ static void on_wake(void *ctx, uint64_t slept_ms)
 
 /* Without the watch the tunnel still works; it just notices a change
  * only when a liveness check fails. */
-static void watch_start(struct engine *eng)
+static void watch_start(struct engine *eng, const struct engine_config *cfg)
 {
 	struct verr e = { { 0 } };
 
-	eng->netmon = netmon_open(eng->loop, NETMON_DEBOUNCE_MS, on_network,
-				  eng, &e);
-	if (!eng->netmon)
-		log_warn("cannot watch the network: %s", e.msg);
+	if (cfg->watch_network) {
+		eng->netmon = netmon_open(eng->loop, NETMON_DEBOUNCE_MS,
+					  on_network, eng, &e);
+		if (!eng->netmon)
+			log_warn("cannot watch the network: %s", e.msg);
+	}
 	eng->suspend = suspend_watch_new(eng->loop, SUSPEND_TICK_MS,
-					 SUSPEND_MIN_MS, NULL, on_wake, eng,
-					 &e);
+					 SUSPEND_MIN_MS, cfg->suspend_clock,
+					 on_wake, eng, &e);
 	if (!eng->suspend)
 		log_warn("cannot watch for suspends: %s", e.msg);
 }
@@ -78,8 +80,8 @@ struct engine *engine_new(struct loop *l, const struct engine_config *cfg,
 		goto fail;
 	eng->host = cfg->host_ops ? cfg->host_ops : &net_host_ops;
 	eng->host_ctx = cfg->host_ops ? cfg->host_ctx : eng;
-	if (cfg->watch_network)
-		watch_start(eng);
+	if (cfg->watch_network || cfg->suspend_clock)
+		watch_start(eng, cfg);
 	return eng;
 fail:
 	engine_free(eng);

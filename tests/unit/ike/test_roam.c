@@ -9,6 +9,7 @@
 
 #include <CUnit/CUnit.h>
 
+#include "engine_int.h"
 #include "fake_host.h"
 #include "harness.h"
 #include "mem.h"
@@ -16,10 +17,25 @@
 
 static struct mem m;
 
+/* The clocks of the engine's suspend watch, moved by the test. */
+static struct {
+	uint64_t mono, boot;
+} clk = { 1000, 1000 };
+
+static int clk_now(void *ctx, uint64_t *mono_ms, uint64_t *boot_ms)
+{
+	*mono_ms = clk.mono;
+	*boot_ms = clk.boot;
+	return 0;
+}
+
+static const struct suspend_clock fake_clock = { clk_now, NULL };
+
 static int use_fake_host(void)
 {
 	struct engine_config cfg = { .child = ENGINE_CHILD_NONE,
-				     .host_ops = &fake_host_ops };
+				     .host_ops = &fake_host_ops,
+				     .suspend_clock = &fake_clock };
 
 	return test_engine_make(&cfg);
 }
@@ -164,6 +180,27 @@ static void test_wake_checks(void)
 	mem_end(&m);
 }
 
+/* A suspend seen by the engine's watch (boot time an hour ahead of
+ * monotonic time): the path is checked at once, a liveness check goes
+ * out; a second check without a new gap does nothing. */
+static void test_suspend_checks(void)
+{
+	size_t sent;
+
+	up();
+	sent = m.n_sent;
+	clk.mono += 2000;
+	clk.boot += 2000;
+	suspend_watch_check(test_engine->suspend);
+	CU_ASSERT_EQUAL(m.n_sent, sent); /* awake: no gap, no check */
+	clk.mono += 1000;
+	clk.boot += 1000 + 3600 * 1000;
+	suspend_watch_check(test_engine->suspend);
+	CU_ASSERT_EQUAL_FATAL(m.n_sent, sent + 1);
+	CU_ASSERT_TRUE(last_request(EXCH_INFORMATIONAL));
+	mem_end(&m);
+}
+
 /* A disconnect without a network does not wait for a DELETE that
  * cannot leave. */
 static void test_disconnect_held(void)
@@ -191,5 +228,7 @@ void register_roam_tests(void)
 	CU_add_test(s, "our address gone: a new SA", test_address_gone);
 	CU_add_test(s, "outage-time gives up", test_outage_gives_up);
 	CU_add_test(s, "a wake checks the path", test_wake_checks);
+	CU_add_test(s, "a suspend on the test's clock checks the path",
+		    test_suspend_checks);
 	CU_add_test(s, "disconnect without a network", test_disconnect_held);
 }
