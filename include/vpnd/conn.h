@@ -92,6 +92,7 @@ struct conn_status {
 		struct sockaddr_storage peer, local;
 		bool natt;              /* on 4500 with the marker */
 		bool nat_detected;      /* ... because of a NAT (not forced) */
+		bool mobike;            /* MOBIKE agreed (RFC 4555) */
 		bool resumed;           /* keys from a ticket (RFC 5723) */
 		bool rekeyed;           /* ... from an IKE SA rekey */
 		uint8_t gsc;            /* gateway switch count (failover

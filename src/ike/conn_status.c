@@ -60,6 +60,7 @@ static void get_ike(const struct ike_sa *sa, struct conn_status *st)
 	st->ike.local = sa->local;
 	st->ike.natt = sa->natt;
 	st->ike.nat_detected = sa->nat_here || sa->nat_there;
+	st->ike.mobike = sa->peer_mobike;
 	st->ike.resumed = sa->resumed;
 	st->ike.rekeyed = sa->rekeyed;
 	st->ike.gsc = sa->gsc;
@@ -332,10 +333,10 @@ static void ike_text(const struct conn_status *st, const struct ike_sa *sa,
 	wb_printf(out, "  gateway: %s, local %s%s\n",
 		  sockaddr_str(&st->ike.peer, gw, sizeof(gw)),
 		  sockaddr_str(&st->ike.local, local, sizeof(local)),
-		  st->ike.natt ? (st->ike.nat_detected ?
-					  ", NAT-T (NAT detected)" :
-					  ", NAT-T (forced)") :
-				 "");
+		  !st->ike.natt ? "" :
+		  st->ike.nat_detected ? ", NAT-T (NAT detected)" :
+		  st->ike.mobike ? ", port 4500 (MOBIKE)" :
+				   ", NAT-T (forced)");
 	wb_printf(out, "  IKE SA: SPIs %s_i %s_r, initiated by %s\n",
 		  spi_hex(st->ike.spi_i, 8, spi_i),
 		  spi_hex(st->ike.spi_r, 8, spi_r),

@@ -264,6 +264,28 @@ second_uplink() {
 	log "second uplink: $CL_IP2 -> $GW_IP2"
 }
 
+# A second uplink behind a NAT router instead (a hotel's Wi-Fi): the
+# client's 203.0.113.130/26 to the router namespace's 203.0.113.129/26,
+# which masquerades everything it forwards from 203.0.113.193/26 to the
+# gateway's 203.0.113.194/26.
+NS_RT=vpnd-rt-$T_ID
+RT_OUT_IP=203.0.113.193
+nat_uplink() {
+	netns_add "$NS_RT"
+	veth_link "$NS_RT" "ri$T_ID" "$GW_IP2/26" "$NS_CL" "vd$T_ID" "$CL_IP2/26"
+	veth_link "$NS_RT" "ro$T_ID" "$RT_OUT_IP/26" "$NS_GW" "vh$T_ID" "203.0.113.194/26"
+	ip netns exec "$NS_RT" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NS_RT" route add 192.0.2.0/24 via 203.0.113.194 ||
+		fail "router: route to the gateway"
+	ip -n "$NS_CL" route add 192.0.2.0/24 via "$GW_IP2" metric 500 ||
+		fail "client: route to the gateway through the router"
+	printf '%s\n' 'table ip nat {' ' chain post {' \
+		'  type nat hook postrouting priority srcnat;' \
+		"  oifname \"ro$T_ID\" masquerade" ' }' '}' |
+		ip netns exec "$NS_RT" nft -f - || fail "router: nftables masquerade"
+	log "second uplink behind a NAT: $CL_IP2 -> $GW_IP2 (router, masquerade as $RT_OUT_IP)"
+}
+
 # The client address the gateway has for its IKE SA.
 gw_remote_host() { gw_sa_field remote-host; }
 
