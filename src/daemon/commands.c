@@ -142,6 +142,18 @@ static void cmd_disconnect(struct ctl_client *c, const char *name)
 		ctl_final(c, true, "%s", e.msg);
 }
 
+/* Lines until the client leaves: the current state first, then every
+ * progress line and change of state (a roam, a rekey, a reconnect). */
+static void cmd_watch(struct ctl_client *c, const char *name)
+{
+	struct conn_entry *ce = find_profile(c, name);
+
+	if (!ce)
+		return;
+	c->w.fn = on_progress;
+	conns_watch(ce, &c->w);
+}
+
 /* what: "child" (the default) or "ike", as swanctl --rekey --child/--ike. */
 static void cmd_rekey(struct ctl_client *c, const char *name, const char *what)
 {
@@ -277,7 +289,7 @@ static void cmd_reload(struct ctl_client *c)
 
 static const char usage[] =
 	"commands: connect NAME, disconnect NAME, rekey NAME [child|ike], status [NAME], "
-	"list, reload";
+	"watch NAME, list, reload";
 
 static bool want_args(struct ctl_client *c, const struct request *rq,
 		      size_t min, size_t max, const char *syntax)
@@ -324,6 +336,9 @@ void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
 			cmd_status_one(c, rq.word[1]);
 		else
 			cmd_status_all(c);
+	} else if (!strcmp(cmd, "watch")) {
+		if (want_args(c, &rq, 1, 1, "watch NAME"))
+			cmd_watch(c, rq.word[1]);
 	} else if (!strcmp(cmd, "list")) {
 		if (want_args(c, &rq, 0, 0, "list"))
 			cmd_list(c);

@@ -41,9 +41,20 @@ static bool state_is_down(enum conn_state s)
 	return s == CONN_IDLE || s == CONN_FAILED;
 }
 
+/* Someone waits for an operation (a watch waits for none). */
+static bool has_operation(const struct conn_entry *ce)
+{
+	const struct conns_waiter *w;
+
+	for (w = ce->waiters; w; w = w->next)
+		if (w->kind != WAIT_WATCH)
+			return true;
+	return false;
+}
+
 static bool entry_is_quiet(const struct conn_entry *ce)
 {
-	return state_is_down(conn_get_state(ce->conn)) && !ce->waiters;
+	return state_is_down(conn_get_state(ce->conn)) && !has_operation(ce);
 }
 
 const char *entry_name(const struct conn_entry *ce)
@@ -126,9 +137,33 @@ static void notify_progress(struct conn_entry *ce, const char *msg)
 	/* A callback may detach its own waiter (client gone): keep next. */
 	for (w = ce->waiters; w; w = next) {
 		next = w->next;
-		if (w->kind == WAIT_CONNECT || w->kind == WAIT_CONNECT_QUEUED)
+		if (w->kind == WAIT_CONNECT || w->kind == WAIT_CONNECT_QUEUED ||
+		    w->kind == WAIT_WATCH)
 			w->fn(w, false, WAIT_OK, msg);
 	}
+}
+
+/* A change of state, as a line for the watches. */
+static void notify_watches(struct conn_entry *ce, const char *msg)
+{
+	struct conns_waiter *w, *next;
+
+	for (w = ce->waiters; w; w = next) {
+		next = w->next;
+		if (w->kind == WAIT_WATCH)
+			w->fn(w, false, WAIT_OK, msg);
+	}
+}
+
+void conns_watch(struct conn_entry *ce, struct conns_waiter *w)
+{
+	char state[512], line[600];
+
+	w->kind = WAIT_WATCH;
+	waiter_attach(ce, w);
+	entry_state_text(ce, state, sizeof(state));
+	snprintf(line, sizeof(line), "%s: %s", ce->name, state);
+	w->fn(w, false, WAIT_OK, line);
 }
 
 /* Detaches every waiter of one kind first, so that the callbacks
@@ -168,6 +203,10 @@ static void finish_waiters(struct conn_entry *ce, enum wait_kind kind,
 static void entry_destroy(struct conns *t, struct conn_entry *ce)
 {
 	struct conns_waiter *w;
+	char text[PROFILE_NAME_MAX + 32];
+
+	snprintf(text, sizeof(text), "%s is gone", ce->name);
+	finish_waiters(ce, WAIT_WATCH, WAIT_OK, text);
 
 	while ((w = ce->waiters)) {
 		ce->waiters = w->next;
@@ -372,18 +411,21 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		log_info("%s: up%s%s", ce->name, *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s is up%s%s", ce->name,
 			 *msg ? ": " : "", msg);
+		notify_watches(ce, text);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_OK, text);
 		break;
 	case CEV_NO_TUNNEL:
 		log_info("%s: established, no tunnel: %s", ce->name, msg);
 		snprintf(text, sizeof(text), "%s is established, no tunnel: %s",
 			 ce->name, msg);
+		notify_watches(ce, text);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_NO_TUNNEL, text);
 		break;
 	case CEV_FAILED:
 		log_info("%s: failed%s%s", ce->name, *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s: %s", ce->name,
 			 *msg ? msg : "connection failed");
+		notify_watches(ce, text);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_FAILED, text);
 		snprintf(text, sizeof(text), "%s is down", ce->name);
 		finish_waiters(ce, WAIT_DISCONNECT, WAIT_OK, text);
@@ -393,6 +435,7 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		log_info("%s: down%s%s", ce->name, *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s went down%s%s", ce->name,
 			 *msg ? ": " : "", msg);
+		notify_watches(ce, text);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_FAILED, text);
 		snprintf(text, sizeof(text), "%s is down", ce->name);
 		finish_waiters(ce, WAIT_DISCONNECT, WAIT_OK, text);

@@ -26,6 +26,7 @@ enum wait_kind {
 	WAIT_CONNECT,
 	WAIT_DISCONNECT,
 	WAIT_CONNECT_QUEUED, /* a connect waiting for a close to finish */
+	WAIT_WATCH,          /* every event, until the client leaves */
 };
 
 /* How an operation ended. */
@@ -79,6 +80,10 @@ int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 		  struct verr *e);
 int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
 		     struct verr *e);
+/* Follows the connection from now on: fn gets every progress line and
+ * every change of state (never final while the profile exists); a
+ * watch keeps no connection up and holds no removal back. */
+void conns_watch(struct conn_entry *ce, struct conns_waiter *w);
 /* Starts a rekey of the Child SA, or of the IKE SA; its outcome shows in
  * the status. */
 int conns_rekey(struct conn_entry *ce, bool ike, struct verr *e);

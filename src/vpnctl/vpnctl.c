@@ -42,6 +42,8 @@ static void usage(FILE *f)
 		"  rekey NAME [child|ike]\n"
 		"                    rekey the Child SA (default) or the IKE SA now\n"
 		"  status [NAME]     show one connection, or all active ones\n"
+		"  watch NAME        follow a connection live: progress, changes\n"
+		"                    of state and of the path, until interrupted\n"
 		"  list              list profiles with state and gateway\n"
 		"  reload            re-read the profile directory\n"
 		"  check FILE...     validate profile files (no daemon needed)\n"
@@ -146,16 +148,27 @@ struct reply {
 	char line[REPLY_LINE_MAX];
 	size_t len;
 	bool overflow;
+	bool stamped;           /* watch: each line with its time of day */
 };
 
 /* Handles one complete answer line; returns an exit status when the
  * line was the final one, -1 otherwise. */
-static int handle_line(const char *line)
+static int handle_line(const struct reply *r, const char *line)
 {
 	const char *text;
 
 	if (!strncmp(line, "- ", 2) || !strcmp(line, "-")) {
-		printf("  %s\n", line + (line[1] ? 2 : 1));
+		if (r->stamped) {
+			char when[16];
+			time_t now = time(NULL);
+			struct tm tm;
+
+			localtime_r(&now, &tm);
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+			printf("%s %s\n", when, line + (line[1] ? 2 : 1));
+		} else {
+			printf("  %s\n", line + (line[1] ? 2 : 1));
+		}
 		fflush(stdout);
 		return -1;
 	}
@@ -201,7 +214,7 @@ static int feed(struct reply *r, const char *p, size_t n)
 			continue;
 		}
 		r->line[r->len] = '\0';
-		rc = r->overflow ? -1 : handle_line(r->line);
+		rc = r->overflow ? -1 : handle_line(r, r->line);
 		r->len = 0;
 		r->overflow = false;
 		if (rc >= 0)
@@ -223,12 +236,17 @@ static int read_answer(int fd, int timeout_s, const char *cmd,
 		fprintf(stderr, "vpnctl: out of memory\n");
 		return EXIT_ERROR;
 	}
+	r->stamped = !strcmp(cmd, "watch");
 	while (rc < 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = timeout_s ? deadline - now_ms() : -1;
 		ssize_t n;
 		int pr;
 
+		if (timeout_s && left <= 0 && r->stamped) {
+			rc = EXIT_OK; /* watched for as long as asked */
+			break;
+		}
 		if (timeout_s && left <= 0) {
 			if (name)
 				fprintf(stderr, "vpnctl: stopped waiting after %d s; the %s goes on in vpnd (see 'vpnctl status %s')\n",
@@ -277,7 +295,8 @@ static int check_command(int argc, char **argv)
 	const char *cmd = argv[0];
 	int min, max, i;
 
-	if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect"))
+	if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect") ||
+	    !strcmp(cmd, "watch"))
 		min = max = 1;
 	else if (!strcmp(cmd, "rekey"))
 		min = 1, max = 2;
@@ -306,7 +325,8 @@ static int check_command(int argc, char **argv)
  * long as vpnd works on them. */
 static bool follows_daemon(const char *cmd)
 {
-	return !strcmp(cmd, "connect") || !strcmp(cmd, "disconnect");
+	return !strcmp(cmd, "connect") || !strcmp(cmd, "disconnect") ||
+	       !strcmp(cmd, "watch");
 }
 
 static int run_request(const char *sock, int timeout_s, int argc, char **argv)

@@ -384,7 +384,7 @@ static void test_bad_requests(void)
 	CU_ASSERT_STRING_EQUAL(request("frobnicate alpha"),
 			       "ERROR unknown command 'frobnicate'; commands: "
 			       "connect NAME, disconnect NAME, rekey NAME [child|ike], "
-			       "status [NAME], list, reload\n");
+			       "status [NAME], watch NAME, list, reload\n");
 	CU_ASSERT_STRING_EQUAL(request("connect nosuch"),
 			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
 	CU_ASSERT_STRING_EQUAL(request("status nosuch"),
@@ -395,7 +395,7 @@ static void test_bad_requests(void)
 	CU_ASSERT_STRING_EQUAL(request("connect a b c d"),
 			       "ERROR too many words in request; commands: "
 			       "connect NAME, disconnect NAME, rekey NAME [child|ike], "
-			       "status [NAME], list, reload\n");
+			       "status [NAME], watch NAME, list, reload\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(request(""), "ERROR empty request"));
 	request_raw("list\x01\n", 6, answer, sizeof(answer));
 	CU_ASSERT_STRING_EQUAL(answer,
@@ -480,6 +480,48 @@ static void test_concurrent_and_abandoned(void)
 	CU_ASSERT_EQUAL(wait_state("slow1", "established"), 0);
 	CU_ASSERT_STRING_EQUAL(request("disconnect slow1"),
 			       "OK slow1 is down\n");
+}
+
+/* Reads from fd until 'want' shows up (or 5 s pass), into buf. */
+static bool read_until(int fd, const char *want, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+	ssize_t n;
+
+	while (!strstr(buf, want) && len + 1 < size &&
+	       (n = read(fd, buf + len, size - 1 - len)) > 0) {
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return strstr(buf, want) != NULL;
+}
+
+/* watch: the state at once, then every progress line and change of
+ * state of connects and disconnects made by others, never a final
+ * line; the watched connection stays free to go down. */
+static void test_watch(void)
+{
+	char seen[4096] = "";
+	int fd = client_connect();
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "watch alpha\n", 12), 12);
+	CU_ASSERT_TRUE(read_until(fd, "- alpha: idle\n", seen, sizeof(seen)));
+	CU_ASSERT_STRING_EQUAL(request("connect alpha"),
+			       "- resolving gateway (fake)\n"
+			       "- sending IKE_SA_INIT (fake)\n"
+			       "OK alpha is up: fake SA established\n");
+	CU_ASSERT_TRUE(read_until(fd, "- alpha is up: fake SA established\n",
+				  seen, sizeof(seen)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(seen, "- sending IKE_SA_INIT (fake)\n"));
+	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"),
+			       "OK alpha is down\n");
+	CU_ASSERT_TRUE(read_until(fd, "- alpha went down", seen, sizeof(seen)));
+	CU_ASSERT_PTR_NULL(strstr(seen, "\nOK"));
+	close(fd);
+	CU_ASSERT_STRING_EQUAL(request("watch nosuch"),
+			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("watch"), "usage: watch NAME"));
 }
 
 static void test_reload(void)
@@ -1104,6 +1146,7 @@ int main(void)
 		{ "root-only socket refuses others", test_root_only_socket_refuses_others },
 		{ "vpnctl", test_vpnctl },
 		{ "reload", test_reload },
+		{ "watch", test_watch },
 	};
 	CU_pSuite s, s2;
 	size_t i;
