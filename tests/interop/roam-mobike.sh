@@ -38,8 +38,15 @@ SPIS=$(gw_spis)
 VIP=$(vip_of_status)
 [ "$(gw_remote_host)" = "$CL_IP" ] || fail "gateway sees the client at $(gw_remote_host)"
 
+vpnctl_watch gw "$CL_DIR/watch.out"
+wait_for 5 grep -q ' gw: established' "$CL_DIR/watch.out" ||
+	fail "vpnctl watch: no state line: $(cat "$CL_DIR/watch.out")"
 ip -n "$NS_CL" addr del "$CL_IP/24" dev "vc$T_ID" || fail "ip addr del $CL_IP"
 move_to "$CL_IP2"
+# vpnctl watch showed the move as it happened, with its time
+wait_for 2 grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} path: moved to $(re "$CL_IP2")" "$CL_DIR/watch.out" ||
+	fail "vpnctl watch did not show the move: $(cat "$CL_DIR/watch.out")"
+log "ok: vpnctl watch: $(grep 'path: moved' "$CL_DIR/watch.out" | head -n 1)"
 grep -q 'parsed INFORMATIONAL request .*N(UPD_SA_ADDR)' "$GW_DIR/charon.log" ||
 	fail "gateway log shows no UPDATE_SA_ADDRESSES"
 wait_status 2 "path history" "path .*moved to $(re "$CL_IP2")"

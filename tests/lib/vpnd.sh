@@ -93,6 +93,19 @@ vpnctl_run() {
 	return 0
 }
 
+# vpnctl_watch NAME FILE: `vpnctl watch NAME` in the background into
+# FILE (stopped by the cleanup, or by vpnctl_unwatch).
+vpnctl_watch() {
+	"$VPNCTL" -s "$VPND_SOCK" watch "$1" >"$2" 2>&1 &
+	WATCH_PID=$!
+	track_pid "$WATCH_PID"
+}
+
+vpnctl_unwatch() {
+	[ -n "${WATCH_PID:-}" ] && stop_pid "$WATCH_PID"
+	WATCH_PID=
+}
+
 # vpnctl_quiet ARGS...: the same without the log, for polling.
 vpnctl_quiet() {
 	VPNCTL_OUT=$(timeout 20 "$VPNCTL" -s "$VPND_SOCK" -t 10 "$@" 2>&1)
