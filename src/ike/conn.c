@@ -544,6 +544,7 @@ struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
 	next->nat_here = sa->nat_here;
 	next->nat_there = sa->nat_there;
 	next->peer_mobike = sa->peer_mobike;
+	mobike_copy_addresses(next, sa);
 	return next;
 }
 
@@ -879,6 +880,7 @@ void ike_sa_free(struct ike_sa *sa)
 	chunk_free(&sa->init_req);
 	chunk_free(&sa->init_resp);
 	chunk_free(&sa->my_id);
+	free(sa->peer_addrs);
 	chunk_free(&sa->peer_id);
 	dh_free(sa->dh);
 	ike_keys_wipe(&sa->keys);

@@ -185,6 +185,10 @@ struct ike_sa {
 	struct gw_ident redirected_from;
 	bool orphan;                    /* replaced; only its DELETE remains */
 	bool peer_mobike;               /* both sent MOBIKE_SUPPORTED */
+	/* The gateway's other addresses (RFC 4555 ADDITIONAL_IP4/6_ADDRESS),
+	 * to move to when its current one has no route; the list grows. */
+	struct sockaddr_storage *peer_addrs;
+	size_t n_peer_addrs, cap_peer_addrs;
 	bool held;                      /* no route to the gateway: nothing
 					   is sent (roam.c) */
 	time_t held_since;              /* ... wall clock */
@@ -357,10 +361,21 @@ bool ike_detect_nat(struct ike_sa *sa, const struct payload_list *pl);
 /* mobike.c (RFC 4555) */
 void mobike_add_supported(struct ike_sa *sa, struct pl_chain *c);
 void mobike_take(struct ike_sa *sa, const struct ike_msg *m);
-/* Moves the established SA to our new address 'to' (port ignored):
+/* Moves the established SA to our new address 'to' (port ignored) and,
+ * when peer is not NULL, to that address of the gateway:
  * UPDATE_SA_ADDRESSES from there, then the Child SAs follow. */
 int mobike_move(struct ike_sa *sa, const struct sockaddr_storage *to,
-		struct verr *e);
+		const struct sockaddr_storage *peer, struct verr *e);
+/* The gateway's address list in its request (ADDITIONAL_*_ADDRESS,
+ * NO_ADDITIONAL_ADDRESSES): requests.c's table routes it here. */
+bool mobike_lists_addresses(const struct ike_msg *m);
+enum task_rc mobike_answer_addresses(struct ike_sa *sa,
+				     const struct ike_msg *m,
+				     struct pl_chain *c);
+/* A COOKIE2 in a request of the gateway's goes back in the answer. */
+void mobike_echo_cookie2(const struct ike_msg *m, struct pl_chain *c);
+/* Copies sa's list of the gateway's addresses to next (a rekey). */
+void mobike_copy_addresses(struct ike_sa *next, const struct ike_sa *sa);
 /* What an unprotected response asked of us: true when it held the
  * notify, with the task's outcome in *rc (TASK_IGNORE for one we cannot
  * use: malformed, spoofed, or a late duplicate answering a

@@ -5,6 +5,7 @@
  * the new address on port 4500 (3.5: a NAT may sit on the new path),
  * and once the gateway answered, echoing the cookie, the Child SAs
  * follow in the kernel with their keys and counters (child_move.c). */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "child.h"
@@ -27,21 +28,111 @@ void mobike_add_supported(struct ike_sa *sa, struct pl_chain *c)
 		notify_build(c, 0, NULL, 0, N_MOBIKE_SUPPORTED, NULL, 0);
 }
 
+bool mobike_lists_addresses(const struct ike_msg *m)
+{
+	return msg_notify(m, N_ADDITIONAL_IP4_ADDRESS) ||
+	       msg_notify(m, N_ADDITIONAL_IP6_ADDRESS) ||
+	       msg_notify(m, N_NO_ADDITIONAL_ADDRESSES);
+}
+
+static bool add_peer_addr(struct ike_sa *sa, int family, const uint8_t *ip)
+{
+	struct sockaddr_storage *g = array_room(sa->peer_addrs,
+						sa->n_peer_addrs,
+						&sa->cap_peer_addrs,
+						sizeof(*g));
+
+	if (!g)
+		return false;
+	sa->peer_addrs = g;
+	g = &sa->peer_addrs[sa->n_peer_addrs++];
+	memset(g, 0, sizeof(*g));
+	g->ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		memcpy(&((struct sockaddr_in *)g)->sin_addr, ip, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)g)->sin6_addr, ip, 16);
+	sockaddr_set_port(g, sockaddr_port(&sa->peer));
+	return true;
+}
+
+/* The list replaces what the gateway said before (RFC 4555 3.6); its
+ * current address is not in it. Malformed entries are left out. */
+static void take_addresses(struct ike_sa *sa, const struct ike_msg *m)
+{
+	size_t i;
+
+	sa->n_peer_addrs = 0;
+	for (i = 0; i < m->n_notify; i++) {
+		const struct notify_payload *n = &m->notify[i];
+
+		if (n->type == N_ADDITIONAL_IP4_ADDRESS && n->len == 4)
+			add_peer_addr(sa, AF_INET, n->data);
+		else if (n->type == N_ADDITIONAL_IP6_ADDRESS && n->len == 16)
+			add_peer_addr(sa, AF_INET6, n->data);
+		else if (n->type == N_ADDITIONAL_IP4_ADDRESS ||
+			 n->type == N_ADDITIONAL_IP6_ADDRESS)
+			sa_warn_unauth(sa, "%s: ignoring %s of %zu bytes",
+				       sa->prof->name, notify_name(n->type),
+				       n->len);
+	}
+	if (sa->n_peer_addrs)
+		sa_progress(sa, "gateway has %zu other address%s (MOBIKE)",
+			    sa->n_peer_addrs,
+			    sa->n_peer_addrs == 1 ? "" : "es");
+}
+
 void mobike_take(struct ike_sa *sa, const struct ike_msg *m)
 {
 	sa->peer_mobike = sa->prof->mobike &&
 			  msg_notify(m, N_MOBIKE_SUPPORTED) != NULL;
+	if (!sa->peer_mobike)
+		return;
+	sa_progress(sa, "gateway supports MOBIKE (RFC 4555)");
+	take_addresses(sa, m);
+}
+
+enum task_rc mobike_answer_addresses(struct ike_sa *sa,
+				     const struct ike_msg *m,
+				     struct pl_chain *c)
+{
 	if (sa->peer_mobike)
-		sa_progress(sa, "gateway supports MOBIKE (RFC 4555)");
+		take_addresses(sa, m);
+	mobike_echo_cookie2(m, c);
+	return TASK_DONE;
+}
+
+void mobike_echo_cookie2(const struct ike_msg *m, struct pl_chain *c)
+{
+	const struct notify_payload *ck = msg_notify(m, N_COOKIE2);
+
+	if (ck && ck->len >= 8 && ck->len <= 64)
+		notify_build(c, 0, NULL, 0, N_COOKIE2, ck->data, ck->len);
+}
+
+void mobike_copy_addresses(struct ike_sa *next, const struct ike_sa *sa)
+{
+	size_t i;
+
+	for (i = 0; i < sa->n_peer_addrs; i++) {
+		const struct sockaddr_storage *a = &sa->peer_addrs[i];
+
+		add_peer_addr(next, a->ss_family,
+			      a->ss_family == AF_INET ?
+			      (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr :
+			      (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr);
+	}
 }
 
 /* IKE to 4500 with the marker (3.5), our side from the new address;
  * the gateway's port moves only from 500, as in 2.23. */
 static int float_from(struct ike_sa *sa, const struct sockaddr_storage *to,
-		      struct verr *e)
+		      const struct sockaddr_storage *peer, struct verr *e)
 {
 	struct sockaddr_storage natt_local;
 
+	if (peer)
+		sa->peer = *peer;
 	if (sockaddr_port(&sa->peer) == IKE_PORT)
 		sockaddr_set_port(&sa->peer, IKE_NATT_PORT);
 	sa->natt = true;
@@ -128,12 +219,12 @@ static const struct ike_task_ops move_ops = {
  * (RFC 7296 2.11); the update follows it. A move while one is queued
  * only changes the address the update will carry. */
 int mobike_move(struct ike_sa *sa, const struct sockaddr_storage *to,
-		struct verr *e)
+		const struct sockaddr_storage *peer, struct verr *e)
 {
 	struct sockaddr_storage old_local = sa->local, old_peer = sa->peer;
 	struct move_task *mt;
 
-	if (float_from(sa, to, e) < 0) {
+	if (float_from(sa, to, peer, e) < 0) {
 		sa->local = old_local;
 		sa->peer = old_peer;
 		return -1;

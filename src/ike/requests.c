@@ -100,6 +100,7 @@ static enum task_rc answer_informational(struct ike_sa *sa,
 	enum task_rc rc;
 
 	answer_child_deletes(sa, m, c);
+	mobike_echo_cookie2(m, c);
 	rc = take_redirect(sa, m);
 	if (rc == TASK_DONE)
 		sa_tunnel_changed(sa); /* a Child SA it deleted */
@@ -141,6 +142,7 @@ struct request_route {
 /* First match wins. */
 static const struct request_route routes[] = {
 	{ EXCH_INFORMATIONAL, deletes_ike, answer_ike_delete },
+	{ EXCH_INFORMATIONAL, mobike_lists_addresses, mobike_answer_addresses },
 	{ EXCH_INFORMATIONAL, NULL, answer_informational },
 	{ EXCH_CREATE_CHILD_SA, rekeys_child, child_rekey_request },
 	{ EXCH_CREATE_CHILD_SA, ike_rekey_requested, ike_rekey_answer },

@@ -138,13 +138,48 @@ static void moved(struct conn *c, struct ike_sa *sa,
 	loop_timer_cancel(c->loop, c->outage_timer);
 	c->outage_timer = 0;
 	if (sa->peer_mobike && sa->state == IKE_ESTABLISHED) {
-		if (mobike_move(sa, src, &e) == 0)
+		if (mobike_move(sa, src, NULL, &e) == 0)
 			return;
 		log_warn("%s: MOBIKE: %s", c->prof.name, e.msg);
 	}
 	snprintf(msg, sizeof(msg), "our address %s is gone; now %s", was,
 		 now);
 	failover_on_moved(c, sa, msg);
+}
+
+/* No route to the gateway's address: with MOBIKE, one of the others it
+ * named (ADDITIONAL_*_ADDRESS) may have one; the SA moves there, and
+ * the address it leaves takes that one's place in the list. */
+static bool other_gateway_address(struct conn *c, struct ike_sa *sa,
+				  const char *why)
+{
+	struct engine *eng = c->eng;
+	struct sockaddr_storage src, alt, old = sa->peer;
+	struct verr e = { { 0 } };
+	char a[64], b[64];
+	size_t i;
+
+	if (!sa->peer_mobike || sa->state != IKE_ESTABLISHED)
+		return false;
+	for (i = 0; i < sa->n_peer_addrs; i++) {
+		alt = sa->peer_addrs[i];
+		if (eng->host->route_source(eng->host_ctx, &alt, &src) < 0)
+			continue;
+		record(c, &sa->local, &src,
+		       "no route to the gateway's %s (%s); moving to its %s",
+		       sockaddr_addr_str(&old, a, sizeof(a)), why,
+		       sockaddr_addr_str(&alt, b, sizeof(b)));
+		sa->held = false;
+		loop_timer_cancel(c->loop, c->outage_timer);
+		c->outage_timer = 0;
+		if (mobike_move(sa, &src, &alt, &e) < 0) {
+			log_warn("%s: MOBIKE: %s", c->prof.name, e.msg);
+			return false;
+		}
+		sa->peer_addrs[i] = old;
+		return true;
+	}
+	return false;
 }
 
 void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
@@ -167,7 +202,8 @@ void conn_path_check(struct conn *c, const char *why)
 	    sa->state == IKE_DELETING)
 		return;
 	if (eng->host->route_source(eng->host_ctx, &sa->peer, &src) < 0) {
-		hold(c, sa, why);
+		if (!other_gateway_address(c, sa, why))
+			hold(c, sa, why);
 		return;
 	}
 	if (!eng->host->is_local(eng->host_ctx, &sa->local)) {

@@ -20,8 +20,13 @@ void fake_addr4(struct sockaddr_storage *ss, const char *a, uint16_t port)
 static int route_source(void *ctx, const struct sockaddr_storage *to,
 			struct sockaddr_storage *src)
 {
+	char a[64] = "";
+
 	fake_host.lookups++;
-	if (!fake_host.route)
+	if (to->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)to)->sin_addr,
+			  a, sizeof(a));
+	if (!fake_host.route || !strcmp(a, fake_host.unreachable))
 		return -1;
 	fake_addr4(src, fake_host.src, 0);
 	return 0;

@@ -17,6 +17,7 @@ struct fake_host {
 	bool route;                     /* a route to the gateway */
 	bool have_client;               /* FAKE_CLIENT_ADDR is still ours */
 	char src[64];                   /* what the kernel would pick */
+	char unreachable[64];           /* no route to this address */
 	unsigned lookups;
 };
 

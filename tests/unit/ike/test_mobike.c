@@ -38,7 +38,7 @@ static int back_to_none(void)
 
 /* Established from FAKE_CLIENT_ADDR; the gateway answered IKE_AUTH with
  * MOBIKE_SUPPORTED when 'mobike'. */
-static struct ike_sa *up(bool mobike)
+static struct ike_sa *up_with(bool mobike, const char *alt)
 {
 	struct ike_sa *sa;
 
@@ -55,12 +55,24 @@ static struct ike_sa *up(bool mobike)
 	mem_add_auth_answer(&m, sa, true);
 	if (mobike)
 		notify_build(&m.chain, 0, NULL, 0, N_MOBIKE_SUPPORTED, NULL, 0);
+	if (alt) {
+		uint8_t ip[4];
+
+		inet_pton(AF_INET, alt, ip);
+		notify_build(&m.chain, 0, NULL, 0, N_ADDITIONAL_IP4_ADDRESS, ip,
+			     4);
+	}
 	CU_ASSERT_EQUAL_FATAL(sa_take_response(sa, mem_typed(&m, sa,
 							    EXCH_IKE_AUTH, 1,
 							    true)),
 			      TASK_UP);
 	CU_ASSERT_EQUAL(sa->peer_mobike, mobike);
 	return sa;
+}
+
+static struct ike_sa *up(bool mobike)
+{
+	return up_with(mobike, NULL);
 }
 
 static void natd(const struct ike_sa *sa, const struct sockaddr_storage *ss,
@@ -218,6 +230,60 @@ static void test_no_mobike(void)
 	mem_end(&m);
 }
 
+#define GW_OTHER "192.0.2.99"
+
+/* The gateway named another address in IKE_AUTH; with no route to its
+ * current one, the SA moves there: UPDATE_SA_ADDRESSES to it, on 4500,
+ * instead of waiting for a network. */
+static void test_other_gateway_address(void)
+{
+	struct ike_sa *sa = up_with(true, GW_OTHER);
+	struct sockaddr_storage want;
+	uint32_t mid;
+
+	CU_ASSERT_EQUAL_FATAL(sa->n_peer_addrs, 1);
+	snprintf(fake_host.unreachable, sizeof(fake_host.unreachable),
+		 "192.0.2.1");
+	engine_network_changed(test_engine, "a route went away");
+	update_sent(sa, &mid);
+	fake_addr4(&want, GW_OTHER, IKE_NATT_PORT);
+	CU_ASSERT_EQUAL(memcmp(&mem_last(&m)->to, &want,
+			       sizeof(struct sockaddr_in)), 0);
+	CU_ASSERT_FALSE(sa->held);
+	/* the address it left is the other one now */
+	CU_ASSERT_EQUAL(((struct sockaddr_in *)&sa->peer_addrs[0])->sin_addr.s_addr,
+			htonl(0xc0000201));
+	mem_end(&m);
+}
+
+/* The gateway's new address list (here: none) in an INFORMATIONAL
+ * request replaces the old one; its COOKIE2 comes back. */
+static void test_gateway_address_list(void)
+{
+	static const uint8_t ck[12] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2 };
+	struct ike_sa *sa = up_with(true, GW_OTHER);
+	const struct ike_msg *ans;
+	const struct notify_payload *n;
+	struct wbuf d;
+
+	mem_chain(&m);
+	notify_build(&m.chain, 0, NULL, 0, N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
+	notify_build(&m.chain, 0, NULL, 0, N_COOKIE2, ck, sizeof(ck));
+	mem_datagram(&m, sa, EXCH_INFORMATIONAL, 0, mem_gw_flags(sa, false),
+		     &d);
+	mem_deliver(&d);
+	wb_free(&d);
+	CU_ASSERT_EQUAL(sa->n_peer_addrs, 0);
+	ans = mem_open(&m, sa, m.n_sent - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
+	CU_ASSERT_TRUE(ans->hdr->flags & IKE_FLAG_R);
+	n = msg_notify(ans, N_COOKIE2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(n->len, sizeof(ck));
+	CU_ASSERT_EQUAL(memcmp(n->data, ck, sizeof(ck)), 0);
+	mem_end(&m);
+}
+
 void register_mobike_tests(void)
 {
 	CU_pSuite s = CU_add_suite("MOBIKE", use_fakes, back_to_none);
@@ -226,4 +292,6 @@ void register_mobike_tests(void)
 	CU_add_test(s, "COOKIE2 not echoed", test_cookie_mismatch);
 	CU_add_test(s, "move refused: a new SA", test_move_refused);
 	CU_add_test(s, "gateway without MOBIKE: a new SA", test_no_mobike);
+	CU_add_test(s, "the gateway's other address", test_other_gateway_address);
+	CU_add_test(s, "the gateway's address list", test_gateway_address_list);
 }
