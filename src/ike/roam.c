@@ -13,6 +13,7 @@
  *   the path is there        -> a liveness check at once; a held SA
  *                               goes on, and its tunnel counts as
  *                               working again once the gateway answers */
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,41 @@ static bool other_gateway_address(struct conn *c, struct ike_sa *sa,
 	return false;
 }
 
+static bool same_address(const struct sockaddr_storage *a,
+			 const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+			       &((const struct sockaddr_in *)b)->sin_addr, 4);
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+}
+
+/* Our address is still there, but the route to the gateway leaves from
+ * another one now (the Wi-Fi is back beside the LTE): with MOBIKE the
+ * SA follows the route, since packets from the old address on the new
+ * path may not come back. Without MOBIKE the liveness check decides. */
+static bool better_source(struct conn *c, struct ike_sa *sa,
+			  const struct sockaddr_storage *src, const char *why)
+{
+	struct verr e = { { 0 } };
+	char was[64], now[64];
+
+	if (same_address(src, &sa->local) || !sa->peer_mobike ||
+	    sa->state != IKE_ESTABLISHED)
+		return false;
+	record(c, &sa->local, src,
+	       "the route to the gateway leaves from %s now, not %s (%s)",
+	       sockaddr_addr_str(src, now, sizeof(now)),
+	       sockaddr_addr_str(&sa->local, was, sizeof(was)), why);
+	if (mobike_move(sa, src, NULL, &e) == 0)
+		return true;
+	log_warn("%s: MOBIKE: %s", c->prof.name, e.msg);
+	return false;
+}
+
 void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
 		     const struct sockaddr_storage *to)
 {
@@ -214,6 +250,8 @@ void conn_path_check(struct conn *c, const char *why)
 		release(c, sa, why);
 		return;
 	}
+	if (better_source(c, sa, &src, why))
+		return;
 	if (sa->state == IKE_ESTABLISHED) {
 		log_info("%s: %s; checking the path to %s", c->prof.name, why,
 			 sockaddr_str(&sa->peer, now, sizeof(now)));
