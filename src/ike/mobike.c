@@ -4,7 +4,8 @@
  * UPDATE_SA_ADDRESSES, fresh NAT detection and a COOKIE2 leaves from
  * the new address on port 4500 (3.5: a NAT may sit on the new path),
  * and once the gateway answered, echoing the cookie, the Child SAs
- * follow in the kernel with their keys and counters (child_move.c). */
+ * follow in the kernel with their keys and counters (child_move.c).
+ * A refusal or an answer without the cookie makes a new SA instead. */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -181,10 +182,15 @@ static enum task_rc move_response(struct ike_sa *sa, struct ike_task *t,
 				    "gateway refused the move to %s: %s",
 				    sockaddr_str(&sa->local, a, sizeof(a)),
 				    notify_name(m->first_error));
-	/* 3.5: the return routability check of the new path. */
+	/* 3.5: the return routability check of the new path. The answer
+	 * is authenticated and a retransmission only gets it again, so a
+	 * cookie missing or wrong closes the SA (4.8) and a new one is
+	 * made from here, as for a refused move. */
 	if (!ck || ck->len != sizeof(mt->cookie2) ||
 	    memcmp(ck->data, mt->cookie2, sizeof(mt->cookie2)))
-		return sa_ignore_response(sa, "COOKIE2 not echoed");
+		return task_fail_as(sa, REASON_MOVED,
+				    "gateway answered the move to %s without our COOKIE2",
+				    sockaddr_str(&sa->local, a, sizeof(a)));
 	ike_detect_nat(sa, m->pl);
 	if (child_move(sa, &mt->old_local, &mt->old_peer, &e) < 0) {
 		for (ch = sa->children; ch; ch = ch->next)

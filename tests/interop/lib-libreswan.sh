@@ -70,7 +70,8 @@ require_env() {
 # ---------------------------------------------------------------- gateway
 
 # lsgw_conf FILE [KEY=VALUE...]: ipsec.conf with conn "rw"; each
-# KEY=VALUE (e.g. ikelifetime=12s) is one more line of the conn.
+# KEY=VALUE (e.g. ikelifetime=12s, mobike=yes) is one more line of the
+# conn; without any, the conn has libreswan's defaults (mobike=no).
 # plutodebug=base: the IKE SPIs are only in debug lines (ls_ike_spis).
 lsgw_conf() {
 	local f=$1 kv

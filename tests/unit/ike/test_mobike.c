@@ -178,20 +178,25 @@ static void test_move(void)
 	CU_ASSERT_EQUAL(fk.n_sas, 0);
 }
 
-/* An answer that does not echo our cookie proves nothing about the
- * path: ignored, the update stays outstanding. */
+/* An answer that does not echo our cookie (libreswan 4.10 without a
+ * Child SA leaves it out): RFC 4555 4.8, the SA is closed; nothing
+ * moves in the kernel and a new IKE SA is made, as for a refusal. */
 static void test_cookie_mismatch(void)
 {
 	struct ike_sa *sa = up(true);
+	struct conn_status st;
 	uint32_t mid;
 
 	fake_host_move();
 	engine_network_changed(test_engine, "an address went away");
 	update_sent(sa, &mid);
 	CU_ASSERT_EQUAL(sa_take_response(sa, answer(sa, NULL, 0, mid)),
-			TASK_IGNORE);
+			TASK_FAILED);
 	CU_ASSERT_EQUAL(fk.migrations, 0);
-	CU_ASSERT_TRUE(sa->req.active);
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_CONNECTING);
+	CU_ASSERT_EQUAL(st.change.reason, REASON_MOVED);
+	CU_ASSERT_TRUE(mem_last(&m)->p[18] == EXCH_IKE_SA_INIT);
 	mem_end(&m);
 }
 
@@ -284,14 +289,32 @@ static void test_gateway_address_list(void)
 	mem_end(&m);
 }
 
+/* Our address is still there but the route to the gateway leaves from
+ * another one now (the preferred uplink came back): the SA follows. */
+static void test_route_source_changed(void)
+{
+	struct ike_sa *sa = up(true);
+	struct sockaddr_storage other;
+	uint32_t mid;
+
+	snprintf(fake_host.src, sizeof(fake_host.src), FAKE_OTHER_ADDR);
+	engine_network_changed(test_engine, "the network changed");
+	update_sent(sa, &mid);
+	fake_addr4(&other, FAKE_OTHER_ADDR, 0);
+	CU_ASSERT_EQUAL(memcmp(&((struct sockaddr_in *)&sa->local)->sin_addr,
+			       &((struct sockaddr_in *)&other)->sin_addr, 4), 0);
+	mem_end(&m);
+}
+
 void register_mobike_tests(void)
 {
 	CU_pSuite s = CU_add_suite("MOBIKE", use_fakes, back_to_none);
 
 	CU_add_test(s, "the SA and its Child SAs move", test_move);
-	CU_add_test(s, "COOKIE2 not echoed", test_cookie_mismatch);
+	CU_add_test(s, "COOKIE2 not echoed: a new SA", test_cookie_mismatch);
 	CU_add_test(s, "move refused: a new SA", test_move_refused);
 	CU_add_test(s, "gateway without MOBIKE: a new SA", test_no_mobike);
 	CU_add_test(s, "the gateway's other address", test_other_gateway_address);
 	CU_add_test(s, "the gateway's address list", test_gateway_address_list);
+	CU_add_test(s, "the route's source changed", test_route_source_changed);
 }
