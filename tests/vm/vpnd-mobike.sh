@@ -20,11 +20,16 @@
 #   - both kernels hold exactly the two ESP SAs of the connect (same SPIs:
 #     a move, not a new Child SA), now between 192.0.2.1 and 203.0.113.130,
 #     and vmt-cl's tunnel policies name the new address only;
-#   - vpnd logs the move, keeps the virtual IP and counts the tunnel as up.
+#   - vpnd logs the move, keeps the virtual IP and counts the tunnel as up;
+#     the virtual IP and the route to 198.51.100.0/24 (source the virtual
+#     IP) are on the interface towards the gateway now (vmt-d).
 # Cases:
 #   away  the one move; the disconnect happens from the new address
 #   back  then the first address returns, the second goes: the same
 #         checks the other way
+#   link  after the move the first uplink's link goes down too (the
+#         kernel drops the routes through it and the local route of any
+#         address on it): the ping must go on within 1 s
 # The ping's statistics allow 10 lost echoes (1 s) per move, the ESP SAs
 # on both sides must have counted every answered echo, and after
 # disconnect no SA or policy may be left on either side.  About 1.5
@@ -173,11 +178,11 @@ resumed() { RESUMED=$(flood_resumed_after "$1"); }
 
 # ---------------------------------------------------------------- a move
 
-# move N FROM FROM_DEV FROM_LEN TO: deletes FROM (on FROM_DEV) from
-# vmt-cl, then checks that traffic came back within MAX_GAP and that the
-# IKE SA and the Child SA moved to TO on both sides.
+# move N FROM FROM_DEV FROM_LEN TO TO_DEV: deletes FROM (on FROM_DEV)
+# from vmt-cl, then checks that traffic came back within MAX_GAP and that
+# the IKE SA and the Child SA moved to TO (on TO_DEV) on both sides.
 move() {
-	local n=$1 from=$2 dev=$3 len=$4 to=$5 t0 t1 secs seq line
+	local n=$1 from=$2 dev=$3 len=$4 to=$5 to_dev=$6 t0 t1 secs seq line
 	flood_running ||
 		{ case_fail "the ping ended before move $n; its window is too" \
 			"short for this run"; return 1; }
@@ -251,18 +256,40 @@ move() {
 		{ case_fail "move $n: vpnd.log lacks '$line'"; return 1; }
 	vip_in_cl "$VIP" ||
 		{ case_fail "move $n: the virtual IP $VIP left $VMT_CL"; return 1; }
-	vmt_log "  vpnd: '$line', status established at ${to}[4500]," \
-		"$VIP kept; route: $(ip -n "$VMT_CL" route get 198.51.100.1 |
-			head -n1)"
+	vmt_log "  vpnd: '$line', status established at ${to}[4500], $VIP kept"
+	if ! wait_for 2 host_side_on "$to_dev"; then
+		case_fail "move $n: the virtual IP $VIP and the route to" \
+			"198.51.100.1 from it are not on $to_dev: $HOST_SIDE"
+		return 1
+	fi
+	line="virtual IP and routes moved from $dev to $to_dev"
+	grep -Fq "$line" "$CL_DIR/vpnd.log" ||
+		{ case_fail "move $n: vpnd.log lacks '$line'"; return 1; }
+	vmt_log "  $HOST_SIDE ('$line')"
+	grep -q "198.51.100.53" "$CL_DIR/dns.conf" 2>/dev/null ||
+		{ case_fail "move $n: vpnd's DNS settings are gone"; return 1; }
+}
+
+# host_side_on DEV: the virtual IP is on DEV and the route to
+# 198.51.100.1 from it leaves through DEV.  Sets HOST_SIDE.
+HOST_SIDE=
+host_side_on() {
+	local addr route
+	addr=$(ip -n "$VMT_CL" -o -4 addr show to "$VIP/32")
+	route=$(ip -n "$VMT_CL" route get 198.51.100.1 from "$VIP" 2>&1 | head -n1)
+	HOST_SIDE="virtual IP on $(awk '{ print $2 }' <<<"$addr"); route: $route"
+	[ "$(awk '{ print $2 }' <<<"$addr")" = "$1" ] &&
+		grep -q " dev $1 " <<<"$route"
 }
 
 # ---------------------------------------------------------------- a case
 
-# run_case NAME BACK: BACK "yes" moves back to the first uplink too.
+# run_case NAME THEN: THEN "back" moves back to the first uplink after
+# the move, "link" takes the first uplink's link down, "-" nothing.
 run_case() {
-	local back=$2 t0 n moves=1 secs=14
+	local then=$2 t0 t1 n moves=1 secs=14 secs_ seq
 	t0=$(date +%s.%N)
-	[ "$back" = yes ] && moves=2 secs=24
+	[ "$then" = back ] && moves=2 secs=24
 	VMT_GW_RW_EXTRA="mobike = yes"
 	VMT_NET_EXTRA=second_uplink
 	vpnd_connect_case "$1" aes256gcm16 false \
@@ -291,14 +318,39 @@ run_case() {
 	sleep 2
 	resumed "$FLOOD_T0" ||
 		{ stop_flood; case_fail "no echo answered before the move"; return 1; }
-	move 1 "$CL_IP" vmt-c 24 "$CL_IP2" || { stop_flood; return 1; }
-	if [ "$back" = yes ]; then
+	move 1 "$CL_IP" vmt-c 24 "$CL_IP2" vmt-d || { stop_flood; return 1; }
+	if [ "$then" = back ]; then
 		ip -n "$VMT_CL" addr add "$CL_IP/24" dev vmt-c ||
 			{ stop_flood; case_fail "ip addr add $CL_IP/24 dev vmt-c"; return 1; }
 		vmt_log "  $CL_IP back on vmt-c"
 		# the route back in place and vpnd's look at it over
 		sleep 1
-		move 2 "$CL_IP2" vmt-d 25 "$CL_IP" || { stop_flood; return 1; }
+		move 2 "$CL_IP2" vmt-d 25 "$CL_IP" vmt-c || { stop_flood; return 1; }
+	elif [ "$then" = link ]; then
+		sleep 1
+		ip -n "$VMT_CL" link set vmt-c down ||
+			{ stop_flood; case_fail "ip link set vmt-c down"; return 1; }
+		t1=$(date +%s.%N)
+		vmt_log "  vmt-c (the first uplink) down"
+		if ! wait_for 5 resumed "$t1"; then
+			stop_flood
+			case_fail "no echo sent after vmt-c went down was answered" \
+				"within 5 s: $(ip -n "$VMT_CL" route get 198.51.100.1 \
+					from "$VIP" 2>&1 | head -n1)"
+			return 1
+		fi
+		read -r secs_ seq <<<"$RESUMED"
+		vmt_log "  the first echo sent after it (icmp_seq=$seq) answered" \
+			"after $secs_ s"
+		if awk -v s="$secs_" -v m="$MAX_GAP" 'BEGIN { exit !(s > m) }'; then
+			stop_flood
+			case_fail "traffic stopped for $secs_ s when vmt-c went down" \
+				"(at most $MAX_GAP s allowed)"
+			return 1
+		fi
+		host_side_on vmt-d ||
+			{ stop_flood; case_fail "after vmt-c went down: $HOST_SIDE"; return 1; }
+		vmt_log "  $HOST_SIDE"
 	fi
 	flood_finish $((secs + 30)) $((moves * MAX_LOST_PER_MOVE)) \
 		"across $moves MOBIKE move(s)" || return 1
@@ -331,8 +383,9 @@ case_cleanup() {
 
 main() {
 	local cases=(
-		"away|no"
-		"back|yes"
+		"away|-"
+		"back|back"
+		"link|link"
 	)
 	vmt_run_cases case_cleanup "${cases[@]}"
 }
