@@ -99,6 +99,15 @@ void hostcfg_install(struct ike_sa *sa);
  * same host side sa takes over old's record, so nothing is removed or
  * added; otherwise old's goes and sa's is installed. old may be NULL. */
 void hostcfg_take_over(struct ike_sa *sa, struct ike_sa *old);
+/* After a MOBIKE move (mobike.c): when the path to the gateway now
+ * leaves through another interface or next hop than the one the virtual
+ * IP and routes were installed along, they are installed again along
+ * it (break before make, the same virtual IP and DNS servers): on the
+ * old link they would stop working once it goes down, as the kernel
+ * then drops its routes and the local routes of its addresses. A
+ * gateway covered by the remote selectors is looked up through our own
+ * bypass route, so there nothing moves. */
+void hostcfg_follow(struct ike_sa *sa);
 /* Removes virtual IPs, routes and DNS settings recorded in the state
  * directory by a vpnd that did not get to undo them. */
 int hostcfg_cleanup_stale(struct engine *eng, struct verr *e);

@@ -5,6 +5,7 @@
  * restarted after a crash removes exactly that. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,62 @@ void hostcfg_take_over(struct ike_sa *sa, struct ike_sa *old)
 	if (old)
 		hostcfg_down(old);
 	hostcfg_install(sa);
+}
+
+static bool same_ip(const struct netcfg_ip *a, const struct netcfg_ip *b)
+{
+	return a->family == b->family &&
+	       (!a->family ||
+		!memcmp(a->bytes, b->bytes, a->family == AF_INET6 ? 16 : 4));
+}
+
+/* Whether what the record holds went along the path p to the gateway:
+ * every address on its interface, every route of the gateway's family
+ * through it with its next hop (add_bypass, add_remote). */
+static bool record_on_path(const struct netcfg_record *rec,
+			   const struct netcfg_path *p, int family)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n_addrs; i++)
+		if (rec->addrs[i].ifindex != p->ifindex)
+			return false;
+	for (i = 0; i < rec->n_routes; i++) {
+		const struct netcfg_route *r = &rec->routes[i].route;
+
+		if (r->ifindex != p->ifindex ||
+		    (r->dst.ip.family == family && !same_ip(&r->via, &p->via)))
+			return false;
+	}
+	return true;
+}
+
+void hostcfg_follow(struct ike_sa *sa)
+{
+	struct verr e = { { 0 } };
+	struct netcfg_path p;
+	struct netcfg_ip gw;
+	char was[IF_NAMESIZE], now[IF_NAMESIZE];
+
+	if (!sa->netrec || !sa->eng->ncfg)
+		return;
+	gateway_of(sa, &gw);
+	if (netcfg_route_get(sa->eng->ncfg, &gw, &p, &e) < 0) {
+		log_warn("%s: after the move: %s; the virtual IP and routes "
+			 "stay where they are", sa->prof->name, e.msg);
+		return;
+	}
+	if (record_on_path(sa->netrec, &p, gw.family))
+		return;
+	snprintf(was, sizeof(was), "%s",
+		 sa->netrec->n_addrs ? sa->netrec->addrs[0].ifname : "?");
+	if (!if_indextoname((unsigned)p.ifindex, now))
+		snprintf(now, sizeof(now), "#%d", p.ifindex);
+	hostcfg_down(sa);
+	hostcfg_install(sa);
+	if (!sa->host_error[0])
+		sa_progress(sa, "virtual IP and routes moved from %s to %s, "
+			    "the interface towards the gateway", was, now);
 }
 
 int hostcfg_cleanup_stale(struct engine *eng, struct verr *e)

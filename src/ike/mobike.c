@@ -203,6 +203,10 @@ static enum task_rc move_response(struct ike_sa *sa, struct ike_task *t,
 		if (ch)
 			ch->installed = false;
 		sa_tunnel_changed(sa);
+	} else {
+		/* the virtual IP and routes onto the new interface */
+		hostcfg_follow(sa);
+		sa_tunnel_changed(sa);
 	}
 	if (sa->nat_here)
 		nat_keepalive_start(sa);

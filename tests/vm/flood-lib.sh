@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # FLOOD_T0 and PING_LOG are read by the tests
 # The background ping of the VM tests that change SAs under traffic
-# (vpnd-ike-rekey.sh, vpnd-reauth.sh; sourced after vpnd-lib.sh): one echo
-# every 100 ms from the virtual IP to 198.51.100.1, its statistics, and
-# the ESP SA counters at its start.  Needs iputils ping (-i 0.1, -O).
+# (vpnd-ike-rekey.sh, vpnd-reauth.sh, vpnd-mobike.sh; sourced after
+# vpnd-lib.sh): one echo every 100 ms from the virtual IP to
+# 198.51.100.1, its statistics, and the ESP SA counters at its start.  Needs iputils ping (-i 0.1, -O).
 
 # the background ping of the running case
 FLOOD_PID=
@@ -12,6 +12,8 @@ FLOOD_T0=
 # set by flood_finish: echoes sent and answered
 FLOOD_TX=
 FLOOD_RX=
+# more options for the ping (e.g. -D for flood_resumed_after)
+FLOOD_OPTS=()
 
 # flood_preflight: exits 1 without iputils ping.
 flood_preflight() {
@@ -39,7 +41,7 @@ start_flood() {
 	vmt_sa_packets "$VMT_CL" >"$CL_DIR/sa-before"
 	vmt_sa_packets "$VMT_GW" >"$GW_DIR/sa-before"
 	ip netns exec "$VMT_CL" "${PING[@]}" -O -i 0.1 -c "$count" -W 5 \
-		-I "$VIP" 198.51.100.1 >"$FLOOD_LOG" 2>&1 &
+		"${FLOOD_OPTS[@]}" -I "$VIP" 198.51.100.1 >"$FLOOD_LOG" 2>&1 &
 	FLOOD_PID=$!
 	FLOOD_T0=$(date +%s.%N)
 	vmt_log "  ping -i 0.1 -c $count from $VIP to 198.51.100.1 started (${1}s)"
@@ -55,6 +57,27 @@ flood_done() { ! flood_running; }
 flood_last_seq() {
 	sed -n 's/.*icmp_seq=\([0-9]*\).*/\1/p' "$FLOOD_LOG" |
 		sort -n | tail -n1 | grep . || echo 0
+}
+
+# flood_resumed_after T0 (date +%s.%N): "SECONDS SEQ" for the first
+# echo sent at or after T0 that was answered: its answer came SECONDS
+# after T0.  Its send time is the answer's timestamp less its round
+# trip, so an echo sent before T0 and answered after it does not count.
+# Needs FLOOD_OPTS=(-D) (a timestamp on every line); fails when no such
+# echo has been answered yet.
+flood_resumed_after() {
+	awk -v t0="$1" '
+		/^\[[0-9.]*\] .*bytes from .*icmp_seq=.*time=/ {
+			ts = substr($1, 2, length($1) - 2) + 0
+			s = $0; sub(/.*icmp_seq=/, "", s); sub(/[^0-9].*/, "", s)
+			r = $0; sub(/.*time=/, "", r); sub(/[^0-9.].*/, "", r)
+			if (ts - r / 1000 >= t0) {
+				printf "%.3f %d\n", ts - t0, s
+				found = 1
+				exit
+			}
+		}
+		END { exit !found }' "$FLOOD_LOG"
 }
 
 # flood_unanswered: the sequence numbers of the echoes without an answer.

@@ -132,6 +132,12 @@ vpnd_connect_case() {
 	vmt_log "case $CASE: esp $esp, force-encap $encap"
 
 	vmt_setup_net || { case_fail "network setup failed"; return 1; }
+	# VMT_NET_EXTRA: a command that adds to the network before vpnd
+	# starts (e.g. a second uplink).
+	if [ -n "${VMT_NET_EXTRA:-}" ] && ! "$VMT_NET_EXTRA"; then
+		case_fail "network setup ($VMT_NET_EXTRA) failed"
+		return 1
+	fi
 	# vpnd routes the remote network itself (via its virtual IP); the
 	# harness's plain route is for the strongSwan self-test only.
 	ip -n "$VMT_CL" route del 198.51.100.0/24 via 192.0.2.1 ||
