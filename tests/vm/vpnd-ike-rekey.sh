@@ -42,46 +42,6 @@ vmt_begin
 
 # ---------------------------------------------------------------- probes
 
-# The gateway's SAs in one snapshot, as
-#   "IKE_SAS SPIi_SPIr INITIATOR CHILD_SAS CHILD_STATE SPI_IN SPI_OUT"
-# with the IKE SA's fields from the last one listed (meaningful when
-# IKE_SAS is 1); INITIATOR is yes when the gateway started that IKE SA.
-# The gateway's SPI_IN is vpnd's outbound SPI.
-gw_view() {
-	local raw
-	raw=$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas --raw 2>/dev/null) ||
-		return 1
-	awk '
-		function field(s, k,   v) {
-			if (!match(s, "[ {]" k "=[^ }]*"))
-				return "-"
-			v = substr(s, RSTART + 1, RLENGTH - 1)
-			sub(/^[^=]*=/, "", v)
-			return v
-		}
-		/^list-sa event / {
-			ikes++
-			ike = $0
-			kids = ""
-			if ((p = index($0, " child-sas {")) > 0) {
-				ike = substr($0, 1, p)
-				kids = substr($0, p)
-			}
-			spis = field(ike, "initiator-spi") "_" field(ike, "responder-spi")
-			ini = ike ~ /[ {]initiator=yes/ ? "yes" : "no"
-			nkids = gsub(/[ {]spi-in=/, "&", kids)
-			kst = field(kids, "state")
-			kin = field(kids, "spi-in")
-			kout = field(kids, "spi-out")
-		}
-		END {
-			if (ikes)
-				print ikes, spis, ini, nkids, kst, kin, kout
-			else
-				print 0
-		}' <<<"$raw"
-}
-
 # ike_rekeyed: the gateway has exactly one IKE SA and its SPIs are not
 # $IKE_SPIS.  Sets GW_VIEW.
 GW_VIEW=
@@ -144,7 +104,7 @@ check_ike_rekey() {
 			"within ${secs}s (had $IKE_SPIS; now: ${GW_VIEW:-nothing})"
 		return 1
 	fi
-	read -r n spis ini kids kst kin kout <<<"$GW_VIEW"
+	read -r n spis ini _ _ kids kst kin kout <<<"$GW_VIEW"
 	vmt_log "  rekey $round ($who) at +$(elapsed_since "$FLOOD_T0")s of the ping:" \
 		"IKE SA $IKE_SPIS -> $spis on the gateway"
 	[ "$who" = gateway ] && want=yes || want=no

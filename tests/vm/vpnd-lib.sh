@@ -228,3 +228,46 @@ vpnd_disconnect_case() {
 	grep -E 'vpnd\[(warn|error)' "$CL_DIR/vpnd.log" | sed 's/^/  vpnd.log: /'
 	return 0
 }
+
+# The gateway's SAs in one snapshot, as
+#   "IKE_SAS SPIi_SPIr INITIATOR REMOTE_HOST REMOTE_PORT CHILD_SAS
+#    CHILD_STATE SPI_IN SPI_OUT"
+# with the fields of the last IKE SA listed (meaningful when IKE_SAS is
+# 1); INITIATOR is yes when the gateway started that IKE SA. The
+# gateway's SPI_IN is vpnd's outbound SPI.
+gw_view() {
+	local raw
+	raw=$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas --raw 2>/dev/null) ||
+		return 1
+	awk '
+		function field(s, k,   v) {
+			if (!match(s, "[ {]" k "=[^ }]*"))
+				return "-"
+			v = substr(s, RSTART + 1, RLENGTH - 1)
+			sub(/^[^=]*=/, "", v)
+			return v
+		}
+		/^list-sa event / {
+			ikes++
+			ike = $0
+			kids = ""
+			if ((p = index($0, " child-sas {")) > 0) {
+				ike = substr($0, 1, p)
+				kids = substr($0, p)
+			}
+			spis = field(ike, "initiator-spi") "_" field(ike, "responder-spi")
+			ini = ike ~ /[ {]initiator=yes/ ? "yes" : "no"
+			host = field(ike, "remote-host")
+			port = field(ike, "remote-port")
+			nkids = gsub(/[ {]spi-in=/, "&", kids)
+			kst = field(kids, "state")
+			kin = field(kids, "spi-in")
+			kout = field(kids, "spi-out")
+		}
+		END {
+			if (ikes)
+				print ikes, spis, ini, host, port, nkids, kst, kin, kout
+			else
+				print 0
+		}' <<<"$raw"
+}
