@@ -36,7 +36,8 @@ bool mobike_lists_addresses(const struct ike_msg *m)
 	       msg_notify(m, N_NO_ADDITIONAL_ADDRESSES);
 }
 
-static bool add_peer_addr(struct ike_sa *sa, int family, const uint8_t *ip)
+static bool push_peer_addr(struct ike_sa *sa,
+			   const struct sockaddr_storage *a)
 {
 	struct sockaddr_storage *g = array_room(sa->peer_addrs,
 						sa->n_peer_addrs,
@@ -46,15 +47,23 @@ static bool add_peer_addr(struct ike_sa *sa, int family, const uint8_t *ip)
 	if (!g)
 		return false;
 	sa->peer_addrs = g;
-	g = &sa->peer_addrs[sa->n_peer_addrs++];
-	memset(g, 0, sizeof(*g));
-	g->ss_family = (sa_family_t)family;
-	if (family == AF_INET)
-		memcpy(&((struct sockaddr_in *)g)->sin_addr, ip, 4);
-	else
-		memcpy(&((struct sockaddr_in6 *)g)->sin6_addr, ip, 16);
-	sockaddr_set_port(g, sockaddr_port(&sa->peer));
+	sa->peer_addrs[sa->n_peer_addrs++] = *a;
 	return true;
+}
+
+/* An address the gateway named, at the port it talks on now. */
+static bool add_peer_addr(struct ike_sa *sa, int family, const uint8_t *ip)
+{
+	struct sockaddr_storage a;
+
+	memset(&a, 0, sizeof(a));
+	a.ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		memcpy(&((struct sockaddr_in *)&a)->sin_addr, ip, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)&a)->sin6_addr, ip, 16);
+	sockaddr_set_port(&a, sockaddr_port(&sa->peer));
+	return push_peer_addr(sa, &a);
 }
 
 /* The list replaces what the gateway said before (RFC 4555 3.6); its
@@ -115,14 +124,8 @@ void mobike_copy_addresses(struct ike_sa *next, const struct ike_sa *sa)
 {
 	size_t i;
 
-	for (i = 0; i < sa->n_peer_addrs; i++) {
-		const struct sockaddr_storage *a = &sa->peer_addrs[i];
-
-		add_peer_addr(next, a->ss_family,
-			      a->ss_family == AF_INET ?
-			      (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr :
-			      (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr);
-	}
+	for (i = 0; i < sa->n_peer_addrs; i++)
+		push_peer_addr(next, &sa->peer_addrs[i]);
 }
 
 /* IKE to 4500 with the marker (3.5), our side from the new address;

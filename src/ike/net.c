@@ -211,31 +211,6 @@ void net_unregister(struct engine *eng, const uint8_t spi[8])
 		memset(r, 0, sizeof(*r));
 }
 
-/* The source address the kernel will use towards 'to', found with a
- * connected throw-away socket: needed for NAT detection hashes. */
-static void learn_local(struct engine *eng, const struct sockaddr_storage *to,
-			bool natt, struct sockaddr_storage *local)
-{
-	socklen_t sl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						  sizeof(struct sockaddr_in6);
-	int fd = socket(to->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	uint16_t port = net_local_port(eng, to->ss_family, natt);
-
-	memset(local, 0, sizeof(*local));
-	if (fd < 0)
-		return;
-	if (connect(fd, (const struct sockaddr *)to, sl) == 0) {
-		socklen_t ll = sizeof(*local);
-
-		getsockname(fd, (struct sockaddr *)local, &ll);
-	}
-	close(fd);
-	if (local->ss_family == AF_INET)
-		((struct sockaddr_in *)local)->sin_port = htons(port);
-	else if (local->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)local)->sin6_port = htons(port);
-}
-
 /* ---- the host's own view of its network ---- */
 
 static socklen_t sa_len(const struct sockaddr_storage *ss)
@@ -284,6 +259,15 @@ const struct engine_host_ops net_host_ops = {
 	.route_source = host_route_source,
 	.is_local = host_is_local,
 };
+
+/* The source address and port the kernel will use towards 'to' on our
+ * socket of that kind: needed for NAT detection hashes. */
+static void learn_local(struct engine *eng, const struct sockaddr_storage *to,
+			bool natt, struct sockaddr_storage *local)
+{
+	host_route_source(eng, to, local);
+	sockaddr_set_port(local, net_local_port(eng, to->ss_family, natt));
+}
 
 void engine_set_send_hook(struct engine *eng, engine_send_fn fn, void *ctx)
 {
@@ -357,8 +341,7 @@ static int send_from(int fd, const void *buf, size_t len,
 
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_name = (void *)to;
-	mh.msg_namelen = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						    sizeof(struct sockaddr_in6);
+	mh.msg_namelen = sa_len(to);
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	set_source(&mh, &c, from);

@@ -100,16 +100,22 @@ static void hold(struct conn *c, struct ike_sa *sa, const char *why)
 	sa_tunnel_changed(sa);
 }
 
+/* The SA may send again; the outage clock stops. */
+static void end_hold(struct conn *c, struct ike_sa *sa)
+{
+	sa->held = false;
+	loop_timer_cancel(c->loop, c->outage_timer);
+	c->outage_timer = 0;
+}
+
 /* The route is back: what waited goes out now, and a liveness check
  * proves the path before the tunnel counts as working again. */
 static void release(struct conn *c, struct ike_sa *sa, const char *why)
 {
 	unsigned s = (unsigned)(time(NULL) - sa->held_since);
 
-	sa->held = false;
+	end_hold(c, sa);
 	sa->path_checking = conn_is_up(c);
-	loop_timer_cancel(c->loop, c->outage_timer);
-	c->outage_timer = 0;
 	record(c, NULL, &sa->local, "network back after %u s (%s); checking the path",
 	       s, why);
 	sa_request_resume(sa);
@@ -135,9 +141,7 @@ static void moved(struct conn *c, struct ike_sa *sa,
 	record(c, &sa->local, src, "our address %s is gone (%s); now %s",
 	       sockaddr_addr_str(&sa->local, was, sizeof(was)), why,
 	       sockaddr_addr_str(src, now, sizeof(now)));
-	sa->held = false;
-	loop_timer_cancel(c->loop, c->outage_timer);
-	c->outage_timer = 0;
+	end_hold(c, sa);
 	if (sa->peer_mobike && sa->state == IKE_ESTABLISHED) {
 		if (mobike_move(sa, src, NULL, &e) == 0)
 			return;
@@ -170,9 +174,7 @@ static bool other_gateway_address(struct conn *c, struct ike_sa *sa,
 		       "no route to the gateway's %s (%s); moving to its %s",
 		       sockaddr_addr_str(&old, a, sizeof(a)), why,
 		       sockaddr_addr_str(&alt, b, sizeof(b)));
-		sa->held = false;
-		loop_timer_cancel(c->loop, c->outage_timer);
-		c->outage_timer = 0;
+		end_hold(c, sa);
 		if (mobike_move(sa, &src, &alt, &e) < 0) {
 			log_warn("%s: MOBIKE: %s", c->prof.name, e.msg);
 			return false;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fake_kernel.h"
+#include "harness.h"
 
 static size_t find_sa(const struct fake_kernel *k, uint32_t spi)
 {
@@ -245,4 +246,24 @@ void fake_kernel_free(struct fake_kernel *k)
 	free(k->sas);
 	free(k->pols);
 	memset(k, 0, sizeof(*k));
+}
+
+int fake_kernel_engine(struct fake_kernel *k,
+		       const struct engine_host_ops *host)
+{
+	struct engine_config cfg = { .child = ENGINE_CHILD_OPS,
+				     .child_ops = &fake_kernel_ops,
+				     .child_ctx = k,
+				     .host_ops = host };
+
+	memset(k, 0, sizeof(*k));
+	return test_engine_make(&cfg);
+}
+
+int fake_kernel_engine_end(struct fake_kernel *k)
+{
+	int rc = test_engine_reset(NULL);
+
+	fake_kernel_free(k);
+	return rc;
 }

@@ -37,5 +37,12 @@ extern const struct child_backend_ops fake_kernel_ops;
 const struct fake_sa *fake_kernel_sa(const struct fake_kernel *k,
 				     uint32_t spi);
 void fake_kernel_free(struct fake_kernel *k);
+/* A suite's set-up: test_engine (harness.h) with k, emptied, as its
+ * Child SA backend and host as its view of the host (NULL: the real
+ * one); fake_kernel_engine_end gives the suites after it the default
+ * engine back and frees what k holds. */
+int fake_kernel_engine(struct fake_kernel *k,
+		       const struct engine_host_ops *host);
+int fake_kernel_engine_end(struct fake_kernel *k);
 
 #endif

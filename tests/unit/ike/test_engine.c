@@ -18,20 +18,12 @@ static struct fake_kernel fk;
 
 static int use_double(void)
 {
-	struct engine_config cfg = { .child = ENGINE_CHILD_OPS,
-				     .child_ops = &fake_kernel_ops,
-				     .child_ctx = &fk };
-
-	memset(&fk, 0, sizeof(fk));
-	return test_engine_make(&cfg);
+	return fake_kernel_engine(&fk, NULL);
 }
 
 static int back_to_none(void)
 {
-	int rc = test_engine_reset(NULL);
-
-	fake_kernel_free(&fk);
-	return rc;
+	return fake_kernel_engine_end(&fk);
 }
 
 static bool ours(uint32_t reqid)

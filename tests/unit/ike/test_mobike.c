@@ -19,21 +19,12 @@ static struct fake_kernel fk;
 
 static int use_fakes(void)
 {
-	struct engine_config cfg = { .child = ENGINE_CHILD_OPS,
-				     .child_ops = &fake_kernel_ops,
-				     .child_ctx = &fk,
-				     .host_ops = &fake_host_ops };
-
-	memset(&fk, 0, sizeof(fk));
-	return test_engine_make(&cfg);
+	return fake_kernel_engine(&fk, &fake_host_ops);
 }
 
 static int back_to_none(void)
 {
-	int rc = test_engine_reset(NULL);
-
-	fake_kernel_free(&fk);
-	return rc;
+	return fake_kernel_engine_end(&fk);
 }
 
 /* Established from FAKE_CLIENT_ADDR; the gateway answered IKE_AUTH with
