@@ -104,10 +104,12 @@ void engine_child_event(struct engine *eng, const struct kernel_event *ev);
 void engine_network_changed(struct engine *eng, const char *why);
 
 /* Datagrams the engine sends go to the hook instead of a socket, and no
- * socket is opened (tests capture what the engine sends). NULL goes
+ * socket is opened (tests capture what the engine sends, and from which
+ * of our addresses: from may be NULL or unspecified, "any"). NULL goes
  * back to the sockets. */
 typedef int (*engine_send_fn)(void *ctx, const struct sockaddr_storage *to,
-			      bool natt, const uint8_t *msg, size_t len);
+			      bool natt, const uint8_t *msg, size_t len,
+			      const struct sockaddr_storage *from);
 void engine_set_send_hook(struct engine *eng, engine_send_fn fn, void *ctx);
 /* A datagram from the gateway (without the non-ESP marker), routed to
  * the IKE SA our SPI in it names: what the sockets hand over, and a

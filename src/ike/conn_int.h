@@ -108,8 +108,11 @@ void failover_reset(struct conn *c);
 /* Our address went away under the current SA and its gateway cannot
  * move it: a new SA from the new address to the same gateway, resumed
  * with the ticket when there is one (RFC 5723 names this case), asking
- * for the same virtual IP. */
-void failover_on_moved(struct conn *c, struct ike_sa *sa, const char *msg);
+ * for the same virtual IP. now: our address now, when the SA's own
+ * (sa->local) is the one gone; NULL when sa->local is the new one (a
+ * refused MOBIKE move). */
+void failover_on_moved(struct conn *c, struct ike_sa *sa, const char *msg,
+		       const struct sockaddr_storage *now);
 /* The gateway ended the connection (deleted the IKE SA): with
  * close-action restart, a new connection after the reconnect backoff;
  * true when that took over (the SA is dropped). */

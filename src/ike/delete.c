@@ -170,24 +170,45 @@ void ike_delete_child(struct ike_sa *sa, struct child_sa *ch)
 		log_warn("could not delete the refused Child SA");
 }
 
-/* RFC 7296 2.21.2: when the gateway fails our check, tell it once in an
- * INFORMATIONAL so it drops the SA too; no retransmission and no task,
- * we are tearing down anyway. */
-void ike_send_auth_failed(struct ike_sa *sa)
+/* A request sent once, without retransmission or task: the SA is being
+ * torn down anyway, and nothing waits for the answer. */
+static void send_once(struct ike_sa *sa, struct wbuf *inner,
+		      const struct pl_chain *c)
 {
-	struct wbuf inner, out;
-	struct pl_chain c;
+	struct wbuf out;
 	struct ike_hdr h;
 
-	wb_init(&inner);
 	wb_init(&out);
-	chain_init(&c, &inner);
-	notify_build(&c, 0, NULL, 0, N_AUTHENTICATION_FAILED, NULL, 0);
 	sa_fill_header(sa, &h, EXCH_INFORMATIONAL, sa->next_mid++, false,
 		       PL_SK);
-	if (!inner.oom && ike_protect(&sa->keys, sa->initiator, &h, c.first,
-				      inner.p, inner.len, &out) == 0)
+	if (!inner->oom && ike_protect(&sa->keys, sa->initiator, &h, c->first,
+				       inner->p, inner->len, &out) == 0)
 		sa_send_datagram(sa, out.p, out.len);
-	wb_free(&inner);
 	wb_free(&out);
+}
+
+/* RFC 7296 2.21.2: when the gateway fails our check, tell it once in an
+ * INFORMATIONAL so it drops the SA too. */
+void ike_send_auth_failed(struct ike_sa *sa)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	notify_build(&c, 0, NULL, 0, N_AUTHENTICATION_FAILED, NULL, 0);
+	send_once(sa, &inner, &c);
+	wb_free(&inner);
+}
+
+void ike_send_delete_once(struct ike_sa *sa)
+{
+	struct wbuf inner;
+	struct pl_chain c;
+
+	wb_init(&inner);
+	chain_init(&c, &inner);
+	delete_build(&c, PROTO_IKE, 0, 0, NULL);
+	send_once(sa, &inner, &c);
+	wb_free(&inner);
 }

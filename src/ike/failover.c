@@ -208,16 +208,23 @@ static bool retry_later(struct conn *c, struct ike_sa *sa,
 
 /* A new SA for a connection that was up, with the ticket if there is
  * one, to the gateway named. */
-static void reconnect(struct conn *c, struct ike_sa *sa, const char *gateway)
+/* A connection that was up starts over: every gateway may be tried
+ * again, with the ticket the store has now. */
+static void begin_reconnect(struct conn *c)
 {
-	char gw[PROFILE_STR_MAX];
-
-	snprintf(gw, sizeof(gw), "%s", gateway);
 	c->state = CONN_CONNECTING;
 	c->was_up = true;
 	c->attempts = 0;
 	forget_move(c);
 	take_ticket(c);
+}
+
+static void reconnect(struct conn *c, struct ike_sa *sa, const char *gateway)
+{
+	char gw[PROFILE_STR_MAX];
+
+	snprintf(gw, sizeof(gw), "%s", gateway);
+	begin_reconnect(c);
 	restart(c, sa, gw);
 }
 
@@ -230,10 +237,29 @@ static bool lost_gateway(struct conn *c, struct ike_sa *sa,
 	return true;
 }
 
-void failover_on_moved(struct conn *c, struct ike_sa *sa, const char *msg)
+/* The gateway still holds the SA we leave: a Delete, once, from where
+ * we are now frees it, and the lease of its virtual IP for the new SA,
+ * at once rather than after the gateway's liveness checks give up.
+ * Not before a resume: RFC 5723 leaves open whether the gateway then
+ * voids the ticket. */
+static void leave_sa(struct conn *c, struct ike_sa *sa,
+		     const struct sockaddr_storage *now)
 {
-	bool was_up = conn_is_up(c);
+	uint16_t port = sockaddr_port(&sa->local);
 
+	if (c->ticket || sa->state != IKE_ESTABLISHED)
+		return;
+	if (now) {
+		sa->local = *now;
+		sockaddr_set_port(&sa->local, port);
+	}
+	conn_progress(c, "deleting the IKE SA we leave at %s", c->gateway);
+	ike_send_delete_once(sa);
+}
+
+void failover_on_moved(struct conn *c, struct ike_sa *sa, const char *msg,
+		       const struct sockaddr_storage *now)
+{
 	if (sa->cfg.has_ip4) {
 		c->has_vip_hint = true;
 		memcpy(c->vip_hint4, sa->cfg.ip4, 4);
@@ -241,11 +267,11 @@ void failover_on_moved(struct conn *c, struct ike_sa *sa, const char *msg)
 	conn_progress(c, "%s; a new IKE SA with %s", msg, c->gateway);
 	conn_note_change(c, REASON_MOVED, "%s; reconnecting to %s", msg,
 			 c->gateway);
-	if (was_up) {
-		reconnect(c, sa, c->gateway);
-		return;
-	}
 	/* Still connecting: the attempt starts again from the new address. */
+	if (conn_is_up(c)) {
+		begin_reconnect(c);
+		leave_sa(c, sa, now);
+	}
 	restart(c, sa, c->gateway);
 }
 
@@ -256,7 +282,7 @@ bool failover_on_failure(struct conn *c, struct ike_sa *sa,
 		return false;
 	if (why == REASON_MOVED && conn_is_up(c)) {
 		/* A MOBIKE move the gateway refused: a new SA instead. */
-		failover_on_moved(c, sa, msg);
+		failover_on_moved(c, sa, msg, NULL);
 		return true;
 	}
 	if (conn_is_up(c) && sa->state >= IKE_ESTABLISHED)

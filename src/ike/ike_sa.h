@@ -497,6 +497,9 @@ int ike_send_child_delete(struct ike_sa *sa, const uint8_t spi[4],
 					   const uint8_t spi[4]));
 void nat_keepalive_start(struct ike_sa *sa);
 void ike_send_auth_failed(struct ike_sa *sa);
+/* Delete(IKE) sent once, unanswered: for an SA we leave while the
+ * gateway still holds it (failover_on_moved). */
+void ike_send_delete_once(struct ike_sa *sa);
 /* ---- requests.c: a request from the gateway, answered; what it
  * means for the SA (TASK_DONE, TASK_GONE, TASK_REDIRECT, TASK_REKEYED) */
 enum task_rc ike_handle_request(struct ike_sa *sa, const struct ike_msg *m);
@@ -648,6 +651,9 @@ const char *sockaddr_addr_str(const struct sockaddr_storage *ss, char *out,
 /* The port of an IPv4 or IPv6 address, host order (0 for others). */
 uint16_t sockaddr_port(const struct sockaddr_storage *ss);
 void sockaddr_set_port(struct sockaddr_storage *ss, uint16_t port);
+/* The same IPv4 or IPv6 address; ports do not count. */
+bool sockaddr_same_addr(const struct sockaddr_storage *a,
+			const struct sockaddr_storage *b);
 /* An identity for messages: "gw.example.org", "192.0.2.1", a DN. */
 const char *id_to_text(uint8_t type, const uint8_t *data, size_t len,
 		       char *out, size_t outlen);

@@ -370,7 +370,7 @@ int net_send(struct engine *eng, const struct sockaddr_storage *to, bool natt,
 		return -1;
 	if (eng->net.send_hook)
 		return eng->net.send_hook(eng->net.send_hook_ctx, to, natt, msg,
-					  len);
+					  len, from);
 	if (ensure_socket(eng, to->ss_family, natt, &e) < 0) {
 		log_err("%s", e.msg);
 		return -1;

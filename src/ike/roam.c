@@ -149,7 +149,7 @@ static void moved(struct conn *c, struct ike_sa *sa,
 	}
 	snprintf(msg, sizeof(msg), "our address %s is gone; now %s", was,
 		 now);
-	failover_on_moved(c, sa, msg);
+	failover_on_moved(c, sa, msg, src);
 }
 
 /* No route to the gateway's address: with MOBIKE, one of the others it
@@ -185,18 +185,6 @@ static bool other_gateway_address(struct conn *c, struct ike_sa *sa,
 	return false;
 }
 
-static bool same_address(const struct sockaddr_storage *a,
-			 const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return !memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-			       &((const struct sockaddr_in *)b)->sin_addr, 4);
-	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
-}
-
 /* Our address is still there, but the route to the gateway leaves from
  * another one now (the Wi-Fi is back beside the LTE): with MOBIKE the
  * SA follows the route, since packets from the old address on the new
@@ -207,7 +195,7 @@ static bool better_source(struct conn *c, struct ike_sa *sa,
 	struct verr e = { { 0 } };
 	char was[64], now[64];
 
-	if (same_address(src, &sa->local) || !sa->peer_mobike ||
+	if (sockaddr_same_addr(src, &sa->local) || !sa->peer_mobike ||
 	    sa->state != IKE_ESTABLISHED)
 		return false;
 	record(c, &sa->local, src,

@@ -5,7 +5,9 @@
 # through its network monitor, not a failed liveness check: within 2 s a
 # new IKE SA from the second uplink's address, the same virtual IP, the
 # reason in status, and one IKE SA left on the gateway, from the new
-# address. The address coming back must not tear the new SA down.
+# address: vpnd deletes the SA it leaves (no ticket to resume with), from
+# the new address, so the gateway frees it and its virtual IP at once.
+# The address coming back must not tear the new SA down.
 . "$(dirname "$0")/lib.sh"
 
 PROFILE=gw
@@ -47,6 +49,9 @@ wait_status 2 "reason in the path history" \
 log "ok: same virtual IP $VIP"
 wait_for 5 gw_single_sa || fail "gateway kept the old IKE SA: $(gw_ctl --list-sas 2>&1)"
 log "ok: one IKE SA on the gateway, from $(gw_remote_host)"
+assert_file_match "$GW_DIR/charon.log" 'received DELETE for IKE_SA' \
+	"the gateway got no delete for the IKE SA vpnd left"
+log "ok: the gateway got vpnd's delete of the SA it left"
 
 # The first uplink's address comes back: a liveness check, no new SA.
 NEW=$(gw_spis)

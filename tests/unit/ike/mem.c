@@ -17,7 +17,8 @@ static const uint8_t gw_first_spi[8] = { 0x5a, 0x11, 0x22, 0x33,
 				   0x44, 0x55, 0x66, 0x77 };
 
 static int capture(void *ctx, const struct sockaddr_storage *to, bool natt,
-		   const uint8_t *msg, size_t len)
+		   const uint8_t *msg, size_t len,
+		   const struct sockaddr_storage *from)
 {
 	struct mem *m = ctx;
 	struct mem_dgram *d;
@@ -36,6 +37,9 @@ static int capture(void *ctx, const struct sockaddr_storage *to, bool natt,
 	memcpy(d->p, msg, len);
 	d->len = len;
 	d->to = *to;
+	memset(&d->from, 0, sizeof(d->from));
+	if (from)
+		d->from = *from;
 	d->natt = natt;
 	m->n_sent++;
 	return 0;

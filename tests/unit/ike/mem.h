@@ -20,6 +20,7 @@
 /* A datagram the engine sent. */
 struct mem_dgram {
 	struct sockaddr_storage to;
+	struct sockaddr_storage from;   /* ss_family 0: any of ours */
 	bool natt;
 	uint8_t *p;
 	size_t len;

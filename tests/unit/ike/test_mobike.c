@@ -124,6 +124,25 @@ static bool kaddr_is(const struct kernel_addr *a, const char *text)
 	       !memcmp(a->bytes, &((struct sockaddr_in *)&ss)->sin_addr, 4);
 }
 
+/* The datagram before the last (the new IKE_SA_INIT): Delete(IKE) of
+ * the SA we left, sent from 'from' (the keys kept by mem_keep). */
+static void left_with_delete(const char *from)
+{
+	const struct ike_msg *msg;
+	const struct ike_payload *d;
+	struct sockaddr_storage want;
+
+	CU_ASSERT_FATAL(m.n_sent >= 2);
+	fake_addr4(&want, from, 0);
+	CU_ASSERT_TRUE(sockaddr_same_addr(&m.sent[m.n_sent - 2].from, &want));
+	msg = mem_open_kept(&m, m.n_sent - 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(msg->hdr->exchange, EXCH_INFORMATIONAL);
+	d = msg_payload(msg, PL_DELETE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_TRUE(d->len >= 1 && d->body[0] == PROTO_IKE);
+}
+
 /* Our address goes: the same IKE SA moves (no new SA), the Child SAs
  * and policies follow in the kernel with the new tunnel endpoints, the
  * tunnel stays up, and the history says so. */
@@ -203,26 +222,33 @@ static void test_move_refused(void)
 	update_sent(sa, &mid);
 	mem_chain(&m);
 	notify_build(&m.chain, 0, NULL, 0, N_UNACCEPTABLE_ADDRESSES, NULL, 0);
+	mem_keep(&m, sa);
 	sa_take_response(sa, mem_typed(&m, sa, EXCH_INFORMATIONAL, mid, true));
 	mem_status(&m, &st);
 	CU_ASSERT_EQUAL(st.state, CONN_CONNECTING);
 	CU_ASSERT_EQUAL(st.change.reason, REASON_MOVED);
 	CU_ASSERT_TRUE(mem_last(&m)->p[18] == EXCH_IKE_SA_INIT);
+	/* the gateway, which answered there, drops the SA now */
+	left_with_delete(FAKE_OTHER_ADDR);
 	mem_end(&m);
 }
 
-/* A gateway that did not say MOBIKE_SUPPORTED gets a new IKE SA. */
+/* A gateway that did not say MOBIKE_SUPPORTED gets a new IKE SA, and
+ * (no ticket to resume with) a Delete of the old one from the new
+ * address, which frees its virtual IP's lease at once. */
 static void test_no_mobike(void)
 {
 	struct conn_status st;
 
-	up(false);
+	mem_keep(&m, up(false));
 	fake_host_move();
 	engine_network_changed(test_engine, "an address went away");
 	mem_status(&m, &st);
 	CU_ASSERT_EQUAL(st.state, CONN_CONNECTING);
 	CU_ASSERT_EQUAL(st.change.reason, REASON_MOVED);
 	CU_ASSERT_EQUAL(fk.migrations, 0);
+	CU_ASSERT_TRUE(mem_last(&m)->p[18] == EXCH_IKE_SA_INIT);
+	left_with_delete(FAKE_OTHER_ADDR);
 	mem_end(&m);
 }
 
