@@ -78,6 +78,8 @@ void conn_path_check(struct conn *c, const char *why);
 /* MOBIKE moved the current SA from one local address to another. */
 void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
 		     const struct sockaddr_storage *to);
+/* The gateway follows a new mapping of the NAT in front of us. */
+void conn_path_rebound(struct conn *c, const struct sockaddr_storage *at);
 /* conn_free: the timers and the history. */
 void roam_free(struct conn *c);
 

@@ -2,7 +2,8 @@
  * dpd-interval seconds while the SA is up. The check is a task like any
  * other request: while another one is on the wire it waits its turn
  * (that request checks liveness too). When the retransmissions give up,
- * the SA is lost and the connection fails over (conn.c, failover.c). */
+ * the SA is lost and the connection fails over (conn.c, failover.c).
+ * Behind a NAT with MOBIKE it also watches the NAT's mapping (mobike.c). */
 #include "ike_sa.h"
 #include "vpnd/log.h"
 
@@ -11,11 +12,14 @@ static void dpd_arm(struct ike_sa *sa);
 static int dpd_send(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 {
 	struct wbuf inner;
+	struct pl_chain c;
 	int rc;
 
 	wb_init(&inner);
+	chain_init(&c, &inner);
+	mobike_add_mapping_check(sa, &c);
 	log_dbg("%s: liveness check", sa->prof->name);
-	rc = sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, PL_NONE);
+	rc = sa_send_protected(sa, EXCH_INFORMATIONAL, &inner, c.first);
 	wb_free(&inner);
 	if (rc < 0) {
 		verr_set(e, "cannot send the liveness check");
@@ -28,6 +32,7 @@ static enum task_rc dpd_answered(struct ike_sa *sa, struct ike_task *t,
 				 const struct ike_msg *m)
 {
 	dpd_arm(sa);
+	mobike_check_mapping(sa, m);
 	return TASK_DONE;
 }
 

@@ -185,6 +185,10 @@ struct ike_sa {
 	struct gw_ident redirected_from;
 	bool orphan;                    /* replaced; only its DELETE remains */
 	bool peer_mobike;               /* both sent MOBIKE_SUPPORTED */
+	/* Behind a NAT with MOBIKE: the gateway's last
+	 * NAT_DETECTION_DESTINATION_IP, the hash of where it sees us. */
+	uint8_t mapping[20];
+	bool have_mapping;
 	/* The gateway's other addresses (RFC 4555 ADDITIONAL_IP4/6_ADDRESS),
 	 * to move to when its current one has no route; the list grows. */
 	struct sockaddr_storage *peer_addrs;
@@ -376,6 +380,11 @@ enum task_rc mobike_answer_addresses(struct ike_sa *sa,
 void mobike_echo_cookie2(const struct ike_msg *m, struct pl_chain *c);
 /* Copies sa's list of the gateway's addresses to next (a rekey). */
 void mobike_copy_addresses(struct ike_sa *next, const struct ike_sa *sa);
+/* Behind a NAT with MOBIKE, a liveness check carries NAT detection
+ * (into c); its answer m tells whether the NAT gave us a new mapping,
+ * and if so the SA moves to it (an update from the same address). */
+void mobike_add_mapping_check(struct ike_sa *sa, struct pl_chain *c);
+void mobike_check_mapping(struct ike_sa *sa, const struct ike_msg *m);
 /* What an unprotected response asked of us: true when it held the
  * notify, with the task's outcome in *rc (TASK_IGNORE for one we cannot
  * use: malformed, spoofed, or a late duplicate answering a

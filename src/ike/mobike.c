@@ -5,7 +5,16 @@
  * the new address on port 4500 (3.5: a NAT may sit on the new path),
  * and once the gateway answered, echoing the cookie, the Child SAs
  * follow in the kernel with their keys and counters (child_move.c).
- * A refusal or an answer without the cookie makes a new SA instead. */
+ * A refusal or an answer without the cookie makes a new SA instead.
+ *
+ * Behind a NAT the mapping our packets get can change without any change
+ * on our side (the NAT box restarts, a carrier-grade NAT rebinds). A
+ * MOBIKE gateway does not follow such a change by itself (RFC 4555 3.8
+ * leaves address changes to the initiator), so its ESP would go on to
+ * the old mapping while our IKE requests still get answers. Liveness
+ * checks therefore carry NAT detection while we are behind a NAT, and
+ * when the gateway sees us from somewhere new, the SA is updated from
+ * the same address (what strongSwan's client does too). */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -21,7 +30,24 @@ struct move_task {
 	/* where the kernel's Child SAs still are */
 	struct sockaddr_storage old_local, old_peer;
 	uint8_t cookie2[COOKIE2_LEN];
+	bool rebind;                    /* same addresses, a new NAT mapping */
 };
+
+/* The gateway's view of our address in m (NAT_DETECTION_DESTINATION_IP)
+ * becomes the one we compare with; whether it differs from the last. */
+static bool mapping_moved(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct notify_payload *n =
+		msg_notify(m, N_NAT_DETECTION_DESTINATION_IP);
+	bool moved;
+
+	if (!n || n->len != sizeof(sa->mapping))
+		return false;
+	moved = sa->have_mapping && memcmp(sa->mapping, n->data, n->len);
+	memcpy(sa->mapping, n->data, n->len);
+	sa->have_mapping = true;
+	return moved;
+}
 
 void mobike_add_supported(struct ike_sa *sa, struct pl_chain *c)
 {
@@ -195,6 +221,14 @@ static enum task_rc move_response(struct ike_sa *sa, struct ike_task *t,
 				    "gateway answered the move to %s without our COOKIE2",
 				    sockaddr_str(&sa->local, a, sizeof(a)));
 	ike_detect_nat(sa, m->pl);
+	mapping_moved(sa, m);
+	if (mt->rebind) {
+		/* our kernel's SAs name our address, not the NAT's: as
+		 * they were */
+		sa_progress(sa, "the gateway follows our new NAT mapping (MOBIKE)");
+		conn_path_rebound(sa->conn, &sa->local);
+		return TASK_DONE;
+	}
 	if (child_move(sa, &mt->old_local, &mt->old_peer, &e) < 0) {
 		for (ch = sa->children; ch; ch = ch->next)
 			if (ch->installed)
@@ -231,17 +265,13 @@ static const struct ike_task_ops move_ops = {
  * again from there, as the gateway answers where a request came from
  * (RFC 7296 2.11); the update follows it. A move while one is queued
  * only changes the address the update will carry. */
-int mobike_move(struct ike_sa *sa, const struct sockaddr_storage *to,
-		const struct sockaddr_storage *peer, struct verr *e)
+static int queue_move(struct ike_sa *sa,
+		      const struct sockaddr_storage *old_local,
+		      const struct sockaddr_storage *old_peer, bool rebind,
+		      struct verr *e)
 {
-	struct sockaddr_storage old_local = sa->local, old_peer = sa->peer;
 	struct move_task *mt;
 
-	if (float_from(sa, to, peer, e) < 0) {
-		sa->local = old_local;
-		sa->peer = old_peer;
-		return -1;
-	}
 	sa_request_resume(sa);
 	if (sa_has_task(sa, &move_ops))
 		return 0;
@@ -250,7 +280,39 @@ int mobike_move(struct ike_sa *sa, const struct sockaddr_storage *to,
 		verr_set(e, "out of memory");
 		return -1;
 	}
-	mt->old_local = old_local;
-	mt->old_peer = old_peer;
+	mt->old_local = *old_local;
+	mt->old_peer = *old_peer;
+	mt->rebind = rebind;
 	return sa_queue(sa, &mt->t, e);
+}
+
+int mobike_move(struct ike_sa *sa, const struct sockaddr_storage *to,
+		const struct sockaddr_storage *peer, struct verr *e)
+{
+	struct sockaddr_storage old_local = sa->local, old_peer = sa->peer;
+
+	if (float_from(sa, to, peer, e) < 0) {
+		sa->local = old_local;
+		sa->peer = old_peer;
+		return -1;
+	}
+	return queue_move(sa, &old_local, &old_peer, false, e);
+}
+
+void mobike_add_mapping_check(struct ike_sa *sa, struct pl_chain *c)
+{
+	if (sa->peer_mobike && sa->nat_here && sa->natt)
+		ike_add_natd(sa, c);
+}
+
+void mobike_check_mapping(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct verr e = { { 0 } };
+
+	if (!sa->peer_mobike || !sa->nat_here || !sa->natt ||
+	    !mapping_moved(sa, m))
+		return;
+	sa_progress(sa, "the NAT in front of us changed our mapping; updating the gateway (MOBIKE)");
+	if (queue_move(sa, &sa->local, &sa->peer, true, &e) < 0)
+		log_warn("%s: MOBIKE: %s", sa->prof->name, e.msg);
 }

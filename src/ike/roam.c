@@ -217,6 +217,11 @@ void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
 	       sockaddr_addr_str(to, a, sizeof(a)));
 }
 
+void conn_path_rebound(struct conn *c, const struct sockaddr_storage *at)
+{
+	record(c, at, at, "the NAT changed our mapping; the gateway follows it (MOBIKE)");
+}
+
 void conn_path_check(struct conn *c, const char *why)
 {
 	struct ike_sa *sa = c->sa;

@@ -252,6 +252,105 @@ static void test_no_mobike(void)
 	mem_end(&m);
 }
 
+/* The gateway's answer to a request of ours from behind a NAT: NAT
+ * detection that sees us at a mapping ('seen' stands for its hash) and,
+ * for an update, the cookie. */
+static const struct ike_msg *nat_answer(struct ike_sa *sa, uint8_t seen,
+					const uint8_t *cookie,
+					size_t cookie_len, uint32_t mid)
+{
+	uint8_t h[20];
+
+	mem_chain(&m);
+	natd(sa, &sa->peer, h);
+	notify_build(&m.chain, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h, 20);
+	memset(h, seen, sizeof(h));
+	notify_build(&m.chain, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, h,
+		     20);
+	if (cookie)
+		notify_build(&m.chain, 0, NULL, 0, N_COOKIE2, cookie,
+			     cookie_len);
+	return mem_typed(&m, sa, EXCH_INFORMATIONAL, mid, true);
+}
+
+/* A liveness check, answered with the mapping 'seen'. */
+static void check_answered(struct ike_sa *sa, uint8_t seen)
+{
+	const struct ike_msg *msg;
+
+	dpd_check(sa);
+	msg = mem_open(&m, sa, m.n_sent - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL_FATAL(msg->hdr->exchange, EXCH_INFORMATIONAL);
+	CU_ASSERT_PTR_NULL(msg_notify(msg, N_UPDATE_SA_ADDRESSES));
+	/* behind a NAT, the check asks where the gateway sees us */
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_SOURCE_IP));
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_DESTINATION_IP));
+	CU_ASSERT_EQUAL(sa_take_response(sa, nat_answer(sa, seen, NULL, 0,
+							msg->hdr->msg_id)),
+			TASK_DONE);
+}
+
+/* Behind a NAT the mapping changes under us (the NAT restarted): the
+ * liveness check shows it, and the SA is updated from the same address
+ * so that the gateway's ESP goes to the new mapping; nothing moves in
+ * our kernel. The same mapping again changes nothing. */
+static void test_nat_mapping_changed(void)
+{
+	struct ike_sa *sa = up(true);
+	const struct notify_payload *ck;
+	struct conn_status st;
+	struct conn_move mv;
+	uint8_t cookie[64];
+	size_t n, ck_len;
+	uint32_t mid;
+
+	/* as after an IKE_SA_INIT that found a NAT on our side */
+	sa->natt = true;
+	sa->nat_here = true;
+	sockaddr_set_port(&sa->local, IKE_NATT_PORT);
+	sockaddr_set_port(&sa->peer, IKE_NATT_PORT);
+	check_answered(sa, 0x11);
+	n = m.n_sent;
+	check_answered(sa, 0x11);
+	CU_ASSERT_EQUAL(m.n_sent, n + 1); /* the check only */
+	check_answered(sa, 0x22);
+	CU_ASSERT_EQUAL_FATAL(m.n_sent, n + 3); /* and an update */
+	ck = msg_notify(update_sent(sa, &mid), N_COOKIE2);
+	ck_len = ck->len;
+	CU_ASSERT_TRUE_FATAL(ck_len >= 8 && ck_len <= sizeof(cookie));
+	memcpy(cookie, ck->data, ck_len);
+	CU_ASSERT_TRUE(mem_last(&m)->from.ss_family == 0 ||
+		       sockaddr_same_addr(&mem_last(&m)->from, &sa->local));
+	CU_ASSERT_EQUAL(sa_take_response(sa, nat_answer(sa, 0x22, cookie,
+							ck_len, mid)),
+			TASK_DONE);
+	CU_ASSERT_EQUAL(fk.migrations, 0);
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_ESTABLISHED);
+	CU_ASSERT_TRUE(st.ike.nat_detected);
+	CU_ASSERT_TRUE_FATAL(conn_move_get(m.conn, st.n_moves - 1, &mv));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mv.what, "mapping"));
+	/* the new mapping is the one compared with from now on */
+	n = m.n_sent;
+	check_answered(sa, 0x22);
+	CU_ASSERT_EQUAL(m.n_sent, n + 1);
+	mem_end(&m);
+}
+
+/* Not behind a NAT: liveness checks stay empty INFORMATIONALs. */
+static void test_no_nat_plain_check(void)
+{
+	struct ike_sa *sa = up(true);
+	const struct ike_msg *msg;
+
+	dpd_check(sa);
+	msg = mem_open(&m, sa, m.n_sent - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(msg->pl->n, 0);
+	mem_end(&m);
+}
+
 #define GW_OTHER "192.0.2.99"
 
 /* The gateway named another address in IKE_AUTH; with no route to its
@@ -334,4 +433,6 @@ void register_mobike_tests(void)
 	CU_add_test(s, "the gateway's other address", test_other_gateway_address);
 	CU_add_test(s, "the gateway's address list", test_gateway_address_list);
 	CU_add_test(s, "the route's source changed", test_route_source_changed);
+	CU_add_test(s, "the NAT changed our mapping", test_nat_mapping_changed);
+	CU_add_test(s, "no NAT: plain liveness checks", test_no_nat_plain_check);
 }
