@@ -36,6 +36,18 @@ void child_kaddr(const struct sockaddr_storage *ss, struct kernel_addr *a)
 		memcpy(a->bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
 }
 
+void child_sockaddr(const struct kernel_addr *a, uint16_t port,
+		    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)a->family;
+	if (a->family == AF_INET6)
+		memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, a->bytes, 16);
+	else
+		memcpy(&((struct sockaddr_in *)ss)->sin_addr, a->bytes, 4);
+	sockaddr_set_port(ss, port);
+}
+
 int child_reserve_spi(struct ike_sa *sa, struct child_sa *ch,
 		      struct verr *e)
 {

@@ -61,6 +61,9 @@ struct kernel_policy;
 struct kernel_addr;
 /* An address (no port) as the backend takes it. */
 void child_kaddr(const struct sockaddr_storage *ss, struct kernel_addr *a);
+/* ... and back, with a port. */
+void child_sockaddr(const struct kernel_addr *a, uint16_t port,
+		    struct sockaddr_storage *ss);
 void child_policy_pair(struct ike_sa *sa, const struct child_sa *ch,
 		       const struct ts_entry *ti, const struct ts_entry *tr,
 		       struct kernel_policy *out, struct kernel_policy *in,

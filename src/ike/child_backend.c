@@ -216,11 +216,14 @@ void engine_child_event(struct engine *eng, const struct kernel_event *ev)
 			 kernel_addr_str(&ev->sel.dst, a, sizeof(a)), ev->reqid);
 		return;
 	case KERNEL_EV_MAPPING:
-		if (sa)
-			sa_progress(sa, "NAT mapping of the gateway moved to port %u",
-				    ev->new_sport);
-		else
+		if (sa) {
+			struct sockaddr_storage to;
+
+			child_sockaddr(&ev->new_src, ev->new_sport, &to);
+			roam_peer_seen(sa, &to, "its ESP packets");
+		} else {
 			log_info("kernel: NAT mapping change for SA 0x%08x", ev->spi);
+		}
 		return;
 	case KERNEL_EV_POLEXPIRE:
 		log_info("kernel: policy %u expired", ev->policy_index);

@@ -385,6 +385,11 @@ void mobike_copy_addresses(struct ike_sa *next, const struct ike_sa *sa);
  * and if so the SA moves to it (an update from the same address). */
 void mobike_add_mapping_check(struct ike_sa *sa, struct pl_chain *c);
 void mobike_check_mapping(struct ike_sa *sa, const struct ike_msg *m);
+/* roam.c: an authenticated packet of the gateway's (what: "its ESP
+ * packets", "its IKE messages") came from 'from': a gateway behind a NAT is followed there
+ * (RFC 7296 2.23). */
+void roam_peer_seen(struct ike_sa *sa, const struct sockaddr_storage *from,
+		    const char *what);
 /* What an unprotected response asked of us: true when it held the
  * notify, with the task's outcome in *rc (TASK_IGNORE for one we cannot
  * use: malformed, spoofed, or a late duplicate answering a

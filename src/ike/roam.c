@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
 #include "conn_int.h"
 #include "engine_int.h"
 #include "vpnd/log.h"
@@ -215,6 +216,43 @@ void conn_path_moved(struct conn *c, const struct sockaddr_storage *from,
 
 	record(c, from, to, "moved to %s (MOBIKE)",
 	       sockaddr_addr_str(to, a, sizeof(a)));
+}
+
+static bool same_endpoint(const struct sockaddr_storage *a,
+			  const struct sockaddr_storage *b)
+{
+	return sockaddr_same_addr(a, b) && sockaddr_port(a) == sockaddr_port(b);
+}
+
+/* RFC 7296 2.23: a gateway behind a NAT is where its last authenticated
+ * packet came from, and its NAT may map it anew. Without MOBIKE the SA
+ * follows it, IKE and the Child SAs in the kernel; with MOBIKE the
+ * addresses are ours to set (RFC 4555 3.8), so the SA moves there with
+ * an update and its return routability check. A gateway not behind a
+ * NAT never changes its address this way. */
+void roam_peer_seen(struct ike_sa *sa, const struct sockaddr_storage *from,
+		    const char *what)
+{
+	struct sockaddr_storage old = sa->peer;
+	struct verr e = { { 0 } };
+	char a[64], b[64];
+
+	if (!sa->nat_there || sa->state != IKE_ESTABLISHED || sa->held ||
+	    !from->ss_family || same_endpoint(from, &old))
+		return;
+	record(sa->conn, NULL, NULL,
+	       "the gateway's NAT moved it from %s to %s (%s)",
+	       sockaddr_str(&old, a, sizeof(a)), sockaddr_str(from, b, sizeof(b)),
+	       what);
+	if (sa->peer_mobike) {
+		if (mobike_move(sa, &sa->local, from, &e) < 0)
+			log_warn("%s: MOBIKE: %s", sa->prof->name, e.msg);
+		return;
+	}
+	sa->peer = *from;
+	if (child_move(sa, &sa->local, &old, &e) < 0)
+		log_warn("%s: the Child SAs cannot follow the gateway to %s: %s",
+			 sa->prof->name, b, e.msg);
 }
 
 void conn_path_rebound(struct conn *c, const struct sockaddr_storage *at)

@@ -367,7 +367,8 @@ enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
 
 static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			    const uint8_t *msg, size_t len,
-			    struct payload_list *pl)
+			    struct payload_list *pl,
+			    const struct sockaddr_storage *from)
 {
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
@@ -385,6 +386,7 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 		chunk_free(&plain);
 		return;
 	}
+	roam_peer_seen(sa, from, "its IKE messages");
 	msg_index(&m, h, pl, msg, len);
 	sa_take_response(sa, &m);
 	chunk_free(&plain);
@@ -472,7 +474,8 @@ enum task_rc sa_take_request(struct ike_sa *sa, const struct ike_msg *m)
 
 static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 			   const uint8_t *msg, size_t len,
-			   struct payload_list *pl)
+			   struct payload_list *pl,
+			   const struct sockaddr_storage *from)
 {
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
@@ -496,6 +499,7 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 		chunk_free(&plain);
 		return;
 	}
+	roam_peer_seen(sa, from, "its IKE messages");
 	if (rc == OPEN_SK_CRITICAL) {
 		note_request(sa, msg, len);
 		answer_unsupported(sa, h, crit);
@@ -534,9 +538,9 @@ void sa_receive(void *ctx, const uint8_t *msg, size_t len,
 		return;
 	}
 	if (h.flags & IKE_FLAG_R)
-		handle_response(sa, &h, msg, len, &pl);
+		handle_response(sa, &h, msg, len, &pl, from);
 	else if (sa->state >= IKE_ESTABLISHED)
 		/* Before the gateway's AUTH verified, its requests could come
 		 * from a man in the middle; it will retransmit them. */
-		handle_request(sa, &h, msg, len, &pl);
+		handle_request(sa, &h, msg, len, &pl, from);
 }

@@ -189,6 +189,8 @@ static int f_migrate(void *ctx, const struct kernel_policy *p,
 			s->src = m->new_src;
 			s->dst = m->new_dst;
 			s->encap = m->encap;
+			s->encap_sport = m->encap_sport;
+			s->encap_dport = m->encap_dport;
 			break;
 		}
 	}

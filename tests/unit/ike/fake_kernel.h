@@ -16,6 +16,7 @@ struct fake_sa {
 	struct kernel_addr src, dst;
 	size_t key_len;                 /* encryption key and salt */
 	bool encap;                     /* ESP in UDP (after a move) */
+	uint16_t encap_sport, encap_dport; /* ... with these ports */
 	uint64_t soft_secs, hard_secs;
 };
 

@@ -9,6 +9,7 @@
 
 #include <CUnit/CUnit.h>
 
+#include "child.h"
 #include "fake_host.h"
 #include "fake_kernel.h"
 #include "harness.h"
@@ -351,6 +352,79 @@ static void test_no_nat_plain_check(void)
 	mem_end(&m);
 }
 
+/* The kernel's report that the gateway's ESP now comes from port 'port'
+ * of its address (XFRM_MSG_MAPPING on our inbound SA). */
+static void gateway_esp_from(const struct ike_sa *sa, uint16_t port)
+{
+	struct conn_status st;
+	struct kernel_event ev;
+	struct sockaddr_storage gw;
+
+	mem_status(&m, &st);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = KERNEL_EV_MAPPING;
+	ev.spi = get_u32(st.child.spi_in);
+	fake_addr4(&gw, "192.0.2.1", 0);
+	child_kaddr(&gw, &ev.new_src);
+	ev.new_sport = port;
+	engine_child_event(test_engine, &ev);
+}
+
+/* RFC 7296 2.23: a gateway behind a NAT whose NAT maps it anew is
+ * followed there, the IKE SA and the Child SAs (their encapsulation
+ * ports); a gateway not behind a NAT is not moved by such a report. */
+static void test_gateway_nat_mapping(void)
+{
+	struct ike_sa *sa = up(false);
+	const struct fake_sa *out;
+	struct conn_status st;
+	unsigned moved;
+
+	sa->natt = true;
+	sockaddr_set_port(&sa->local, IKE_NATT_PORT);
+	sockaddr_set_port(&sa->peer, IKE_NATT_PORT);
+	gateway_esp_from(sa, 40001);
+	CU_ASSERT_EQUAL(sockaddr_port(&sa->peer), IKE_NATT_PORT);
+	CU_ASSERT_EQUAL(fk.migrations, 0);
+	sa->nat_there = true;
+	gateway_esp_from(sa, 40001);
+	CU_ASSERT_EQUAL(sockaddr_port(&sa->peer), 40001);
+	CU_ASSERT_TRUE(fk.migrations >= 3);
+	mem_status(&m, &st);
+	out = fake_kernel_sa(&fk, get_u32(st.child.spi_out));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_TRUE(out->encap);
+	CU_ASSERT_EQUAL(out->encap_dport, 40001);
+	CU_ASSERT_EQUAL(st.state, CONN_ESTABLISHED);
+	CU_ASSERT_TRUE(st.n_moves >= 1);
+	/* the same place again changes nothing */
+	moved = fk.migrations;
+	gateway_esp_from(sa, 40001);
+	CU_ASSERT_EQUAL(fk.migrations, moved);
+	mem_end(&m);
+}
+
+/* With MOBIKE the addresses are ours to set: the SA moves to the
+ * gateway's new mapping with an update, which the cookie confirms. */
+static void test_gateway_nat_mapping_mobike(void)
+{
+	struct ike_sa *sa = up(true);
+	const struct ike_msg *msg;
+
+	sa->natt = true;
+	sa->nat_there = true;
+	sockaddr_set_port(&sa->local, IKE_NATT_PORT);
+	sockaddr_set_port(&sa->peer, IKE_NATT_PORT);
+	gateway_esp_from(sa, 40002);
+	CU_ASSERT_EQUAL(sockaddr_port(&mem_last(&m)->to), 40002);
+	msg = mem_open(&m, sa, m.n_sent - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_UPDATE_SA_ADDRESSES));
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_COOKIE2));
+	CU_ASSERT_EQUAL(fk.migrations, 0); /* not before the answer */
+	mem_end(&m);
+}
+
 #define GW_OTHER "192.0.2.99"
 
 /* The gateway named another address in IKE_AUTH; with no route to its
@@ -435,4 +509,7 @@ void register_mobike_tests(void)
 	CU_add_test(s, "the route's source changed", test_route_source_changed);
 	CU_add_test(s, "the NAT changed our mapping", test_nat_mapping_changed);
 	CU_add_test(s, "no NAT: plain liveness checks", test_no_nat_plain_check);
+	CU_add_test(s, "the gateway's NAT maps it anew", test_gateway_nat_mapping);
+	CU_add_test(s, "... with MOBIKE: an update there",
+		    test_gateway_nat_mapping_mobike);
 }
