@@ -40,22 +40,8 @@ N=${1:-${BENCH_N:-20}}
 [[ "$N" =~ ^[1-9][0-9]{0,3}$ ]] || { echo "usage: $0 [N (1..9999)]" >&2; exit 2; }
 
 CPU_SRC=
-# vpnd_cpu_ns: CPU time vpnd has used so far, in ns.
-vpnd_cpu_ns() {
-	local f sum=0 v tick
-	if [ "$CPU_SRC" = schedstat ]; then
-		for f in /proc/"$VPND_PID"/task/*/schedstat; do
-			read -r v _ <"$f" || continue
-			sum=$((sum + v))
-		done
-		echo "$sum"
-		return
-	fi
-	tick=$(getconf CLK_TCK)
-	# fields 14 and 15 (utime, stime); comm (field 2) has no spaces here
-	read -ra f <"/proc/$VPND_PID/stat"
-	echo $(((f[13] + f[14]) * 1000000000 / tick))
-}
+# vpnd_cpu_ns: CPU time vpnd has used so far, in ns (tests/lib/common.sh).
+vpnd_cpu_ns() { cpu_ns "$VPND_PID" "$CPU_SRC"; }
 
 now_ns() { date +%s%N; }
 
@@ -116,11 +102,7 @@ gw_start gw1 --mode rfc5723
 vpnd_start
 [ "$(cat "/proc/$VPND_PID/comm" 2>/dev/null)" = vpnd ] ||
 	fail "pid $VPND_PID is $(cat "/proc/$VPND_PID/comm" 2>/dev/null), not vpnd"
-if read -r _ _ <"/proc/$VPND_PID/schedstat" 2>/dev/null; then
-	CPU_SRC=schedstat
-else
-	CPU_SRC=stat
-fi
+CPU_SRC=$(cpu_source "$VPND_PID")
 
 log "full handshakes: $N"
 for ((i = 0; i < N; i++)); do
