@@ -143,6 +143,14 @@ kill_pid() {
 	return "$rc"
 }
 
+# pid_runs PID PROGRAM: PID's argv[0] is PROGRAM (the path it was
+# started by). Not its comm: vpnd runs itself again through
+# /proc/self/exe (LD_BIND_NOW), which makes that "exe", and being
+# non-dumpable hides /proc/PID/exe.
+pid_runs() {
+	[ "$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n1)" = "$2" ]
+}
+
 # cpu_source PID: where cpu_ns reads PID's CPU time: "schedstat" (the
 # sum of the first field of /proc/PID/task/*/schedstat, ns, user+sys,
 # all threads) or, without schedstat, "stat" (utime+stime of
