@@ -51,7 +51,8 @@ show_context() {
 		cat "$PING_LOG"
 	fi
 	vpnctl_context
-	for f in "$CL_DIR/vpnd.log" "$GW_DIR/charon.log"; do
+	# CL_DIR/charon.log: a strongSwan client's (tests/bench/mobike-bench.sh)
+	for f in "$CL_DIR/vpnd.log" "$CL_DIR/charon.log" "$GW_DIR/charon.log"; do
 		[ -f "$f" ] || continue
 		echo "----- ${f#"$VMT_WORK"/} (tail, without vici chatter) -----"
 		grep -v 'vici client' "$f" | tail -n 60

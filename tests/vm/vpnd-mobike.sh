@@ -14,7 +14,7 @@
 #     "ip addr del" has returned): the first echo sent after the change
 #     and answered (its send time is the answer's -D timestamp less its
 #     round trip), with the time of its answer, is logged as
-#     "MOBIKE move N: traffic resumed after S s" (a benchmark reads it);
+#     "MOBIKE move N: traffic resumed after S s";
 #   - the gateway has the same IKE SA (SPIs) at 203.0.113.130[4500], its
 #     Child SA the SPIs of the connect, and charon.log the UPDATE_SA_ADDRESSES;
 #   - both kernels hold exactly the two ESP SAs of the connect (same SPIs:
