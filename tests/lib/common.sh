@@ -144,9 +144,9 @@ kill_pid() {
 }
 
 # pid_runs PID PROGRAM: PID's argv[0] is PROGRAM (the path it was
-# started by). Not its comm: vpnd runs itself again through
-# /proc/self/exe (LD_BIND_NOW), which makes that "exe", and being
-# non-dumpable hides /proc/PID/exe.
+# started by): the build under test, not just a process named like it
+# (comm), and readable where /proc/PID/exe is not (vpnd is
+# non-dumpable).
 pid_runs() {
 	[ "$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n1)" = "$2" ]
 }
