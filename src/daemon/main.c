@@ -220,6 +220,18 @@ static void bind_now(char **argv)
 	log_warn("cannot run with LD_BIND_NOW: %s", strerror(errno));
 }
 
+/* The kernel names a process after the file it executed: "exe" after
+ * bind_now's execv. ps, top and pidof show that name, so vpnd takes the
+ * one it was started by back (the kernel keeps 15 bytes of it). */
+static void keep_name(const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	base = base ? base + 1 : argv0;
+	if (base && *base)
+		(void)prctl(PR_SET_NAME, base, 0, 0, 0);
+}
+
 /* vpnd holds PSKs, private keys and session keys: no core dump of it may
  * be written (a crash dump is readable by whoever collects it), and a
  * ptrace-based dump (root's gcore) must still miss them, which the secure
@@ -318,6 +330,7 @@ int main(int argc, char **argv)
 	if (r)
 		return r < 0 ? 0 : 2;
 	bind_now(argv);
+	keep_name(argv[0]);
 	if (o.debug)
 		log_set_level(LOG_DBG);
 	protect_secrets();

@@ -143,6 +143,45 @@ kill_pid() {
 	return "$rc"
 }
 
+# pid_runs PID PROGRAM: PID's argv[0] is PROGRAM (the path it was
+# started by): the build under test, not just a process named like it
+# (comm), and readable where /proc/PID/exe is not (vpnd is
+# non-dumpable).
+pid_runs() {
+	[ "$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n1)" = "$2" ]
+}
+
+# cpu_source PID: where cpu_ns reads PID's CPU time: "schedstat" (the
+# sum of the first field of /proc/PID/task/*/schedstat, ns, user+sys,
+# all threads) or, without schedstat, "stat" (utime+stime of
+# /proc/PID/stat, whole clock ticks: coarse).
+cpu_source() {
+	if read -r _ _ <"/proc/$1/schedstat" 2>/dev/null; then
+		echo schedstat
+	else
+		echo stat
+	fi
+}
+
+# cpu_ns PID [SOURCE]: the CPU time PID has used so far, in ns (SOURCE
+# as cpu_source prints it; found out each time without it).
+cpu_ns() {
+	local pid=$1 src=${2:-} f sum=0 v tick
+	[ -n "$src" ] || src=$(cpu_source "$pid")
+	if [ "$src" = schedstat ]; then
+		for f in /proc/"$pid"/task/*/schedstat; do
+			read -r v _ <"$f" 2>/dev/null || continue
+			sum=$((sum + v))
+		done
+		echo "$sum"
+		return
+	fi
+	tick=$(getconf CLK_TCK)
+	# fields 14 and 15 (utime, stime); comm (field 2) has no spaces here
+	read -ra f <"/proc/$pid/stat"
+	echo $(((f[13] + f[14]) * 1000000000 / tick))
+}
+
 # ---------------------------------------------------------------- set-up and cleanup
 
 # shellcheck disable=SC2002 # a missing file must sum too

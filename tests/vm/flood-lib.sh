@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # FLOOD_T0 and PING_LOG are read by the tests
 # The background ping of the VM tests that change SAs under traffic
-# (vpnd-ike-rekey.sh, vpnd-reauth.sh, vpnd-mobike.sh; sourced after
-# vpnd-lib.sh): one echo every 100 ms from the virtual IP to
-# 198.51.100.1, its statistics, and the ESP SA counters at its start.  Needs iputils ping (-i 0.1, -O).
+# (vpnd-ike-rekey.sh, vpnd-reauth.sh, vpnd-mobike.sh and
+# tests/bench/mobike-bench.sh; sourced after vpnd-lib.sh): one echo
+# every 100 ms from the virtual IP to 198.51.100.1, its statistics, the
+# ESP SA counters at its start, and with -D how long a change of the
+# client's addresses stopped it.  Needs iputils ping (-i 0.1, -O).
 
 # the background ping of the running case
 FLOOD_PID=
@@ -78,6 +80,59 @@ flood_resumed_after() {
 			}
 		}
 		END { exit !found }' "$FLOOD_LOG"
+}
+
+# flood_resumed T0: flood_resumed_after T0 into RESUMED, for wait_for.
+RESUMED=
+flood_resumed() { RESUMED=$(flood_resumed_after "$1"); }
+
+# flood_addr_del WHAT NS ADDR/LEN DEV: deletes the address under the running
+# ping and waits up to 10 s for an echo sent after the change to be
+# answered.  The change is when `ip addr del` has returned: the address
+# is gone then, so an echo sent after it cannot have used the old path
+# (one sent while ip starts can, and be answered there).  Sets DEL_T0
+# (before ip started), DEL_T1 (the change), and from flood_resumed_after
+# DEL_SECS and DEL_SEQ: the answer came DEL_SECS after DEL_T1.
+DEL_T0='' DEL_T1='' DEL_SECS='' DEL_SEQ=''
+flood_addr_del() {
+	local what=$1 ns=$2 addr=$3 dev=$4
+	DEL_T0='' DEL_T1='' DEL_SECS='' DEL_SEQ=''
+	flood_running ||
+		{ case_fail "$what: the ping ended before it; its window is too" \
+			"short for this run"; return 1; }
+	DEL_T0=$(date +%s.%N)
+	ip -n "$ns" addr del "$addr" dev "$dev" ||
+		{ case_fail "$what: ip addr del $addr dev $dev"; return 1; }
+	DEL_T1=$(date +%s.%N)
+	vmt_log "  $what: deleted $addr from $dev (ip took" \
+		"$(awk -v a="$DEL_T0" -v b="$DEL_T1" 'BEGIN { printf "%.3f", b - a }') s)"
+	if ! wait_for 10 flood_resumed "$DEL_T1"; then
+		case_fail "$what: no echo sent after the deletion of $addr was" \
+			"answered within 10 s"
+		return 1
+	fi
+	read -r DEL_SECS DEL_SEQ <<<"$RESUMED"
+}
+
+# flood_lost_around T0 SEQ: how many echoes after the last one answered
+# before T0, and before icmp_seq SEQ, have no answer (in the log so
+# far): what a change at T0 cost until SEQ (flood_resumed_after) came
+# through.  Needs FLOOD_OPTS=(-D).
+flood_lost_around() {
+	awk -v t0="$1" -v seq="$2" '
+		/^\[[0-9.]*\] .*bytes from .*icmp_seq=/ {
+			ts = substr($1, 2, length($1) - 2) + 0
+			s = $0; sub(/.*icmp_seq=/, "", s); sub(/[^0-9].*/, "", s)
+			got[s + 0] = 1
+			if (ts < t0 && s + 0 > last)
+				last = s + 0
+		}
+		END {
+			for (i = last + 1; i < seq; i++)
+				if (!got[i])
+					n++
+			print n + 0
+		}' "$FLOOD_LOG"
 }
 
 # flood_unanswered: the sequence numbers of the echoes without an answer.

@@ -66,6 +66,31 @@ vmt_setup_net() {
 	ip -n "$VMT_GW" route add 203.0.113.0/24 via 192.0.2.2 || return 1
 }
 
+# vmt_second_uplink [METRIC]: the second uplink of the MOBIKE tests, a
+# veth between the namespaces,
+#   $VMT_CL vmt-d $VMT_CL_IP2/25 --veth-- $VMT_GW_IP2/25 vmt-h $VMT_GW
+# and in $VMT_CL a route to 192.0.2.0/24 through it at METRIC (500)
+# with the source $VMT_CL_IP2, so that it takes over when
+# the first uplink's address goes (the link stays up) and goes with its
+# own address (the kernel drops a route whose source is deleted, also
+# while a virtual IP keeps the interface addressed).
+VMT_CL_IP2=203.0.113.130
+VMT_GW_IP2=203.0.113.129
+vmt_second_uplink() {
+	veth_link "$VMT_GW" vmt-h "$VMT_GW_IP2/25" "$VMT_CL" vmt-d \
+		"$VMT_CL_IP2/25" || return 1
+	vmt_second_route "${1:-500}" || return 1
+	vmt_log "  second uplink: $VMT_CL_IP2 -> $VMT_GW_IP2 (metric ${1:-500}" \
+		"to 192.0.2.0/24)"
+}
+
+# vmt_second_route METRIC: that route (again, after its address came back).
+vmt_second_route() {
+	ip -n "$VMT_CL" route add 192.0.2.0/24 via "$VMT_GW_IP2" \
+		src "$VMT_CL_IP2" metric "$1" ||
+		{ fail "route to the gateway over the second uplink"; return 1; }
+}
+
 # strongswan.conf for a private instance in DIR (tests/lib/strongswan.sh).
 vmt_write_strongswan_conf() { sw_write_conf "$1"; }
 

@@ -23,6 +23,8 @@ PING_LOG=
 SPI_IN=
 SPI_OUT=
 VIP=
+# the gateway's IKE SA of the connect as "SPIi_SPIr" (for gw_moved)
+IKE_SPIS=
 
 # The tools and binaries every vpnd VM test needs; exits 1 without them.
 vpnd_vm_preflight() {
@@ -49,7 +51,8 @@ show_context() {
 		cat "$PING_LOG"
 	fi
 	vpnctl_context
-	for f in "$CL_DIR/vpnd.log" "$GW_DIR/charon.log"; do
+	# CL_DIR/charon.log: a strongSwan client's (tests/bench/mobike-bench.sh)
+	for f in "$CL_DIR/vpnd.log" "$CL_DIR/charon.log" "$GW_DIR/charon.log"; do
 		[ -f "$f" ] || continue
 		echo "----- ${f#"$VMT_WORK"/} (tail, without vici chatter) -----"
 		grep -v 'vici client' "$f" | tail -n 60
@@ -270,4 +273,40 @@ gw_view() {
 			else
 				print 0
 		}' <<<"$raw"
+}
+
+# gw_at ADDR: the gateway has one IKE SA, with the client at ADDR[4500].
+# Sets GW_VIEW.
+GW_VIEW=
+gw_at() {
+	local n host port
+	GW_VIEW=$(gw_view) || return 1
+	read -r n _ _ host port _ <<<"$GW_VIEW"
+	[ "$n" = 1 ] && [ "$host" = "$1" ] && [ "$port" = 4500 ]
+}
+
+# gw_moved WHAT TO: a MOBIKE move as the gateway sees it: within 5 s its
+# one IKE SA is at TO[4500], with the SPIs IKE_SPIS ("SPIi_SPIr", as
+# before the move: not a new SA) and one Child SA, installed, with the
+# SPIs of the client's SPI_IN and SPI_OUT (the gateway's out and in).
+gw_moved() {
+	local what=$1 to=$2 spis host port kids kst kin kout
+	if ! wait_for 5 gw_at "$to"; then
+		case_fail "$what: the gateway does not show the IKE SA at" \
+			"${to}[4500]: ${GW_VIEW:-nothing}"
+		return 1
+	fi
+	read -r _ spis _ host port kids kst kin kout <<<"$GW_VIEW"
+	[ "$spis" = "$IKE_SPIS" ] ||
+		{ case_fail "$what: a new IKE SA instead of a move: $IKE_SPIS" \
+			"-> $spis"; return 1; }
+	if [ "$kids" != 1 ] || [ "$kst" != INSTALLED ] ||
+			[ "$kin" != "$SPI_OUT" ] || [ "$kout" != "$SPI_IN" ]; then
+		case_fail "$what: the gateway's Child SA changed: $kids Child" \
+			"SA(s), $kst, SPIs in $kin out $kout; want 1, INSTALLED," \
+			"in $SPI_OUT out $SPI_IN"
+		return 1
+	fi
+	vmt_log "  gateway: the same IKE SA $spis at ${host}[$port], Child SA" \
+		"in $kin out $kout $kst"
 }

@@ -14,7 +14,7 @@
 #     "ip addr del" has returned): the first echo sent after the change
 #     and answered (its send time is the answer's -D timestamp less its
 #     round trip), with the time of its answer, is logged as
-#     "MOBIKE move N: traffic resumed after S s" (a benchmark reads it);
+#     "MOBIKE move N: traffic resumed after S s";
 #   - the gateway has the same IKE SA (SPIs) at 203.0.113.130[4500], its
 #     Child SA the SPIs of the connect, and charon.log the UPDATE_SA_ADDRESSES;
 #   - both kernels hold exactly the two ESP SAs of the connect (same SPIs:
@@ -53,41 +53,17 @@ FLOOD_OPTS=(-D)
 
 GW_IP=192.0.2.1
 CL_IP=192.0.2.2
-CL_IP2=203.0.113.130
-GW_IP2=203.0.113.129
+CL_IP2=$VMT_CL_IP2
 # the longest a move may stop the traffic, in seconds and in echoes
 MAX_GAP=1.0
 MAX_LOST_PER_MOVE=10
-
-# the gateway's IKE SA of the connect as "SPIi_SPIr"
-IKE_SPIS=
 
 # Run on exit by tests/lib/common.sh.
 cleanup_hook() { stop_flood; }
 
 vmt_begin
 
-# The second uplink (VMT_NET_EXTRA of vpnd_connect_case), as
-# tests/interop/lib.sh's second_uplink.
-second_uplink() {
-	veth_link "$VMT_GW" vmt-h "$GW_IP2/25" "$VMT_CL" vmt-d "$CL_IP2/25" ||
-		return 1
-	ip -n "$VMT_CL" route add 192.0.2.0/24 via "$GW_IP2" metric 500 ||
-		{ fail "route to the gateway over the second uplink"; return 1; }
-	vmt_log "  second uplink: $CL_IP2 -> $GW_IP2 (metric 500 to 192.0.2.0/24)"
-}
-
 # ---------------------------------------------------------------- probes
-
-# gw_at ADDR: the gateway has one IKE SA, with the client at ADDR[4500].
-# Sets GW_VIEW.
-GW_VIEW=
-gw_at() {
-	local n host port
-	GW_VIEW=$(gw_view) || return 1
-	read -r n _ _ host port _ <<<"$GW_VIEW"
-	[ "$n" = 1 ] && [ "$host" = "$1" ] && [ "$port" = 4500 ]
-}
 
 # kernel_sas_at NS ADDR: NS holds exactly the two ESP SAs of the connect,
 # vpnd's inbound one from the gateway to ADDR and its outbound one from
@@ -132,61 +108,23 @@ status_at() {
 		grep -Eq "^ *virtual IP: $VIP/" <<<"$status"
 }
 
-# resumed T0: an echo sent after T0 has been answered.  Sets RESUMED.
-RESUMED=
-resumed() { RESUMED=$(flood_resumed_after "$1"); }
-
 # ---------------------------------------------------------------- a move
 
 # move N FROM FROM_DEV FROM_LEN TO TO_DEV: deletes FROM (on FROM_DEV)
 # from vmt-cl, then checks that traffic came back within MAX_GAP and that
 # the IKE SA and the Child SA moved to TO (on TO_DEV) on both sides.
 move() {
-	local n=$1 from=$2 dev=$3 len=$4 to=$5 to_dev=$6 t0 t1 secs seq line
-	flood_running ||
-		{ case_fail "the ping ended before move $n; its window is too" \
-			"short for this run"; return 1; }
-	t0=$(date +%s.%N)
-	ip -n "$VMT_CL" addr del "$from/$len" dev "$dev" ||
-		{ case_fail "ip addr del $from/$len dev $dev"; return 1; }
-	# The change: the address is gone once ip returns, so an echo sent
-	# after t1 cannot have used the old path (one sent while ip starts
-	# can, and be answered there).
-	t1=$(date +%s.%N)
-	vmt_log "  move $n: deleted $from from $dev (ip took" \
-		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s)"
-	if ! wait_for 10 resumed "$t1"; then
-		case_fail "move $n: no echo sent after the deletion of $from" \
-			"was answered within 10 s"
-		return 1
-	fi
-	read -r secs seq <<<"$RESUMED"
+	local n=$1 from=$2 dev=$3 len=$4 to=$5 to_dev=$6 secs line
+	flood_addr_del "move $n" "$VMT_CL" "$from/$len" "$dev" || return 1
+	secs=$DEL_SECS
 	vmt_log "MOBIKE move $n ($from -> $to): traffic resumed after $secs s" \
-		"(first answered echo sent after the change: icmp_seq=$seq)"
+		"(first answered echo sent after the change: icmp_seq=$DEL_SEQ)"
 	if awk -v s="$secs" -v m="$MAX_GAP" 'BEGIN { exit !(s > m) }'; then
 		case_fail "move $n: traffic resumed only $secs s after the" \
 			"address change (at most $MAX_GAP s allowed)"
 		return 1
 	fi
-	if ! wait_for 5 gw_at "$to"; then
-		case_fail "move $n: the gateway does not show the IKE SA at" \
-			"${to}[4500]: ${GW_VIEW:-nothing}"
-		return 1
-	fi
-	local spis host port kids kst kin kout
-	read -r _ spis _ host port kids kst kin kout <<<"$GW_VIEW"
-	[ "$spis" = "$IKE_SPIS" ] ||
-		{ case_fail "move $n: a new IKE SA instead of a move: $IKE_SPIS" \
-			"-> $spis"; return 1; }
-	if [ "$kids" != 1 ] || [ "$kst" != INSTALLED ] ||
-			[ "$kin" != "$SPI_OUT" ] || [ "$kout" != "$SPI_IN" ]; then
-		case_fail "move $n: the gateway's Child SA changed: $kids Child" \
-			"SA(s), $kst, SPIs in $kin out $kout; want 1, INSTALLED," \
-			"in $SPI_OUT out $SPI_IN"
-		return 1
-	fi
-	vmt_log "  gateway: the same IKE SA $spis at ${host}[$port], Child SA" \
-		"in $kin out $kout $kst"
+	gw_moved "move $n" "$to" || return 1
 	grep -q 'parsed INFORMATIONAL request .*N(UPD_SA_ADDR)' "$GW_DIR/charon.log" ||
 		{ case_fail "move $n: charon.log shows no UPDATE_SA_ADDRESSES"; return 1; }
 	local ns
@@ -251,7 +189,7 @@ run_case() {
 	t0=$(date +%s.%N)
 	[ "$then" = back ] && moves=2 secs=24
 	VMT_GW_RW_EXTRA="mobike = yes"
-	VMT_NET_EXTRA=second_uplink
+	VMT_NET_EXTRA=vmt_second_uplink
 	vpnd_connect_case "$1" aes256gcm16 false \
 		"timers: {ike-rekey-time: 0, dpd-interval: 300}" || return 1
 	grep -q 'gateway supports MOBIKE' "$CL_DIR/vpnd.log" ||
@@ -276,7 +214,7 @@ run_case() {
 	start_flood "$secs"
 	# a steady tunnel first: answered echoes before the change
 	sleep 2
-	resumed "$FLOOD_T0" ||
+	flood_resumed "$FLOOD_T0" ||
 		{ stop_flood; case_fail "no echo answered before the move"; return 1; }
 	move 1 "$CL_IP" vmt-c 24 "$CL_IP2" vmt-d || { stop_flood; return 1; }
 	if [ "$then" = back ]; then
@@ -292,7 +230,7 @@ run_case() {
 			{ stop_flood; case_fail "ip link set vmt-c down"; return 1; }
 		t1=$(date +%s.%N)
 		vmt_log "  vmt-c (the first uplink) down"
-		if ! wait_for 5 resumed "$t1"; then
+		if ! wait_for 5 flood_resumed "$t1"; then
 			stop_flood
 			case_fail "no echo sent after vmt-c went down was answered" \
 				"within 5 s: $(ip -n "$VMT_CL" route get 198.51.100.1 \

@@ -940,10 +940,28 @@ static int wait_exit(pid_t pid, unsigned ms, int *status)
 	return -1;
 }
 
+/* The name of process pid (/proc/PID/comm, without the newline). */
+static const char *proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	buf[0] = 0;
+	f = fopen(path, "r");
+	if (!f)
+		return buf;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
 static void test_vpnd_signals(void)
 {
 	const char *bin = getenv("VPND");
-	char dir[128], prof[160], state[160], logp[160];
+	char dir[128], prof[160], state[160], logp[160], comm[32];
 	uint64_t t0;
 	int status, fd, i;
 	pid_t pid;
@@ -974,6 +992,9 @@ static void test_vpnd_signals(void)
 		sleep_ms(10);
 	CU_ASSERT_FATAL(fd >= 0);
 	close(fd);
+	/* vpnd runs itself again through /proc/self/exe (LD_BIND_NOW); ps,
+	 * top and pidof must still see "vpnd", not "exe". */
+	CU_ASSERT_STRING_EQUAL(proc_comm(pid, comm, sizeof(comm)), "vpnd");
 
 	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "list",
 						  NULL }), 0);
