@@ -96,7 +96,22 @@ static const struct ike_msg *answer(struct ike_sa *sa, const uint8_t *cookie,
 	return mem_typed(&m, sa, EXCH_INFORMATIONAL, mid, true);
 }
 
-/* The last datagram, opened: our UPDATE_SA_ADDRESSES; its Message ID. */
+/* The last datagram, opened: an INFORMATIONAL of ours with NAT
+ * detection, an UPDATE_SA_ADDRESSES in it or not. */
+static const struct ike_msg *informational_sent(struct ike_sa *sa,
+						bool update)
+{
+	const struct ike_msg *msg = mem_open(&m, sa, m.n_sent - 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL_FATAL(msg->hdr->exchange, EXCH_INFORMATIONAL);
+	CU_ASSERT_EQUAL(msg_notify(msg, N_UPDATE_SA_ADDRESSES) != NULL, update);
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_SOURCE_IP));
+	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_DESTINATION_IP));
+	return msg;
+}
+
+/* ... our UPDATE_SA_ADDRESSES on 4500 with its COOKIE2; its Message ID. */
 static const struct ike_msg *update_sent(struct ike_sa *sa, uint32_t *mid)
 {
 	const struct mem_dgram *d = mem_last(&m);
@@ -105,12 +120,7 @@ static const struct ike_msg *update_sent(struct ike_sa *sa, uint32_t *mid)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	CU_ASSERT_TRUE(d->natt); /* on 4500, with the marker */
 	CU_ASSERT_EQUAL(sockaddr_port(&d->to), IKE_NATT_PORT);
-	msg = mem_open(&m, sa, m.n_sent - 1);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-	CU_ASSERT_EQUAL(msg->hdr->exchange, EXCH_INFORMATIONAL);
-	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_UPDATE_SA_ADDRESSES));
-	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_SOURCE_IP));
-	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_DESTINATION_IP));
+	msg = informational_sent(sa, true);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(msg_notify(msg, N_COOKIE2));
 	*mid = msg->hdr->msg_id;
 	return msg;
@@ -280,13 +290,8 @@ static void check_answered(struct ike_sa *sa, uint8_t seen)
 	const struct ike_msg *msg;
 
 	dpd_check(sa);
-	msg = mem_open(&m, sa, m.n_sent - 1);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-	CU_ASSERT_EQUAL_FATAL(msg->hdr->exchange, EXCH_INFORMATIONAL);
-	CU_ASSERT_PTR_NULL(msg_notify(msg, N_UPDATE_SA_ADDRESSES));
 	/* behind a NAT, the check asks where the gateway sees us */
-	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_SOURCE_IP));
-	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_NAT_DETECTION_DESTINATION_IP));
+	msg = informational_sent(sa, false);
 	CU_ASSERT_EQUAL(sa_take_response(sa, nat_answer(sa, seen, NULL, 0,
 							msg->hdr->msg_id)),
 			TASK_DONE);
@@ -417,9 +422,7 @@ static void test_gateway_nat_mapping_mobike(void)
 	sockaddr_set_port(&sa->peer, IKE_NATT_PORT);
 	gateway_esp_from(sa, 40002);
 	CU_ASSERT_EQUAL(sockaddr_port(&mem_last(&m)->to), 40002);
-	msg = mem_open(&m, sa, m.n_sent - 1);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_UPDATE_SA_ADDRESSES));
+	msg = informational_sent(sa, true);
 	CU_ASSERT_PTR_NOT_NULL(msg_notify(msg, N_COOKIE2));
 	CU_ASSERT_EQUAL(fk.migrations, 0); /* not before the answer */
 	mem_end(&m);
