@@ -428,6 +428,68 @@ static void test_gateway_nat_mapping_mobike(void)
 	mem_end(&m);
 }
 
+/* The gateway rekeys the Child SA while our update is on the wire: the
+ * new pair goes in at the new address (the SA's messages left from there
+ * already), and the move that follows the answer takes the policies and
+ * the old pair along, so that every SA and template of the tunnel ends
+ * at the new address and the tunnel stays up. */
+static void test_rekey_during_move(void)
+{
+	static const uint8_t gw_esp[4] = { 0xc0, 0, 0, 0x33 };
+	struct ike_sa *sa = up(true);
+	struct conn_status st;
+	const struct fake_sa *in, *out;
+	struct chunk ni = { 0 };
+	struct pl_chain *c;
+	uint8_t cookie[64];
+	const struct notify_payload *ck;
+	size_t ck_len, i;
+	uint32_t mid;
+
+	fake_host_move();
+	engine_network_changed(test_engine, "an address went away");
+	ck = msg_notify(update_sent(sa, &mid), N_COOKIE2);
+	ck_len = ck->len;
+	CU_ASSERT_TRUE_FATAL(ck_len >= 8 && ck_len <= sizeof(cookie));
+	memcpy(cookie, ck->data, ck_len);
+	mem_nonce(&ni, -1);
+	c = mem_chain(&m);
+	notify_build(c, PROTO_ESP, sa_child(sa)->spi_out, 4, N_REKEY_SA, NULL, 0);
+	proposal_build_esp(c, &m.prof, gw_esp, false);
+	chain_add(c, PL_NONCE, ni.p, ni.len);
+	ts_build(c, PL_TSI, &sa_child(sa)->tsr);
+	ts_build(c, PL_TSR, &sa_child(sa)->tsi);
+	chunk_free(&ni);
+	CU_ASSERT_EQUAL(sa_take_request(sa, mem_typed(&m, sa,
+						      EXCH_CREATE_CHILD_SA, 0,
+						      false)),
+			TASK_DONE);
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL_FATAL(st.child_rekeys, 1);
+	CU_ASSERT_EQUAL(sa_take_response(sa, answer(sa, cookie, ck_len, mid)),
+			TASK_DONE);
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.state, CONN_ESTABLISHED);
+	CU_ASSERT_TRUE(st.child.installed);
+	in = fake_kernel_sa(&fk, get_u32(st.child.spi_in));
+	out = fake_kernel_sa(&fk, get_u32(st.child.spi_out));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_TRUE(kaddr_is(&in->dst, FAKE_OTHER_ADDR));
+	CU_ASSERT_TRUE(kaddr_is(&out->src, FAKE_OTHER_ADDR));
+	for (i = 0; i < fk.n_sas; i++)
+		CU_ASSERT_TRUE(kaddr_is(fk.sas[i].inbound ? &fk.sas[i].dst :
+							    &fk.sas[i].src,
+					FAKE_OTHER_ADDR));
+	for (i = 0; i < fk.n_pols; i++)
+		CU_ASSERT_TRUE(kaddr_is(fk.pols[i].dir == KERNEL_DIR_OUT ?
+						&fk.pols[i].tmpl_src :
+						&fk.pols[i].tmpl_dst,
+					FAKE_OTHER_ADDR));
+	mem_end(&m);
+	CU_ASSERT_EQUAL(fk.n_sas, 0);
+}
+
 #define GW_OTHER "192.0.2.99"
 
 /* The gateway named another address in IKE_AUTH; with no route to its
@@ -512,6 +574,7 @@ void register_mobike_tests(void)
 	CU_add_test(s, "the route's source changed", test_route_source_changed);
 	CU_add_test(s, "the NAT changed our mapping", test_nat_mapping_changed);
 	CU_add_test(s, "no NAT: plain liveness checks", test_no_nat_plain_check);
+	CU_add_test(s, "a Child SA rekey during a move", test_rekey_during_move);
 	CU_add_test(s, "the gateway's NAT maps it anew", test_gateway_nat_mapping);
 	CU_add_test(s, "... with MOBIKE: an update there",
 		    test_gateway_nat_mapping_mobike);
