@@ -155,6 +155,52 @@ int x509_verify_chain(X509 *cert, STACK_OF(X509) *untrusted,
 bool x509_has_id(X509 *cert, uint8_t id_type, const uint8_t *data,
 		 size_t len);
 
+/* ---- MS-CHAPv2 (RFC 2759) and its MSK (RFC 3079), the peer's side ----
+ * MD4 and DES come from OpenSSL's legacy provider, loaded into a library
+ * context of this module's own (never the default one) on first use and
+ * freed by mschapv2_teardown or at exit. Not thread-safe: the daemon
+ * calls it from its loop only. */
+#define MSCHAPV2_CHALLENGE_LEN 16
+#define MSCHAPV2_NT_RESPONSE_LEN 24
+/* "S=" and 40 uppercase hex digits (RFC 2759 8.7). */
+#define MSCHAPV2_AUTH_RESPONSE_LEN 42
+#define MSCHAPV2_MSK_LEN 64
+/* RFC 2759 8.1: a password is 0 to 256 Unicode characters, counted here
+ * as UTF-16 code units (a character outside the BMP takes two). */
+#define MSCHAPV2_PASSWORD_MAX 256
+
+struct mschapv2_peer {
+	uint8_t nt_response[MSCHAPV2_NT_RESPONSE_LEN];
+	/* The authenticator response the gateway must send, NUL-ended. */
+	char auth_response[MSCHAPV2_AUTH_RESPONSE_LEN + 1];
+	/* MasterSendKey | MasterReceiveKey | 32 zero bytes, both keys the
+	 * peer's 16-byte start keys: the MSK IKEv2 AUTH is computed with. */
+	uint8_t msk[MSCHAPV2_MSK_LEN];
+};
+
+/* The user name ChallengeHash uses: name without a "DOMAIN\" prefix
+ * (everything up to the first backslash). Points into name. */
+const char *mschapv2_user_name(const char *name, size_t len, size_t *ulen);
+/* Answers the gateway's challenge: name as sent in the Response (a
+ * domain prefix is left out of the hash here), password in UTF-8 (an
+ * invalid sequence or more than MSCHAPV2_PASSWORD_MAX UTF-16 units is
+ * refused). Every intermediate secret is wiped; p holds key material
+ * until mschapv2_peer_wipe. */
+int mschapv2_respond(struct mschapv2_peer *p,
+		     const uint8_t auth_challenge[MSCHAPV2_CHALLENGE_LEN],
+		     const uint8_t peer_challenge[MSCHAPV2_CHALLENGE_LEN],
+		     const char *name, size_t name_len, const char *password,
+		     size_t password_len, struct verr *e);
+/* Constant-time check of the gateway's authenticator response: "S=" and
+ * 40 hex digits (either case), optionally followed by a space and the
+ * rest of the Success message (" M=..."). */
+bool mschapv2_verify(const struct mschapv2_peer *p, const uint8_t *recv,
+		     size_t len);
+void mschapv2_peer_wipe(struct mschapv2_peer *p);
+/* Frees the legacy provider's library context; the next use makes it
+ * again. */
+void mschapv2_teardown(void);
+
 /* ---- misc ---- */
 int random_bytes(uint8_t *out, size_t n);
 /* SHA-1 for NAT detection: SHA1(SPIi | SPIr | IP | port). */

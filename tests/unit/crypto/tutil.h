@@ -23,5 +23,6 @@ void add_sk_tests(void);
 void add_auth_tests(void);
 void add_x509_tests(void);
 void add_resume_kat_tests(void);
+void add_mschapv2_tests(void);
 
 #endif
