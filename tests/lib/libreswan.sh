@@ -190,7 +190,12 @@ ls_version() { "$LS_PLUTO" --version 2>&1 | head -n 1; }
 # KEY=VALUE (e.g. mobike=yes) is one more line of the conn; without any,
 # the conn has libreswan's defaults (mobike=no). plutodebug=base: the
 # IKE SPIs are only in debug lines (ls_ike_spis); uniqueids=no: a new IKE
-# SA of the same client does not replace the old one.
+# SA of the same client does not replace the old one;
+# leftupdown=%disabled: the private pluto is unpacked, not installed, so
+# the default updown ("ipsec _updown") is not on PATH; with ESP in the
+# kernel pluto would run it for the Child SA ("up-client output: sh: 1:
+# ipsec: not found", status 127) and answer TS_UNACCEPTABLE (seen in the
+# test VM). The tests route the pool's addresses themselves.
 ls_rw_conf() {
 	local f=$1 gw=$2 gw_id=$3 gw_net=$4 cl_id=$5 pool=$6 kv
 	shift 6
@@ -200,7 +205,7 @@ ls_rw_conf() {
 		printf '\tleft=%s\n\tleftid=@%s\n\tleftsubnet=%s\n' "$gw" "$gw_id" "$gw_net"
 		printf '\tright=%%any\n\trightid=%s\n' "$cl_id"
 		printf '\trightaddresspool=%s\n\tmodecfgdns=198.51.100.53\n' "$pool"
-		printf '\tike=aes_gcm256-sha2_384-ecp384\n'
+		printf '\tike=aes_gcm256-sha2_384-ecp384\n\tleftupdown=%%disabled\n'
 		for kv in "$@"; do
 			printf '\t%s\n' "$kv"
 		done

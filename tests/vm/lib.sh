@@ -128,10 +128,8 @@ vmt_start_gateway() {
 # responder in $VMT_GW instead of charon (ls_rw_conf of
 # tests/lib/libreswan.sh: conn "rw" for 198.51.100.0/24, virtual IPs
 # from POOL, default 203.0.113.10-203.0.113.20), its state in DIR, with
-# esp=ESP (libreswan's syntax, e.g. aes_gcm256) and leftupdown=%disabled:
-# the private pluto is unpacked, not installed, so the default updown
-# ("ipsec _updown") is not on PATH, and the routes it would add are in
-# place (vmt_setup_net). VMT_LS_CONN: more KEY=VALUE lines for the conn
+# esp=ESP (libreswan's syntax, e.g. aes_gcm256); no updown
+# (ls_rw_conf), the routes to the pool are vmt_setup_net's. VMT_LS_CONN: more KEY=VALUE lines for the conn
 # (e.g. mobike=yes).  ls_check first: in the VM ls_prepare cannot
 # download (run-in-vm.sh --libreswan runs it on the host).  Errors go to
 # stderr; the caller fails the case.
@@ -142,8 +140,7 @@ vmt_start_ls_gateway() {
 		return 1; }
 	mkdir -p "$dir"
 	ls_rw_conf "$dir.conf" 192.0.2.1 "$VMT_GW_ID" 198.51.100.0/24 \
-		"$VMT_CL_ID" "$pool" "esp=$esp" leftupdown=%disabled \
-		"${VMT_LS_CONN[@]}" || return 1
+		"$VMT_CL_ID" "$pool" "esp=$esp" "${VMT_LS_CONN[@]}" || return 1
 	ls_psk_secrets "$dir.secrets" "$VMT_GW_ID" "$VMT_CL_ID" "$VMT_PSK" ||
 		return 1
 	ls_start "$VMT_GW" "$dir" "$dir.conf" "$dir.secrets" || return 1
