@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # FLOOD_T0 and PING_LOG are read by the tests
 # The background ping of the VM tests that change SAs under traffic
-# (vpnd-ike-rekey.sh, vpnd-reauth.sh, vpnd-mobike.sh and
+# (vpnd-ike-rekey.sh, vpnd-reauth.sh, mobike-lib.sh and
 # tests/bench/mobike-bench.sh; sourced after vpnd-lib.sh): one echo
 # every 100 ms from the virtual IP to 198.51.100.1, its statistics, the
 # ESP SA counters at its start, and with -D how long a change of the
