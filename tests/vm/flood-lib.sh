@@ -185,3 +185,16 @@ flood_finish() {
 		return 1
 	fi
 }
+
+# flood_counted N WHAT: each ESP SA on both sides counted at least N
+# packets more than at start_flood (WHAT: what N counts, for the FAIL
+# line).
+flood_counted() {
+	vmt_sa_packets "$VMT_CL" >"$CL_DIR/sa-after"
+	vmt_sa_packets "$VMT_GW" >"$GW_DIR/sa-after"
+	if ! vmt_check_counters "$VMT_CL" "$CL_DIR/sa-before" "$CL_DIR/sa-after" "$1" ||
+			! vmt_check_counters "$VMT_GW" "$GW_DIR/sa-before" "$GW_DIR/sa-after" "$1"; then
+		case_fail "the ESP SAs did not count the $1 $2"
+		return 1
+	fi
+}

@@ -39,12 +39,6 @@ VMT_NAME=libreswan-mobike
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 vmt_require_vm "$@"
-# shellcheck source=vpnd-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/vpnd-lib.sh"
-vpnd_vm_preflight
-# shellcheck source=flood-lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/flood-lib.sh"
-flood_preflight
 # shellcheck source=mobike-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/mobike-lib.sh"
 
