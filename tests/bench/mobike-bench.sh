@@ -25,7 +25,7 @@
 #   charon  a second private charon-systemd in vmt-cl as the initiator
 #           (swanctl, mobike = yes, no local_addrs: the source follows the
 #           route), filelog ike/knl/cfg at level 2.
-# Method, as tests/vm/vpnd-mobike.sh: a ping every 100 ms from the virtual
+# Method, as tests/vm/mobike-lib.sh: a ping every 100 ms from the virtual
 # IP to 198.51.100.1 (ping -D -O) runs through all moves of a client. A
 # move deletes the address the IKE SA is on (flood_addr_del); its resume
 # time is from when `ip addr del` returned to the answer of the first echo
@@ -167,17 +167,12 @@ connect_charon() {
 	vmt_log "  strongSwan client up, virtual IP $VIP"
 }
 
-# the gateway's SAs of the connect: IKE_SPIS, and SPI_IN/SPI_OUT as the
-# client's (the gateway's out and in).
+# the gateway's SAs of the connect: IKE_SPIS (gw_one_from), and
+# SPI_IN/SPI_OUT as the client's (the gateway's out and in).
 connected_sas() {
-	local n host kin kout
-	GW_VIEW=$(gw_view)
-	read -r n IKE_SPIS _ host _ _ _ kin kout <<<"$GW_VIEW"
-	if [ "$n" != 1 ] || [ "$host" != "$CL_IP" ]; then
-		case_fail "after connect the gateway should have one IKE SA from" \
-			"$CL_IP: ${GW_VIEW:-nothing}"
-		return 1
-	fi
+	local kin kout
+	gw_one_from "$CL_IP" || return 1
+	read -r _ _ _ _ _ _ _ kin kout <<<"$GW_VIEW"
 	if [ "$CASE" = charon ]; then
 		SPI_IN=$kout SPI_OUT=$kin
 	elif [ "$kin" != "$SPI_OUT" ] || [ "$kout" != "$SPI_IN" ]; then

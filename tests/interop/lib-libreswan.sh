@@ -69,25 +69,13 @@ require_env() {
 
 # ---------------------------------------------------------------- gateway
 
-# lsgw_conf FILE [KEY=VALUE...]: ipsec.conf with conn "rw"; each
-# KEY=VALUE (e.g. ikelifetime=12s, mobike=yes) is one more line of the
-# conn; without any, the conn has libreswan's defaults (mobike=no).
-# plutodebug=base: the IKE SPIs are only in debug lines (ls_ike_spis).
+# lsgw_conf FILE [KEY=VALUE...]: ipsec.conf with conn "rw" (ls_rw_conf
+# of tests/lib/libreswan.sh for this network); each KEY=VALUE (e.g.
+# ikelifetime=12s, mobike=yes) is one more line of the conn.
 lsgw_conf() {
-	local f=$1 kv
+	local f=$1
 	shift
-	{
-		printf 'config setup\n\tprotostack=xfrm\n\tplutodebug=base\n\tuniqueids=no\n\n'
-		printf 'conn rw\n\tikev2=insist\n\tauthby=secret\n'
-		printf '\tleft=%s\n\tleftid=@%s\n\tleftsubnet=%s\n' "$GW_IP" "$GW_ID" "$GW_NET"
-		printf '\tright=%%any\n\trightid=%s\n' "$CL_ID"
-		printf '\trightaddresspool=%s\n\tmodecfgdns=198.51.100.53\n' "$LS_POOL"
-		printf '\tike=aes_gcm256-sha2_384-ecp384\n'
-		for kv in "$@"; do
-			printf '\t%s\n' "$kv"
-		done
-		printf '\tauto=add\n'
-	} >"$f"
+	ls_rw_conf "$f" "$GW_IP" "$GW_ID" "$GW_NET" "$CL_ID" "$LS_POOL" "$@"
 }
 
 # lsgw_up [KEY=VALUE...]: writes the config and secrets, starts pluto in
@@ -96,8 +84,7 @@ lsgw_up() {
 	LS_DIR=$T_TMP/ls
 	mkdir -p "$LS_DIR"
 	lsgw_conf "$T_TMP/ls.conf" "$@"
-	(umask 077
-	 printf '@%s %s : PSK "%s"\n' "$GW_ID" "$CL_ID" "$TEST_PSK" >"$T_TMP/ls.secrets")
+	ls_psk_secrets "$T_TMP/ls.secrets" "$GW_ID" "$CL_ID" "$TEST_PSK"
 	ls_start "$NS_GW" "$LS_DIR" "$T_TMP/ls.conf" "$T_TMP/ls.secrets" ||
 		fail "pluto did not start"
 	log "$(ls_version | cut -d" " -f1-2): pluto pid $(ls_pid "$LS_DIR") in $NS_GW${1:+ ($*)}"

@@ -18,6 +18,13 @@
 # none of them exits the caller):
 #   ls_prepare                      download/unpack once, install missing
 #                                   runtime libraries and certutil
+#   ls_check                        status 0 iff ls_prepare has been done
+#                                   (nothing downloaded or installed: for
+#                                   the test VM, which has no network)
+#   ls_rw_conf FILE GW_IP GW_ID GW_NET CL_ID POOL [KEY=VALUE...]
+#                                   ipsec.conf of a PSK gateway for road
+#                                   warriors with an address pool
+#   ls_psk_secrets FILE GW_ID CL_ID PSK  its ipsec.secrets
 #   ls_start NS DIR CONF SECRETS    pluto in netns NS, state in DIR
 #   ls_whack DIR ARGS...            whack on DIR's private ctl socket
 #   ls_stop DIR                     stop that pluto (by its PID)
@@ -38,6 +45,18 @@
 #   ls_ike_spis DIR N               prints "SPIi_SPIr" (hex) of state #N
 #   ls_lease DIR                    prints the pool address leased to a
 #                                   connection instance ("IP conn")
+#   ls_peer DIR N                   the client endpoint (IP:PORT) of
+#                                   established IKE SA #N
+#   ls_child_sas DIR                every Child SA as "N IKE_N PEER
+#                                   SPI@DST SPI@DST" (whack --showstates)
+#   ls_traffic DIR                  every Child SA as "N PEER LEASE"
+#                                   (whack --trafficstatus)
+#   ls_xfrm_leftovers NS            xfrm_leftovers (tests/lib/esp.sh)
+#                                   without pluto's own bypass policies
+#   ls_mobike_updates DIR           how many UPDATE_SA_ADDRESSES pluto
+#                                   processed since ls_start
+#   ls_mobike_moved DIR FROM TO     status 0 iff pluto logged the move of
+#                                   a remote address FROM:* to TO:4500
 #   ls_count DIR ERE                matching lines of pluto.log since
 #                                   ls_start
 #   ls_assert_no_private_notify DIR...  fails if pluto logged a private
@@ -143,7 +162,61 @@ ls_prepare() {
 	) 9>"$LS_CACHE/.lock"
 }
 
+# ls_check: the unpacked pluto is there and has every library it needs;
+# nothing is downloaded or installed (the test VM has no network: there
+# run-in-vm.sh --libreswan has run ls_prepare on the host before the boot).
+ls_check() {
+	if ! [ -x "$LS_PLUTO" ] || ! [ -x "$LS_WHACK" ]; then
+		ls_err "no unpacked pluto in $LS_ROOT (ls_prepare has not run)"
+		return 1
+	fi
+	command -v certutil >/dev/null ||
+		{ ls_err "certutil missing (ls_prepare installs libnss3-tools)"; return 1; }
+	local missing
+	missing=$(ls_missing_libs)
+	[ -z "$missing" ] || { ls_err "pluto lacks $missing (ls_prepare installs them)"; return 1; }
+}
+
 ls_version() { "$LS_PLUTO" --version 2>&1 | head -n 1; }
+
+# ---------------------------------------------------------------- config
+
+# ls_rw_conf FILE GW_IP GW_ID GW_NET CL_ID POOL [KEY=VALUE...]: the
+# ipsec.conf of a PSK gateway at GW_IP (@GW_ID, its network GW_NET) for
+# clients with the id CL_ID, each given a virtual IP from POOL (with DNS
+# 198.51.100.53): conn "rw", ikev2=insist,
+# ike=aes_gcm256-sha2_384-ecp384 (the test profiles' proposal;
+# libreswan's default list has no AES-GCM with PRF-SHA384). Each
+# KEY=VALUE (e.g. mobike=yes) is one more line of the conn; without any,
+# the conn has libreswan's defaults (mobike=no). plutodebug=base: the
+# IKE SPIs are only in debug lines (ls_ike_spis); uniqueids=no: a new IKE
+# SA of the same client does not replace the old one;
+# leftupdown=%disabled: the private pluto is unpacked, not installed, so
+# the default updown ("ipsec _updown") is not on PATH; with ESP in the
+# kernel pluto would run it for the Child SA ("up-client output: sh: 1:
+# ipsec: not found", status 127) and answer TS_UNACCEPTABLE (seen in the
+# test VM). The tests route the pool's addresses themselves.
+ls_rw_conf() {
+	local f=$1 gw=$2 gw_id=$3 gw_net=$4 cl_id=$5 pool=$6 kv
+	shift 6
+	{
+		printf 'config setup\n\tprotostack=xfrm\n\tplutodebug=base\n\tuniqueids=no\n\n'
+		printf 'conn rw\n\tikev2=insist\n\tauthby=secret\n'
+		printf '\tleft=%s\n\tleftid=@%s\n\tleftsubnet=%s\n' "$gw" "$gw_id" "$gw_net"
+		printf '\tright=%%any\n\trightid=%s\n' "$cl_id"
+		printf '\trightaddresspool=%s\n\tmodecfgdns=198.51.100.53\n' "$pool"
+		printf '\tike=aes_gcm256-sha2_384-ecp384\n\tleftupdown=%%disabled\n'
+		for kv in "$@"; do
+			printf '\t%s\n' "$kv"
+		done
+		printf '\tauto=add\n'
+	} >"$f"
+}
+
+# ls_psk_secrets FILE GW_ID CL_ID PSK: the PSK between @GW_ID and CL_ID.
+ls_psk_secrets() {
+	(umask 077; printf '@%s %s : PSK "%s"\n' "$2" "$3" "$4" >"$1")
+}
 
 # ---------------------------------------------------------------- run
 
@@ -396,6 +469,98 @@ ls_lease() {
 		$2 ~ /^[0-9.]+$/ && $3 == "assigned" { ip = $2; next }
 		ip != "" && $2 ~ /^"/ { print ip, $2; ip = "" }'
 }
+
+# ls_peer DIR N: the client endpoint (IP:PORT) pluto has for established
+# IKE SA #N, from
+#   #2: "rw"[1] 192.0.2.2:500 STATE_V2_ESTABLISHED_IKE_SA (...)
+ls_peer() {
+	ls_states "$1" | awk -v n="#$2:" '
+		{ for (i = 1; i <= NF && $i != n; i++) ; if (i > NF) next }
+		{ for (; i <= NF; i++) if ($i ~ /^STATE_V2_ESTABLISHED_IKE_SA/) { print $(i - 1); exit } }'
+}
+
+# ls_child_sas DIR: "N IKE_N PEER SPI@DST SPI@DST" for each Child SA,
+# e.g. "2 1 192.0.2.2:500 c3282b50@192.0.2.2 7f3abd82@192.0.2.1", from
+# the two lines of whack --showstates (pluto 4.10) for it:
+#   000 #2: "rw"[1] 192.0.2.2:500 STATE_V2_ESTABLISHED_CHILD_SA (...); ...; IKE SA #1; idle;
+#   000 #2: "rw"[1] 192.0.2.2 esp.c3282b50@192.0.2.2 esp.7f3abd82@192.0.2.1 tun.0@... Traffic: ...
+# PEER is the client's IKE endpoint; the SPI to the client comes first,
+# each as 8 hex digits (ESP SAs only; a state without them has "-" there).
+ls_child_sas() {
+	ls_states "$1" | awk '
+		{ n = $2; sub(/^#/, "", n); sub(/:$/, "", n) }
+		/ STATE_V2_ESTABLISHED_CHILD_SA / {
+			if (!(n in peer)) order[++cnt] = n
+			peer[n] = $4
+			ike[n] = "-"
+			if (match($0, /; IKE SA #[0-9]+;/))
+				ike[n] = substr($0, RSTART + 10, RLENGTH - 11)
+			next
+		}
+		/ esp\.[0-9a-f]+@/ {
+			# pluto prints the SPIs without leading zeros
+			e = ""
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^esp\.[0-9a-f]+@/) {
+					spi = substr($i, 5)
+					at = index(spi, "@")
+					hex = substr(spi, 1, at - 1)
+					while (length(hex) < 8) hex = "0" hex
+					e = e " " hex substr(spi, at)
+				}
+			esp[n] = e
+		}
+		END {
+			for (i = 1; i <= cnt; i++) {
+				n = order[i]
+				print n, ike[n], peer[n] (n in esp ? esp[n] : " - -")
+			}
+		}'
+}
+
+# ls_traffic DIR: "N PEER LEASE" for each Child SA in whack
+# --trafficstatus (pluto 4.10):
+#   006 #2: "rw"[1] 192.0.2.2, type=ESP, add_time=..., id='...', lease=203.0.113.10/32
+ls_traffic() {
+	ls_whack "$1" --trafficstatus 2>/dev/null | awk '
+		$2 ~ /^#[0-9]+:$/ {
+			n = $2; sub(/^#/, "", n); sub(/:$/, "", n)
+			p = $4; sub(/,$/, "", p)
+			l = "-"
+			if (match($0, /lease=[^ ,]*/)) l = substr($0, RSTART + 6, RLENGTH - 6)
+			print n, p, l
+		}'
+}
+
+# ls_xfrm_leftovers NS: the xfrm SAs and policies in NS (xfrm_leftovers
+# of tests/lib/esp.sh) without the ones a running pluto keeps for
+# itself: the IPv6 neighbour discovery bypass (ICMPv6 types 135 and 136,
+# in, out and fwd, priority 1, no template), installed at start, not
+# for a connection.
+ls_xfrm_leftovers() {
+	xfrm_leftovers "$1" | awk '
+		function flush() {
+			if (blk != "" && !(blk ~ /^src ::\/0 dst ::\/0 proto ipv6-icmp type 13[56] *\n/ &&
+			    blk ~ /\n\tdir (in|out|fwd) priority 1 ptype main *$/))
+				print blk
+			blk = ""
+		}
+		/^[^ \t]/ { flush(); blk = $0; next }
+		{ blk = blk "\n" $0 }
+		END { flush() }'
+}
+
+# The processed UPDATE_SA_ADDRESSES requests and the remote address
+# updates pluto 4.10 logs (update_mobike_endpoints, ikev2_mobike.c). The
+# first line comes before the update, which needs the IKE SA's newest
+# Child SA: without one (no ESP in the kernel) pluto logs "EXPECTATION
+# FAILED: ... IKE SA lost first Child SA" and keeps the old address.
+LS_MOBIKE_UPDATE='MOBIKE request: updating IPsec SA by request'
+ls_mobike_updates() { ls_count "$1" "$LS_MOBIKE_UPDATE"; }
+ls_mobike_moved() {
+	ls_log_grep "$1" " success MOBIKE update remote address $(ls_re "$2"):[0-9]+ -> $(ls_re "$3"):4500"
+}
+ls_re() { printf '%s' "${1//./\\.}"; }
 
 # ls_count DIR ERE: how many lines of pluto.log since ls_start match.
 ls_count() {

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # FLOOD_T0 and PING_LOG are read by the tests
 # The background ping of the VM tests that change SAs under traffic
-# (vpnd-ike-rekey.sh, vpnd-reauth.sh, vpnd-mobike.sh and
+# (vpnd-ike-rekey.sh, vpnd-reauth.sh, mobike-lib.sh and
 # tests/bench/mobike-bench.sh; sourced after vpnd-lib.sh): one echo
 # every 100 ms from the virtual IP to 198.51.100.1, its statistics, the
 # ESP SA counters at its start, and with -D how long a change of the
@@ -182,6 +182,19 @@ flood_finish() {
 	if [ "$lost" -gt "$max" ]; then
 		PING_LOG=$FLOOD_LOG
 		case_fail "$lost pings lost $3 (at most $max allowed): $stats"
+		return 1
+	fi
+}
+
+# flood_counted N WHAT: each ESP SA on both sides counted at least N
+# packets more than at start_flood (WHAT: what N counts, for the FAIL
+# line).
+flood_counted() {
+	vmt_sa_packets "$VMT_CL" >"$CL_DIR/sa-after"
+	vmt_sa_packets "$VMT_GW" >"$GW_DIR/sa-after"
+	if ! vmt_check_counters "$VMT_CL" "$CL_DIR/sa-before" "$CL_DIR/sa-after" "$1" ||
+			! vmt_check_counters "$VMT_GW" "$GW_DIR/sa-before" "$GW_DIR/sa-after" "$1"; then
+		case_fail "the ESP SAs did not count the $1 $2"
 		return 1
 	fi
 }

@@ -4,7 +4,8 @@
 # Topology shared by the VM tests:
 #
 #   $VMT_CL (initiator; virtual IP from 203.0.113.0/24)
-#     192.0.2.2 --veth-- 192.0.2.1  $VMT_GW (strongSwan responder)
+#     192.0.2.2 --veth-- 192.0.2.1  $VMT_GW (strongSwan or libreswan
+#                                     responder)
 #                                     dummy vmt-lan 198.51.100.1/24
 #
 # A test sets VMT_NAME, then sources this file and calls vmt_begin (the
@@ -26,6 +27,8 @@ VMT_LIB=$(dirname "${BASH_SOURCE[0]}")/../lib
 . "$VMT_LIB/strongswan.sh"
 # shellcheck source=../lib/esp.sh
 . "$VMT_LIB/esp.sh"
+# shellcheck source=../lib/libreswan.sh
+. "$VMT_LIB/libreswan.sh"
 
 VMT_GW=${VMT_GW:-vmt-gw}
 VMT_CL=${VMT_CL:-vmt-cl}
@@ -146,12 +149,37 @@ vmt_start_gateway() {
 	vmt_start_charon "$VMT_GW" "$dir"
 }
 
+# vmt_start_ls_gateway DIR ESP [POOL]: libreswan's pluto as the PSK
+# responder in $VMT_GW instead of charon (ls_rw_conf of
+# tests/lib/libreswan.sh: conn "rw" for 198.51.100.0/24, virtual IPs
+# from POOL, default 203.0.113.10-203.0.113.20), its state in DIR, with
+# esp=ESP (libreswan's syntax, e.g. aes_gcm256); no updown
+# (ls_rw_conf), the routes to the pool are vmt_setup_net's. VMT_LS_CONN: more KEY=VALUE lines for the conn
+# (e.g. mobike=yes).  ls_check first: in the VM ls_prepare cannot
+# download (run-in-vm.sh --libreswan runs it on the host).  Errors go to
+# stderr; the caller fails the case.
+VMT_LS_CONN=()
+vmt_start_ls_gateway() {
+	local dir=$1 esp=$2 pool=${3:-203.0.113.10-203.0.113.20}
+	ls_check || { ls_err "run the test through run-in-vm.sh --libreswan"
+		return 1; }
+	mkdir -p "$dir"
+	ls_rw_conf "$dir.conf" 192.0.2.1 "$VMT_GW_ID" 198.51.100.0/24 \
+		"$VMT_CL_ID" "$pool" "esp=$esp" "${VMT_LS_CONN[@]}" || return 1
+	ls_psk_secrets "$dir.secrets" "$VMT_GW_ID" "$VMT_CL_ID" "$VMT_PSK" ||
+		return 1
+	ls_start "$VMT_GW" "$dir" "$dir.conf" "$dir.secrets" || return 1
+	vmt_log "  $(ls_version | cut -d' ' -f1-2): pluto pid $(ls_pid "$dir")" \
+		"in $VMT_GW (esp=$esp${VMT_LS_CONN[*]:+ ${VMT_LS_CONN[*]}})"
+}
+
 vmt_stop_charon() {
 	[ -z "${vmt_charon_dir[$1]:-}" ] || sw_stop "${vmt_charon_dir[$1]}"
 	vmt_charon_dir[$1]=
 }
 
 vmt_teardown() {
+	ls_stop_all
 	vmt_stop_charon "$VMT_GW"
 	vmt_stop_charon "$VMT_CL"
 	netns_del "$VMT_GW"

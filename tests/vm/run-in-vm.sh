@@ -1,6 +1,12 @@
 #!/bin/bash
 # Run SCRIPT [ARGS...] as root inside a Debian-kernel VM (qemu, TCG).
 #
+# Usage: run-in-vm.sh [--libreswan] SCRIPT [ARGS...]
+#   --libreswan  runs ls_prepare (tests/lib/libreswan.sh) on the host
+#                before the boot: the guest has no network, so the
+#                private libreswan must be unpacked (and its libraries
+#                installed) where the guest sees it through the share
+#
 # The guest sees the host root read-only under a private tmpfs overlay, so
 # host binaries (charon-systemd, swanctl, ip) and build outputs run unchanged
 # at their usual paths.  The guest's console is streamed to our stdout; the
@@ -20,12 +26,22 @@ boot_timeout_s=${VPND_VM_BOOT_TIMEOUT:-120}
 
 die() { echo "run-in-vm: $*" >&2; exit 1; }
 
-[ $# -ge 1 ] || die "usage: run-in-vm.sh SCRIPT [ARGS...]"
+with_libreswan=0
+if [ "${1:-}" = --libreswan ]; then
+	with_libreswan=1
+	shift
+fi
+[ $# -ge 1 ] || die "usage: run-in-vm.sh [--libreswan] SCRIPT [ARGS...]"
 script=$(readlink -f "$1") || die "no such script: $1"
 shift
 [ -f "$script" ] || die "no such script: $script"
 
 cache=$(bash "$here/prepare.sh") || die "VM did not boot: prepare.sh failed"
+if [ "$with_libreswan" = 1 ]; then
+	# shellcheck source=../lib/libreswan.sh
+	. "$here/../lib/libreswan.sh"
+	ls_prepare || die "cannot prepare the private libreswan on the host (ls_prepare)"
+fi
 
 tmp=$(mktemp -d /tmp/vpnd-vm.XXXXXX) || die "mktemp failed"
 qemu_pid=

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
-# Helpers for the VM tests that run vpnd against the strongSwan gateway of
-# lib.sh (sourced after lib.sh, not executed); vpnd and vpnctl themselves
-# come from tests/lib/vpnd.sh.  Each case sets CASE, and vpnd_connect_case
-# sets CL_DIR and GW_DIR.  Needs VPND and VPNCTL (meson sets them;
+# Helpers for the VM tests that run vpnd against the gateway of lib.sh
+# (sourced after lib.sh, not executed): strongSwan, or libreswan's pluto
+# with VMT_GATEWAY=libreswan; vpnd and vpnctl themselves come from
+# tests/lib/vpnd.sh.  Each case sets CASE, and vpnd_connect_case sets
+# CL_DIR and GW_DIR.  Needs VPND and VPNCTL (meson sets them;
 # run-in-vm.sh passes them into the guest).
 
 # shellcheck source=../lib/vpnd.sh
@@ -14,6 +15,8 @@ PINGS=${PINGS:-3}
 PING=(ping)
 command -v ping >/dev/null || PING=(busybox ping)
 POOL=${POOL:-203.0.113.10-203.0.113.20}
+# the gateway vpnd_connect_case starts: strongswan or libreswan
+VMT_GATEWAY=${VMT_GATEWAY:-strongswan}
 
 CASE=
 CL_DIR=
@@ -23,7 +26,8 @@ PING_LOG=
 SPI_IN=
 SPI_OUT=
 VIP=
-# the gateway's IKE SA of the connect as "SPIi_SPIr" (for gw_moved)
+# the gateway's IKE SA of the connect as "SPIi_SPIr" (gw_one_from or a
+# test's own check sets it; for gw_moved and mobike-lib.sh)
 IKE_SPIS=
 
 # The tools and binaries every vpnd VM test needs; exits 1 without them.
@@ -57,6 +61,15 @@ show_context() {
 		echo "----- ${f#"$VMT_WORK"/} (tail, without vici chatter) -----"
 		grep -v 'vici client' "$f" | tail -n 60
 	done
+	# pluto's debug lines ("NAME: | ...") would drown the interesting ones
+	if [ -n "$GW_DIR" ] && [ -f "$GW_DIR/pluto.log" ]; then
+		echo "----- ${GW_DIR#"$VMT_WORK"/}/pluto.log (tail, no debug lines) -----"
+		ls_new_log "$GW_DIR" | grep -v '^[^|]*: |' | tail -n 60
+		echo "----- whack --showstates / --trafficstatus -----"
+		ls_states "$GW_DIR"
+		ls_whack "$GW_DIR" --trafficstatus 2>&1
+		tail -n 10 "$GW_DIR/stderr.log" 2>/dev/null
+	fi
 	for f in "$VMT_CL" "$VMT_GW"; do
 		echo "----- ip -s xfrm state / ip xfrm policy in $f -----"
 		ip -n "$f" -s xfrm state 2>&1
@@ -97,11 +110,55 @@ status_spis() {
 
 # ---------------------------------------------------------------- xfrm
 
-# Fails closed: a gateway whose vici does not answer has not "no SA".
+# gw_start DIR ESP: the gateway of VMT_GATEWAY in $VMT_GW, with ESP
+# (vpnd's form of the proposal) as its ESP proposal and POOL.
+gw_start() {
+	case $VMT_GATEWAY in
+	strongswan) vmt_start_gateway "$1" "$2" "$POOL" ;;
+	libreswan)
+		local esp
+		case $2 in
+		aes256gcm16) esp=aes_gcm256 ;;
+		aes256-sha256) esp=aes256-sha2_256 ;;
+		*) ls_err "gw_start: no libreswan form known for $2"; return 1 ;;
+		esac
+		vmt_start_ls_gateway "$1" "$esp" "$POOL" ;;
+	*) echo "gw_start: VMT_GATEWAY=$VMT_GATEWAY?" >&2; return 1 ;;
+	esac
+}
+
+# The gateway's SAs as its daemon lists them (for the FAIL lines).
+gw_list() {
+	case $VMT_GATEWAY in
+	libreswan) ls_states "$GW_DIR" ;;
+	*) vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas 2>&1 ;;
+	esac
+}
+
+# gw_xfrm_leftovers: the xfrm SAs and policies in $VMT_GW (socket
+# policies aside) that are not its daemon's own: pluto keeps a bypass
+# for IPv6 neighbour discovery while it runs (ls_xfrm_leftovers).
+gw_xfrm_leftovers() {
+	if [ "$VMT_GATEWAY" = libreswan ]; then
+		ls_xfrm_leftovers "$VMT_GW"
+	else
+		xfrm_leftovers "$VMT_GW"
+	fi
+}
+
+gw_xfrm_clean() { [ -z "$(gw_xfrm_leftovers)" ]; }
+
+# Fails closed: a gateway whose vici (or whack) does not answer has not
+# "no SA".
 gw_no_sa() {
 	local out
-	out=$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas 2>/dev/null) || return 1
-	! grep -q IKEv2 <<<"$out" && [ -z "$(ip -n "$VMT_GW" xfrm state)" ]
+	if [ "$VMT_GATEWAY" = libreswan ]; then
+		ls_no_state "$GW_DIR" || return 1
+	else
+		out=$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas 2>/dev/null) || return 1
+		! grep -q IKEv2 <<<"$out" || return 1
+	fi
+	[ -z "$(ip -n "$VMT_GW" xfrm state)" ]
 }
 
 # vip_in_cl VIP: is VIP an address of an interface in the client namespace?
@@ -141,12 +198,19 @@ vpnd_connect_case() {
 		case_fail "network setup ($VMT_NET_EXTRA) failed"
 		return 1
 	fi
+	# Real ESP or nothing: without it the case would fail later and
+	# less clearly (or, worse, test something else).
+	if ! kernel_has_esp "$VMT_CL" || ! kernel_has_esp "$VMT_GW"; then
+		case_fail "this kernel cannot add an ESP SA (no esp4/AES-GCM):" \
+			"the test needs real ESP (run it in the VM, run-in-vm.sh)"
+		return 1
+	fi
 	# vpnd routes the remote network itself (via its virtual IP); the
 	# harness's plain route is for the strongSwan self-test only.
 	ip -n "$VMT_CL" route del 198.51.100.0/24 via 192.0.2.1 ||
 		{ case_fail "cannot remove the harness route"; return 1; }
-	vmt_start_gateway "$GW_DIR" "$esp" "$POOL" ||
-		{ case_fail "strongSwan gateway did not start"; return 1; }
+	gw_start "$GW_DIR" "$esp" ||
+		{ case_fail "the $VMT_GATEWAY gateway did not start"; return 1; }
 	write_profile "$CASE" "$esp" "$encap" "$extra"
 	vpnd_start || return 1
 
@@ -214,7 +278,7 @@ vpnd_disconnect_case() {
 	fi
 	if ! wait_for 10 gw_no_sa; then
 		case_fail "gateway still has an SA after disconnect:" \
-			"$(vmt_swanctl "$VMT_GW" "$GW_DIR" --list-sas 2>&1)"
+			"$(gw_list) $(ip -n "$VMT_GW" xfrm state)"
 		return 1
 	fi
 	if [ -e "$CL_DIR/dns.conf" ]; then
@@ -232,7 +296,9 @@ vpnd_disconnect_case() {
 	return 0
 }
 
-# The gateway's SAs in one snapshot, as
+# The strongSwan gateway's SAs (swanctl; gw_view and the functions after
+# it do not fit VMT_GATEWAY=libreswan, whose test has pluto's own) in one
+# snapshot, as
 #   "IKE_SAS SPIi_SPIr INITIATOR REMOTE_HOST REMOTE_PORT CHILD_SAS
 #    CHILD_STATE SPI_IN SPI_OUT"
 # with the fields of the last IKE SA listed (meaningful when IKE_SAS is
@@ -275,9 +341,24 @@ gw_view() {
 		}' <<<"$raw"
 }
 
+# the gateway's view of the last gw_one_from or gw_at (gw_view's line)
+GW_VIEW=
+
+# gw_one_from ADDR: after a connect the gateway has one IKE SA, with the
+# client at ADDR.  Sets GW_VIEW and IKE_SPIS.
+gw_one_from() {
+	local n host
+	GW_VIEW=$(gw_view)
+	read -r n IKE_SPIS _ host _ <<<"$GW_VIEW"
+	if [ "$n" != 1 ] || [ "$host" != "$1" ]; then
+		case_fail "after connect the gateway should have one IKE SA from" \
+			"$1: ${GW_VIEW:-nothing}"
+		return 1
+	fi
+}
+
 # gw_at ADDR: the gateway has one IKE SA, with the client at ADDR[4500].
 # Sets GW_VIEW.
-GW_VIEW=
 gw_at() {
 	local n host port
 	GW_VIEW=$(gw_view) || return 1
