@@ -100,6 +100,27 @@ int ike_unprotect(const struct ike_keys *k, bool from_initiator,
 		  const uint8_t *msg, size_t mlen, size_t sk_off,
 		  struct chunk *plain, struct verr *e);
 
+/* ---- SKF, one fragment (RFC 7383 2.5) ----
+ * The same protection as SK, with the ICV also covering the fragment
+ * numbers. ike_protect_fragment builds fragment frag_num of total: the
+ * IKE header (length filled in) and one SKF payload carrying part, this
+ * fragment's share of the inner chain; first_inner goes into fragment 1
+ * only (the others carry 0). */
+int ike_protect_fragment(const struct ike_keys *k, bool initiator,
+			 struct ike_hdr *hdr, uint8_t first_inner,
+			 uint16_t frag_num, uint16_t total,
+			 const uint8_t *part, size_t plen, struct wbuf *out);
+/* Verifies and decrypts the SKF payload at msg+skf_off (the last
+ * payload; skf_parse has checked its numbers). plain is this fragment's
+ * share of the inner chain. */
+int ike_unprotect_fragment(const struct ike_keys *k, bool from_initiator,
+			   const uint8_t *msg, size_t mlen, size_t skf_off,
+			   struct chunk *plain, struct verr *e);
+/* The most inner-chain bytes one fragment carries when its whole IKE
+ * message may be msg_len bytes long (IV, ICV, padding taken off); 0 when
+ * none fit. */
+size_t ike_fragment_room(const struct ike_keys *k, size_t msg_len);
+
 /* ---- AUTH (RFC 7296 2.15, RFC 7427) ---- */
 /* Signed octets: RealMessage | Nonce | prf(SK_p, RestOfIDPayload). */
 int auth_signed_octets(uint16_t prf, const struct chunk *sk_p,

@@ -235,15 +235,32 @@ struct eap_payload {
 int eap_parse(const uint8_t *b, size_t len, struct eap_payload *out,
 	      struct verr *e);
 
-/* ---- SKF (RFC 7383) ---- */
+/* ---- SKF, the Encrypted Fragment payload (RFC 7383 2.5) ---- */
+/* Generic header (4) | Fragment Number (2) | Total Fragments (2): what a
+ * fragment's ICV covers after the IKE header. */
+#define SKF_HDR_LEN 8
+
 struct skf_payload {
 	uint16_t frag_num;
 	uint16_t total;
 	const uint8_t *data; /* IV | ciphertext | ICV */
 	size_t len;
 };
+/* b is the body after the generic header. Fragment number 0, a number
+ * above the total (so also a total of 0) and an empty IV/ciphertext/ICV
+ * are errors. */
 int skf_parse(const uint8_t *b, size_t len, struct skf_payload *out,
 	      struct verr *e);
+/* The fixed part of an SKF payload of data_len bytes of IV, ciphertext
+ * and ICV; next is the first inner payload's type in fragment 1 and 0 in
+ * the others (the caller's choice: RFC 7383 2.5). Returns -1 when the
+ * payload would not fit its 16-bit length. */
+int skf_header_write(uint8_t out[SKF_HDR_LEN], uint8_t next,
+		     uint16_t frag_num, uint16_t total, size_t data_len);
+/* Appends a whole SKF payload (header, then data) to w; too long a
+ * payload marks w out of memory, as every builder's failure does. */
+void skf_build(struct wbuf *w, uint8_t next, uint16_t frag_num,
+	       uint16_t total, const uint8_t *data, size_t len);
 
 /* ---- Vendor ID (3.12) ---- */
 /* Whether one of the list's V payloads is exactly vid (len bytes). The

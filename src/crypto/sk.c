@@ -121,13 +121,59 @@ static int seal_body(const struct ike_keys *k, const struct sk_layout *l,
 			 ct + ctlen);
 }
 
-int ike_protect(const struct ike_keys *k, bool initiator, struct ike_hdr *hdr,
-		uint8_t first_inner, const uint8_t *inner, size_t ilen,
-		struct wbuf *out)
+/* The protected payload's part between the IKE header and the IV: the
+ * SK generic header, or SKF's with the fragment numbers. Both modes
+ * authenticate it with the IKE header (RFC 7296 3.14, RFC 7383 2.5). */
+struct sk_head {
+	uint8_t type;      /* PL_SK or PL_SKF */
+	uint8_t next;      /* the first inner payload, 0 in later fragments */
+	uint16_t frag_num; /* SKF only */
+	uint16_t total;
+};
+
+static size_t head_len(const struct sk_head *hd)
+{
+	return hd->type == PL_SKF ? SKF_HDR_LEN : IKE_PAYLOAD_HDR_LEN;
+}
+
+static void head_write(uint8_t *p, const struct sk_head *hd, size_t plen)
+{
+	if (hd->type == PL_SKF) {
+		/* plen fits: protect_payload checked it against
+		 * IKE_MAX_MSG. */
+		skf_header_write(p, hd->next, hd->frag_num, hd->total,
+				 plen - SKF_HDR_LEN);
+		return;
+	}
+	p[0] = hd->next;
+	p[1] = 0;
+	put_u16(p + 2, (uint16_t)plen);
+}
+
+/* The cleartext to encrypt: inner, the padding, the pad length. */
+static uint8_t *padded_plaintext(const uint8_t *inner, size_t ilen,
+				 size_t padlen)
+{
+	size_t ctlen = ilen + padlen + 1;
+	uint8_t *pt = malloc(ctlen);
+
+	if (!pt)
+		return NULL;
+	if (ilen)
+		memcpy(pt, inner, ilen);
+	memset(pt + ilen, 0, padlen);
+	pt[ctlen - 1] = (uint8_t)padlen;
+	return pt;
+}
+
+static int protect_payload(const struct ike_keys *k, bool initiator,
+			   struct ike_hdr *hdr, const struct sk_head *hd,
+			   const uint8_t *inner, size_t ilen,
+			   struct wbuf *out)
 {
 	const struct chunk *ek = initiator ? &k->sk_ei : &k->sk_er;
 	const struct chunk *ak = initiator ? &k->sk_ai : &k->sk_ar;
-	const size_t hdr_len = IKE_HDR_LEN + IKE_PAYLOAD_HDR_LEN;
+	const size_t hdr_len = IKE_HDR_LEN + head_len(hd);
 	struct sk_layout l;
 	size_t padlen, ctlen, sklen, start = out->len;
 	uint8_t *msg, *pt;
@@ -137,27 +183,20 @@ int ike_protect(const struct ike_keys *k, bool initiator, struct ike_hdr *hdr,
 		return -1;
 	padlen = (l.block - (ilen + 1) % l.block) % l.block;
 	ctlen = ilen + padlen + 1;
-	sklen = IKE_PAYLOAD_HDR_LEN + l.iv + ctlen + l.icv;
+	sklen = head_len(hd) + l.iv + ctlen + l.icv;
 	if (IKE_HDR_LEN + sklen > IKE_MAX_MSG)
 		return -1;
-	hdr->next = PL_SK;
+	hdr->next = hd->type;
 	hdr->length = (uint32_t)(IKE_HDR_LEN + sklen);
-	pt = malloc(ctlen);
+	pt = padded_plaintext(inner, ilen, padlen);
 	if (!pt || !wb_reserve(out, IKE_HDR_LEN + sklen)) {
 		free(pt);
 		return -1;
 	}
-	if (ilen)
-		memcpy(pt, inner, ilen);
-	memset(pt + ilen, 0, padlen);
-	pt[ctlen - 1] = (uint8_t)padlen;
-
 	wb_zero(out, IKE_HDR_LEN + sklen);
 	msg = out->p + start;
 	ike_hdr_write(msg, hdr);
-	msg[IKE_HDR_LEN] = first_inner;
-	msg[IKE_HDR_LEN + 1] = 0;
-	put_u16(msg + IKE_HDR_LEN + 2, (uint16_t)sklen);
+	head_write(msg + IKE_HDR_LEN, hd, sklen);
 	/* A random explicit IV: CBC needs unpredictability, and for the
 	 * AEADs 64 random bits per message keep repeats negligible over
 	 * the life of an IKE SA. */
@@ -171,6 +210,49 @@ int ike_protect(const struct ike_keys *k, bool initiator, struct ike_hdr *hdr,
 		return -1;
 	}
 	return 0;
+}
+
+int ike_protect(const struct ike_keys *k, bool initiator, struct ike_hdr *hdr,
+		uint8_t first_inner, const uint8_t *inner, size_t ilen,
+		struct wbuf *out)
+{
+	const struct sk_head hd = { .type = PL_SK, .next = first_inner };
+
+	return protect_payload(k, initiator, hdr, &hd, inner, ilen, out);
+}
+
+int ike_protect_fragment(const struct ike_keys *k, bool initiator,
+			 struct ike_hdr *hdr, uint8_t first_inner,
+			 uint16_t frag_num, uint16_t total,
+			 const uint8_t *part, size_t plen, struct wbuf *out)
+{
+	/* Only fragment 1 names the inner chain's first payload; the
+	 * others carry 0 (RFC 7383 2.5). */
+	const struct sk_head hd = { .type = PL_SKF,
+				    .next = frag_num == 1 ? first_inner : 0,
+				    .frag_num = frag_num, .total = total };
+
+	if (frag_num == 0 || frag_num > total)
+		return -1;
+	return protect_payload(k, initiator, hdr, &hd, part, plen, out);
+}
+
+size_t ike_fragment_room(const struct ike_keys *k, size_t msg_len)
+{
+	struct sk_layout l;
+	size_t fixed, ct;
+
+	if (!sk_layout(k, &l))
+		return 0;
+	fixed = IKE_HDR_LEN + SKF_HDR_LEN + l.iv + l.icv;
+	if (msg_len > IKE_MAX_MSG)
+		msg_len = IKE_MAX_MSG;
+	if (msg_len <= fixed)
+		return 0;
+	/* Whole blocks of ciphertext, one byte of which is the pad
+	 * length. */
+	ct = (msg_len - fixed) / l.block * l.block;
+	return ct ? ct - 1 : 0;
 }
 
 /* Checks the ICV (CBC) or tag (AEAD) and decrypts the ciphertext into pt. */
@@ -210,7 +292,8 @@ static int open_body(const struct ike_keys *k, const struct sk_layout *l,
 
 /* Validates the SK generic header and the sizes before any crypto. */
 static int sk_sizes(const struct sk_layout *l, const uint8_t *msg,
-		    size_t mlen, size_t sk_off, size_t *ctlen, struct verr *e)
+		    size_t mlen, size_t sk_off, size_t fixed, size_t *ctlen,
+		    struct verr *e)
 {
 	struct rbuf r;
 	uint8_t next, flags;
@@ -237,7 +320,12 @@ static int sk_sizes(const struct sk_layout *l, const uint8_t *msg,
 			 "the message (%zu bytes left)", plen, mlen - sk_off);
 		return -1;
 	}
-	body = plen - IKE_PAYLOAD_HDR_LEN;
+	if (plen < fixed) {
+		verr_set(e, "SK payload: length %u, below its %zu-byte header",
+			 plen, fixed);
+		return -1;
+	}
+	body = plen - fixed;
 	if (body < l->iv + l->icv + l->block) {
 		verr_set(e, "SK payload: %zu bytes, too short for IV, "
 			 "pad length and ICV", body);
@@ -252,9 +340,12 @@ static int sk_sizes(const struct sk_layout *l, const uint8_t *msg,
 	return 0;
 }
 
-int ike_unprotect(const struct ike_keys *k, bool from_initiator,
-		  const uint8_t *msg, size_t mlen, size_t sk_off,
-		  struct chunk *plain, struct verr *e)
+/* Opens the SK or SKF payload at sk_off, whose part before the IV is
+ * fixed bytes long (and authenticated with the IKE header). */
+static int unprotect_payload(const struct ike_keys *k, bool from_initiator,
+			     const uint8_t *msg, size_t mlen, size_t sk_off,
+			     size_t fixed, struct chunk *plain,
+			     struct verr *e)
 {
 	const struct chunk *ek = from_initiator ? &k->sk_ei : &k->sk_er;
 	const struct chunk *ak = from_initiator ? &k->sk_ai : &k->sk_ar;
@@ -267,14 +358,14 @@ int ike_unprotect(const struct ike_keys *k, bool from_initiator,
 		verr_set(e, "SK payload: keys do not match the transforms");
 		return -1;
 	}
-	if (sk_sizes(&l, msg, mlen, sk_off, &ctlen, e) < 0)
+	if (sk_sizes(&l, msg, mlen, sk_off, fixed, &ctlen, e) < 0)
 		return -1;
 	if (!chunk_alloc(&pt, ctlen)) {
 		verr_set(e, "out of memory");
 		return -1;
 	}
-	if (open_body(k, &l, ek, ak, msg, sk_off + IKE_PAYLOAD_HDR_LEN,
-		      ctlen, pt.p, e) < 0) {
+	if (open_body(k, &l, ek, ak, msg, sk_off + fixed, ctlen, pt.p,
+		      e) < 0) {
 		chunk_free(&pt);
 		return -1;
 	}
@@ -291,4 +382,20 @@ int ike_unprotect(const struct ike_keys *k, bool from_initiator,
 	pt.len = ctlen - padlen - 1;
 	*plain = pt;
 	return 0;
+}
+
+int ike_unprotect(const struct ike_keys *k, bool from_initiator,
+		  const uint8_t *msg, size_t mlen, size_t sk_off,
+		  struct chunk *plain, struct verr *e)
+{
+	return unprotect_payload(k, from_initiator, msg, mlen, sk_off,
+				 IKE_PAYLOAD_HDR_LEN, plain, e);
+}
+
+int ike_unprotect_fragment(const struct ike_keys *k, bool from_initiator,
+			   const uint8_t *msg, size_t mlen, size_t skf_off,
+			   struct chunk *plain, struct verr *e)
+{
+	return unprotect_payload(k, from_initiator, msg, mlen, skf_off,
+				 SKF_HDR_LEN, plain, e);
 }

@@ -304,6 +304,166 @@ static void test_sizes(void)
 	ike_keys_wipe(&k);
 }
 
+/* ---- SKF (RFC 7383 2.5) ---- */
+
+/* Fragment num of total carrying part, checked for its layout. */
+static void protect_frag(const struct ike_keys *k, uint16_t num,
+			 uint16_t total, const uint8_t *part, size_t plen,
+			 struct wbuf *w)
+{
+	struct ike_hdr h;
+
+	make_hdr(&h);
+	wb_init(w);
+	CU_ASSERT_EQUAL_FATAL(ike_protect_fragment(k, true, &h, PL_IDI, num,
+						   total, part, plen, w), 0);
+	CU_ASSERT_EQUAL(h.next, PL_SKF);
+	CU_ASSERT_EQUAL(w->p[16], PL_SKF);
+	CU_ASSERT_EQUAL(get_u32(w->p + 24), w->len);
+	/* Only fragment 1 names the first inner payload. */
+	CU_ASSERT_EQUAL(w->p[IKE_HDR_LEN], num == 1 ? PL_IDI : 0);
+	CU_ASSERT_EQUAL(get_u16(w->p + IKE_HDR_LEN + 2), w->len - IKE_HDR_LEN);
+	CU_ASSERT_EQUAL(get_u16(w->p + IKE_HDR_LEN + 4), num);
+	CU_ASSERT_EQUAL(get_u16(w->p + IKE_HDR_LEN + 6), total);
+}
+
+static bool open_frag(const struct ike_keys *k, const struct wbuf *w,
+		      struct chunk *plain, struct verr *e)
+{
+	return ike_unprotect_fragment(k, true, w->p, w->len, IKE_HDR_LEN,
+				      plain, e) == 0;
+}
+
+static void test_frag_roundtrip(void)
+{
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 500 };
+	uint8_t part[500];
+
+	for (size_t i = 0; i < sizeof(part); i++)
+		part[i] = (uint8_t)(i * 7 + 1);
+	for (size_t c = 0; c < N_COMBOS; c++) {
+		struct ike_keys k;
+
+		make_keys(&combos[c], &k);
+		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+			for (uint16_t num = 1; num <= 2; num++) {
+				struct wbuf w;
+				struct chunk plain = { 0 };
+				struct verr e = { "" };
+
+				protect_frag(&k, num, 2, part, lens[l], &w);
+				CU_ASSERT(open_frag(&k, &w, &plain, &e));
+				CU_ASSERT(chunk_eq(&plain, part, lens[l]));
+				chunk_free(&plain);
+				/* Not an SK payload: its AAD ends 4 bytes
+				 * earlier. */
+				CU_ASSERT(!unprotect_ok(&k, &w, &plain, &e));
+				CU_ASSERT_EQUAL(ike_unprotect_fragment(
+					&k, false, w.p, w.len, IKE_HDR_LEN,
+					&plain, &e), -1);
+				wb_free(&w);
+			}
+		}
+		ike_keys_wipe(&k);
+	}
+}
+
+/* Flips one bit at off; the fragment must no longer open. */
+static void expect_frag_tamper_fails(const struct ike_keys *k,
+				     struct wbuf *w, size_t off,
+				     const char *what)
+{
+	struct chunk plain = { 0 };
+	struct verr e = { "" };
+
+	w->p[off] ^= 0x01;
+	if (open_frag(k, w, &plain, &e)) {
+		fprintf(stderr, "tampered fragment %s accepted (encr %u)\n",
+			what, k->encr);
+		CU_FAIL("tampered fragment accepted");
+		chunk_free(&plain);
+	} else {
+		CU_ASSERT(strstr(e.msg, "mismatch") != NULL);
+	}
+	w->p[off] ^= 0x01;
+}
+
+/* RFC 7383 2.5: the ICV covers the IKE header and the whole SKF header,
+ * so the inner type, either number and the flags cannot be changed. */
+static void test_frag_tamper(void)
+{
+	uint8_t part[40];
+
+	memset(part, 0x44, sizeof(part));
+	for (size_t c = 0; c < N_COMBOS; c++) {
+		struct ike_keys k;
+		struct wbuf w;
+		struct chunk plain = { 0 };
+
+		make_keys(&combos[c], &k);
+		protect_frag(&k, 1, 3, part, sizeof(part), &w);
+		expect_frag_tamper_fails(&k, &w, 20, "message ID");
+		expect_frag_tamper_fails(&k, &w, IKE_HDR_LEN, "next payload");
+		expect_frag_tamper_fails(&k, &w, IKE_HDR_LEN + 1, "flags");
+		expect_frag_tamper_fails(&k, &w, IKE_HDR_LEN + 5, "number");
+		expect_frag_tamper_fails(&k, &w, IKE_HDR_LEN + 7, "total");
+		expect_frag_tamper_fails(&k, &w, IKE_HDR_LEN + 8, "IV");
+		expect_frag_tamper_fails(&k, &w, w.len - 1, "ICV");
+		CU_ASSERT(open_frag(&k, &w, &plain, NULL));
+		chunk_free(&plain);
+		wb_free(&w);
+		ike_keys_wipe(&k);
+	}
+}
+
+/* ike_fragment_room is exact: that many bytes make a message of at most
+ * msg_len bytes, one more does not. */
+static void test_frag_room(void)
+{
+	static const size_t sizes[] = { 100, 548, 1232, 1252, 1500 };
+	uint8_t part[1500] = { 0 };
+
+	for (size_t c = 0; c < N_COMBOS; c++) {
+		struct ike_keys k;
+
+		make_keys(&combos[c], &k);
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			size_t room = ike_fragment_room(&k, sizes[i]);
+			struct wbuf w;
+
+			CU_ASSERT_FATAL(room > 0 && room < sizes[i]);
+			protect_frag(&k, 1, 1, part, room, &w);
+			CU_ASSERT(w.len <= sizes[i]);
+			wb_free(&w);
+			protect_frag(&k, 1, 1, part, room + 1, &w);
+			CU_ASSERT(w.len > sizes[i]);
+			wb_free(&w);
+		}
+		CU_ASSERT_EQUAL(ike_fragment_room(&k, IKE_HDR_LEN + SKF_HDR_LEN),
+				0);
+		ike_keys_wipe(&k);
+	}
+}
+
+static void test_frag_numbers(void)
+{
+	struct ike_keys k;
+	struct ike_hdr h;
+	struct wbuf w;
+	uint8_t part[4] = { 0 };
+
+	make_keys(&combos[0], &k);
+	make_hdr(&h);
+	wb_init(&w);
+	CU_ASSERT_EQUAL(ike_protect_fragment(&k, true, &h, PL_IDI, 0, 2, part,
+					     4, &w), -1);
+	CU_ASSERT_EQUAL(ike_protect_fragment(&k, true, &h, PL_IDI, 3, 2, part,
+					     4, &w), -1);
+	CU_ASSERT_EQUAL(w.len, 0);
+	wb_free(&w);
+	ike_keys_wipe(&k);
+}
+
 void add_sk_tests(void)
 {
 	CU_pSuite s = CU_add_suite("crypto-sk", NULL, NULL);
@@ -313,4 +473,9 @@ void add_sk_tests(void)
 	CU_add_test(s, "lying pad length (CBC)", test_lying_pad_cbc);
 	CU_add_test(s, "lying pad length (GCM)", test_lying_pad_aead);
 	CU_add_test(s, "malformed sizes", test_sizes);
+	CU_add_test(s, "SKF protect/unprotect all combinations",
+		    test_frag_roundtrip);
+	CU_add_test(s, "SKF tampered header/numbers/IV/ICV", test_frag_tamper);
+	CU_add_test(s, "SKF room per fragment", test_frag_room);
+	CU_add_test(s, "SKF invalid numbers", test_frag_numbers);
 }

@@ -426,6 +426,14 @@ static void test_small_payload_lies(void)
 	n = hex2bin("0000 0003 00", b, sizeof(b));
 	FAILS_WITH(skf_parse(b, n, &skf, &err), "fragment 0 of 3");
 	FAILS_WITH(skf_parse(b, 4, &skf, &err), "SKF payload");
+	n = hex2bin("0001 0000 00", b, sizeof(b));
+	FAILS_WITH(skf_parse(b, n, &skf, &err), "fragment 1 of 0");
+	n = hex2bin("0000 0000 00", b, sizeof(b));
+	FAILS_WITH(skf_parse(b, n, &skf, &err), "fragment 0 of 0");
+	n = hex2bin("ffff fffe 00", b, sizeof(b));
+	FAILS_WITH(skf_parse(b, n, &skf, &err), "fragment 65535 of 65534");
+	n = hex2bin("ffff ffff 00", b, sizeof(b));
+	CU_ASSERT_EQUAL(skf_parse(b, n, &skf, &err), 0);
 	FAILS_WITH(notify_sighash_parse(b, 3, algs, &na, &err), "even");
 	memset(b, 0, 34);
 	FAILS_WITH(notify_sighash_parse(b, 34, algs, &na, &err),

@@ -407,6 +407,73 @@ static void test_eap_skf(void)
 	CU_ASSERT_PTR_EQUAL(skf.data, b + 4);
 }
 
+/* RFC 7383 2.5 by hand: fragment 1 of 3 names the first inner payload
+ * (IDi, 35), the others carry 0. */
+static void test_skf_build_golden(void)
+{
+	static const uint8_t data[5] = { 1, 2, 3, 4, 5 };
+	uint8_t want[32];
+	size_t n;
+	struct wbuf w;
+
+	wb_init(&w);
+	skf_build(&w, PL_IDI, 1, 3, data, sizeof(data));
+	n = hex2bin("23 00 000d 0001 0003 0102030405", want, sizeof(want));
+	CU_ASSERT_FALSE(w.oom);
+	CU_ASSERT_EQUAL_FATAL(w.len, n);
+	CU_ASSERT_EQUAL(memcmp(w.p, want, n), 0);
+	wb_reset(&w);
+	skf_build(&w, 0, 3, 3, data, 1);
+	n = hex2bin("00 00 0009 0003 0003 01", want, sizeof(want));
+	CU_ASSERT_EQUAL_FATAL(w.len, n);
+	CU_ASSERT_EQUAL(memcmp(w.p, want, n), 0);
+	wb_free(&w);
+}
+
+/* What the builder writes, the chain walker and skf_parse read back:
+ * the inner type in the generic header, the numbers and the data. */
+static void test_skf_roundtrip(void)
+{
+	static const uint8_t data[20] = { 0xa5 };
+	struct payload_list pl;
+	struct skf_payload skf;
+	struct wbuf w;
+
+	wb_init(&w);
+	skf_build(&w, PL_AUTH, 2, 7, data, sizeof(data));
+	CU_ASSERT_EQUAL_FATAL(payload_chain_parse(PL_SKF, w.p, w.len, &pl,
+						  &err), 0);
+	CU_ASSERT_EQUAL_FATAL(pl.n, 1);
+	CU_ASSERT_EQUAL(pl.pl[0].type, PL_SKF);
+	CU_ASSERT_EQUAL(pl.pl[0].next, PL_AUTH);
+	CU_ASSERT_EQUAL_FATAL(skf_parse(pl.pl[0].body, pl.pl[0].len, &skf,
+					&err), 0);
+	CU_ASSERT_EQUAL(skf.frag_num, 2);
+	CU_ASSERT_EQUAL(skf.total, 7);
+	CU_ASSERT_EQUAL_FATAL(skf.len, sizeof(data));
+	CU_ASSERT_EQUAL(memcmp(skf.data, data, sizeof(data)), 0);
+	wb_free(&w);
+}
+
+/* The payload length is 16 bits: one byte too many is refused, the
+ * largest that fits is written. */
+static void test_skf_too_long(void)
+{
+	static uint8_t data[UINT16_MAX];
+	uint8_t hdr[SKF_HDR_LEN];
+	struct wbuf w;
+
+	CU_ASSERT_EQUAL(skf_header_write(hdr, 0, 1, 1,
+					 UINT16_MAX - SKF_HDR_LEN + 1), -1);
+	CU_ASSERT_EQUAL(skf_header_write(hdr, 0, 1, 1,
+					 UINT16_MAX - SKF_HDR_LEN), 0);
+	CU_ASSERT_EQUAL(get_u16(hdr + 2), UINT16_MAX);
+	wb_init(&w);
+	skf_build(&w, 0, 1, 1, data, sizeof(data));
+	CU_ASSERT_TRUE(w.oom);
+	wb_free(&w);
+}
+
 static void test_notify_data(void)
 {
 	uint8_t b[64] = { 0 };
@@ -644,6 +711,9 @@ int main(void)
 		{ "ts", test_ts },
 		{ "cp", test_cp },
 		{ "eap_skf", test_eap_skf },
+		{ "skf_build_golden", test_skf_build_golden },
+		{ "skf_roundtrip", test_skf_roundtrip },
+		{ "skf_too_long", test_skf_too_long },
 		{ "notify_data", test_notify_data },
 		{ "golden_sa_init", test_golden_sa_init },
 		{ "golden_redirect", test_golden_redirect },
