@@ -526,6 +526,22 @@ void mem_add_ike_rekey_request(struct mem *m, const struct ike_sa *sa,
 	dh_free(dh);
 }
 
+void mem_add_child_rekey_request(struct mem *m, struct ike_sa *sa,
+				 const uint8_t gw_esp[4])
+{
+	struct chunk ni = { 0 };
+	struct pl_chain *c;
+
+	mem_nonce(&ni, -1);
+	c = mem_chain(m);
+	notify_build(c, PROTO_ESP, sa_child(sa)->spi_out, 4, N_REKEY_SA, NULL, 0);
+	proposal_build_esp(c, &m->prof, gw_esp, false);
+	chain_add(c, PL_NONCE, ni.p, ni.len);
+	ts_build(c, PL_TSI, &sa_child(sa)->tsr);
+	ts_build(c, PL_TSR, &sa_child(sa)->tsi);
+	chunk_free(&ni);
+}
+
 void mem_nonce(struct chunk *n, int fill)
 {
 	chunk_free(n);

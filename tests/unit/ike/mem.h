@@ -80,6 +80,10 @@ const struct ike_msg *mem_typed_init(struct mem *m, const struct ike_sa *sa);
 /* A nonce of the gateway's: fill < 0 random, else every byte fill
  * (0: lower than any random one, for the collision rules of 2.8.2). */
 void mem_nonce(struct chunk *n, int fill);
+/* The gateway's CREATE_CHILD_SA rekeying sa's Child SA (without PFS):
+ * REKEY_SA, SA (its new inbound SPI gw_esp), a random Ni, TSi, TSr. */
+void mem_add_child_rekey_request(struct mem *m, struct ike_sa *sa,
+				 const uint8_t gw_esp[4]);
 /* The gateway's CREATE_CHILD_SA rekeying sa: SA (its new SPI gw_spi),
  * Ni, KEi. */
 void mem_add_ike_rekey_request(struct mem *m, const struct ike_sa *sa,

@@ -126,6 +126,19 @@ static const struct ike_msg *update_sent(struct ike_sa *sa, uint32_t *mid)
 	return msg;
 }
 
+/* Our update was sent: its Message ID and the COOKIE2 it carries (8 to
+ * 64 bytes, RFC 4555 4.8) into cookie; the cookie's length. */
+static size_t update_cookie(struct ike_sa *sa, uint32_t *mid,
+			    uint8_t cookie[64])
+{
+	const struct notify_payload *ck =
+		msg_notify(update_sent(sa, mid), N_COOKIE2);
+
+	CU_ASSERT_TRUE_FATAL(ck->len >= 8 && ck->len <= 64);
+	memcpy(cookie, ck->data, ck->len);
+	return ck->len;
+}
+
 static bool kaddr_is(const struct kernel_addr *a, const char *text)
 {
 	struct sockaddr_storage ss;
@@ -160,7 +173,6 @@ static void left_with_delete(const char *from)
 static void test_move(void)
 {
 	struct ike_sa *sa = up(true);
-	const struct notify_payload *ck;
 	const struct fake_sa *out;
 	struct conn_status st;
 	uint8_t cookie[64];
@@ -172,10 +184,7 @@ static void test_move(void)
 	fake_host_move();
 	engine_network_changed(test_engine, "an address went away");
 	CU_ASSERT_PTR_EQUAL(m.conn->sa, sa);
-	ck = msg_notify(update_sent(sa, &mid), N_COOKIE2);
-	ck_len = ck->len;
-	CU_ASSERT_TRUE_FATAL(ck_len >= 8 && ck_len <= sizeof(cookie));
-	memcpy(cookie, ck->data, ck_len);
+	ck_len = update_cookie(sa, &mid, cookie);
 	CU_ASSERT_EQUAL(fk.migrations, 0); /* not before the answer */
 	CU_ASSERT_EQUAL(sa_take_response(sa, answer(sa, cookie, ck_len, mid)),
 			TASK_DONE);
@@ -304,7 +313,6 @@ static void check_answered(struct ike_sa *sa, uint8_t seen)
 static void test_nat_mapping_changed(void)
 {
 	struct ike_sa *sa = up(true);
-	const struct notify_payload *ck;
 	struct conn_status st;
 	struct conn_move mv;
 	uint8_t cookie[64];
@@ -322,10 +330,7 @@ static void test_nat_mapping_changed(void)
 	CU_ASSERT_EQUAL(m.n_sent, n + 1); /* the check only */
 	check_answered(sa, 0x22);
 	CU_ASSERT_EQUAL_FATAL(m.n_sent, n + 3); /* and an update */
-	ck = msg_notify(update_sent(sa, &mid), N_COOKIE2);
-	ck_len = ck->len;
-	CU_ASSERT_TRUE_FATAL(ck_len >= 8 && ck_len <= sizeof(cookie));
-	memcpy(cookie, ck->data, ck_len);
+	ck_len = update_cookie(sa, &mid, cookie);
 	CU_ASSERT_TRUE(mem_last(&m)->from.ss_family == 0 ||
 		       sockaddr_same_addr(&mem_last(&m)->from, &sa->local));
 	CU_ASSERT_EQUAL(sa_take_response(sa, nat_answer(sa, 0x22, cookie,
@@ -439,27 +444,14 @@ static void test_rekey_during_move(void)
 	struct ike_sa *sa = up(true);
 	struct conn_status st;
 	const struct fake_sa *in, *out;
-	struct chunk ni = { 0 };
-	struct pl_chain *c;
 	uint8_t cookie[64];
-	const struct notify_payload *ck;
 	size_t ck_len, i;
 	uint32_t mid;
 
 	fake_host_move();
 	engine_network_changed(test_engine, "an address went away");
-	ck = msg_notify(update_sent(sa, &mid), N_COOKIE2);
-	ck_len = ck->len;
-	CU_ASSERT_TRUE_FATAL(ck_len >= 8 && ck_len <= sizeof(cookie));
-	memcpy(cookie, ck->data, ck_len);
-	mem_nonce(&ni, -1);
-	c = mem_chain(&m);
-	notify_build(c, PROTO_ESP, sa_child(sa)->spi_out, 4, N_REKEY_SA, NULL, 0);
-	proposal_build_esp(c, &m.prof, gw_esp, false);
-	chain_add(c, PL_NONCE, ni.p, ni.len);
-	ts_build(c, PL_TSI, &sa_child(sa)->tsr);
-	ts_build(c, PL_TSR, &sa_child(sa)->tsi);
-	chunk_free(&ni);
+	ck_len = update_cookie(sa, &mid, cookie);
+	mem_add_child_rekey_request(&m, sa, gw_esp);
 	CU_ASSERT_EQUAL(sa_take_request(sa, mem_typed(&m, sa,
 						      EXCH_CREATE_CHILD_SA, 0,
 						      false)),

@@ -149,22 +149,13 @@ static void test_gateway_child_rekey(void)
 {
 	static const uint8_t gw_esp[4] = { 0xc0, 0, 0, 0x22 };
 	struct conn_status before, st;
-	struct chunk ni = { 0 };
-	struct pl_chain *c;
 	struct ike_sa *sa;
 	const struct ike_msg *ans;
 
 	mem_begin(&m);
 	sa = mem_established(&m);
 	mem_status(&m, &before);
-	mem_nonce(&ni, -1);
-	c = mem_chain(&m);
-	notify_build(c, PROTO_ESP, sa_child(sa)->spi_out, 4, N_REKEY_SA, NULL, 0);
-	proposal_build_esp(c, &m.prof, gw_esp, false);
-	chain_add(c, PL_NONCE, ni.p, ni.len);
-	ts_build(c, PL_TSI, &sa_child(sa)->tsr);
-	ts_build(c, PL_TSR, &sa_child(sa)->tsi);
-	chunk_free(&ni);
+	mem_add_child_rekey_request(&m, sa, gw_esp);
 	CU_ASSERT_EQUAL(sa_take_request(sa, mem_typed(&m, sa,
 						      EXCH_CREATE_CHILD_SA, 0,
 						      false)),
