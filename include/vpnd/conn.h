@@ -165,6 +165,12 @@ int conn_rekey_ike(struct conn *c, struct verr *e);
  * the next connect makes a full exchange. A daemon shutdown keeps the
  * ticket, so that vpnd resumes after a restart. */
 void conn_forget_resumption(struct conn *c);
+/* EAP-MSCHAPv2 without eap.password-file and none handed over yet: the
+ * password comes from vpnctl (the daemon's connect). Kept in the secure heap until the
+ * connection fails or is disconnected; a resumed SA needs none. */
+bool conn_needs_password(const struct conn *c);
+int conn_set_password(struct conn *c, const char *pw, size_t len,
+		      struct verr *e);
 enum conn_state conn_get_state(const struct conn *c);
 /* One word: idle, connecting, established, no-tunnel, closing, failed. */
 const char *conn_state_name(enum conn_state s);

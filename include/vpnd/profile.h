@@ -48,6 +48,13 @@ enum profile_auth {
 	PAUTH_EAP = 3,
 };
 
+/* The EAP method of local.auth eap (section eap). */
+enum profile_eap {
+	PEAP_NONE = 0,
+	PEAP_MSCHAPV2,
+	PEAP_TLS,
+};
+
 struct profile_id {
 	uint8_t type; /* ike_id_type; 0 = unset/any */
 	char text[PROFILE_STR_MAX];
@@ -86,6 +93,12 @@ struct profile {
 	struct chunk psk;                     /* loaded secret, wiped on free */
 	char cert_file[PATH_MAX];
 	char key_file[PATH_MAX];
+	/* EAP (local.auth eap; the section eap) */
+	enum profile_eap eap_method;
+	char eap_identity[PROFILE_STR_MAX];   /* default: local.id's text */
+	size_t eap_identity_len;
+	struct chunk eap_password;            /* eap.password-file, wiped on
+						 free; empty: vpnctl asks */
 
 	/* remote side */
 	struct profile_id remote_id;          /* expected IDr; type 0 = any that the CA vouches for */

@@ -181,6 +181,7 @@ static void cancel_lookup(struct conn *c)
 void conn_fail(struct conn *c, enum conn_reason why, const char *msg)
 {
 	failover_reset(c);
+	chunk_free(&c->password);
 	snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
 	log_err("%s: %s", c->prof.name, c->last_error);
 	cancel_lookup(c);
@@ -792,6 +793,35 @@ int conn_rekey_ike(struct conn *c, struct verr *e)
 	return 0;
 }
 
+int conn_set_password(struct conn *c, const char *pw, size_t len,
+		      struct verr *e)
+{
+	chunk_free(&c->password);
+	if (!len) {
+		verr_set(e, "the password is empty");
+		return -1;
+	}
+	if (!chunk_secure_set(&c->password, pw, len)) {
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+bool conn_needs_password(const struct conn *c)
+{
+	return c->prof.local_auth == PAUTH_EAP &&
+	       c->prof.eap_method == PEAP_MSCHAPV2 &&
+	       !c->prof.eap_password.len && !c->password.len;
+}
+
+/* The profile's password file wins; otherwise the one handed over. */
+const struct chunk *conn_password(const struct conn *c)
+{
+	return c->prof.eap_password.len ? &c->prof.eap_password :
+					  &c->password;
+}
+
 void conn_forget_resumption(struct conn *c)
 {
 	failover_reset(c);
@@ -801,6 +831,7 @@ void conn_forget_resumption(struct conn *c)
 void conn_disconnect(struct conn *c)
 {
 	failover_reset(c);
+	chunk_free(&c->password);
 	cancel_lookup(c);
 	retire_sa(c, c->next);
 	c->next = NULL;
@@ -840,6 +871,7 @@ void conn_free(struct conn *c)
 	if (!c)
 		return;
 	cancel_lookup(c);
+	chunk_free(&c->password);
 	failover_reset(c); /* looks at c->sa */
 	/* The others first: free_sa keeps the policies c->sa took over. */
 	if (c->next)
@@ -886,6 +918,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_keys_wipe(&sa->keys);
 	X509_free(sa->my_cert);
 	EVP_PKEY_free(sa->my_key);
+	eap_auth_clear(sa);
 	child_free_all(sa);
 	free(sa);
 }

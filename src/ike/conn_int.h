@@ -26,6 +26,10 @@ struct conn {
 	struct redirects redir;
 	char gateway[PROFILE_STR_MAX]; /* what we are talking to, as named */
 	char last_error[512];
+	/* The EAP password vpnctl handed over (secure heap): kept while
+	 * the connection is wanted, so a reconnect or failover needs no
+	 * one at the terminal, wiped when it goes down for good. */
+	struct chunk password;
 	char change_why[512];          /* the last change of state, for people */
 	enum conn_reason change_reason; /* ... as a code */
 	time_t change_at;              /* ... and when (wall clock) */

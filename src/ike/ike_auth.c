@@ -16,8 +16,8 @@ static void id_body(uint8_t type, const struct chunk *data, struct wbuf *out)
 	wb_put(out, data->p, data->len);
 }
 
-static int our_auth(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
-		    struct verr *e)
+int ike_auth_ours(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
+		  struct verr *e)
 {
 	struct chunk octets = { 0 };
 	struct wbuf idb;
@@ -44,6 +44,13 @@ static int our_auth(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
 		rc = auth_resume(sa->keys.prf, &sa->keys.sk_pi, &octets, auth);
 		if (rc < 0)
 			verr_set(e, "cannot compute the resumption AUTH");
+	} else if (sa->eap_phase == EAP_PHASE_FINAL) {
+		const struct chunk *key = eap_auth_key(sa, true);
+
+		*method = AUTH_PSK;
+		rc = auth_psk(sa->keys.prf, key->p, key->len, &octets, auth);
+		if (rc < 0)
+			verr_set(e, "cannot compute the EAP AUTH");
 	} else if (sa->prof->local_auth == PAUTH_PSK) {
 		*method = AUTH_PSK;
 		rc = auth_psk(sa->keys.prf, sa->prof->psk.p, sa->prof->psk.len,
@@ -141,10 +148,18 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	int rc;
 
 	/* After a resume the ticket's identity and keys stand in for the
-	 * credentials (RFC 5723 5.1): nothing to load, nothing to sign. */
-	if ((!sa->resumed && creds_load(sa, e) < 0) ||
-	    our_auth(sa, &auth, &method, e) < 0)
+	 * credentials (RFC 5723 5.1): nothing to load, nothing to sign, and
+	 * no EAP round (the point of RFC 5723). With EAP our first request
+	 * has no AUTH (RFC 7296 2.16). */
+	sa->eap_phase = EAP_PHASE_NONE;
+	if (!sa->resumed && creds_load(sa, e) < 0)
 		return -1;
+	if (!sa->resumed && p->local_auth == PAUTH_EAP) {
+		if (eap_auth_begin(sa, e) < 0)
+			return -1;
+	} else if (ike_auth_ours(sa, &auth, &method, e) < 0) {
+		return -1;
+	}
 	if (child_alloc_spi(sa, e) < 0)
 		return -1;
 	wb_init(&inner);
@@ -158,7 +173,10 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	if (p->send_idr && p->remote_id.type)
 		id_build(&c, PL_IDR, p->remote_id.type, p->remote_id.data,
 			 p->remote_id.len);
-	auth_build(&c, method, auth.p, auth.len);
+	if (sa->eap_phase == EAP_PHASE_FIRST)
+		eap_auth_add_first(sa, &c);
+	else
+		auth_build(&c, method, auth.p, auth.len);
 	chunk_free(&auth);
 	cfg_build_request(&c, p, sa->has_vip_hint ? sa->vip_hint4 : NULL);
 	proposal_build_esp(&c, p, child_in_state(sa, CHILD_CREATING)->spi_in,
@@ -170,8 +188,14 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 	ticket_add_request(sa, &c);
 	mobike_add_supported(sa, &c);
 	sa_set_state(sa, IKE_AUTH_SENT);
+	sa->auth_rounds = 1;
 	if (sa->resumed)
 		sa_progress(sa, "authenticating with the resumed SA's keys");
+	else if (sa->eap_phase == EAP_PHASE_FIRST)
+		sa_progress(sa, "authenticating as %s by %s",
+			    p->local_id.text,
+			    p->eap_method == PEAP_TLS ? "EAP-TLS" :
+							"EAP-MSCHAPv2");
 	else
 		sa_progress(sa, "authenticating as %s (%s)",
 			    p->local_id.text[0] ? p->local_id.text :
@@ -241,24 +265,13 @@ static int verify_resumed(struct ike_sa *sa, const struct ike_payload *p_id,
 	return -1;
 }
 
-/* The gateway's identity and AUTH, checked before anything else in the
- * response is believed (RFC 7296 2.15). */
-static int verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
-			  struct verr *e)
+/* The gateway's IDr, kept and checked against the profile. */
+int ike_auth_take_gateway_id(struct ike_sa *sa, const struct ike_payload *p_id,
+			     struct verr *e)
 {
-	const struct ike_payload *p_id = payload_find(pl, PL_IDR);
-	const struct ike_payload *p_auth = payload_find(pl, PL_AUTH);
-	struct chunk octets = { 0 };
 	struct id_payload id;
-	struct auth_payload auth;
-	int rc;
 
-	if (!p_id || !p_auth) {
-		verr_set(e, "IKE_AUTH response lacks IDr or AUTH");
-		return -1;
-	}
-	if (id_parse(p_id->body, p_id->len, &id, e) < 0 ||
-	    auth_parse(p_auth->body, p_auth->len, &auth, e) < 0)
+	if (id_parse(p_id->body, p_id->len, &id, e) < 0)
 		return -1;
 	sa->peer_id_type = id.type;
 	chunk_set(&sa->peer_id, id.data, id.len);
@@ -270,6 +283,69 @@ static int verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
 			 shown);
 		return -1;
 	}
+	return 0;
+}
+
+/* After EAP: the gateway's AUTH keyed with the MSK over its octets with
+ * the IDr of its first response (RFC 7296 2.16); the identity was
+ * checked then, and was proven by its signature or the method. */
+static int verify_gateway_eap(struct ike_sa *sa,
+			      const struct auth_payload *auth,
+			      struct verr *e)
+{
+	const struct chunk *key = eap_auth_key(sa, false);
+	struct chunk octets = { 0 };
+	bool ok;
+
+	if (auth->method != AUTH_PSK) {
+		verr_set(e, "gateway's AUTH after EAP uses %s, not the shared key method",
+			 auth_method_name(auth->method));
+		return -1;
+	}
+	if (auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr, sa->init_resp.p,
+			       sa->init_resp.len, &sa->ni,
+			       sa->peer_id_body.p, sa->peer_id_body.len,
+			       &octets) < 0) {
+		verr_set(e, "cannot compute the signed octets");
+		return -1;
+	}
+	ok = auth_psk_verify(sa->keys.prf, key->p, key->len, &octets,
+			     auth->data, auth->len);
+	chunk_free(&octets);
+	if (!ok) {
+		verr_set(e, "gateway's AUTH after EAP does not verify with the MSK");
+		return -1;
+	}
+	return 0;
+}
+
+/* The gateway's identity and AUTH, checked before anything else in the
+ * response is believed (RFC 7296 2.15). */
+int ike_auth_verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
+			    struct verr *e)
+{
+	const struct ike_payload *p_id = payload_find(pl, PL_IDR);
+	const struct ike_payload *p_auth = payload_find(pl, PL_AUTH);
+	struct chunk octets = { 0 };
+	struct auth_payload auth;
+	int rc;
+
+	if (sa->eap_phase == EAP_PHASE_FINAL) {
+		if (!p_auth) {
+			verr_set(e, "the last IKE_AUTH response lacks AUTH");
+			return -1;
+		}
+		if (auth_parse(p_auth->body, p_auth->len, &auth, e) < 0)
+			return -1;
+		return verify_gateway_eap(sa, &auth, e);
+	}
+	if (!p_id || !p_auth) {
+		verr_set(e, "IKE_AUTH response lacks IDr or AUTH");
+		return -1;
+	}
+	if (auth_parse(p_auth->body, p_auth->len, &auth, e) < 0 ||
+	    ike_auth_take_gateway_id(sa, p_id, e) < 0)
+		return -1;
 	sa->auth_method_peer = auth.method;
 	if (sa->resumed)
 		return verify_resumed(sa, p_id, &auth, e);
@@ -414,8 +490,8 @@ static void take_config(struct ike_sa *sa, const struct payload_list *pl)
 
 /* RFC 5685 6: a REDIRECT in the IKE_AUTH response counts only once the
  * gateway's AUTH verified; no Child SA is created, the IKE SA is deleted.
- * We run a single IKE_AUTH round, so this response is both the first and
- * the last one, the only places the RFC allows. */
+ * This is the last response (without EAP also the first), one of the
+ * two places the RFC allows; ike_eap.c takes the first one of EAP. */
 static bool follow_auth_redirect(struct ike_sa *sa, const struct ike_msg *m,
 				 enum task_rc *rc)
 {
@@ -448,6 +524,8 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 	struct verr e = { { 0 } };
 	enum task_rc rc;
 
+	if (sa->eap_phase == EAP_PHASE_FIRST || sa->eap_phase == EAP_PHASE_METHOD)
+		return eap_auth_round(sa, m);
 	if (!msg_payload(m, PL_AUTH)) {
 		if (sa->resumed && err == N_AUTHENTICATION_FAILED)
 			return task_fail_as(sa, REASON_AUTH_FAILED, "gateway refused the resumed AUTH (AUTHENTICATION_FAILED) in the '%s' form; it may want 'resumption: auth: %s'",
@@ -459,11 +537,14 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 				    "gateway refused IKE_AUTH: %s",
 				    err ? notify_name(err) : "no AUTH payload");
 	}
-	if (verify_gateway(sa, m->pl, &e) < 0) {
+	if (ike_auth_verify_gateway(sa, m->pl, &e) < 0) {
 		ike_send_auth_failed(sa);
 		return task_fail_as(sa, REASON_AUTH_FAILED,
 				    "gateway authentication failed: %s", e.msg);
 	}
+	/* Both AUTHs are done: the MSK and the method's state go. */
+	if (sa->eap_phase == EAP_PHASE_FINAL)
+		eap_auth_clear(sa);
 	if (follow_auth_redirect(sa, m, &rc))
 		return rc;
 	if (err && !child_only_error(err))

@@ -125,6 +125,14 @@ struct pending_req {
 };
 
 
+/* Where an IKE_AUTH with EAP is (RFC 7296 2.16). */
+enum eap_phase {
+	EAP_PHASE_NONE,     /* no EAP: one IKE_AUTH exchange */
+	EAP_PHASE_FIRST,    /* our first request, without AUTH, is out */
+	EAP_PHASE_METHOD,   /* an EAP Response is out */
+	EAP_PHASE_FINAL,    /* EAP succeeded; our MSK-keyed AUTH is out */
+};
+
 struct ike_sa {
 	struct conn *conn;
 	struct engine *eng;             /* the conn's */
@@ -180,6 +188,18 @@ struct ike_sa {
 	struct chunk peer_id;           /* IDr data as received */
 	uint8_t peer_id_type;
 	uint8_t auth_method_peer;
+	/* EAP in IKE_AUTH (ike_eap.c): the conversation, where it is, the
+	 * IDr body of the first response (the final AUTHs cover it), and
+	 * the TLS credentials (never sent as IKE CERT payloads). */
+	struct eap_peer *eap;
+	enum eap_phase eap_phase;
+	struct chunk peer_id_body;
+	bool gw_signed;                 /* the first response's AUTH verified */
+	bool eap_only;                  /* ... there was none (RFC 5998) */
+	unsigned auth_rounds;           /* IKE_AUTH exchanges of this SA */
+	unsigned eap_rounds;            /* method rounds of its EAP */
+	X509 *eap_cert;
+	EVP_PKEY *eap_key;
 
 	bool have_redirected_from;      /* send REDIRECTED_FROM, not _SUPPORTED */
 	struct gw_ident redirected_from;
@@ -566,6 +586,25 @@ void ticket_forget(struct engine *eng, const struct profile *p);
 
 /* ---- creds.c ---- */
 int creds_load(struct ike_sa *sa, struct verr *e);
+/* conn.c: the EAP password (the profile's file, or vpnctl's). */
+const struct chunk *conn_password(const struct conn *c);
+
+/* ike_auth.c, for ike_eap.c: our AUTH (with EAP keyed by the MSK), the
+ * gateway's IDr checked against the profile, its identity and AUTH. */
+int ike_auth_ours(struct ike_sa *sa, struct chunk *auth, uint8_t *method,
+		  struct verr *e);
+int ike_auth_take_gateway_id(struct ike_sa *sa, const struct ike_payload *p_id,
+			     struct verr *e);
+int ike_auth_verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
+			    struct verr *e);
+/* ike_eap.c: EAP in IKE_AUTH (RFC 7296 2.16, RFC 5998). */
+int eap_auth_begin(struct ike_sa *sa, struct verr *e);
+void eap_auth_add_first(struct ike_sa *sa, struct pl_chain *c);
+/* A response while EAP runs (first or middle rounds). */
+enum task_rc eap_auth_round(struct ike_sa *sa, const struct ike_msg *m);
+/* The key of our (ours) or the gateway's AUTH after EAP. */
+const struct chunk *eap_auth_key(const struct ike_sa *sa, bool ours);
+void eap_auth_clear(struct ike_sa *sa);
 /* CERTREQ body: SHA-1 hashes of the CA's public key. */
 int creds_certreq(const struct profile *p, struct wbuf *out, struct verr *e);
 int creds_verify_peer(struct ike_sa *sa, const struct payload_list *pl,

@@ -28,8 +28,10 @@ struct pctx {
 	yaml_node_t *n_local_auth, *n_remote_auth, *n_psk, *n_psk_file;
 	yaml_node_t *n_name, *n_cert, *n_key, *n_ca, *n_send_id;
 	yaml_node_t *n_ts_dynamic;
+	yaml_node_t *n_eap, *n_eap_method, *n_eap_identity, *n_password_file;
 	yaml_node_t *n_child_rekey;
 	char psk_file[PATH_MAX];
+	char password_file[PATH_MAX];
 	bool remote_auth_set, send_id_set, ts_local_set, ts_remote_set;
 	bool ts_dynamic;
 };
@@ -49,7 +51,7 @@ struct section_def {
 extern const struct key_def connection_keys[], local_keys[], remote_keys[];
 extern const struct key_def ike_keys[], esp_keys[], ts_keys[];
 extern const struct key_def ipv4_keys[], ipv6_keys[], redirect_keys[];
-extern const struct key_def resumption_keys[], timers_keys[];
+extern const struct key_def resumption_keys[], timers_keys[], eap_keys[];
 
 /* yaml_get.c: typed access to nodes; every failure sets "file:line:col". */
 int perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
@@ -85,6 +87,8 @@ bool valid_id_pattern(const char *s);
 int check_secret_mode(const char *path, const struct stat *st,
 		      struct verr *e);
 int load_psk_file(struct pctx *c);
+/* eap.password-file into p->eap_password, with the psk-file's rules. */
+int load_password_file(struct pctx *c);
 int check_key_file(struct pctx *c);
 int check_readable(struct pctx *c, yaml_node_t *n, const char *what,
 		   const char *path);

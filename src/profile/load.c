@@ -40,8 +40,10 @@ void profile_defaults(struct profile *p)
 
 void profile_free(struct profile *p)
 {
-	if (p)
-		chunk_free(&p->psk);
+	if (!p)
+		return;
+	chunk_free(&p->psk);
+	chunk_free(&p->eap_password);
 }
 
 /* Reads through the descriptor we fstat()ed so that the mode we check

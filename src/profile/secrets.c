@@ -1,7 +1,8 @@
-/* Secrets: the pre-shared key file and the private key file (and a
- * profile holding an inline secret) must be private to their owner, and
- * that owner must be root or the user vpnd runs as: a file another user
- * owns is that user's to rewrite, whatever its mode. As ssh does for its
+/* Secrets: the pre-shared key file, the EAP password file and the
+ * private key file (and a profile holding an inline secret) must be
+ * private to their owner, and that owner must be root or the user vpnd
+ * runs as: a file another user owns is that user's to rewrite, whatever
+ * its mode. As ssh does for its
  * keys, and as the ticket store does for its files. */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,53 +48,77 @@ static ssize_t read_all(int fd, uint8_t *buf, size_t size)
 	return (ssize_t)off;
 }
 
+/* A secret file: the psk-file or the eap password-file. */
+struct secret_file {
+	const char *key;       /* the profile key, for messages */
+	const char *path;
+	yaml_node_t *node;
+	struct chunk *out;
+};
+
 /* The mode is checked on the descriptor we read from, so a file swapped
  * in between cannot slip past the check. */
-static int read_psk(struct pctx *c, int fd, uint8_t *buf, size_t *len)
+static int read_secret(struct pctx *c, const struct secret_file *f, int fd,
+		       uint8_t *buf, size_t *len)
 {
 	struct stat st;
 	ssize_t n;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return perr(c, c->n_psk_file, "psk-file '%s' is not a regular "
-			    "file", c->psk_file);
-	if (check_secret_mode(c->psk_file, &st, c->e) < 0)
+		return perr(c, f->node, "%s '%s' is not a regular file",
+			    f->key, f->path);
+	if (check_secret_mode(f->path, &st, c->e) < 0)
 		return -1;
 	/* one byte more than allowed tells an oversized file apart */
 	n = read_all(fd, buf, PSK_FILE_MAX + 1);
 	if (n < 0)
-		return perr(c, c->n_psk_file, "cannot read psk-file '%s': %s",
-			    c->psk_file, strerror(errno));
+		return perr(c, f->node, "cannot read %s '%s': %s", f->key,
+			    f->path, strerror(errno));
 	if (n > PSK_FILE_MAX)
-		return perr(c, c->n_psk_file, "psk-file '%s' is larger than "
-			    "%d bytes", c->psk_file, PSK_FILE_MAX);
+		return perr(c, f->node, "%s '%s' is larger than %d bytes",
+			    f->key, f->path, PSK_FILE_MAX);
 	*len = (size_t)n;
 	if (*len && buf[*len - 1] == '\n')
 		(*len)--;
 	if (*len && buf[*len - 1] == '\r')
 		(*len)--;
 	if (!*len)
-		return perr(c, c->n_psk_file, "psk-file '%s' is empty",
-			    c->psk_file);
+		return perr(c, f->node, "%s '%s' is empty", f->key, f->path);
 	return 0;
 }
 
-int load_psk_file(struct pctx *c)
+static int load_secret(struct pctx *c, const struct secret_file *f)
 {
 	uint8_t buf[PSK_FILE_MAX + 1];
 	size_t len = 0;
 	int fd, rc;
 
-	fd = open(c->psk_file, O_RDONLY | O_CLOEXEC);
+	fd = open(f->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return perr(c, c->n_psk_file, "cannot open psk-file '%s': %s",
-			    c->psk_file, strerror(errno));
-	rc = read_psk(c, fd, buf, &len);
+		return perr(c, f->node, "cannot open %s '%s': %s", f->key,
+			    f->path, strerror(errno));
+	rc = read_secret(c, f, fd, buf, &len);
 	close(fd);
-	if (rc == 0 && !chunk_secure_set(&c->p->psk, buf, len))
-		rc = perr(c, c->n_psk_file, "out of memory");
+	if (rc == 0 && !chunk_secure_set(f->out, buf, len))
+		rc = perr(c, f->node, "out of memory");
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rc;
+}
+
+int load_psk_file(struct pctx *c)
+{
+	struct secret_file f = { "psk-file", c->psk_file, c->n_psk_file,
+				 &c->p->psk };
+
+	return load_secret(c, &f);
+}
+
+int load_password_file(struct pctx *c)
+{
+	struct secret_file f = { "password-file", c->password_file,
+				 c->n_password_file, &c->p->eap_password };
+
+	return load_secret(c, &f);
 }
 
 int check_key_file(struct pctx *c)

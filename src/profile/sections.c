@@ -100,8 +100,6 @@ static int get_auth(struct pctx *c, yaml_node_t *n, enum profile_auth *out)
 
 	if (get_choice(c, n, names, &i) < 0)
 		return -1;
-	if (i + 1 == PAUTH_EAP)
-		return perr(c, n, "eap is not supported yet");
 	*out = (enum profile_auth)(i + 1);
 	return 0;
 }

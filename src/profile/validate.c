@@ -79,6 +79,54 @@ static int finish_psk(struct pctx *c)
 	return check_secret_mode(c->path, &c->st, c->e);
 }
 
+/* EAP: the IKE identity and the EAP identity stand in for each other
+ * when only one is given (the gateway usually matches the EAP one). */
+static int eap_identities(struct pctx *c)
+{
+	struct profile *p = c->p;
+	char why[120];
+
+	if (!p->eap_identity[0] && p->local_id.type) {
+		snprintf(p->eap_identity, sizeof(p->eap_identity), "%s",
+			 p->local_id.text);
+		p->eap_identity_len = strlen(p->eap_identity);
+	}
+	if (!p->eap_identity[0])
+		return perr(c, at(c->n_eap, at(c->n_local, c->root)),
+			    "eap auth needs local 'id' or eap 'identity'");
+	if (!p->local_id.type &&
+	    profile_id_parse(p->eap_identity, &p->local_id, why,
+			     sizeof(why)) < 0)
+		return perr(c, c->n_eap_identity, "eap 'identity' cannot be the IKE identity (%s): set local 'id'",
+			    why);
+	return 0;
+}
+
+static int finish_eap(struct pctx *c)
+{
+	struct profile *p = c->p;
+	yaml_node_t *where = at(c->n_eap, at(c->n_local_auth, c->root));
+
+	if (p->local_auth != PAUTH_EAP) {
+		if (c->n_eap)
+			return perr(c, c->n_eap, "an eap section is set but local 'auth' is not eap");
+		return 0;
+	}
+	if (!p->eap_method)
+		p->eap_method = PEAP_MSCHAPV2;
+	if (eap_identities(c) < 0)
+		return -1;
+	if (p->eap_method == PEAP_TLS && c->n_password_file)
+		return perr(c, c->n_password_file, "eap method tls uses local 'cert' and 'key', not a password");
+	/* RFC 5998 4: the gateway may skip its own AUTH only after a method
+	 * that authenticates it; MS-CHAPv2 falls to a dictionary attack. */
+	if (p->remote_auth == PAUTH_EAP && p->eap_method != PEAP_TLS)
+		return perr(c, at(c->n_remote_auth, where), "remote auth eap (EAP-only, RFC 5998) needs eap method tls: mschapv2 does not authenticate the gateway well enough to stand alone");
+	if (p->remote_auth == PAUTH_PSK)
+		return perr(c, at(c->n_remote_auth, where), "with local auth eap the gateway authenticates by 'cert' (or 'eap' with method tls), set remote 'auth'");
+	return 0;
+}
+
 static int finish_local(struct pctx *c)
 {
 	struct profile *p = c->p;
@@ -87,12 +135,17 @@ static int finish_local(struct pctx *c)
 	if (p->local_auth == PAUTH_PSK && !p->local_id.type)
 		return perr(c, at(c->n_local, c->root),
 			    "local 'id' is required for psk auth");
-	if (p->local_auth != PAUTH_CERT)
+	if (finish_eap(c) < 0)
+		return -1;
+	if (p->local_auth != PAUTH_CERT &&
+	    !(p->local_auth == PAUTH_EAP && p->eap_method == PEAP_TLS))
 		return 0;
 	if (!p->cert_file[0])
-		return perr(c, where, "cert auth needs 'cert'");
+		return perr(c, where, "%s auth needs 'cert'",
+			    p->local_auth == PAUTH_EAP ? "eap tls" : "cert");
 	if (!p->key_file[0])
-		return perr(c, where, "cert auth needs 'key'");
+		return perr(c, where, "%s auth needs 'key'",
+			    p->local_auth == PAUTH_EAP ? "eap tls" : "cert");
 	if (check_readable(c, c->n_cert, "cert file", p->cert_file) < 0)
 		return -1;
 	return check_key_file(c);
@@ -103,9 +156,11 @@ static int finish_remote(struct pctx *c)
 	struct profile *p = c->p;
 	yaml_node_t *where = at(c->n_remote_auth, at(c->n_remote, c->root));
 
-	if (p->remote_auth == PAUTH_CERT) {
+	if (p->remote_auth == PAUTH_CERT || p->remote_auth == PAUTH_EAP) {
 		if (!p->ca_file[0])
-			return perr(c, where, "remote cert auth needs 'ca'");
+			return perr(c, where, "remote %s auth needs 'ca'",
+				    p->remote_auth == PAUTH_EAP ? "eap" :
+								  "cert");
 		if (check_readable(c, c->n_ca, "ca file", p->ca_file) < 0)
 			return -1;
 	}
@@ -187,8 +242,10 @@ int profile_finish(struct pctx *c)
 	if (!p->n_gateways)
 		return perr(c, at(c->n_connection, c->root),
 			    "connection 'gateway' is required");
+	/* With EAP the gateway signs, as in every road-warrior setup. */
 	if (!c->remote_auth_set)
-		p->remote_auth = p->local_auth;
+		p->remote_auth = p->local_auth == PAUTH_EAP ? PAUTH_CERT :
+							      p->local_auth;
 	if (p->child_rekey_time >= p->child_life_time)
 		return perr(c, at(c->n_child_rekey, c->root),
 			    "timers 'child-rekey-time' (%u s) must be below "
@@ -198,5 +255,9 @@ int profile_finish(struct pctx *c)
 	    default_proposals(c) < 0 || finish_ts(c) < 0)
 		return -1;
 	/* last, so that a broken profile never reads a secret */
-	return finish_psk(c);
+	if (finish_psk(c) < 0)
+		return -1;
+	if (c->n_password_file)
+		return load_password_file(c);
+	return 0;
 }

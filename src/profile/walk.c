@@ -16,6 +16,7 @@ static const struct section_def sections[] = {
 	{ "redirect", redirect_keys },
 	{ "resumption", resumption_keys },
 	{ "timers", timers_keys },
+	{ "eap", eap_keys },
 	{ NULL, NULL },
 };
 
@@ -76,6 +77,8 @@ static yaml_node_t **section_slot(struct pctx *c, const char *name)
 		return &c->n_local;
 	if (!strcmp(name, "remote"))
 		return &c->n_remote;
+	if (!strcmp(name, "eap"))
+		return &c->n_eap;
 	return NULL;
 }
 

@@ -279,6 +279,37 @@ void mem_add_auth_answer(struct mem *m, struct ike_sa *sa, bool good_auth)
 	add_vip(m);
 }
 
+void mem_add_gw_auth(struct mem *m, const struct ike_sa *sa, bool good_auth)
+{
+	add_auth(m, sa, good_auth);
+}
+
+void mem_add_child_answer(struct mem *m, const struct ike_msg *req)
+{
+	add_child(m, req);
+	add_vip(m);
+}
+
+void mem_add_key_auth(struct mem *m, const struct ike_sa *sa,
+		      const struct chunk *key)
+{
+	struct chunk octets = { 0 }, auth = { 0 };
+	struct wbuf idb;
+
+	wb_init(&idb);
+	idr_body(&m->prof, &idb);
+	CU_ASSERT_EQUAL_FATAL(auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
+						 sa->init_resp.p,
+						 sa->init_resp.len, &sa->ni,
+						 idb.p, idb.len, &octets), 0);
+	CU_ASSERT_EQUAL_FATAL(auth_psk(sa->keys.prf, key->p, key->len,
+				       &octets, &auth), 0);
+	auth_build(&m->chain, AUTH_PSK, auth.p, auth.len);
+	chunk_free(&octets);
+	chunk_free(&auth);
+	wb_free(&idb);
+}
+
 uint8_t mem_gw_flags(const struct ike_sa *sa, bool response)
 {
 	return (uint8_t)((sa->initiator ? 0 : IKE_FLAG_I) |

@@ -72,6 +72,13 @@ struct pl_chain *mem_chain(struct mem *m);
 /* IDr, AUTH (good, or with a wrong key), SA, TSi, TSr and CP answering
  * the IKE_AUTH request the SA sent last. */
 void mem_add_auth_answer(struct mem *m, struct ike_sa *sa, bool good_auth);
+/* The pieces of it: IDr and AUTH (keyed with the profile's PSK, or a
+ * wrong one); SA, TSi, TSr and CP answering req; AUTH keyed with key
+ * over the gateway's octets (after EAP: the MSK). */
+void mem_add_gw_auth(struct mem *m, const struct ike_sa *sa, bool good_auth);
+void mem_add_child_answer(struct mem *m, const struct ike_msg *req);
+void mem_add_key_auth(struct mem *m, const struct ike_sa *sa,
+		      const struct chunk *key);
 /* SA (our own single proposal), KEr and Nr answering the IKE_SA_INIT
  * request sa sent last; mem_typed_init makes it the typed response,
  * with the gateway's SPI in the header. */
@@ -127,5 +134,6 @@ void register_task_connect_tests(void);
 void register_engine_tests(void);
 void register_roam_tests(void);
 void register_mobike_tests(void);
+void register_eap_tests(void);
 
 #endif

@@ -95,7 +95,25 @@ static const struct bad_case cases[] = {
 	{ OK_CONN "local:\n  psk: abc\n" OK_REMOTE,
 	  "t.yaml:2:1: local 'id' is required for psk auth" },
 	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n",
-	  "t.yaml:4:9: eap is not supported yet" },
+	  "t.yaml:1:1: remote cert auth needs 'ca'" },
+	{ OK_CONN "local:\n  auth: eap\n" "remote:\n  ca: ca.pem\n",
+	  "t.yaml:2:1: eap auth needs local 'id' or eap 'identity'" },
+	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
+	  "eap:\n  method: tls\n  password-file: pw\n",
+	  "t.yaml:9:18: eap method tls uses local 'cert' and 'key', not a password" },
+	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n"
+	  "remote:\n  auth: eap\n  ca: ca.pem\n",
+	  "t.yaml:6:9: remote auth eap (EAP-only, RFC 5998) needs eap method tls: mschapv2 does not authenticate the gateway well enough to stand alone" },
+	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n  psk: k\n"
+	  "remote:\n  auth: psk\n  id: gw\n",
+	  "t.yaml:7:9: with local auth eap the gateway authenticates by 'cert' (or 'eap' with method tls), set remote 'auth'" },
+	{ OK_BASE "eap:\n  method: mschapv2\n", "t.yaml:4:1: an eap section is set but local 'auth' is not eap" },
+	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
+	  "eap:\n  method: md5\n", "t.yaml:8:11: 'method' must be one of: mschapv2, tls" },
+	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
+	  "eap:\n  method: tls\n", "t.yaml:4:9: eap tls auth needs 'cert'" },
+	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
+	  "eap:\n  password-file: nope\n", "t.yaml:8:18: cannot open password-file './nope': No such file or directory" },
 	{ OK_CONN "local:\n  auth: token\n",
 	  "t.yaml:3:9: 'auth' must be one of: psk, cert, eap" },
 	{ OK_CONN "local:\n  auth: cert\n  cert: c.pem\n" OK_REMOTE,

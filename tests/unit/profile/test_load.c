@@ -217,6 +217,47 @@ static void test_defaults(void)
 	profile_free(&p);
 }
 
+/* EAP-MSCHAPv2 with a gateway certificate: the defaults (remote auth
+ * cert, the EAP identity from local.id), the password file read with
+ * the psk-file's rules; without one the password is vpnctl's. */
+static void test_eap_mschapv2(void)
+{
+	static const char prof[] =
+		"connection: {gateway: gw.example.org}\n"
+		"local: {id: alice@example.org, auth: eap}\n"
+		"remote: {id: gw.example.org, ca: ca.pem}\n"
+		"eap: {password-file: alice.pw}\n";
+	static const char asked[] =
+		"connection: {gateway: gw.example.org}\n"
+		"local: {auth: eap}\n"
+		"remote: {ca: ca.pem}\n"
+		"eap: {method: mschapv2, identity: alice}\n";
+	struct profile p;
+	struct verr e = { "" };
+
+	tu_write("ca.pem", 0644, "ca");
+	tu_write("alice.pw", 0600, "pässword\n");
+	CU_ASSERT_EQUAL_FATAL(tu_load(prof, &p, &e), 0);
+	CU_ASSERT_EQUAL(p.local_auth, PAUTH_EAP);
+	CU_ASSERT_EQUAL(p.remote_auth, PAUTH_CERT);
+	CU_ASSERT_EQUAL(p.eap_method, PEAP_MSCHAPV2);
+	CU_ASSERT_STRING_EQUAL(p.eap_identity, "alice@example.org");
+	CU_ASSERT_EQUAL(p.eap_identity_len, 17);
+	CU_ASSERT_TRUE(chunk_eq(&p.eap_password, "pässword", 9));
+	profile_free(&p);
+
+	tu_write("alice.pw", 0640, "pw\n");
+	CU_ASSERT_EQUAL(tu_load(prof, &p, &e), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "chmod 600"));
+
+	CU_ASSERT_EQUAL_FATAL(tu_load(asked, &p, &e), 0);
+	CU_ASSERT_EQUAL(p.eap_password.len, 0);
+	/* the EAP identity stands in for the IKE one */
+	CU_ASSERT_EQUAL(p.local_id.type, ID_FQDN);
+	CU_ASSERT_STRING_EQUAL(p.local_id.text, "alice");
+	profile_free(&p);
+}
+
 static void test_psk_file(void)
 {
 	static const char prof[] =
@@ -499,6 +540,7 @@ int add_load_tests(void)
 	    !CU_add_test(s, "full psk profile", test_full_psk) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "psk-file", test_psk_file) ||
+	    !CU_add_test(s, "eap mschapv2", test_eap_mschapv2) ||
 	    !CU_add_test(s, "cert profile", test_cert) ||
 	    !CU_add_test(s, "cert, any gateway", test_cert_any_gateway) ||
 	    !CU_add_test(s, "roaming profile", test_roaming) ||
