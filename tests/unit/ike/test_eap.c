@@ -185,7 +185,7 @@ static void through_challenge(struct ike_sa *sa, const char *password)
 	CU_ASSERT_EQUAL_FATAL(ep.len, 4 + 1 + 49 + 5);
 	CU_ASSERT_EQUAL(ep.data[0], 2);
 	CU_ASSERT_EQUAL(ep.data[1], 8);
-	CU_ASSERT_EQUAL((ep.data[2] << 8) | ep.data[3], ep.len);
+	CU_ASSERT_EQUAL((size_t)((ep.data[2] << 8) | ep.data[3]), ep.len);
 	CU_ASSERT_EQUAL(ep.data[4], 49);
 	CU_ASSERT_EQUAL(memcmp(ep.data + 5 + 49, "alice", 5), 0);
 	CU_ASSERT_EQUAL_FATAL(mschapv2_respond(&expect, auth_challenge,
