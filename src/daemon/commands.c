@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "vpnd/log.h"
 
 #include "ctl_client.h"
 
-#define MAX_WORDS 3
+#define MAX_WORDS 4 /* connect NAME password HEX */
 
 struct request {
 	const char *word[MAX_WORDS];
@@ -110,7 +112,66 @@ static void on_progress(struct conns_waiter *w, bool final,
 		ctl_final(c, outcome == WAIT_OK, "%s", msg);
 }
 
-static void cmd_connect(struct ctl_client *c, const char *name)
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The password of "connect NAME password HEX": hex, so that any UTF-8
+ * (blanks included) fits one word of the line protocol. Into out
+ * (secure heap). */
+static int password_from_hex(const char *hex, struct chunk *out,
+			     struct verr *e)
+{
+	size_t n = strlen(hex), i;
+
+	if (!n || n % 2) {
+		verr_set(e, "password: an even number of hex digits expected");
+		return -1;
+	}
+	if (!chunk_secure_alloc(out, n / 2)) {
+		verr_set(e, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n / 2; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			chunk_free(out);
+			verr_set(e, "password: not hex");
+			return -1;
+		}
+		out->p[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int take_password(struct conn_entry *ce, const char *hex,
+			 struct verr *e)
+{
+	struct chunk pw = { 0 };
+	int rc;
+
+	if (password_from_hex(hex, &pw, e) < 0)
+		return -1;
+	if (!utf8_valid(pw.p, pw.len) || has_control_chars(pw.p, pw.len)) {
+		chunk_free(&pw);
+		verr_set(e, "password: not UTF-8 text");
+		return -1;
+	}
+	rc = entry_set_password(ce, (const char *)pw.p, pw.len, e);
+	chunk_free(&pw);
+	return rc;
+}
+
+static void cmd_connect(struct ctl_client *c, const char *name,
+			const char *password_hex)
 {
 	struct conn_entry *ce = find_profile(c, name);
 	struct verr e = { "" };
@@ -118,6 +179,16 @@ static void cmd_connect(struct ctl_client *c, const char *name)
 
 	if (!ce)
 		return;
+	if (password_hex && take_password(ce, password_hex, &e) < 0) {
+		ctl_final(c, false, "%s", e.msg);
+		return;
+	}
+	if (entry_needs_password(ce)) {
+		/* vpnctl asks on its terminal and connects again with it */
+		ctl_final_password(c, "%s needs a password (EAP-MSCHAPv2): run vpnctl connect %s on a terminal, or set eap 'password-file' in its profile",
+				   name, name);
+		return;
+	}
 	c->w.fn = on_progress;
 	r = conns_connect(ce, &c->w, &e);
 	if (r < 0)
@@ -288,7 +359,7 @@ static void cmd_reload(struct ctl_client *c)
 }
 
 static const char usage[] =
-	"commands: connect NAME, disconnect NAME, rekey NAME [child|ike], status [NAME], "
+	"commands: connect NAME [password HEX], disconnect NAME, rekey NAME [child|ike], status [NAME], "
 	"watch NAME, list, reload";
 
 static bool want_args(struct ctl_client *c, const struct request *rq,
@@ -321,8 +392,14 @@ void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
 	cmd = rq.word[0];
 	log_dbg("control: request '%s'", cmd);
 	if (!strcmp(cmd, "connect")) {
-		if (want_args(c, &rq, 1, 1, "connect NAME"))
-			cmd_connect(c, rq.word[1]);
+		if (!want_args(c, &rq, 1, 3, "connect NAME [password HEX]"))
+			;
+		else if (rq.n == 2)
+			cmd_connect(c, rq.word[1], NULL);
+		else if (rq.n == 4 && !strcmp(rq.word[2], "password"))
+			cmd_connect(c, rq.word[1], rq.word[3]);
+		else
+			ctl_final(c, false, "usage: connect NAME [password HEX]");
 	} else if (!strcmp(cmd, "disconnect")) {
 		if (want_args(c, &rq, 1, 1, "disconnect NAME"))
 			cmd_disconnect(c, rq.word[1]);
@@ -348,4 +425,5 @@ void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
 	} else {
 		ctl_final(c, false, "unknown command '%.32s'; %s", cmd, usage);
 	}
+	OPENSSL_cleanse(&rq, sizeof(rq)); /* a password, maybe */
 }

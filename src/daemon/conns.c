@@ -67,6 +67,17 @@ const char *entry_gateway(const struct conn_entry *ce)
 	return ce->gateway;
 }
 
+bool entry_needs_password(const struct conn_entry *ce)
+{
+	return conn_needs_password(ce->conn);
+}
+
+int entry_set_password(struct conn_entry *ce, const char *pw, size_t len,
+		       struct verr *e)
+{
+	return conn_set_password(ce->conn, pw, len, e);
+}
+
 enum conn_state entry_state(const struct conn_entry *ce)
 {
 	return conn_get_state(ce->conn);

@@ -64,6 +64,11 @@ struct conn_entry *conns_at(const struct conns *t, size_t i);
 struct conn_entry *conns_find(const struct conns *t, const char *name);
 const char *entry_name(const struct conn_entry *ce);
 const char *entry_gateway(const struct conn_entry *ce);
+/* EAP-MSCHAPv2 without a password file: the client must hand one over
+ * (conn_set_password). */
+bool entry_needs_password(const struct conn_entry *ce);
+int entry_set_password(struct conn_entry *ce, const char *pw, size_t len,
+		       struct verr *e);
 enum conn_state entry_state(const struct conn_entry *ce);
 /* "established", "established, no tunnel: REASON", "idle", ... */
 void entry_state_text(const struct conn_entry *ce, char *out, size_t len);

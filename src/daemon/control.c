@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "vpnd/log.h"
 #include "vpnd/ratelimit.h"
 
@@ -204,6 +206,15 @@ void ctl_final_no_tunnel(struct ctl_client *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ctl_final_password(struct ctl_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	final_line(c, "PASSWORD", fmt, ap);
+	va_end(ap);
+}
+
 static void refuse(struct ctl_client *c)
 {
 	if (c->s->have_group)
@@ -225,6 +236,9 @@ static void client_request_ready(struct ctl_client *c, size_t len)
 		refuse(c);
 	else
 		ctl_handle_request(c, c->in, len);
+	/* a connect may have carried a password */
+	OPENSSL_cleanse(c->in, sizeof(c->in));
+	c->in_len = 0;
 	if (!c->dead)
 		client_watch(c, client_wanted_events(c));
 }

@@ -8,7 +8,10 @@
 
 #include "conns.h"
 
-#define CTL_LINE_MAX 1024 /* bytes of a request, newline excluded */
+/* Bytes of a request, newline excluded: room for a connect with the
+ * longest EAP-MSCHAPv2 password (256 characters, 768 bytes of UTF-8) in
+ * hex. */
+#define CTL_LINE_MAX 4096
 
 struct ctl_server;
 

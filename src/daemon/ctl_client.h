@@ -41,6 +41,11 @@ void ctl_final(struct ctl_client *c, bool ok, const char *fmt, ...)
 void ctl_final_no_tunnel(struct ctl_client *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The final "PASSWORD" line: the connect needs a password that the
+ * client asks the user for and sends with "connect NAME password HEX". */
+void ctl_final_password(struct ctl_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Parses and runs one request line (len bytes, no newline). */
 void ctl_handle_request(struct ctl_client *c, const char *line, size_t len);
 

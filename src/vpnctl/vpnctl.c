@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "askpass.h"
 #include "config.h"
 #include "vpnd/profile.h"
 
@@ -28,7 +29,10 @@
 #define EXIT_NO_TUNNEL 4
 #define EXIT_TIMEOUT 5
 
-#define REQUEST_MAX 1024
+/* Internal: vpnd answered PASSWORD; never an exit status. */
+#define NEEDS_PASSWORD 64
+
+#define REQUEST_MAX 4096 /* vpnd's CTL_LINE_MAX */
 #define REPLY_LINE_MAX 65536
 #define QUICK_TIMEOUT_S 30 /* status, list, reload, rekey: answered at once */
 
@@ -52,6 +56,8 @@ static void usage(FILE *f)
 		"  -t, --timeout SEC   stop waiting after SEC seconds; a connect or\n"
 		"                      disconnect goes on in vpnd (default: wait\n"
 		"                      for its outcome; %d s for the others)\n"
+		"      --password-stdin  connect: read the EAP password vpnd asks\n"
+		"                      for from stdin (default: the terminal)\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n",
 		VPND_CONTROL_SOCKET, QUICK_TIMEOUT_S);
@@ -151,6 +157,9 @@ struct reply {
 	bool stamped;           /* watch: each line with its time of day */
 };
 
+/* vpnd's PASSWORD line, shown when no password can be asked for. */
+static char password_why[512];
+
 /* Handles one complete answer line; returns an exit status when the
  * line was the final one, -1 otherwise. */
 static int handle_line(const struct reply *r, const char *line)
@@ -188,6 +197,12 @@ static int handle_line(const struct reply *r, const char *line)
 		fprintf(stderr, "vpnctl: %s\n",
 			*text ? text : "IKE SA up, but no tunnel");
 		return EXIT_NO_TUNNEL;
+	}
+	if (!strncmp(line, "PASSWORD", 8) && (!line[8] || line[8] == ' ')) {
+		/* vpnd wants the EAP password: the caller asks for it */
+		snprintf(password_why, sizeof(password_why), "%s",
+			 line + 8 + (line[8] == ' '));
+		return NEEDS_PASSWORD;
 	}
 	if (!strncmp(line, "ERROR", 5) && (!line[5] || strchr(" :", line[5]))) {
 		text = line + 5;
@@ -329,18 +344,12 @@ static bool follows_daemon(const char *cmd)
 	       !strcmp(cmd, "watch");
 }
 
-static int run_request(const char *sock, int timeout_s, int argc, char **argv)
+/* One request line (newline included) and its answer. */
+static int send_request(const char *sock, int timeout_s, const char *req,
+			int argc, char **argv)
 {
-	char req[REQUEST_MAX + 2];
-	size_t off = 0;
-	int fd, rc, i;
+	int fd, rc;
 
-	/* check_command bounded the words (at most three, each a short
-	 * name), so the line fits. */
-	for (i = 0; i < argc; i++)
-		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
-					i ? " " : "", argv[i]);
-	snprintf(req + off, sizeof(req) - off, "\n");
 	fd = connect_daemon(sock);
 	if (fd < 0) {
 		fprintf(stderr, "vpnctl: cannot reach vpnd at %s: %s (is vpnd running?)\n",
@@ -357,8 +366,56 @@ static int run_request(const char *sock, int timeout_s, int argc, char **argv)
 		return EXIT_UNREACHABLE;
 	}
 	rc = read_answer(fd, timeout_s, argv[0],
-			 follows_daemon(argv[0]) ? argv[1] : NULL);
+			 follows_daemon(argv[0]) && argc > 1 ? argv[1] : NULL);
 	close(fd);
+	return rc;
+}
+
+/* connect again, with the password the user types (or stdin holds). */
+static int connect_with_password(const char *sock, int timeout_s,
+				 bool from_stdin, char **argv)
+{
+	static char pw[ASKPASS_MAX + 1], hex[2 * ASKPASS_MAX + 1],
+		req[REQUEST_MAX + 2];
+	char prompt[PROFILE_NAME_MAX + 32];
+	int n, rc;
+
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", argv[1]);
+	n = askpass_read(prompt, from_stdin, pw);
+	if (n < 0) {
+		fprintf(stderr, "vpnctl: %s\n", password_why);
+		return EXIT_ERROR;
+	}
+	askpass_hex(pw, (size_t)n, hex);
+	explicit_bzero(pw, sizeof(pw));
+	snprintf(req, sizeof(req), "connect %s password %s\n", argv[1], hex);
+	explicit_bzero(hex, sizeof(hex));
+	rc = send_request(sock, timeout_s, req, 2, argv);
+	explicit_bzero(req, sizeof(req));
+	if (rc == NEEDS_PASSWORD) {
+		fprintf(stderr, "vpnctl: %s\n", password_why);
+		rc = EXIT_ERROR;
+	}
+	return rc;
+}
+
+static int run_request(const char *sock, int timeout_s, bool password_stdin,
+		       int argc, char **argv)
+{
+	char req[REQUEST_MAX + 2];
+	size_t off = 0;
+	int rc, i;
+
+	/* check_command bounded the words (at most three, each a short
+	 * name), so the line fits. */
+	for (i = 0; i < argc; i++)
+		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
+					i ? " " : "", argv[i]);
+	snprintf(req + off, sizeof(req) - off, "\n");
+	rc = send_request(sock, timeout_s, req, argc, argv);
+	if (rc == NEEDS_PASSWORD)
+		rc = connect_with_password(sock, timeout_s, password_stdin,
+					   argv);
 	return rc;
 }
 
@@ -381,12 +438,14 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "password-stdin", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = VPND_CONTROL_SOCKET;
 	int timeout_s = 0, ch, rc;
+	bool password_stdin = false;
 
 	/* "+": options end at the command, so a profile name may start
 	 * with '-' only after "--"; check's files likewise. */
@@ -399,6 +458,9 @@ int main(int argc, char **argv)
 			if (parse_timeout(optarg, &timeout_s) < 0)
 				return usage_error("invalid timeout '%s' (seconds, 1-86400)",
 						   optarg);
+			break;
+		case 'P':
+			password_stdin = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -426,5 +488,5 @@ int main(int argc, char **argv)
 	if (!timeout_s && !follows_daemon(argv[0]))
 		timeout_s = QUICK_TIMEOUT_S;
 	signal(SIGPIPE, SIG_IGN);
-	return run_request(sock, timeout_s, argc, argv);
+	return run_request(sock, timeout_s, password_stdin, argc, argv);
 }

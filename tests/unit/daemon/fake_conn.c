@@ -27,6 +27,8 @@ struct conn {
 	void *ctx;
 	uint64_t timer;
 	int step;
+	size_t password_len; /* "pw*" profiles need one */
+	char password[64];
 };
 
 static bool has_prefix(const struct conn *c, const char *pre)
@@ -145,6 +147,28 @@ int conn_rekey_ike(struct conn *c, struct verr *e)
 	return 0;
 }
 
+/* The password a "pw*" profile was last given, for the tests. */
+char fake_conn_password[64];
+
+bool conn_needs_password(const struct conn *c)
+{
+	return has_prefix(c, "pw") && !c->password_len;
+}
+
+int conn_set_password(struct conn *c, const char *pw, size_t len,
+		      struct verr *e)
+{
+	if (!len || len >= sizeof(c->password)) {
+		verr_set(e, "bad password length %zu", len);
+		return -1;
+	}
+	memcpy(c->password, pw, len);
+	c->password_len = len;
+	memcpy(fake_conn_password, pw, len);
+	fake_conn_password[len] = '\0';
+	return 0;
+}
+
 void conn_forget_resumption(struct conn *c)
 {
 	fake_conn_forgets++;
@@ -152,6 +176,7 @@ void conn_forget_resumption(struct conn *c)
 
 void conn_disconnect(struct conn *c)
 {
+	c->password_len = 0; /* as the real conn wipes it */
 	if (c->state == CONN_IDLE || c->state == CONN_FAILED) {
 		c->state = CONN_IDLE;
 		c->fn(c->ctx, c, CEV_DOWN, "");

@@ -383,18 +383,18 @@ static void test_bad_requests(void)
 {
 	CU_ASSERT_STRING_EQUAL(request("frobnicate alpha"),
 			       "ERROR unknown command 'frobnicate'; commands: "
-			       "connect NAME, disconnect NAME, rekey NAME [child|ike], "
+			       "connect NAME [password HEX], disconnect NAME, rekey NAME [child|ike], "
 			       "status [NAME], watch NAME, list, reload\n");
 	CU_ASSERT_STRING_EQUAL(request("connect nosuch"),
 			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
 	CU_ASSERT_STRING_EQUAL(request("status nosuch"),
 			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
 	CU_ASSERT_STRING_EQUAL(request("connect"),
-			       "ERROR usage: connect NAME\n");
+			       "ERROR usage: connect NAME [password HEX]\n");
 	CU_ASSERT_STRING_EQUAL(request("list extra"), "ERROR usage: list\n");
 	CU_ASSERT_STRING_EQUAL(request("connect a b c d"),
 			       "ERROR too many words in request; commands: "
-			       "connect NAME, disconnect NAME, rekey NAME [child|ike], "
+			       "connect NAME [password HEX], disconnect NAME, rekey NAME [child|ike], "
 			       "status [NAME], watch NAME, list, reload\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(request(""), "ERROR empty request"));
 	request_raw("list\x01\n", 6, answer, sizeof(answer));
@@ -423,24 +423,24 @@ static void test_bad_requests(void)
 
 static void test_line_length(void)
 {
-	static char req[2100];
+	static char req[6100];
 
-	/* 1024 bytes is the limit: this one is read and rejected as a
+	/* 4096 bytes is the limit: this one is read and rejected as a
 	 * command, one byte more is too long. */
-	memset(req, 'x', 1024);
-	req[1024] = '\n';
-	request_raw(req, 1025, answer, sizeof(answer));
+	memset(req, 'x', 4096);
+	req[4096] = '\n';
+	request_raw(req, 4097, answer, sizeof(answer));
 	CU_ASSERT_NSTRING_EQUAL(answer, "ERROR unknown command 'xxxx", 27);
-	memset(req, 'x', 1025);
-	req[1025] = '\n';
-	request_raw(req, 1026, answer, sizeof(answer));
+	memset(req, 'x', 4097);
+	req[4097] = '\n';
+	request_raw(req, 4098, answer, sizeof(answer));
 	CU_ASSERT_STRING_EQUAL(answer,
-			       "ERROR request line too long (at most 1024 bytes)\n");
-	memset(req, 'y', 2000);
-	req[2000] = '\n';
-	request_raw(req, 2001, answer, sizeof(answer));
+			       "ERROR request line too long (at most 4096 bytes)\n");
+	memset(req, 'y', 6000);
+	req[6000] = '\n';
+	request_raw(req, 6001, answer, sizeof(answer));
 	CU_ASSERT_STRING_EQUAL(answer,
-			       "ERROR request line too long (at most 1024 bytes)\n");
+			       "ERROR request line too long (at most 4096 bytes)\n");
 }
 
 /* The connect goes on when its client leaves, and a second client is
@@ -758,6 +758,9 @@ static void slurp(const char *path, char *out, size_t outsz)
 
 /* Runs $VPNCTL with args; returns its exit status, output in vout and
  * verr_text. */
+/* vpnctl's stdin: this file, or /dev/null. */
+static const char *vpnctl_stdin;
+
 static int vpnctl(const char *const *args)
 {
 	const char *bin = getenv("VPNCTL");
@@ -780,7 +783,13 @@ static int vpnctl(const char *const *args)
 		int o = open(outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
 		int e = open(errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
 
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+		int i = open(vpnctl_stdin ? vpnctl_stdin : "/dev/null",
+			     O_RDONLY);
+
+		/* no controlling terminal: a password prompt cannot hang */
+		setsid();
+		if (o < 0 || e < 0 || i < 0 || dup2(o, 1) < 0 ||
+		    dup2(e, 2) < 0 || dup2(i, 0) < 0)
 			_exit(99);
 		if (vpnctl_as_nobody && (setgroups(0, NULL) < 0 ||
 					 setgid(65534) < 0 || setuid(65534) < 0))
@@ -1148,6 +1157,70 @@ static void remove_tmpdir(void)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
 }
 
+/* A file in the test's directory; returns its path (static). */
+static const char *tmp_file(const char *name, const char *text)
+{
+	static char path[192];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* EAP-MSCHAPv2 without a password file: connect answers PASSWORD until
+ * the request carries one (hex), which reaches the conn decoded. */
+static void test_password(void)
+{
+	static const struct fake_profile next[] = {
+		{ "alpha", "198.51.100.1" },
+		{ "pw1", "198.51.100.5" },
+	};
+	extern char fake_conn_password[64];
+
+	set_profiles(next, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("reload"), "OK reloaded, 2 profiles"));
+	CU_ASSERT_STRING_EQUAL(request("connect pw1"),
+			       "PASSWORD pw1 needs a password (EAP-MSCHAPv2): run vpnctl connect pw1 on a terminal, or set eap 'password-file' in its profile\n");
+	CU_ASSERT_STRING_EQUAL(request("connect pw1 password 7a7"),
+			       "ERROR password: an even number of hex digits expected\n");
+	CU_ASSERT_STRING_EQUAL(request("connect pw1 password zz"),
+			       "ERROR password: not hex\n");
+	CU_ASSERT_STRING_EQUAL(request("connect pw1 password 610a62"),
+			       "ERROR password: not UTF-8 text\n");
+	CU_ASSERT_STRING_EQUAL(request("connect pw1 secret 6162"),
+			       "ERROR usage: connect NAME [password HEX]\n");
+	/* "p\xc3\xa4ss word": UTF-8 and a blank */
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("connect pw1 password 70c3a4737320776f7264"),
+				      "OK pw1 is up"));
+	CU_ASSERT_STRING_EQUAL(fake_conn_password, "p\xc3\xa4ss word");
+	CU_ASSERT_STRING_EQUAL(request("disconnect pw1"), "OK pw1 is down\n");
+	if (!getenv("VPNCTL"))
+		return; /* test_vpnctl says why */
+
+	/* vpnctl without a terminal: vpnd's reason, no hang */
+	memset(fake_conn_password, 0, sizeof(fake_conn_password));
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						 "pw1", NULL }), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(verr_text, "no terminal to ask for the password"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(verr_text, "pw1 needs a password"));
+	CU_ASSERT_STRING_EQUAL(fake_conn_password, "");
+	/* --password-stdin: one line, hex on the wire, decoded in vpnd */
+	vpnctl_stdin = tmp_file("pw.txt", "s3cr\xc3\xa9t with blanks\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vpnctl_stdin);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path,
+						 "--password-stdin", "connect",
+						 "pw1", NULL }), 0);
+	vpnctl_stdin = NULL;
+	CU_ASSERT_PTR_NOT_NULL(strstr(vout, "pw1 is up"));
+	CU_ASSERT_STRING_EQUAL(fake_conn_password, "s3cr\xc3\xa9t with blanks");
+	CU_ASSERT_STRING_EQUAL(request("disconnect pw1"), "OK pw1 is down\n");
+}
+
 int main(void)
 {
 	static const struct {
@@ -1167,6 +1240,7 @@ int main(void)
 		{ "root-only socket refuses others", test_root_only_socket_refuses_others },
 		{ "vpnctl", test_vpnctl },
 		{ "reload", test_reload },
+		{ "password", test_password },
 		{ "watch", test_watch },
 	};
 	CU_pSuite s, s2;
