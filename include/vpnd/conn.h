@@ -104,6 +104,12 @@ struct conn_status {
 		uint16_t encr, encr_keylen, integ, prf, dh; /* ... as numbers */
 		char remote_id[256];
 		uint8_t remote_auth;    /* the gateway's AUTH method */
+		bool remote_eap_only;   /* ... none: EAP-only (RFC 5998) */
+		/* How we authenticated: "PSK", "certificate", "EAP-MSCHAPv2
+		 * as alice", "resumed"; the IKE_AUTH exchanges and EAP
+		 * method rounds it took (0 after an IKE SA rekey). */
+		char local_auth[PROFILE_STR_MAX + 32];
+		unsigned auth_rounds, eap_rounds;
 		uint32_t auth_lifetime; /* its AUTH_LIFETIME (RFC 4478), s */
 	} ike;
 	struct {

@@ -43,16 +43,19 @@ struct conn *conn_new(struct engine *eng, const struct profile *p,
 	c->eng = eng;
 	c->loop = engine_loop(eng);
 	c->prof = *p;
-	/* The secret is owned separately so the copies can be wiped. */
-	memset(&c->prof.psk, 0, sizeof(c->prof.psk));
-	if (p->psk.p && !chunk_secure_set(&c->prof.psk, p->psk.p, p->psk.len)) {
-		free(c);
-		return NULL;
-	}
 	c->fn = fn;
 	c->ctx = ctx;
-	if (engine_add_conn(eng, c) < 0) {
+	/* The secrets are owned separately so the copies can be wiped. */
+	memset(&c->prof.psk, 0, sizeof(c->prof.psk));
+	memset(&c->prof.eap_password, 0, sizeof(c->prof.eap_password));
+	if ((p->psk.p &&
+	     !chunk_secure_set(&c->prof.psk, p->psk.p, p->psk.len)) ||
+	    (p->eap_password.p &&
+	     !chunk_secure_set(&c->prof.eap_password, p->eap_password.p,
+			       p->eap_password.len)) ||
+	    engine_add_conn(eng, c) < 0) {
 		chunk_free(&c->prof.psk);
+		chunk_free(&c->prof.eap_password);
 		free(c);
 		return NULL;
 	}
@@ -889,6 +892,7 @@ void conn_free(struct conn *c)
 	roam_free(c);
 	engine_remove_conn(c->eng, c);
 	chunk_free(&c->prof.psk);
+	chunk_free(&c->prof.eap_password);
 	free(c);
 }
 

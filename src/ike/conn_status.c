@@ -48,6 +48,21 @@ const char *conn_reason_name(enum conn_reason r)
 
 /* ---- the values ---- */
 
+static void local_auth_text(const struct ike_sa *sa, char *out, size_t len)
+{
+	const struct profile *p = sa->prof;
+
+	if (sa->resumed)
+		snprintf(out, len, "resumed (RFC 5723 ticket)");
+	else if (p->local_auth == PAUTH_EAP)
+		snprintf(out, len, "%s as %s",
+			 p->eap_method == PEAP_TLS ? "EAP-TLS" : "EAP-MSCHAPv2",
+			 p->eap_identity);
+	else
+		snprintf(out, len, "%s", p->local_auth == PAUTH_PSK ?
+					 "pre-shared key" : "certificate");
+}
+
 static void get_ike(const struct ike_sa *sa, struct conn_status *st)
 {
 	st->ike.state = sa->state;
@@ -79,7 +94,11 @@ static void get_ike(const struct ike_sa *sa, struct conn_status *st)
 	id_to_text(sa->peer_id_type, sa->peer_id.p, sa->peer_id.len,
 		   st->ike.remote_id, sizeof(st->ike.remote_id));
 	st->ike.remote_auth = sa->auth_method_peer;
+	st->ike.remote_eap_only = sa->eap_only;
 	st->ike.auth_lifetime = sa->auth_lifetime;
+	local_auth_text(sa, st->ike.local_auth, sizeof(st->ike.local_auth));
+	st->ike.auth_rounds = sa->auth_rounds;
+	st->ike.eap_rounds = sa->eap_rounds;
 }
 
 static void get_child(const struct ike_sa *sa, struct conn_status *st)
@@ -345,7 +364,14 @@ static void ike_text(const struct conn_status *st, const struct ike_sa *sa,
 		return;
 	wb_printf(out, "  IKE proposal: %s\n", st->ike.algs);
 	wb_printf(out, "  remote identity: %s (%s)\n", st->ike.remote_id,
+		  st->ike.remote_eap_only ? "EAP only, RFC 5998" :
 		  auth_method_name(st->ike.remote_auth));
+	if (st->ike.auth_rounds)
+		wb_printf(out, "  authenticated: %s, %u IKE_AUTH exchange%s, %u EAP round%s\n",
+			  st->ike.local_auth, st->ike.auth_rounds,
+			  st->ike.auth_rounds == 1 ? "" : "s",
+			  st->ike.eap_rounds,
+			  st->ike.eap_rounds == 1 ? "" : "s");
 	wb_printf(out, "  established %llu s ago\n",
 		  (unsigned long long)((loop_now_ms() -
 					st->ike.established_ms) / 1000));

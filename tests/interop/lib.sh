@@ -33,6 +33,11 @@ CL_IP=192.0.2.2
 GW_ID=gw.example.org
 CL_ID=client@example.org
 TEST_PSK=test-psk-0123456789abcdef
+# EAP: the user the gateway knows (not the IKE identity: as in real
+# deployments the EAP identity is asked for separately) and its password,
+# with a blank and a non-ASCII character.
+EAP_USER=alice
+EAP_PASSWORD='correct horse battery'
 GW_NET=198.51.100.0/24
 
 GW_DIR=
@@ -157,13 +162,16 @@ reset_opts() {
 	OPT_force_encap=false OPT_gateway=$GW_IP OPT_remote_ts=$GW_NET
 	OPT_kind=rsa OPT_id=$CL_ID OPT_remote_id=$GW_ID OPT_ca='' OPT_send_id=''
 	OPT_timers='' OPT_rekey_time=0s OPT_reauth_time=0s OPT_mobike=yes
+	OPT_password=$EAP_PASSWORD OPT_password_file=yes OPT_eap_id=$EAP_USER
 }
 
 # gw_conf AUTH [proposals=P,P] [esp=P] [encap=yes] [psk=S] [kind=K]
 #         [rekey-time=10s] [reauth-time=30s] (IKE SA; 0s: off)
-#         [mobike=no]:
-# AUTH is psk or cert; kind (rsa|ecdsa256|ecdsa384) picks the gateway
-# certificate. The client must authenticate the same way.
+#         [mobike=no] [password=P]:
+# AUTH is psk, cert or eap-mschapv2 (the gateway signs with its
+# certificate, the client answers EAP-Identity and EAP-MSCHAPv2 as
+# $EAP_USER with password P); kind (rsa|ecdsa256|ecdsa384) picks the
+# gateway certificate. The client must authenticate the same way.
 gw_conf() {
 	local auth=$1 d=$GW_DIR/swanctl
 	shift
@@ -186,6 +194,15 @@ gw_conf() {
       certs = gw-$OPT_kind.pem"
 		remote_auth="auth = pubkey
       cacerts = ca.pem"
+	fi
+	if [ "$auth" = eap-mschapv2 ]; then
+		# eap_id %any: charon asks the EAP identity (EAP-Identity)
+		remote_auth="auth = eap-mschapv2
+      eap_id = %any"
+		secrets="eap-$EAP_USER {
+    id = $EAP_USER
+    secret = \"$OPT_password\"
+  }"
 	fi
 	cat >"$d/swanctl.conf" <<EOF
 connections {
@@ -302,8 +319,10 @@ yaml_list() {
 
 # client_profile NAME AUTH [proposals=P,P] [esp=P] [force-encap=true]
 #                [psk=S] [kind=K] [gateway=IP] [remote-id=ID] [ca=FILE]
-#                [send-id=false] [timers="key: value, ..."]: writes a
-#                vpnd profile.
+#                [send-id=false] [timers="key: value, ..."]
+#                [password=P] [password-file=no] [eap-id=USER]: writes a
+#                vpnd profile. AUTH eap-mschapv2: the password in a
+#                password file unless password-file=no (then vpnctl asks).
 # Several comma-separated proposals become several list entries; one
 # proposal may itself list several groups (x25519-ecp256).
 client_profile() {
@@ -311,8 +330,18 @@ client_profile() {
 	shift 2
 	reset_opts
 	parse_opts "$@"
-	local local_line remote_line
-	if [ "$auth" = psk ]; then
+	local local_line remote_line eap_line=
+	if [ "$auth" = eap-mschapv2 ]; then
+		cp "${OPT_ca:-$CERT_DIR/ca.pem}" "$CL_DIR/$name-ca.pem"
+		local_line="{id: $OPT_id, auth: eap}"
+		remote_line="{id: $OPT_remote_id, auth: cert, ca: $CL_DIR/$name-ca.pem}"
+		eap_line="eap: {method: mschapv2, identity: $OPT_eap_id"
+		if [ "$OPT_password_file" = yes ]; then
+			(umask 077; printf '%s\n' "$OPT_password" >"$CL_DIR/$name.pw")
+			eap_line+=", password-file: $CL_DIR/$name.pw"
+		fi
+		eap_line+="}"
+	elif [ "$auth" = psk ]; then
 		local_line="{id: $OPT_id, auth: psk, psk: \"$OPT_psk\"}"
 		remote_line="{id: $OPT_remote_id, auth: psk}"
 	else
@@ -328,6 +357,7 @@ client_profile() {
 connection: {name: $name, gateway: $OPT_gateway, force-encap: $OPT_force_encap}
 local: $local_line
 remote: $remote_line
+$eap_line
 ike: {proposals: $(yaml_list "${OPT_proposals:-aes256gcm16-prfsha384-ecp384}")}
 esp: {proposals: $(yaml_list "${OPT_esp:-aes256gcm16}")}
 traffic-selectors: {local: [dynamic], remote: ["$OPT_remote_ts"]}
