@@ -462,6 +462,16 @@ static void test_examples(void)
 	CU_ASSERT_EQUAL(p.esp[0].dh[0], DH_ECP384);
 	profile_free(&p);
 
+	tu_write("secrets/office.password", 0600, "office password\n");
+	tu_write("ca/office-ca.pem", 0644, "ca");
+	load_example("eap-example.yaml", &p);
+	CU_ASSERT_EQUAL(p.local_auth, PAUTH_EAP);
+	CU_ASSERT_EQUAL(p.eap_method, PEAP_MSCHAPV2);
+	CU_ASSERT_STRING_EQUAL(p.eap_identity, "alice");
+	CU_ASSERT_TRUE(chunk_eq(&p.eap_password, "office password", 15));
+	CU_ASSERT_EQUAL(p.remote_auth, PAUTH_CERT);
+	profile_free(&p);
+
 	load_example("roaming-example.yaml", &p);
 	CU_ASSERT_STRING_EQUAL(p.name, "roaming");
 	CU_ASSERT_TRUE(chunk_eq(&p.psk, "roaming secret", 14));
