@@ -10,6 +10,12 @@ enum method_rc {
 	METHOD_DONE,    /* reply holds the last Response (it may be empty
 			   Type-Data); the gateway is authenticated and the
 			   MSK is ready: an EAP-Success may follow */
+	METHOD_VERIFIED, /* as METHOD_DONE, but the gateway may still send
+			   Requests of the method before its EAP-Success:
+			   with TLS 1.3 the gateway is authenticated at our
+			   Finished, and its protected success indication
+			   (RFC 9190 2.5) may follow or not (strongSwan
+			   before 5.9.10 sends EAP-Success at once) */
 	METHOD_FAILED,  /* e says why */
 };
 
@@ -33,5 +39,6 @@ struct eap_method {
 };
 
 extern const struct eap_method eap_mschapv2_method;
+extern const struct eap_method eap_tls_method;
 
 #endif
