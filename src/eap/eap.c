@@ -181,12 +181,6 @@ static enum eap_status run_method(struct eap_peer *p, uint8_t ident,
 	}
 	p->rounds++;
 	if (rc == METHOD_DONE || rc == METHOD_VERIFIED) {
-		/* The MSK is fixed once the gateway is authenticated. */
-		if (!p->done && p->m->msk(p->st, &p->msk, e) < 0) {
-			wb_free(&body);
-			p->failed = true;
-			return EAP_FAILED;
-		}
 		p->done = true;
 		p->open = rc == METHOD_VERIFIED;
 	}
@@ -242,6 +236,12 @@ enum eap_status eap_peer_input(struct eap_peer *p, const uint8_t *pkt,
 		if (!p->done || p->failed) {
 			verr_set(e, "EAP-Success before %s authenticated the gateway",
 				 p->m->name);
+			return EAP_FAILED;
+		}
+		/* Taken here, not when the method ended: with TLS 1.3 what
+		 * came in between tells which derivation the gateway uses. */
+		if (!p->msk.p && p->m->msk(p->st, &p->msk, e) < 0) {
+			p->failed = true;
 			return EAP_FAILED;
 		}
 		return EAP_DONE;

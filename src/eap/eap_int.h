@@ -31,7 +31,8 @@ struct eap_method {
 	 * header with the Request's identifier. */
 	enum method_rc (*process)(void *st, const uint8_t *data, size_t len,
 				  struct wbuf *reply, struct verr *e);
-	/* After METHOD_DONE: the MSK into msk (secure heap), or leaves it
+	/* When the EAP-Success came after METHOD_DONE or METHOD_VERIFIED:
+	 * the MSK into msk (secure heap), or leaves it
 	 * empty for a method without one. 0 or -1. */
 	int (*msk)(void *st, struct chunk *msk, struct verr *e);
 	/* Frees the state, wiping every secret. */

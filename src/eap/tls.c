@@ -7,7 +7,8 @@
  * then authenticated; strongSwan before 5.9.10 sends EAP-Success right
  * away) and for good at the gateway's protected success indication, a
  * single 0x00 of application data (RFC 9190 2.5), or at the close_notify
- * that the drafts before it used. */
+ * that the drafts before it used. A TLS 1.3 gateway that sends neither
+ * follows the earlier drafts in the MSK too (tls_export_msk). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,8 @@ struct tls_state {
 	unsigned requests;
 	bool started;         /* the gateway's Start came */
 	bool handshake_done;  /* completed, the gateway verified */
-	bool ended;           /* TLS 1.3: its success indication came */
+	bool ended;           /* TLS 1.3: its success indication came, or
+				 its close_notify */
 };
 
 static int check_cfg(const struct eap_peer_cfg *cfg, struct verr *e)
@@ -285,7 +287,10 @@ static int tls_msk(void *arg, struct chunk *msk, struct verr *e)
 {
 	struct tls_state *st = arg;
 
-	return tls_export_msk(st->ssl, msk, e);
+	/* The success indication (or the close_notify of the later drafts)
+	 * marks an RFC 9190 gateway; without either it is one of the drafts
+	 * before, strongSwan before 5.9.10 among them (RFC 5216's label). */
+	return tls_export_msk(st->ssl, st->ended, msk, e);
 }
 
 const struct eap_method eap_tls_method = {

@@ -89,7 +89,9 @@ SSL *tls_ssl_new(SSL_CTX *ctx, const struct eap_peer_cfg *cfg,
 /* The reason the TLS library failed, the certificate checks first. */
 void tls_ssl_error(const struct tls_verdict *v, const char *doing,
 		   struct verr *e);
-/* RFC 5216 2.3 (TLS 1.2) or RFC 9190 2.3 (TLS 1.3): the MSK. */
-int tls_export_msk(SSL *ssl, struct chunk *msk, struct verr *e);
+/* RFC 5216 2.3 (TLS 1.2) or, with TLS 1.3, RFC 9190 2.3 when the
+ * gateway showed it follows RFC 9190 (rfc9190) and the drafts' form
+ * otherwise: the MSK. */
+int tls_export_msk(SSL *ssl, bool rfc9190, struct chunk *msk, struct verr *e);
 
 #endif

@@ -169,9 +169,14 @@ SSL_CTX *tls_ctx_new(const struct eap_peer_cfg *cfg, struct verr *e)
 		verr_set(e, "EAP-TLS: cannot limit the TLS versions");
 		goto fail;
 	}
-	/* Nothing is resumed or renegotiated inside one EAP conversation. */
+	/* Nothing is resumed or renegotiated inside one EAP conversation.
+	 * With renegotiation refused, a server without RFC 5746's
+	 * renegotiation_info is safe to talk to, and strongSwan's TLS 1.2
+	 * server (5.9.8) sends none: OpenSSL 3 would refuse it otherwise
+	 * ("unsafe legacy renegotiation disabled"). */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-			    SSL_OP_NO_COMPRESSION);
+			    SSL_OP_NO_COMPRESSION |
+			    SSL_OP_LEGACY_SERVER_CONNECT);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (load_ca(ctx, cfg->ca_file, e) < 0 || load_own(ctx, cfg, e) < 0)
 		goto fail;
@@ -235,7 +240,7 @@ void tls_ssl_error(const struct tls_verdict *v, const char *doing,
 	ERR_clear_error();
 }
 
-int tls_export_msk(SSL *ssl, struct chunk *msk, struct verr *e)
+int tls_export_msk(SSL *ssl, bool rfc9190, struct chunk *msk, struct verr *e)
 {
 	/* RFC 9190 2.3: the context is the EAP Type. */
 	static const uint8_t type = EAP_TYPE_TLS;
@@ -244,11 +249,13 @@ int tls_export_msk(SSL *ssl, struct chunk *msk, struct verr *e)
 	uint8_t km[128];
 	int ok;
 
-	/* Both labels take 128 bytes of Key_Material, MSK the first 64
-	 * (RFC 5216 2.3; the TLS 1.3 exporter depends on the length). For
-	 * TLS 1.2 the exporter without context is RFC 5216's
-	 * TLS-PRF(master_secret, label, client.random || server.random). */
-	if (SSL_version(ssl) == TLS1_3_VERSION)
+	/* 128 bytes of Key_Material, the MSK the first 64 (RFC 5216 2.3;
+	 * the TLS 1.3 exporter depends on the length). For TLS 1.2 the
+	 * exporter without context is RFC 5216's TLS-PRF(master_secret,
+	 * label, client.random || server.random). A TLS 1.3 gateway of the
+	 * drafts (strongSwan 5.9.8, no success indication) exports with
+	 * RFC 5216's label and an empty context: found against it. */
+	if (SSL_version(ssl) == TLS1_3_VERSION && rfc9190)
 		ok = SSL_export_keying_material(ssl, km, sizeof(km), l13,
 						sizeof(l13) - 1, &type, 1, 1);
 	else

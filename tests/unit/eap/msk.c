@@ -86,23 +86,26 @@ static int expand_label(const char *md, const uint8_t *secret, size_t slen,
 }
 
 /* RFC 8446 7.5: HKDF-Expand-Label(Derive-Secret(S, label, ""),
- * "exporter", Hash(context), len); RFC 9190 2.3: context 0x0D. */
-static int msk13(const EVP_MD *md, uint8_t *out)
+ * "exporter", Hash(context), len). RFC 9190 2.3: its label, context
+ * 0x0D; the drafts before (strongSwan 5.9.8): RFC 5216's label, no
+ * context. */
+static int msk13(const EVP_MD *md, bool rfc9190, uint8_t *out)
 {
 	const char *name = EVP_MD_get0_name(md);
+	const char *label = rfc9190 ? "EXPORTER_EAP_TLS_Key_Material" :
+				      "client EAP encryption";
 	uint8_t empty[64], hctx[64], derived[64], type = 13;
 	unsigned hl = (unsigned)EVP_MD_get_size(md);
 
 	if (!exporter_len || EVP_Digest("", 0, empty, NULL, md, NULL) != 1 ||
-	    EVP_Digest(&type, 1, hctx, NULL, md, NULL) != 1)
+	    EVP_Digest(&type, rfc9190 ? 1 : 0, hctx, NULL, md, NULL) != 1)
 		return -1;
-	return expand_label(name, exporter, exporter_len,
-			    "EXPORTER_EAP_TLS_Key_Material", empty, hl,
+	return expand_label(name, exporter, exporter_len, label, empty, hl,
 			    derived, hl) ||
 	       expand_label(name, derived, hl, "exporter", hctx, hl, out, 128);
 }
 
-int msk_expected(SSL *srv, uint8_t msk[64])
+int msk_expected(SSL *srv, bool rfc9190, uint8_t msk[64])
 {
 	const EVP_MD *md = SSL_CIPHER_get_handshake_digest(
 		SSL_get_current_cipher(srv));
@@ -111,7 +114,7 @@ int msk_expected(SSL *srv, uint8_t msk[64])
 
 	if (!md)
 		return -1;
-	rc = SSL_version(srv) == TLS1_3_VERSION ? msk13(md, km) :
+	rc = SSL_version(srv) == TLS1_3_VERSION ? msk13(md, rfc9190, km) :
 		msk12(srv, EVP_MD_get0_name(md), km);
 	memcpy(msk, km, 64);
 	return rc;

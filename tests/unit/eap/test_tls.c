@@ -85,12 +85,14 @@ static void check_msk(struct conv *c)
 	const struct chunk *msk = eap_peer_msk(c->peer);
 	uint8_t want[64], exported[128];
 	SSL *srv = srv_ssl(c->srv);
+	/* a TLS 1.3 gateway without an end signal is one of the drafts */
+	bool rfc9190 = c->opts.end != SRV_END_NONE;
 	int ok;
 
 	CU_ASSERT_EQUAL_FATAL(msk->len, 64);
-	CU_ASSERT_EQUAL_FATAL(msk_expected(srv, want), 0);
+	CU_ASSERT_EQUAL_FATAL(msk_expected(srv, rfc9190, want), 0);
 	CU_ASSERT(memcmp(msk->p, want, 64) == 0);
-	if (SSL_version(srv) == TLS1_3_VERSION)
+	if (SSL_version(srv) == TLS1_3_VERSION && rfc9190)
 		ok = SSL_export_keying_material(srv, exported, 128,
 			"EXPORTER_EAP_TLS_Key_Material", 29,
 			(const unsigned char *)"\x0d", 1, 1);
@@ -137,7 +139,8 @@ static void test_tls13_indication(void)
 	conv_free(&c);
 }
 
-/* strongSwan 5.9.8 (Debian 12) sends EAP-Success after our Finished. */
+/* strongSwan 5.9.8 (Debian 12) sends EAP-Success after our Finished,
+ * and its MSK is the drafts' (RFC 5216's label, no context). */
 static void test_tls13_success_at_once(void)
 {
 	struct conv c;
