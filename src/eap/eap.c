@@ -15,6 +15,7 @@
 
 static const struct eap_method *const methods[] = {
 	&eap_mschapv2_method,
+	&eap_tls_method,
 	NULL,
 };
 
@@ -23,6 +24,7 @@ struct eap_peer {
 	const struct eap_method *m;
 	void *st;           /* the method's state once its first Request came */
 	bool done;          /* the method authenticated the gateway */
+	bool open;          /* ... and may still take Requests (VERIFIED) */
 	bool failed;        /* the method refused or was refused */
 	struct verr why;    /* what the method said when it failed */
 	struct chunk msk;
@@ -159,7 +161,7 @@ static enum eap_status run_method(struct eap_peer *p, uint8_t ident,
 	enum method_rc rc;
 	enum eap_status s;
 
-	if (p->done || p->failed) {
+	if (p->failed || (p->done && !p->open)) {
 		verr_set(e, "%s Request after the method ended", p->m->name);
 		return EAP_FAILED;
 	}
@@ -173,16 +175,14 @@ static enum eap_status run_method(struct eap_peer *p, uint8_t ident,
 	if (rc == METHOD_FAILED) {
 		wb_free(&body);
 		p->failed = true;
+		p->done = false;
 		*e = p->why;
 		return EAP_FAILED;
 	}
 	p->rounds++;
-	if (rc == METHOD_DONE) {
-		if (p->m->msk(p->st, &p->msk, e) < 0) {
-			wb_free(&body);
-			return EAP_FAILED;
-		}
+	if (rc == METHOD_DONE || rc == METHOD_VERIFIED) {
 		p->done = true;
+		p->open = rc == METHOD_VERIFIED;
 	}
 	s = respond(ident, p->m->type, &body, out, e);
 	wb_free(&body);
@@ -233,9 +233,15 @@ enum eap_status eap_peer_input(struct eap_peer *p, const uint8_t *pkt,
 		/* RFC 3748 4.2: no Success is believed before the method has
 		 * authenticated the gateway; anyone on the path could send
 		 * one otherwise (here: a gateway that skipped the method). */
-		if (!p->done) {
+		if (!p->done || p->failed) {
 			verr_set(e, "EAP-Success before %s authenticated the gateway",
 				 p->m->name);
+			return EAP_FAILED;
+		}
+		/* Taken here, not when the method ended: with TLS 1.3 what
+		 * came in between tells which derivation the gateway uses. */
+		if (!p->msk.p && p->m->msk(p->st, &p->msk, e) < 0) {
+			p->failed = true;
 			return EAP_FAILED;
 		}
 		return EAP_DONE;

@@ -10,6 +10,12 @@ enum method_rc {
 	METHOD_DONE,    /* reply holds the last Response (it may be empty
 			   Type-Data); the gateway is authenticated and the
 			   MSK is ready: an EAP-Success may follow */
+	METHOD_VERIFIED, /* as METHOD_DONE, but the gateway may still send
+			   Requests of the method before its EAP-Success:
+			   with TLS 1.3 the gateway is authenticated at our
+			   Finished, and its protected success indication
+			   (RFC 9190 2.5) may follow or not (strongSwan
+			   before 5.9.10 sends EAP-Success at once) */
 	METHOD_FAILED,  /* e says why */
 };
 
@@ -25,7 +31,8 @@ struct eap_method {
 	 * header with the Request's identifier. */
 	enum method_rc (*process)(void *st, const uint8_t *data, size_t len,
 				  struct wbuf *reply, struct verr *e);
-	/* After METHOD_DONE: the MSK into msk (secure heap), or leaves it
+	/* When the EAP-Success came after METHOD_DONE or METHOD_VERIFIED:
+	 * the MSK into msk (secure heap), or leaves it
 	 * empty for a method without one. 0 or -1. */
 	int (*msk)(void *st, struct chunk *msk, struct verr *e);
 	/* Frees the state, wiping every secret. */
@@ -33,5 +40,6 @@ struct eap_method {
 };
 
 extern const struct eap_method eap_mschapv2_method;
+extern const struct eap_method eap_tls_method;
 
 #endif
