@@ -331,8 +331,19 @@ static void test_wrong_authenticator(void)
 	mem_chain(&m);
 	add_ms(9, 3, bad, strlen(bad));
 	before = m.n_sent;
+	mem_keep(&m, sa);
 	CU_ASSERT_EQUAL(answer(sa, 3), TASK_FAILED);
-	CU_ASSERT_EQUAL(m.n_sent, before);
+	/* only AUTHENTICATION_FAILED goes out (RFC 7296 2.21.2), so the
+	 * gateway drops its half-made SA; no AUTH of ours */
+	CU_ASSERT_EQUAL_FATAL(m.n_sent, before + 1);
+	{
+		const struct ike_msg *inf = mem_open_kept(&m, before);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(inf);
+		CU_ASSERT_EQUAL(inf->hdr->exchange, EXCH_INFORMATIONAL);
+		CU_ASSERT_EQUAL(inf->first_error, N_AUTHENTICATION_FAILED);
+		CU_ASSERT_FALSE(mem_has(inf, PL_AUTH));
+	}
 	failed_with(REASON_AUTH_FAILED, "authenticator response is wrong");
 	mschapv2_peer_wipe(&expect);
 	mem_end(&m);
