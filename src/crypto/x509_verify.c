@@ -98,6 +98,8 @@ static const char *hint(int err, int depth)
 		return " (no anchor for it in the CA file)";
 	case X509_V_ERR_UNABLE_TO_GET_CRL:
 		return depth == 0 ? " (none of its issuer in the CRL file)" : "";
+	case X509_V_ERR_CERT_REVOKED:
+		return " (listed in the CRL file)";
 	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
 		return " (not by its issuer's key)";
 	default:
