@@ -127,5 +127,6 @@ void register_task_connect_tests(void);
 void register_engine_tests(void);
 void register_roam_tests(void);
 void register_mobike_tests(void);
+void register_auth_hint_tests(void);
 
 #endif
