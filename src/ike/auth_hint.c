@@ -56,8 +56,9 @@ static void our_cert_hint(const struct ike_sa *sa, struct text *t)
 	if (!carried)
 		add(t, ", which our certificate does not carry");
 	if (n_names && (sent_dn || !carried))
-		add(t, "; the gateway may expect %s of the certificate's other names as local.id: %s",
-		    n_names > 1 ? "one" : "the", names);
+		add(t, "; the gateway may expect %s as local.id: %s",
+		    n_names > 1 ? "one of the certificate's other names" :
+				  "the certificate's other name", names);
 	else if (!carried)
 		add(t, "; set local.id to the certificate's subject or a name it carries");
 	else
