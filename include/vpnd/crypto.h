@@ -166,10 +166,36 @@ unsigned long sig_op_count(void);
 X509 *x509_load_pem(const char *path, struct verr *e);
 EVP_PKEY *pkey_load_pem(const char *path, struct verr *e);
 X509 *x509_from_der(const uint8_t *der, size_t len, struct verr *e);
-/* Verifies cert (plus optional untrusted intermediates) up to the CA
- * certificates in ca_file (PEM, one or more), with the current time. */
+/* Every certificate of a PEM file (a bundle), at least one; a broken
+ * block is an error. */
+STACK_OF(X509) *x509_load_pem_all(const char *path, struct verr *e);
+/* The CRLs of a file: PEM with one or more, or exactly one DER CRL. */
+STACK_OF(X509_CRL) *x509_load_crls(const char *path, struct verr *e);
+
+/* What a chain is checked against: every certificate of ca_file (PEM,
+ * one or more) is a trust anchor, root or intermediate; crl_file, if
+ * not NULL, holds the CRLs every certificate of the chain is checked
+ * against (the rules in x509_verify.c). */
+struct x509_trust {
+	const char *ca_file;
+	const char *crl_file;
+};
+/* Verifies cert (plus optional untrusted intermediates) with the current
+ * time. A failure names the depth, subject, issuer and OpenSSL's reason.
+ * note (may be NULL) gets what was let pass, such as a stale CRL, or "". */
+int x509_verify(X509 *cert, STACK_OF(X509) *untrusted,
+		const struct x509_trust *t, struct verr *note, struct verr *e);
+/* x509_verify without CRLs and note. */
 int x509_verify_chain(X509 *cert, STACK_OF(X509) *untrusted,
 		      const char *ca_file, struct verr *e);
+/* A name as strongSwan prints it: "C=CH, O=vpnd, CN=gw.example.org". */
+const char *x509_name_text(const X509_NAME *name, char *out, size_t len);
+/* The same from a DER DN (an ID_DER_ASN1_DN identity). */
+const char *x509_dn_text(const uint8_t *der, size_t dlen, char *out,
+			 size_t len);
+/* The certificate's email, DNS and IP SANs as "email 'a@b', DNS 'c'",
+ * as many as fit; returns how many were written. */
+size_t x509_san_text(X509 *cert, char *out, size_t len);
 /* True when the certificate carries the identity: ID_FQDN vs DNS SAN,
  * ID_RFC822_ADDR vs email SAN, ID_IPV4/IPV6 vs IP SAN, ID_DER_ASN1_DN vs
  * the subject DN (DER compare). */

@@ -265,6 +265,7 @@ const char *prf_name(unsigned v);
 const char *integ_name(unsigned v);
 const char *dh_name(unsigned v);
 const char *auth_method_name(unsigned v);
+const char *id_type_name(unsigned v);
 const char *resume_auth_form_name(enum resume_auth_form f);
 
 #endif

@@ -105,7 +105,8 @@ struct profile {
 	struct redirect_pattern remote_id_patterns[PROFILE_MAX_PATTERNS];
 	size_t n_remote_id_patterns;          /* extra accepted identities (PAD group) */
 	enum profile_auth remote_auth;
-	char ca_file[PATH_MAX];
+	char ca_file[PATH_MAX];               /* trust anchors, PEM bundle */
+	char crl_file[PATH_MAX];              /* CRLs, PEM or DER; "" = none */
 	bool send_idr;                        /* put IDr in IKE_AUTH */
 
 	/* proposals */

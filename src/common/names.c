@@ -168,6 +168,19 @@ const char *auth_method_name(unsigned v)
 	return lookup(t, v);
 }
 
+/* RFC 7296 3.5, as strongSwan's logs name them. */
+const char *id_type_name(unsigned v)
+{
+	static const struct name t[] = {
+		{ ID_IPV4_ADDR, "IPV4_ADDR" }, { ID_FQDN, "FQDN" },
+		{ ID_RFC822_ADDR, "RFC822_ADDR" }, { ID_IPV6_ADDR, "IPV6_ADDR" },
+		{ ID_DER_ASN1_DN, "DER_ASN1_DN" },
+		{ ID_DER_ASN1_GN, "DER_ASN1_GN" }, { ID_KEY_ID, "KEY_ID" },
+		{ 0, NULL }
+	};
+	return lookup(t, v);
+}
+
 /* The profile's words for the forms (resumption: auth). */
 const char *resume_auth_form_name(enum resume_auth_form f)
 {

@@ -67,27 +67,37 @@ int creds_load(struct ike_sa *sa, struct verr *e)
 	return 0;
 }
 
-int creds_certreq(const struct profile *p, struct wbuf *out, struct verr *e)
+/* CERTREQ names each trust anchor by the SHA-1 of its
+ * SubjectPublicKeyInfo (RFC 7296 3.7): every CA of the bundle. */
+static int spki_sha1(X509 *ca, struct wbuf *out)
 {
-	X509 *ca = x509_load_pem(p->ca_file, e);
 	unsigned char *spki = NULL;
 	unsigned int hlen = 0;
 	uint8_t hash[EVP_MAX_MD_SIZE];
-	int len, rc = -1;
+	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(ca), &spki);
+	int rc = -1;
 
-	if (!ca)
-		return -1;
-	/* CERTREQ names a CA by the SHA-1 of its SubjectPublicKeyInfo. */
-	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(ca), &spki);
 	if (len > 0 && EVP_Digest(spki, (size_t)len, hash, &hlen, EVP_sha1(),
-				  NULL) == 1) {
+				  NULL) == 1 && hlen == 20) {
 		wb_put(out, hash, hlen);
 		rc = 0;
-	} else {
-		verr_set(e, "cannot hash the CA key of %s", p->ca_file);
 	}
 	OPENSSL_free(spki);
-	X509_free(ca);
+	return rc;
+}
+
+int creds_certreq(const struct profile *p, struct wbuf *out, struct verr *e)
+{
+	STACK_OF(X509) *cas = x509_load_pem_all(p->ca_file, e);
+	int rc = cas ? 0 : -1;
+
+	for (int i = 0; cas && i < sk_X509_num(cas) && rc == 0; i++)
+		if (spki_sha1(sk_X509_value(cas, i), out) < 0) {
+			verr_set(e, "cannot hash CA key %d of %s", i + 1,
+				 p->ca_file);
+			rc = -1;
+		}
+	sk_X509_pop_free(cas, X509_free);
 	return rc;
 }
 
@@ -135,6 +145,25 @@ static X509 *peer_certs(const struct payload_list *pl, STACK_OF(X509) *chain,
 	return leaf;
 }
 
+/* The chain up to the profile's anchors, with its CRLs if it names
+ * some; what was let pass (a stale CRL) goes to the log. */
+static int check_chain(struct ike_sa *sa, X509 *leaf, STACK_OF(X509) *chain,
+		       struct verr *e)
+{
+	const struct profile *p = sa->prof;
+	const struct x509_trust t = {
+		.ca_file = p->ca_file,
+		.crl_file = p->crl_file[0] ? p->crl_file : NULL,
+	};
+	struct verr note = { { 0 } };
+
+	if (x509_verify(leaf, chain, &t, &note, e) < 0)
+		return -1;
+	if (note.msg[0])
+		log_info("gateway certificate accepted, but: %s", note.msg);
+	return 0;
+}
+
 static int verify_cert(struct ike_sa *sa, const struct payload_list *pl,
 		       const struct auth_payload *auth,
 		       const struct chunk *octets, struct verr *e)
@@ -151,11 +180,11 @@ static int verify_cert(struct ike_sa *sa, const struct payload_list *pl,
 	leaf = peer_certs(pl, chain, e);
 	if (!leaf)
 		goto out;
-	if (x509_verify_chain(leaf, chain, sa->prof->ca_file, e) < 0)
+	if (check_chain(sa, leaf, chain, e) < 0)
 		goto out_leaf;
 	if (!x509_has_id(leaf, sa->peer_id_type, sa->peer_id.p,
 			 sa->peer_id.len)) {
-		verr_set(e, "gateway's certificate does not carry its identity");
+		hint_cert_lacks_id(sa, leaf, e);
 		goto out_leaf;
 	}
 	pub = X509_get0_pubkey(leaf);

@@ -276,11 +276,7 @@ int ike_auth_take_gateway_id(struct ike_sa *sa, const struct ike_payload *p_id,
 	sa->peer_id_type = id.type;
 	chunk_set(&sa->peer_id, id.data, id.len);
 	if (!profile_accepts_remote_id(sa->prof, id.type, id.data, id.len)) {
-		char shown[PROFILE_STR_MAX];
-
-		id_to_text(id.type, id.data, id.len, shown, sizeof(shown));
-		verr_set(e, "gateway identity '%s' is not one the profile accepts",
-			 shown);
+		hint_peer_id_refused(sa, id.type, id.data, id.len, e);
 		return -1;
 	}
 	return 0;
@@ -523,6 +519,7 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 	uint16_t err = m->first_error;
 	struct verr e = { { 0 } };
 	enum task_rc rc;
+	char hint[400];
 
 	if (sa->eap_phase == EAP_PHASE_FIRST || sa->eap_phase == EAP_PHASE_METHOD)
 		return eap_auth_round(sa, m);
@@ -532,8 +529,12 @@ static enum task_rc auth_response(struct ike_sa *sa, struct ike_task *t,
 					    resume_auth_form_name(sa->prof->resume_auth),
 					    resume_auth_form_name(
 						    other_form(sa->prof->resume_auth)));
-		return task_fail_as(sa, err == N_AUTHENTICATION_FAILED ?
-					    REASON_AUTH_FAILED : REASON_REFUSED,
+		if (err == N_AUTHENTICATION_FAILED) {
+			hint_auth_failed(sa, hint, sizeof(hint));
+			return task_fail_as(sa, REASON_AUTH_FAILED, "gateway refused IKE_AUTH: AUTHENTICATION_FAILED; %s",
+					    hint);
+		}
+		return task_fail_as(sa, REASON_REFUSED,
 				    "gateway refused IKE_AUTH: %s",
 				    err ? notify_name(err) : "no AUTH payload");
 	}

@@ -610,6 +610,15 @@ int creds_certreq(const struct profile *p, struct wbuf *out, struct verr *e);
 int creds_verify_peer(struct ike_sa *sa, const struct payload_list *pl,
 		      const struct auth_payload *auth,
 		      const struct chunk *octets, struct verr *e);
+/* auth_hint.c: identity hints for IKE_AUTH failures. After the
+ * gateway's AUTHENTICATION_FAILED: the IDi we sent and what may be wrong
+ * (our certificate's other names, its issuer, the IDr we asked for). */
+void hint_auth_failed(const struct ike_sa *sa, char *out, size_t len);
+/* The gateway's IDr is not one the profile accepts: both named. */
+void hint_peer_id_refused(const struct ike_sa *sa, uint8_t type,
+			  const uint8_t *data, size_t len, struct verr *e);
+/* The gateway's certificate lacks its IDr: the names it has. */
+void hint_cert_lacks_id(const struct ike_sa *sa, X509 *leaf, struct verr *e);
 
 /* ---- config.c (CP) ---- */
 /* hint4: the IPv4 address to ask for again (after a resume), or NULL. */

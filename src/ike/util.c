@@ -54,6 +54,13 @@ const char *id_to_text(uint8_t type, const uint8_t *data, size_t len,
 		out[o] = '\0';
 		return out;
 	}
+	if (type == ID_DER_ASN1_DN)
+		return x509_dn_text(data, len, out, outlen);
+	if (type == ID_KEY_ID && len > 0 && len * 2 < outlen) {
+		for (i = 0; i < len; i++)
+			snprintf(out + 2 * i, 3, "%02x", data[i]);
+		return out;
+	}
 	snprintf(out, outlen, "(id type %u, %zu bytes)", type, len);
 	return out;
 }

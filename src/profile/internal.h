@@ -26,7 +26,7 @@ struct pctx {
 	yaml_node_t *root;
 	yaml_node_t *n_connection, *n_local, *n_remote;
 	yaml_node_t *n_local_auth, *n_remote_auth, *n_psk, *n_psk_file;
-	yaml_node_t *n_name, *n_cert, *n_key, *n_ca, *n_send_id;
+	yaml_node_t *n_name, *n_cert, *n_key, *n_ca, *n_crl, *n_send_id;
 	yaml_node_t *n_ts_dynamic;
 	yaml_node_t *n_eap, *n_eap_method, *n_eap_identity, *n_password_file;
 	yaml_node_t *n_child_rekey;

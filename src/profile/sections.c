@@ -197,6 +197,14 @@ static int remote_ca(struct pctx *c, yaml_node_t *n)
 	return get_path(c, n, c->p->ca_file, sizeof(c->p->ca_file));
 }
 
+/* CRLs for the gateway's chain; loaded once here so that a file that
+ * does not parse is an error with its line, not a refused gateway. */
+static int remote_crl(struct pctx *c, yaml_node_t *n)
+{
+	c->n_crl = n;
+	return get_path(c, n, c->p->crl_file, sizeof(c->p->crl_file));
+}
+
 static int remote_send_id(struct pctx *c, yaml_node_t *n)
 {
 	c->n_send_id = n;
@@ -209,6 +217,7 @@ const struct key_def remote_keys[] = {
 	{ "id-patterns", remote_id_patterns },
 	{ "auth", remote_auth },
 	{ "ca", remote_ca },
+	{ "crl", remote_crl },
 	{ "send-id", remote_send_id },
 	{ NULL, NULL },
 };

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "internal.h"
+#include "vpnd/crypto.h"
 
 static const char *const default_ike[] = {
 	"aes256gcm16-prfsha384-ecp384-x25519",
@@ -151,6 +152,26 @@ static int finish_local(struct pctx *c)
 	return check_key_file(c);
 }
 
+static int finish_crl(struct pctx *c)
+{
+	struct profile *p = c->p;
+	STACK_OF(X509_CRL) *crls;
+	struct verr e = { { 0 } };
+
+	if (!c->n_crl)
+		return 0;
+	if (p->remote_auth != PAUTH_CERT)
+		return perr(c, c->n_crl, "'crl' is set but the gateway does "
+			    "not authenticate with a certificate");
+	if (check_readable(c, c->n_crl, "crl file", p->crl_file) < 0)
+		return -1;
+	crls = x509_load_crls(p->crl_file, &e);
+	if (!crls)
+		return perr(c, c->n_crl, "%s", e.msg);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	return 0;
+}
+
 static int finish_remote(struct pctx *c)
 {
 	struct profile *p = c->p;
@@ -164,6 +185,8 @@ static int finish_remote(struct pctx *c)
 		if (check_readable(c, c->n_ca, "ca file", p->ca_file) < 0)
 			return -1;
 	}
+	if (finish_crl(c) < 0)
+		return -1;
 	/* with a psk there is no CA to vouch for the gateway's name */
 	if (p->remote_auth == PAUTH_PSK && !p->remote_id.type &&
 	    !p->n_remote_id_patterns)

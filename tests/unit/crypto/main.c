@@ -16,6 +16,7 @@ int main(void)
 	add_resume_kat_tests();
 	add_auth_tests();
 	add_x509_tests();
+	add_x509_trust_tests();
 	add_mschapv2_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -22,6 +22,7 @@ void add_vector_tests(void);
 void add_sk_tests(void);
 void add_auth_tests(void);
 void add_x509_tests(void);
+void add_x509_trust_tests(void);
 void add_resume_kat_tests(void);
 void add_mschapv2_tests(void);
 

@@ -201,7 +201,10 @@ static void test_wrong_psk(void)
 	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_FAILED);
 	/* what the user reads */
 	CU_ASSERT_STRING_EQUAL(r.msg,
-			       "gateway refused IKE_AUTH: AUTHENTICATION_FAILED");
+			       "gateway refused IKE_AUTH: AUTHENTICATION_FAILED; "
+			       "we sent IDi FQDN 'client.test' with a pre-shared "
+			       "key: the gateway may know us by another "
+			       "identity (local.id) or key");
 	CU_ASSERT_EQUAL(responder_stats(r.resp)->auth_failed, 1);
 	CU_ASSERT_EQUAL(responder_stats(r.resp)->auth_ok, 0);
 	CU_ASSERT_EQUAL(conn_get_state(r.conn), CONN_FAILED);

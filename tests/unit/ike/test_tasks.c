@@ -88,7 +88,10 @@ static void test_auth_refused(void)
 	CU_ASSERT_EQUAL(m.n_failed, 1);
 	/* what the user reads names the notify */
 	CU_ASSERT_STRING_EQUAL(st.last_error,
-			       "gateway refused IKE_AUTH: AUTHENTICATION_FAILED");
+			       "gateway refused IKE_AUTH: AUTHENTICATION_FAILED; "
+			       "we sent IDi FQDN 'client.test' with a pre-shared "
+			       "key: the gateway may know us by another "
+			       "identity (local.id) or key");
 	mem_end(&m);
 }
 

@@ -131,6 +131,16 @@ static const struct bad_case cases[] = {
 	  "remote:\n  ca: /nonexistent/ca.pem\n",
 	  "t.yaml:7:7: cannot access ca file '/nonexistent/ca.pem': No such "
 	  "file or directory" },
+	{ OK_CONN OK_LOCAL "remote: {id: gw, crl: bad.crl}\n",
+	  "t.yaml:3:23: 'crl' is set but the gateway does not authenticate "
+	  "with a certificate" },
+	{ OK_CONN "local: {auth: cert, cert: client.pem, key: client.key}\n"
+	  "remote:\n  ca: ca.pem\n  crl: bad.crl\n",
+	  "t.yaml:5:8: ./bad.crl: neither PEM CRLs nor one DER CRL" },
+	{ OK_CONN "local: {auth: cert, cert: client.pem, key: client.key}\n"
+	  "remote:\n  ca: ca.pem\n  crl: none.crl\n",
+	  "t.yaml:5:8: cannot access crl file './none.crl': No such file or "
+	  "directory" },
 	{ OK_CONN OK_LOCAL "remote:\n  auth: psk\n",
 	  "t.yaml:4:9: remote 'id' or 'id-patterns' is required for psk auth" },
 	{ OK_CONN "local: {auth: cert, cert: client.pem, key: client.key, "
@@ -211,6 +221,7 @@ static void test_bad_profiles(void)
 	tu_write("client.pem", 0644, "cert");
 	tu_write("client.key", 0600, "key");
 	tu_write("ca.pem", 0644, "ca");
+	tu_write("bad.crl", 0644, "-----BEGIN X509 CRL-----\nnot base64\n");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&e, 0, sizeof(e));
 		CU_ASSERT_EQUAL(tu_load(cases[i].yaml, &p, &e), -1);

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "certgen.h"
 
 #include "vpnd/ike_const.h"
 #include "tutil.h"
@@ -342,6 +345,37 @@ static void test_cert(void)
 	profile_free(&p);
 }
 
+/* remote.crl: a CRL file (here DER) that loads is kept by name; the
+ * engine reads it again at every check. */
+static void test_crl(void)
+{
+	static const char prof[] =
+		"connection: {gateway: gw.example.org}\n"
+		"local: {auth: cert, cert: client.pem, key: client.key}\n"
+		"remote: {ca: ca.pem, crl: ca.crl}\n";
+	EVP_PKEY *key = cg_key();
+	X509 *ca = key ? cg_cert("CRL CA", key, NULL, NULL, true, NULL) : NULL;
+	X509_CRL *crl = ca ? cg_crl(ca, key, &ca, 1, 86400) : NULL;
+	struct profile p;
+	struct verr e = { "" };
+
+	CU_ASSERT_FATAL(crl && cg_write_crl_der("ca.crl", crl));
+	write_cert_files();
+	CU_ASSERT_EQUAL_FATAL(tu_load(prof, &p, &e), 0);
+	CU_ASSERT_STRING_EQUAL(p.crl_file, "./ca.crl");
+	profile_free(&p);
+	/* without the key, no CRL is checked */
+	CU_ASSERT_EQUAL_FATAL(tu_load("connection: {gateway: gw.example.org}\n"
+				      "local: {auth: cert, cert: client.pem, key: client.key}\n"
+				      "remote: {ca: ca.pem}\n", &p, &e), 0);
+	CU_ASSERT_STRING_EQUAL(p.crl_file, "");
+	profile_free(&p);
+	unlink("ca.crl");
+	X509_CRL_free(crl);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+}
+
 static void test_cert_any_gateway(void)
 {
 	static const char prof[] =
@@ -553,6 +587,7 @@ int add_load_tests(void)
 	    !CU_add_test(s, "eap mschapv2", test_eap_mschapv2) ||
 	    !CU_add_test(s, "cert profile", test_cert) ||
 	    !CU_add_test(s, "cert, any gateway", test_cert_any_gateway) ||
+	    !CU_add_test(s, "remote.crl", test_crl) ||
 	    !CU_add_test(s, "roaming profile", test_roaming) ||
 	    !CU_add_test(s, "shipped examples", test_examples) ||
 	    !CU_add_test(s, "load_dir", test_load_dir))
