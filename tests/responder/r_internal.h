@@ -261,6 +261,26 @@ bool r_cookie_ok(struct responder *r, const struct r_msg *m,
 void r_init_request(struct responder *r, const struct r_msg *m);
 void r_auth_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m);
+/* IDr and the gateway's PSK AUTH into an IKE_AUTH response. */
+int r_auth_add_ours(struct responder *r, struct r_sa *sa, struct pl_chain *c);
+/* The gateway's AUTH keyed with key (the PSK, or after EAP the MSK). */
+int r_auth_ours(struct responder *r, struct r_sa *sa, const struct chunk *key,
+		struct chunk *auth);
+/* The rest of an IKE_AUTH response once both sides are authenticated
+ * and the gateway's AUTH is in c: a REDIRECT (when redirect and
+ * configured) or the CP reply, the first Child SA, the ticket and
+ * AUTH_LIFETIME; sent, the SA is up. req holds what the initiator asked
+ * for (after EAP its first request's payloads) and the header answered.
+ * method names the initiator's AUTH in the event line. */
+void r_auth_finish(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *req, struct wbuf *inner,
+		   struct pl_chain *c, bool redirect, const char *method);
+/* N(AUTHENTICATION_FAILED) as the answer; the SA is dead. */
+void r_auth_refuse(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *m);
+/* The event line and counters of an IKE_AUTH that ended. */
+void r_auth_note(struct responder *r, const struct r_sa *sa,
+		 const char *method, bool ok);
 /* A Child SA came up with proposal p: the stats say so. */
 void r_record_child(struct responder *r, const struct ike_proposal *p);
 void r_info_request(struct responder *r, struct r_sa *sa,
