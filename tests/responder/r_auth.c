@@ -380,6 +380,13 @@ void r_auth_finish(struct responder *r, struct r_sa *sa,
 	}
 }
 
+void r_auth_take_idi(struct responder *r, struct r_sa *sa,
+		     const struct id_payload *id)
+{
+	note_idi(r, id);
+	keep_idi(sa, id);
+}
+
 void r_auth_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m)
 {
@@ -387,6 +394,10 @@ void r_auth_request(struct responder *r, struct r_sa *sa,
 	struct pl_chain c;
 	uint8_t method;
 
+	if (r_eap_wanted(r, sa, m)) {
+		r_eap_start(r, sa, m);
+		return;
+	}
 	if (!initiator_auth_ok(r, sa, m, &method)) {
 		r_auth_note(r, sa, method_word(method), false);
 		r_auth_refuse(r, sa, m);
