@@ -22,13 +22,19 @@ static void teardown(void)
 	mschapv2_peer_wipe(&peer);
 }
 
-static void start(bool skip_identity)
-{
-	struct responder_cfg cfg;
+static struct responder_cfg cfg;
+static bool ask_eap_only;
 
+static void setup(void)
+{
 	tg_cfg(&cfg, NULL, NULL);
 	cfg.eap = true;
 	cfg.eap_password = "eap-secret";
+	ask_eap_only = false;
+}
+
+static void start(bool skip_identity)
+{
 	cfg.eap_skip_identity = skip_identity;
 	g = tg_gw_start(&cfg);
 	CU_ASSERT_FATAL(tg_init(g->port, &sa));
@@ -79,6 +85,9 @@ static bool first_request(void)
 	cp.a[0].type = CFG_INTERNAL_IP4_ADDRESS;
 	cp_build(&c, &cp);
 	tg_child_payloads(&c, NULL);
+	if (ask_eap_only)
+		notify_build(&c, 0, NULL, 0, N_EAP_ONLY_AUTHENTICATION, NULL,
+			     0);
 	ok = request(&inner, c.first);
 	wb_free(&inner);
 	return ok;
@@ -145,11 +154,17 @@ static void through_response(const char *pw)
 	struct eap_payload ep;
 
 	CU_ASSERT_FATAL(first_request());
-	CU_ASSERT_PTR_NOT_NULL(payload_find(&pl, PL_AUTH));
+	CU_ASSERT_PTR_NOT_NULL(payload_find(&pl, PL_IDR));
+	CU_ASSERT_EQUAL(payload_find(&pl, PL_AUTH) != NULL, !ask_eap_only);
 	CU_ASSERT_FATAL(got_eap(&ep));
 	CU_ASSERT_EQUAL(ep.type, 1);
 	CU_ASSERT_FATAL(send_eap(ep.ident, 1, "alice", 5));
 	CU_ASSERT_FATAL(got_eap(&ep));
+	if (cfg.eap_nak_first_type) {
+		CU_ASSERT_EQUAL_FATAL(ep.type, cfg.eap_nak_first_type);
+		CU_ASSERT_FATAL(send_eap(ep.ident, 3, "\x1a", 1));
+		CU_ASSERT_FATAL(got_eap(&ep));
+	}
 	CU_ASSERT_FATAL(answer_challenge(&ep, pw));
 }
 
@@ -215,6 +230,7 @@ static void test_eap_ok(void)
 	struct eap_payload ep;
 	uint8_t ack = 3;
 
+	setup();
 	start(false);
 	through_response("eap-secret");
 	CU_ASSERT_FATAL(got_eap(&ep));
@@ -240,6 +256,7 @@ static void test_eap_wrong_password(void)
 	struct eap_payload ep;
 	uint8_t ack = 4;
 
+	setup();
 	start(false);
 	through_response("not-it");
 	CU_ASSERT_FATAL(got_eap(&ep));
@@ -258,6 +275,7 @@ static void test_eap_wrong_final_auth(void)
 	uint8_t ack = 3;
 	struct notify_payload n;
 
+	setup();
 	start(false);
 	through_response("eap-secret");
 	CU_ASSERT_FATAL(got_eap(&ep));
@@ -270,6 +288,96 @@ static void test_eap_wrong_final_auth(void)
 	CU_ASSERT_EQUAL(responder_established(g->r), 0);
 }
 
+static bool has_redirect(void)
+{
+	struct notify_payload n;
+	size_t i;
+
+	for (i = 0; i < pl.n; i++)
+		if (pl.pl[i].type == PL_NOTIFY &&
+		    notify_parse(pl.pl[i].body, pl.pl[i].len, &n, NULL) == 0 &&
+		    n.type == N_REDIRECT)
+			return true;
+	return false;
+}
+
+/* Success Response, EAP-Success, the final AUTH: the last answer in pl. */
+static void through_final(void)
+{
+	struct eap_payload ep;
+	uint8_t ack = 3;
+
+	CU_ASSERT_FATAL(got_eap(&ep));
+	CU_ASSERT_FATAL(send_eap(ep.ident, 26, &ack, 1));
+	CU_ASSERT_FATAL(final_auth(false));
+}
+
+static void test_eap_only(void)
+{
+	setup();
+	cfg.eap_only = true;
+	ask_eap_only = true;
+	start(false);
+	through_response("eap-secret");
+	through_final();
+	CU_ASSERT(gw_msk_auth_ok());
+	CU_ASSERT_EQUAL(tg_st(g)->eap_only_sent, 1);
+	CU_ASSERT_EQUAL(responder_established(g->r), 1);
+}
+
+static void test_eap_nak(void)
+{
+	setup();
+	cfg.eap_nak_first_type = 4; /* MD5-Challenge */
+	start(false);
+	through_response("eap-secret");
+	through_final();
+	CU_ASSERT(gw_msk_auth_ok());
+	CU_ASSERT_EQUAL(tg_st(g)->eap_naks, 1);
+	CU_ASSERT_EQUAL(responder_established(g->r), 1);
+}
+
+/* eap_redirect_round: 1 the first response, 2 a middle one, 0 the last;
+ * only that one carries the REDIRECT. */
+static void redirect_in(unsigned round)
+{
+	struct eap_payload ep;
+
+	setup();
+	responder_gw_ident(&cfg.redirect_auth_to, "127.0.0.9");
+	cfg.eap_redirect_round = round;
+	start(false);
+	CU_ASSERT_FATAL(first_request());
+	CU_ASSERT_EQUAL(has_redirect(), round == 1);
+	CU_ASSERT_FATAL(got_eap(&ep));
+	CU_ASSERT_FATAL(send_eap(ep.ident, 1, "alice", 5));
+	CU_ASSERT_EQUAL(has_redirect(), round == 2);
+	CU_ASSERT_FATAL(got_eap(&ep));
+	CU_ASSERT_FATAL(answer_challenge(&ep, "eap-secret"));
+	CU_ASSERT(!has_redirect());
+	through_final();
+	CU_ASSERT(gw_msk_auth_ok());
+	CU_ASSERT_EQUAL(has_redirect(), round == 0);
+	/* a REDIRECT in the last answer replaces the Child SA */
+	CU_ASSERT_EQUAL(payload_find(&pl, PL_SA) != NULL, round != 0);
+	CU_ASSERT_EQUAL(tg_st(g)->auth_redirects, 1);
+}
+
+static void test_eap_redirect_first(void)
+{
+	redirect_in(1);
+}
+
+static void test_eap_redirect_middle(void)
+{
+	redirect_in(2);
+}
+
+static void test_eap_redirect_last(void)
+{
+	redirect_in(0);
+}
+
 void register_eap_tests(void)
 {
 	CU_pSuite s = CU_add_suite_with_setup_and_teardown(
@@ -278,4 +386,12 @@ void register_eap_tests(void)
 	CU_add_test(s, "EAP-MSCHAPv2 and the MSK AUTHs", test_eap_ok);
 	CU_add_test(s, "wrong password", test_eap_wrong_password);
 	CU_add_test(s, "wrong final AUTH", test_eap_wrong_final_auth);
+	CU_add_test(s, "EAP-only: no AUTH in the first response",
+		    test_eap_only);
+	CU_add_test(s, "MD5 proposed, Nak naming MS-CHAPv2", test_eap_nak);
+	CU_add_test(s, "REDIRECT in the first response",
+		    test_eap_redirect_first);
+	CU_add_test(s, "REDIRECT in a middle round", test_eap_redirect_middle);
+	CU_add_test(s, "REDIRECT in the last response",
+		    test_eap_redirect_last);
 }
