@@ -110,30 +110,41 @@ static bool initiator_auth_ok(struct responder *r, struct r_sa *sa,
 	return ok;
 }
 
-static int add_our_auth(struct responder *r, struct r_sa *sa,
-			struct pl_chain *c)
+/* The gateway's AUTH over its signed octets (RFC 7296 2.15) keyed with
+ * key: the PSK, or after EAP the MSK (2.16); after a resume the RFC
+ * 5723 MAC, which needs no key of ours. */
+int r_auth_ours(struct responder *r, struct r_sa *sa, const struct chunk *key,
+		struct chunk *auth)
 {
-	struct chunk octets = { 0 }, auth = { 0 };
+	struct chunk octets = { 0 };
 	struct wbuf idb;
 	int rc;
 
-	id_build(c, PL_IDR, r->cfg.id_type, r->cfg.id, r->cfg.id_len);
 	wb_init(&idb);
 	id_body(r->cfg.id_type, r->cfg.id, r->cfg.id_len, &idb);
 	if (idb.oom)
 		rc = -1;
 	else if (sa->resumed)
-		rc = r_resume_auth_ours(r, sa, idb.p, idb.len, &auth);
+		rc = r_resume_auth_ours(r, sa, idb.p, idb.len, auth);
 	else if ((rc = auth_signed_octets(sa->keys.prf, &sa->keys.sk_pr,
 					  sa->init_resp.p, sa->init_resp.len,
 					  &sa->ni, idb.p, idb.len,
 					  &octets)) == 0)
-		rc = auth_psk(sa->keys.prf, r->psk.p, r->psk.len, &octets,
-			      &auth);
-	if (rc == 0)
-		auth_build(c, AUTH_PSK, auth.p, auth.len);
+		rc = auth_psk(sa->keys.prf, key->p, key->len, &octets, auth);
 	wb_free(&idb);
 	chunk_free(&octets);
+	return rc;
+}
+
+int r_auth_add_ours(struct responder *r, struct r_sa *sa, struct pl_chain *c)
+{
+	struct chunk auth = { 0 };
+	int rc;
+
+	id_build(c, PL_IDR, r->cfg.id_type, r->cfg.id, r->cfg.id_len);
+	rc = r_auth_ours(r, sa, &r->psk, &auth);
+	if (rc == 0)
+		auth_build(c, AUTH_PSK, auth.p, auth.len);
 	chunk_free(&auth);
 	return rc;
 }
@@ -289,8 +300,8 @@ static void add_child(struct responder *r, struct r_sa *sa,
 	r_record_child(r, &reply.p[0]);
 }
 
-static void refuse_auth(struct responder *r, struct r_sa *sa,
-			const struct r_msg *m)
+void r_auth_refuse(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *m)
 {
 	struct wbuf inner;
 	struct pl_chain c;
@@ -324,8 +335,8 @@ static const char *idi_word(const struct responder *r, char *out,
 	return out;
 }
 
-static void note_auth(struct responder *r, const struct r_sa *sa,
-		      uint8_t method, bool ok)
+void r_auth_note(struct responder *r, const struct r_sa *sa,
+		 const char *method, bool ok)
 {
 	char from[64], idi[80];
 
@@ -333,15 +344,47 @@ static void note_auth(struct responder *r, const struct r_sa *sa,
 	idi_word(r, idi, sizeof(idi));
 	if (!ok) {
 		r_event(r, "event=ike_auth_failed method=%s resumed=%d "
-			"idi=%s from=%s", method_word(method), sa->resumed,
+			"idi=%s from=%s", method, sa->resumed,
 			idi, from);
 		return;
 	}
 	if (sa->resumed)
 		r->st.resumed_auth_ok++;
 	r_event(r, "event=ike_auth_ok method=%s resumed=%d gsc=%u idi=%s "
-		"from=%s", method_word(method), sa->resumed, sa->gsc, idi,
+		"from=%s", method, sa->resumed, sa->gsc, idi,
 		from);
+}
+
+void r_auth_finish(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *req, struct wbuf *inner,
+		   struct pl_chain *c, bool redirect, const char *method)
+{
+	bool vip;
+
+	/* A REDIRECT answer has no Child SA (RFC 5685 6) unless a test
+	 * wants to see the initiator ignore one. */
+	if (!(redirect && r_redirect_auth(r, sa, c)) ||
+	    r->cfg.redirect_auth_with_child) {
+		vip = add_cp_reply(r, sa, req, c);
+		add_child(r, sa, req, vip, c);
+		r_ticket_answer(r, sa, req, c);
+		r_reauth_lifetime(r, c);
+	}
+	if (r_respond(r, sa, req, inner, c->first) == 0) {
+		sa->state = RSA_ESTABLISHED;
+		sa->established_seq = ++r->seq;
+		r_redirect_note_established(r, sa);
+		r_auth_note(r, sa, method, true);
+		r_reauth_note(r, sa, req);
+		r_ike_rekey_arm(r, sa);
+	}
+}
+
+void r_auth_take_idi(struct responder *r, struct r_sa *sa,
+		     const struct id_payload *id)
+{
+	note_idi(r, id);
+	keep_idi(sa, id);
 }
 
 void r_auth_request(struct responder *r, struct r_sa *sa,
@@ -350,36 +393,22 @@ void r_auth_request(struct responder *r, struct r_sa *sa,
 	struct wbuf inner;
 	struct pl_chain c;
 	uint8_t method;
-	bool vip;
 
+	if (r_eap_wanted(r, sa, m)) {
+		r_eap_start(r, sa, m);
+		return;
+	}
 	if (!initiator_auth_ok(r, sa, m, &method)) {
-		note_auth(r, sa, method, false);
-		refuse_auth(r, sa, m);
+		r_auth_note(r, sa, method_word(method), false);
+		r_auth_refuse(r, sa, m);
 		return;
 	}
 	r->st.auth_ok++;
 	wb_init(&inner);
 	chain_init(&c, &inner);
-	if (add_our_auth(r, sa, &c) < 0) {
-		wb_free(&inner);
-		refuse_auth(r, sa, m);
-		return;
-	}
-	/* A REDIRECT answer has no Child SA (RFC 5685 6) unless a test
-	 * wants to see the initiator ignore one. */
-	if (!r_redirect_auth(r, sa, &c) || r->cfg.redirect_auth_with_child) {
-		vip = add_cp_reply(r, sa, m, &c);
-		add_child(r, sa, m, vip, &c);
-		r_ticket_answer(r, sa, m, &c);
-		r_reauth_lifetime(r, &c);
-	}
-	if (r_respond(r, sa, m, &inner, c.first) == 0) {
-		sa->state = RSA_ESTABLISHED;
-		sa->established_seq = ++r->seq;
-		r_redirect_note_established(r, sa);
-		note_auth(r, sa, method, true);
-		r_reauth_note(r, sa, m);
-		r_ike_rekey_arm(r, sa);
-	}
+	if (r_auth_add_ours(r, sa, &c) < 0)
+		r_auth_refuse(r, sa, m);
+	else
+		r_auth_finish(r, sa, m, &inner, &c, true, method_word(method));
 	wb_free(&inner);
 }

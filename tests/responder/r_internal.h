@@ -31,6 +31,7 @@
 enum r_sa_state {
 	RSA_FREE = 0,
 	RSA_INIT_DONE,   /* keys exist, waiting for IKE_AUTH */
+	RSA_EAP,         /* IKE_AUTH in EAP rounds (r_eap.c) */
 	RSA_ESTABLISHED,
 	RSA_REKEYED,     /* replaced by a rekey (or the redundant SA of a
 			    collision): answers INFORMATIONAL only, until
@@ -131,6 +132,7 @@ struct r_sa {
 	struct wbuf last_req;         /* for responder_retransmit() */
 
 	bool auth_redirected;         /* IKE_AUTH answered with REDIRECT */
+	struct r_eap *eap;            /* EAP conversation, RSA_EAP */
 
 	/* what a ticket for this SA carries */
 	struct responder_ident idi;   /* the initiator's, once known */
@@ -146,6 +148,7 @@ struct responder {
 	struct loop *loop;
 	struct responder_cfg cfg;
 	struct chunk psk;
+	struct chunk eap_password;
 	bool mute;
 	int fd;
 	struct sockaddr_storage local;
@@ -184,6 +187,10 @@ struct r_msg {
 	struct payload_list pl;   /* outer chain, or inner after decryption */
 	struct sockaddr_storage from;
 	bool natt;
+	/* the decrypted inner chain pl was parsed from */
+	const uint8_t *inner;
+	size_t inner_len;
+	uint8_t inner_first;
 };
 
 /* ---- r_net.c ---- */
@@ -261,6 +268,29 @@ bool r_cookie_ok(struct responder *r, const struct r_msg *m,
 void r_init_request(struct responder *r, const struct r_msg *m);
 void r_auth_request(struct responder *r, struct r_sa *sa,
 		    const struct r_msg *m);
+/* IDr and the gateway's PSK AUTH into an IKE_AUTH response. */
+int r_auth_add_ours(struct responder *r, struct r_sa *sa, struct pl_chain *c);
+/* The gateway's AUTH keyed with key (the PSK, or after EAP the MSK). */
+int r_auth_ours(struct responder *r, struct r_sa *sa, const struct chunk *key,
+		struct chunk *auth);
+/* The rest of an IKE_AUTH response once both sides are authenticated
+ * and the gateway's AUTH is in c: a REDIRECT (when redirect and
+ * configured) or the CP reply, the first Child SA, the ticket and
+ * AUTH_LIFETIME; sent, the SA is up. req holds what the initiator asked
+ * for (after EAP its first request's payloads) and the header answered.
+ * method names the initiator's AUTH in the event line. */
+void r_auth_finish(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *req, struct wbuf *inner,
+		   struct pl_chain *c, bool redirect, const char *method);
+/* N(AUTHENTICATION_FAILED) as the answer; the SA is dead. */
+void r_auth_refuse(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *m);
+/* The event line and counters of an IKE_AUTH that ended. */
+void r_auth_note(struct responder *r, const struct r_sa *sa,
+		 const char *method, bool ok);
+/* IDi into the stats and what a ticket of sa names. */
+void r_auth_take_idi(struct responder *r, struct r_sa *sa,
+		     const struct id_payload *id);
 /* A Child SA came up with proposal p: the stats say so. */
 void r_record_child(struct responder *r, const struct ike_proposal *p);
 void r_info_request(struct responder *r, struct r_sa *sa,
@@ -435,6 +465,16 @@ bool r_resume_auth_ok(const struct responder *r, const struct r_sa *sa,
 int r_resume_auth_ours(const struct responder *r, const struct r_sa *sa,
 		       const uint8_t *id_body, size_t id_len,
 		       struct chunk *auth);
+
+/* ---- r_eap.c (EAP in IKE_AUTH, RFC 7296 2.16, RFC 5998) ---- */
+/* Whether this first IKE_AUTH request starts EAP (no AUTH, cfg.eap). */
+bool r_eap_wanted(const struct responder *r, const struct r_sa *sa,
+		  const struct r_msg *m);
+void r_eap_start(struct responder *r, struct r_sa *sa, const struct r_msg *m);
+/* An IKE_AUTH request of an SA in RSA_EAP. */
+void r_eap_request(struct responder *r, struct r_sa *sa,
+		   const struct r_msg *m);
+void r_eap_clear(struct r_sa *sa);
 
 /* ---- r_cert.c (initiators authenticated by certificate) ---- */
 int r_cert_open(struct responder *r, struct verr *e);

@@ -157,6 +157,9 @@ static int open_sk(struct responder *r, struct r_sa *sa, struct r_msg *m,
 			 exchange_name(m->hdr.exchange), e.msg);
 		return -1;
 	}
+	m->inner = plain->p;
+	m->inner_len = plain->len;
+	m->inner_first = first;
 	if (!(m->hdr.flags & IKE_FLAG_R)) {
 		r->st.last_inner_first = first;
 		r->st.last_inner_len = plain->len;
@@ -171,6 +174,8 @@ static void handle_request(struct responder *r, struct r_sa *sa,
 {
 	if (m->hdr.exchange == EXCH_IKE_AUTH && sa->state == RSA_INIT_DONE)
 		r_auth_request(r, sa, m);
+	else if (m->hdr.exchange == EXCH_IKE_AUTH && sa->state == RSA_EAP)
+		r_eap_request(r, sa, m);
 	else if (m->hdr.exchange == EXCH_INFORMATIONAL &&
 		 (sa->state == RSA_ESTABLISHED || sa->state == RSA_REKEYED))
 		r_info_request(r, sa, m);

@@ -13,6 +13,7 @@ void r_sa_clear(struct r_sa *sa)
 	r_ike_rekey_disarm(sa);
 	r_ike_rekey_clear(&sa->ikr);
 	r_rekey_clear(&sa->rk);
+	r_eap_clear(sa);
 	ike_keys_wipe(&sa->keys);
 	chunk_free(&sa->ni);
 	chunk_free(&sa->nr);

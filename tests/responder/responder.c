@@ -44,6 +44,15 @@ struct responder *responder_new(struct loop *l, const struct responder_cfg *cfg,
 		return NULL;
 	}
 	r->cfg.psk = NULL; /* the copy in r->psk is the one used */
+	if (cfg->eap && (!cfg->eap_password ||
+			 !chunk_secure_set(&r->eap_password,
+					   cfg->eap_password,
+					   strlen(cfg->eap_password)))) {
+		verr_set(e, "responder: EAP needs a password");
+		responder_free(r);
+		return NULL;
+	}
+	r->cfg.eap_password = NULL;
 	if (cfg->n_backups > RESP_MAX_BACKUPS ||
 	    cfg->gsc_floor > RESP_GSC_MAX) {
 		verr_set(e, "responder: too many backups or GSC floor > %d",
@@ -69,6 +78,7 @@ void responder_free(struct responder *r)
 	for (i = 0; i < R_MAX_SAS; i++)
 		r_sa_clear(&r->sas[i]);
 	chunk_free(&r->psk);
+	chunk_free(&r->eap_password);
 	r_cert_close(r);
 	OPENSSL_cleanse(r->cookie_secret, sizeof(r->cookie_secret));
 	OPENSSL_cleanse(r->cfg.domain_key, sizeof(r->cfg.domain_key));

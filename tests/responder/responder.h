@@ -169,6 +169,27 @@ struct responder_cfg {
 	 * refuses signature AUTH methods. We always authenticate by PSK. */
 	const char *client_ca;
 
+	/* EAP in IKE_AUTH (RFC 7296 2.16, r_eap.c): an IKE_AUTH request
+	 * without AUTH is answered IDr, AUTH (PSK) and EAP, and
+	 * EAP-MSCHAPv2 is run as the authenticator with eap_password
+	 * (copied); the final AUTHs are keyed with the MSK. eap_identity:
+	 * the EAP identity the peer must give, NULL: any (must outlive the
+	 * responder). eap_only: no AUTH in the first response when the
+	 * initiator sent N(EAP_ONLY_AUTHENTICATION) (RFC 5998). Knobs:
+	 * eap_skip_identity starts with the Challenge; eap_nak_first_type
+	 * proposes that type first and wants a legacy Nak naming 26;
+	 * eap_notification sends one Notification request; with
+	 * redirect_auth_to, eap_redirect_round is the IKE_AUTH response
+	 * (from 1) carrying the REDIRECT, 0: the last one. */
+	bool eap;
+	const char *eap_password;
+	const char *eap_identity;
+	bool eap_only;
+	bool eap_skip_identity;
+	uint8_t eap_nak_first_type;
+	bool eap_notification;
+	unsigned eap_redirect_round;
+
 	/* One line per event ("event=resume_ok gsc=1 mid=0x10000000 ..."),
 	 * see tests/testgw/README.md; NULL: none. */
 	void (*on_event)(void *ctx, const char *line);
@@ -330,6 +351,16 @@ struct responder_stats {
 	unsigned reauth_vip_same;   /* ... the older SA's virtual IP */
 	unsigned reauth_old_deleted; /* those older SAs deleted afterwards */
 	uint8_t reauth_old_spi_i[8], reauth_new_spi_i[8]; /* the last one */
+
+	/* EAP (r_eap.c) */
+	unsigned eap_rounds;        /* IKE_AUTH responses carrying EAP */
+	char eap_identity[128];     /* the last EAP identity (or MS-CHAPv2
+				       name), printable */
+	unsigned eap_ok;            /* EAP-Success sent */
+	unsigned eap_failed;        /* EAP-Failure sent */
+	unsigned eap_naks;          /* legacy Naks naming MS-CHAPv2 */
+	unsigned eap_notifications; /* Notification responses */
+	unsigned eap_only_sent;     /* first responses without AUTH */
 
 	uint8_t last_idi_type;
 	char last_idi[256];

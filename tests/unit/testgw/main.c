@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	register_binary_tests();
 	register_kat_tests();
 	register_ike_rekey_tests();
+	register_eap_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() +

@@ -136,5 +136,6 @@ void register_auth_tests(void);
 void register_binary_tests(void);
 void register_kat_tests(void);
 void register_ike_rekey_tests(void);
+void register_eap_tests(void);
 
 #endif
