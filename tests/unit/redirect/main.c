@@ -20,6 +20,7 @@ int main(void)
 		return 1;
 	register_init_tests();
 	register_auth_tests();
+	register_eap_tests();
 	register_info_tests();
 	register_limit_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -68,6 +68,7 @@ const char *rt_addr(unsigned i);
 
 void register_init_tests(void);
 void register_auth_tests(void);
+void register_eap_tests(void);
 void register_info_tests(void);
 void register_limit_tests(void);
 
