@@ -175,6 +175,53 @@ static void test_resume_after_restart(void)
 	stop_domain();
 }
 
+static const char eap_password[] = "eap secret";
+
+static void gw_eap(struct responder_cfg *cfg, size_t i)
+{
+	cfg->eap = true;
+	cfg->eap_password = eap_password;
+	cfg->eap_identity = "alice";
+}
+
+/* The point of RFC 5723 with EAP: a connection that needed EAP-MSCHAPv2
+ * (and a person at a terminal for its password) resumes with its ticket
+ * without a single EAP round, and without the password. */
+static void test_resume_after_eap(void)
+{
+	const struct conn_status *cs;
+	unsigned rounds;
+
+	start_domain(1, false, gw_eap);
+	r.prof.local_auth = PAUTH_EAP;
+	r.prof.eap_method = PEAP_MSCHAPV2;
+	snprintf(r.prof.eap_identity, sizeof(r.prof.eap_identity), "alice");
+	r.prof.eap_identity_len = 5;
+	CU_ASSERT_FATAL(chunk_secure_set(&r.prof.eap_password, eap_password,
+					 strlen(eap_password)));
+	CU_ASSERT_FATAL(run_connect(&r) && run_wait_event(&r) == CEV_UP);
+	cs = status_of(r.conn);
+	CU_ASSERT_FALSE(cs->ike.resumed);
+	CU_ASSERT_EQUAL(cs->ike.eap_rounds, 2);
+	CU_ASSERT_EQUAL(cs->ike.auth_rounds, 5);
+	rounds = responder_stats(gw[0])->eap_rounds;
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->eap_ok, 1);
+	CU_ASSERT_TRUE(cs->ticket.stored);
+	/* the restarted daemon has no password: a full EAP would fail */
+	chunk_free(&r.prof.eap_password);
+	CU_ASSERT_FATAL(reconnect());
+	assert_resumed_at("127.0.0.1");
+	cs = status_of(r.conn);
+	CU_ASSERT_EQUAL(cs->ike.eap_rounds, 0);
+	CU_ASSERT_EQUAL(cs->ike.auth_rounds, 1);
+	CU_ASSERT_STRING_EQUAL(cs->ike.local_auth, "resumed (RFC 5723 ticket)");
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->eap_rounds, rounds);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->eap_ok, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->resumed_auth_ok, 1);
+	CU_ASSERT_EQUAL(responder_stats(gw[0])->init_sas, 1);
+	stop_domain();
+}
+
 static void gw_signed_octets(struct responder_cfg *cfg, size_t i)
 {
 	cfg->resume_auth = RESUME_AUTH_SIGNED_OCTETS;
@@ -583,6 +630,7 @@ void register_resume_tests(void)
 				   suite_clean);
 
 	CU_add_test(s, "resume after a restart", test_resume_after_restart);
+	CU_add_test(s, "resume after EAP: no EAP round", test_resume_after_eap);
 	CU_add_test(s, "failover across the domain (RFC 5723)",
 		    test_failover_rfc);
 	CU_add_test(s, "failover across the domain (draft GSC)",
