@@ -123,8 +123,6 @@ static int finish_eap(struct pctx *c)
 	 * that authenticates it; MS-CHAPv2 falls to a dictionary attack. */
 	if (p->remote_auth == PAUTH_EAP && p->eap_method != PEAP_TLS)
 		return perr(c, at(c->n_remote_auth, where), "remote auth eap (EAP-only, RFC 5998) needs eap method tls: mschapv2 does not authenticate the gateway well enough to stand alone");
-	if (p->remote_auth == PAUTH_PSK)
-		return perr(c, at(c->n_remote_auth, where), "with local auth eap the gateway authenticates by 'cert' (or 'eap' with method tls), set remote 'auth'");
 	return 0;
 }
 

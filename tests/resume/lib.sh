@@ -344,7 +344,12 @@ client_profile() {
 	(umask 077; {
 		echo "# written by tests/resume ($T_CASE)"
 		echo "connection: {name: $PROFILE, gateway: [$gws]}"
-		echo "local: {id: \"fqdn:$CL_ID\", auth: cert, cert: $T_TMP/pki/client.pem, key: $T_TMP/pki/client.key, psk: \"$TEST_PSK\"}"
+		if [ -n "${RS_EAP_PASSWORD_FILE:-}" ]; then
+			echo "local: {id: \"fqdn:$CL_ID\", auth: eap, psk: \"$TEST_PSK\"}"
+			echo "eap: {method: mschapv2, identity: alice, password-file: $RS_EAP_PASSWORD_FILE}"
+		else
+			echo "local: {id: \"fqdn:$CL_ID\", auth: cert, cert: $T_TMP/pki/client.pem, key: $T_TMP/pki/client.key, psk: \"$TEST_PSK\"}"
+		fi
 		echo "remote: {id: \"fqdn:$GW_ID\", auth: psk}"
 		echo "traffic-selectors: {local: [dynamic], remote: [\"$GW_NET\"]}"
 		echo "ipv4: {method: auto}"

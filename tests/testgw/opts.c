@@ -35,6 +35,8 @@ enum {
 	OPT_EXPECT_REAUTH,
 	OPT_COLLIDE,
 	OPT_REFUSE_IKE_REKEY,
+	OPT_EAP_PASSWORD,
+	OPT_EAP_IDENTITY,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -62,6 +64,8 @@ static const struct option longopts[] = {
 	{ "expect-reauth", no_argument, NULL, OPT_EXPECT_REAUTH },
 	{ "collide", required_argument, NULL, OPT_COLLIDE },
 	{ "refuse-ike-rekey", no_argument, NULL, OPT_REFUSE_IKE_REKEY },
+	{ "eap-password", required_argument, NULL, OPT_EAP_PASSWORD },
+	{ "eap-identity", required_argument, NULL, OPT_EAP_IDENTITY },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -78,7 +82,8 @@ void testgw_usage(const char *prog)
 	       "  [--no-vendor-id] [--private-anyway]\n"
 	       "  [--rekey-ike-after MS] [--auth-lifetime S] [--expect-reauth]\n"
 	       "  [--collide ike|child|both[,gateway-loses|initiator-loses]]\n"
-	       "  [--refuse-ike-rekey] [--verbose]\n"
+	       "  [--refuse-ike-rekey] [--eap-password PW [--eap-identity ID]]\n"
+	       "  [--verbose]\n"
 	       "A scripted IKEv2 gateway for vpnd's tests; one event line per\n"
 	       "event on stdout. SIGUSR1 toggles mute, SIGTERM/SIGINT exit.\n",
 	       prog);
@@ -232,6 +237,15 @@ static int lifetime_option(int ch, const char *arg, struct responder_cfg *cfg,
 		return set_collide(cfg, arg, e);
 	case OPT_REFUSE_IKE_REKEY:
 		cfg->refuse_ike_rekey = N_NO_ADDITIONAL_SAS;
+		return 0;
+	case OPT_EAP_PASSWORD:
+		/* an initiator without AUTH gets EAP-Identity and
+		 * EAP-MSCHAPv2 against this password (r_eap.c) */
+		cfg->eap = true;
+		cfg->eap_password = arg;
+		return 0;
+	case OPT_EAP_IDENTITY:
+		cfg->eap_identity = arg;
 		return 0;
 	}
 	verr_set(e, "unknown option (see --help)");

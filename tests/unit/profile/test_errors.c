@@ -104,9 +104,6 @@ static const struct bad_case cases[] = {
 	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n"
 	  "remote:\n  auth: eap\n  ca: ca.pem\n",
 	  "t.yaml:6:9: remote auth eap (EAP-only, RFC 5998) needs eap method tls: mschapv2 does not authenticate the gateway well enough to stand alone" },
-	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n  psk: k\n"
-	  "remote:\n  auth: psk\n  id: gw\n",
-	  "t.yaml:7:9: with local auth eap the gateway authenticates by 'cert' (or 'eap' with method tls), set remote 'auth'" },
 	{ OK_BASE "eap:\n  method: mschapv2\n", "t.yaml:4:1: an eap section is set but local 'auth' is not eap" },
 	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
 	  "eap:\n  method: md5\n", "t.yaml:8:11: 'method' must be one of: mschapv2, tls" },
