@@ -85,6 +85,8 @@ struct profile {
 	bool force_encap;           /* NAT-T even without NAT (force UDP 4500) */
 	bool mobike;                /* RFC 4555: the IKE SA follows our
 				       address (default on) */
+	bool fragmentation;         /* RFC 7383 IKE fragmentation offered
+				       (default on) */
 	char local_addr[PROFILE_STR_MAX]; /* optional source address */
 
 	/* local side */

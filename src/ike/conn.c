@@ -518,6 +518,7 @@ struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e)
 	sa->loop = c->loop;
 	wb_init(&sa->req.msg);
 	wb_init(&sa->last_resp);
+	frag_init(&sa->frag_resp, NULL);
 	ours = initiator ? sa->spi_i : sa->spi_r;
 	do {
 		random_bytes(ours, 8);
@@ -545,6 +546,8 @@ struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
 	next->nat_here = sa->nat_here;
 	next->nat_there = sa->nat_there;
 	next->peer_mobike = sa->peer_mobike;
+	/* RFC 7383 2.3: negotiated once, it holds for the SA's rekeys. */
+	next->peer_frag = sa->peer_frag;
 	mobike_copy_addresses(next, sa);
 	return next;
 }
@@ -906,6 +909,7 @@ void ike_sa_free(struct ike_sa *sa)
 	loop_timer_cancel(sa->loop, sa->refresh_timer);
 	loop_timer_cancel(sa->loop, sa->old_delete_timer);
 	wb_free(&sa->last_resp);
+	frag_free(&sa->frag_resp);
 	chunk_free(&sa->ni);
 	chunk_free(&sa->nr);
 	chunk_free(&sa->cookie);

@@ -19,6 +19,7 @@
 #include "vpnd/profile.h"
 #include "vpnd/ratelimit.h"
 #include "vpnd/wire.h"
+#include "frag.h"
 #include "task.h"
 
 struct netcfg_record;
@@ -120,6 +121,8 @@ struct pending_req {
 	uint8_t exchange;
 	uint32_t msg_id;
 	struct wbuf msg;     /* exactly what was sent (retransmits are identical) */
+	struct wbuf *frags;  /* or, fragmented (RFC 7383), its n_frags */
+	size_t n_frags;      /* fragments, always resent together */
 	unsigned tries;
 	uint64_t timer;
 };
@@ -205,6 +208,8 @@ struct ike_sa {
 	struct gw_ident redirected_from;
 	bool orphan;                    /* replaced; only its DELETE remains */
 	bool peer_mobike;               /* both sent MOBIKE_SUPPORTED */
+	bool peer_frag;                 /* both sent IKEV2_FRAGMENTATION_SUPPORTED */
+	struct frag_asm frag_resp;      /* the gateway's fragmented responses */
 	/* Behind a NAT with MOBIKE: the gateway's last
 	 * NAT_DETECTION_DESTINATION_IP, the hash of where it sees us. */
 	uint8_t mapping[20];

@@ -53,6 +53,18 @@ int sa_send_datagram(struct ike_sa *sa, const uint8_t *msg, size_t len)
 
 static void on_retransmit(void *ctx);
 
+/* The request on the wire: one message, or all of its fragments (RFC
+ * 7383 2.6.1: a retransmission resends every fragment). */
+static void send_pending(struct ike_sa *sa)
+{
+	if (!sa->req.n_frags) {
+		sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+		return;
+	}
+	for (size_t i = 0; i < sa->req.n_frags; i++)
+		sa_send_datagram(sa, sa->req.frags[i].p, sa->req.frags[i].len);
+}
+
 static void arm_timer(struct ike_sa *sa)
 {
 	sa->req.timer = loop_timer(sa->loop,
@@ -113,7 +125,7 @@ static void on_retransmit(void *ctx)
 	log_info("retransmitting %s request %u (try %u)",
 		 exchange_name(sa->req.exchange), sa->req.msg_id,
 		 sa->req.tries);
-	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+	send_pending(sa);
 	arm_timer(sa);
 }
 
@@ -157,7 +169,7 @@ void sa_request_resume(struct ike_sa *sa)
 		return;
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.tries = 0;
-	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+	send_pending(sa);
 	arm_timer(sa);
 }
 
@@ -167,36 +179,75 @@ void sa_cancel_request(struct ike_sa *sa)
 	sa->req.timer = 0;
 	sa->req.active = false;
 	wb_free(&sa->req.msg);
+	frag_out_free(sa->req.frags, sa->req.n_frags);
+	sa->req.frags = NULL;
+	sa->req.n_frags = 0;
 }
 
-/* Puts the active task's request on the wire. The window is one: the
- * task queue (task.c) never lets a second request in while one waits. */
-static int send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
-			uint32_t msg_id)
+/* Makes msg, or the n fragments frags (taken over), the request on the
+ * wire. The window is one: the task queue (task.c) never lets a second
+ * request in while one waits. */
+static void take_request(struct ike_sa *sa, struct wbuf *msg,
+			 struct wbuf *frags, size_t n, uint8_t exchange,
+			 uint32_t msg_id)
 {
 	if (sa->req.active)
 		log_err("%s: %s request while %s %u is outstanding",
 			sa->prof->name, exchange_name(exchange),
 			exchange_name(sa->req.exchange), sa->req.msg_id);
 	sa_cancel_request(sa);
-	if (msg->oom) {
-		wb_free(msg);
-		return -1;
-	}
 	sa->req.msg = *msg;
 	wb_init(msg);
+	sa->req.frags = frags;
+	sa->req.n_frags = n;
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = msg_id;
 	sa->req.tries = 0;
 	sa->ignored_why[0] = '\0';
 	sa->refusal[0] = '\0';
-	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
-		msg_id, sa->req.msg.len);
 	/* A failed send is retried by the timer like a lost packet. */
-	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+	send_pending(sa);
 	arm_timer(sa);
+}
+
+static int send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
+			uint32_t msg_id)
+{
+	if (msg->oom) {
+		sa_cancel_request(sa);
+		wb_free(msg);
+		return -1;
+	}
+	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
+		msg_id, msg->len);
+	take_request(sa, msg, NULL, 0, exchange, msg_id);
 	return 0;
+}
+
+/* The same, for a request in n fragments (frags is taken over). */
+static int send_request_fragments(struct ike_sa *sa, struct wbuf *frags,
+				  size_t n, uint8_t exchange, uint32_t msg_id)
+{
+	struct wbuf none;
+
+	log_dbg("sending %s request %u in %zu fragments",
+		exchange_name(exchange), msg_id, n);
+	wb_init(&none);
+	take_request(sa, &none, frags, n, exchange, msg_id);
+	return 0;
+}
+
+/* RFC 7383 2.5.1: fragments are sized for a 1280-byte IP datagram (the
+ * IPv6 minimum MTU, which strongSwan uses for both families), the IP and
+ * UDP headers and, on port 4500, the non-ESP marker taken off. */
+#define FRAG_IP_DATAGRAM 1280
+
+static size_t fragment_msg_len(const struct ike_sa *sa)
+{
+	size_t ip = sa->peer.ss_family == AF_INET6 ? 40 : 20;
+
+	return FRAG_IP_DATAGRAM - ip - 8 - (sa->natt ? 4 : 0);
 }
 
 int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
@@ -238,6 +289,17 @@ int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 			inner->len, &out) < 0) {
 		wb_free(&out);
 		return -1;
+	}
+	if (sa->peer_frag && out.len > fragment_msg_len(sa)) {
+		struct wbuf *frags;
+		size_t n;
+
+		wb_free(&out);
+		if (frag_split(&sa->keys, sa->initiator, &h, first, inner->p,
+			       inner->len, fragment_msg_len(sa), &frags,
+			       &n) < 0)
+			return -1;
+		return send_request_fragments(sa, frags, n, exchange, mid);
 	}
 	return send_request(sa, &out, exchange, mid);
 }
@@ -294,7 +356,7 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 
 	if (!sk) {
 		verr_set(e, payload_find(pl, PL_SKF) ?
-				    "fragmented message (SKF), but we did not offer fragmentation" :
+				    "fragmented message (SKF), but fragmentation was not negotiated" :
 				    "message is not encrypted");
 		return -1;
 	}
@@ -365,6 +427,41 @@ enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
 	return rc;
 }
 
+/* A fragment of the response (RFC 7383): kept until the message is
+ * whole, which then goes on as if it had come in one SK payload. */
+static void take_response_fragment(struct ike_sa *sa, const struct ike_hdr *h,
+				   const uint8_t *msg, size_t len,
+				   const struct ike_payload *skf,
+				   const struct sockaddr_storage *from)
+{
+	struct verr e = { { 0 } };
+	const struct ike_payload *crit;
+	struct frag_msg fm;
+	struct ike_msg m;
+
+	switch (frag_take(&sa->frag_resp, &sa->keys, !sa->initiator, msg, len,
+			  h, skf, loop_now_ms(), &fm, &e)) {
+	case FRAG_KEPT:
+		return;
+	case FRAG_DROPPED:
+		discard_response(sa, h, e.msg);
+		return;
+	case FRAG_DONE:
+		break;
+	}
+	crit = payload_unknown_critical(&fm.pl);
+	if (crit) {
+		verr_set(&e, "unsupported critical payload type %u", crit->type);
+		discard_response(sa, h, e.msg);
+		frag_msg_free(&fm);
+		return;
+	}
+	roam_peer_seen(sa, from, "its IKE messages");
+	msg_index(&m, h, &fm.pl, msg, len);
+	sa_take_response(sa, &m);
+	frag_msg_free(&fm);
+}
+
 static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			    const uint8_t *msg, size_t len,
 			    struct payload_list *pl,
@@ -372,11 +469,17 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 {
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
+	const struct ike_payload *skf;
 	struct ike_msg m;
 	uint8_t crit;
 
 	if (!expected_response(sa, h))
 		return;
+	skf = payload_find(pl, PL_SKF);
+	if (skf && sa->peer_frag && sa->keys.sk_ei.p) {
+		take_response_fragment(sa, h, msg, len, skf, from);
+		return;
+	}
 	/* Only IKE_SA_INIT and IKE_SESSION_RESUME travel in the clear (RFC
 	 * 7296 1.2, RFC 5723 4.3.2). */
 	if (h->exchange != EXCH_IKE_SA_INIT &&

@@ -43,6 +43,11 @@ static int conn_mobike(struct pctx *c, yaml_node_t *n)
 	return get_bool(c, n, &c->p->mobike);
 }
 
+static int conn_fragmentation(struct pctx *c, yaml_node_t *n)
+{
+	return get_bool(c, n, &c->p->fragmentation);
+}
+
 static int conn_force_encap(struct pctx *c, yaml_node_t *n)
 {
 	return get_bool(c, n, &c->p->force_encap);
@@ -78,6 +83,7 @@ const struct key_def connection_keys[] = {
 	{ "port", conn_port },
 	{ "force-encap", conn_force_encap },
 	{ "mobike", conn_mobike },
+	{ "fragmentation", conn_fragmentation },
 	{ "local-address", conn_local_address },
 	{ NULL, NULL },
 };
