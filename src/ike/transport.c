@@ -53,18 +53,6 @@ int sa_send_datagram(struct ike_sa *sa, const uint8_t *msg, size_t len)
 
 static void on_retransmit(void *ctx);
 
-/* The request on the wire: one message, or all of its fragments (RFC
- * 7383 2.6.1: a retransmission resends every fragment). */
-static void send_pending(struct ike_sa *sa)
-{
-	if (!sa->req.n_frags) {
-		sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
-		return;
-	}
-	for (size_t i = 0; i < sa->req.n_frags; i++)
-		sa_send_datagram(sa, sa->req.frags[i].p, sa->req.frags[i].len);
-}
-
 static void arm_timer(struct ike_sa *sa)
 {
 	sa->req.timer = loop_timer(sa->loop,
@@ -125,7 +113,10 @@ static void on_retransmit(void *ctx)
 	log_info("retransmitting %s request %u (try %u)",
 		 exchange_name(sa->req.exchange), sa->req.msg_id,
 		 sa->req.tries);
-	send_pending(sa);
+	frag_maybe_smaller(sa);
+	/* RFC 7383 2.6.1: a fragmented request is resent whole, every
+	 * fragment of it. */
+	wire_msg_send(sa, &sa->req.out);
 	arm_timer(sa);
 }
 
@@ -169,7 +160,7 @@ void sa_request_resume(struct ike_sa *sa)
 		return;
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.tries = 0;
-	send_pending(sa);
+	wire_msg_send(sa, &sa->req.out);
 	arm_timer(sa);
 }
 
@@ -178,76 +169,51 @@ void sa_cancel_request(struct ike_sa *sa)
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.timer = 0;
 	sa->req.active = false;
-	wb_free(&sa->req.msg);
-	frag_out_free(sa->req.frags, sa->req.n_frags);
-	sa->req.frags = NULL;
-	sa->req.n_frags = 0;
+	wire_msg_free(&sa->req.out);
+	chunk_free(&sa->req.inner);
+	sa->req.smaller_tried = false;
 }
 
-/* Makes msg, or the n fragments frags (taken over), the request on the
- * wire. The window is one: the task queue (task.c) never lets a second
- * request in while one waits. */
-static void take_request(struct ike_sa *sa, struct wbuf *msg,
-			 struct wbuf *frags, size_t n, uint8_t exchange,
-			 uint32_t msg_id)
+/* Makes out (taken over) the request on the wire. The window is one:
+ * the task queue (task.c) never lets a second request in while one
+ * waits. */
+static void take_request(struct ike_sa *sa, struct wire_msg *out,
+			 uint8_t exchange, uint32_t msg_id)
 {
 	if (sa->req.active)
 		log_err("%s: %s request while %s %u is outstanding",
 			sa->prof->name, exchange_name(exchange),
 			exchange_name(sa->req.exchange), sa->req.msg_id);
 	sa_cancel_request(sa);
-	sa->req.msg = *msg;
-	wb_init(msg);
-	sa->req.frags = frags;
-	sa->req.n_frags = n;
+	sa->req.out = *out;
+	memset(out, 0, sizeof(*out));
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = msg_id;
 	sa->req.tries = 0;
 	sa->ignored_why[0] = '\0';
 	sa->refusal[0] = '\0';
-	/* A failed send is retried by the timer like a lost packet. */
-	send_pending(sa);
+	wire_msg_send(sa, &sa->req.out);
 	arm_timer(sa);
 }
 
-static int send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
-			uint32_t msg_id)
+static int send_request(struct ike_sa *sa, struct wire_msg *out,
+			uint8_t exchange, uint32_t msg_id)
 {
-	if (msg->oom) {
+	if (out->msg.oom) {
 		sa_cancel_request(sa);
-		wb_free(msg);
+		wire_msg_free(out);
 		return -1;
 	}
-	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
-		msg_id, msg->len);
-	take_request(sa, msg, NULL, 0, exchange, msg_id);
+	if (out->n_frags)
+		log_dbg("sending %s request %u in %zu fragments (%zu bytes)",
+			exchange_name(exchange), msg_id, out->n_frags,
+			wire_msg_len(out));
+	else
+		log_dbg("sending %s request %u (%zu bytes)",
+			exchange_name(exchange), msg_id, out->msg.len);
+	take_request(sa, out, exchange, msg_id);
 	return 0;
-}
-
-/* The same, for a request in n fragments (frags is taken over). */
-static int send_request_fragments(struct ike_sa *sa, struct wbuf *frags,
-				  size_t n, uint8_t exchange, uint32_t msg_id)
-{
-	struct wbuf none;
-
-	log_dbg("sending %s request %u in %zu fragments",
-		exchange_name(exchange), msg_id, n);
-	wb_init(&none);
-	take_request(sa, &none, frags, n, exchange, msg_id);
-	return 0;
-}
-
-/* RFC 7383 2.5.1: fragments are sized for a 1280-byte IP datagram (the
- * IPv6 minimum MTU, which strongSwan uses for both families), the IP and
- * UDP headers and, on port 4500, the non-ESP marker taken off. */
-#define FRAG_IP_DATAGRAM 1280
-
-static size_t fragment_msg_len(const struct ike_sa *sa)
-{
-	size_t ip = sa->peer.ss_family == AF_INET6 ? 40 : 20;
-
-	return FRAG_IP_DATAGRAM - ip - 8 - (sa->natt ? 4 : 0);
 }
 
 int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
@@ -255,53 +221,48 @@ int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 {
 	struct ike_hdr h;
 	uint8_t hdr[IKE_HDR_LEN];
-	struct wbuf msg;
+	struct wire_msg out;
 	bool oom = body->oom;
 
 	sa_fill_header(sa, &h, exchange, msg_id, false, first);
 	h.length = (uint32_t)(IKE_HDR_LEN + body->len);
 	ike_hdr_write(hdr, &h);
-	wb_init(&msg);
-	wb_put(&msg, hdr, sizeof(hdr));
-	wb_put(&msg, body->p, body->len);
+	memset(&out, 0, sizeof(out));
+	wb_init(&out.msg);
+	wb_put(&out.msg, hdr, sizeof(hdr));
+	wb_put(&out.msg, body->p, body->len);
 	wb_free(body);
-	/* Kept as RealMessage1, which the AUTH payload signs. */
-	if (oom || msg.oom || !chunk_set(&sa->init_req, msg.p, msg.len)) {
-		wb_free(&msg);
+	/* Kept as RealMessage1, which the AUTH payload signs. Never
+	 * fragmented (RFC 7383 2.5: only protected messages are). */
+	if (oom || out.msg.oom ||
+	    !chunk_set(&sa->init_req, out.msg.p, out.msg.len)) {
+		wire_msg_free(&out);
 		verr_set(e, "out of memory");
 		return -1;
 	}
-	return send_request(sa, &msg, exchange, msg_id);
+	return send_request(sa, &out, exchange, msg_id);
 }
 
 int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 		      uint8_t first)
 {
 	struct ike_hdr h;
-	struct wbuf out;
+	struct wire_msg out;
 	uint32_t mid = sa->next_mid++;
 
 	if (inner->oom)
 		return -1;
-	wb_init(&out);
 	sa_fill_header(sa, &h, exchange, mid, false, PL_SK);
-	if (ike_protect(&sa->keys, sa->initiator, &h, first, inner->p,
-			inner->len, &out) < 0) {
-		wb_free(&out);
+	if (frag_protect(sa, &h, first, inner->p, inner->len,
+			 frag_msg_len(sa), &out) < 0 ||
+	    send_request(sa, &out, exchange, mid) < 0)
 		return -1;
-	}
-	if (sa->peer_frag && out.len > fragment_msg_len(sa)) {
-		struct wbuf *frags;
-		size_t n;
-
-		wb_free(&out);
-		if (frag_split(&sa->keys, sa->initiator, &h, first, inner->p,
-			       inner->len, fragment_msg_len(sa), &frags,
-			       &n) < 0)
-			return -1;
-		return send_request_fragments(sa, frags, n, exchange, mid);
-	}
-	return send_request(sa, &out, exchange, mid);
+	/* Kept to split again smaller, should it go unanswered. */
+	if (sa->peer_frag &&
+	    !chunk_secure_set(&sa->req.inner, inner->p, inner->len))
+		chunk_free(&sa->req.inner);
+	sa->req.first = first;
+	return 0;
 }
 
 int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
@@ -310,15 +271,17 @@ int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 	struct ike_hdr h;
 
 	sa->have_last_resp = false;
-	wb_reset(&sa->last_resp);
+	wire_msg_free(&sa->last_resp);
 	sa_fill_header(sa, &h, exchange, msg_id, true, PL_SK);
-	if (inner->oom || ike_protect(&sa->keys, sa->initiator, &h, first,
-				      inner->p, inner->len,
-				      &sa->last_resp) < 0)
+	/* Fragmented when too big, whether or not the request was: RFC 7383
+	 * 2.5 sizes each message of its own, and strongSwan does the same. */
+	if (inner->oom || frag_protect(sa, &h, first, inner->p, inner->len,
+				       frag_msg_len(sa), &sa->last_resp) < 0)
 		return -1;
 	sa->have_last_resp = true;
 	sa->last_resp_mid = msg_id;
-	return sa_send_datagram(sa, sa->last_resp.p, sa->last_resp.len);
+	wire_msg_send(sa, &sa->last_resp);
+	return 0;
 }
 
 /* Outer checks common to every message: header, chain, critical bits. */
@@ -379,10 +342,8 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	return 0;
 }
 
-/* Not the answer: the request stays outstanding (RFC 7296 2.21), and
- * why shows in the timeout's message should no other come. */
-static void discard_response(struct ike_sa *sa, const struct ike_hdr *h,
-			     const char *why)
+void sa_discard_response(struct ike_sa *sa, const struct ike_hdr *h,
+			 const char *why)
 {
 	sa_warn_unauth(sa, "discarding %s response: %s",
 		       exchange_name(h->exchange), why);
@@ -409,7 +370,7 @@ enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
 	if (!expected_response(sa, m->hdr))
 		return TASK_IGNORE;
 	if (msg_check(m, true, why, sizeof(why)) < 0) {
-		discard_response(sa, m->hdr, why);
+		sa_discard_response(sa, m->hdr, why);
 		return TASK_IGNORE;
 	}
 	loop_timer_cancel(sa->loop, sa->req.timer);
@@ -427,41 +388,6 @@ enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
 	return rc;
 }
 
-/* A fragment of the response (RFC 7383): kept until the message is
- * whole, which then goes on as if it had come in one SK payload. */
-static void take_response_fragment(struct ike_sa *sa, const struct ike_hdr *h,
-				   const uint8_t *msg, size_t len,
-				   const struct ike_payload *skf,
-				   const struct sockaddr_storage *from)
-{
-	struct verr e = { { 0 } };
-	const struct ike_payload *crit;
-	struct frag_msg fm;
-	struct ike_msg m;
-
-	switch (frag_take(&sa->frag_resp, &sa->keys, !sa->initiator, msg, len,
-			  h, skf, loop_now_ms(), &fm, &e)) {
-	case FRAG_KEPT:
-		return;
-	case FRAG_DROPPED:
-		discard_response(sa, h, e.msg);
-		return;
-	case FRAG_DONE:
-		break;
-	}
-	crit = payload_unknown_critical(&fm.pl);
-	if (crit) {
-		verr_set(&e, "unsupported critical payload type %u", crit->type);
-		discard_response(sa, h, e.msg);
-		frag_msg_free(&fm);
-		return;
-	}
-	roam_peer_seen(sa, from, "its IKE messages");
-	msg_index(&m, h, &fm.pl, msg, len);
-	sa_take_response(sa, &m);
-	frag_msg_free(&fm);
-}
-
 static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 			    const uint8_t *msg, size_t len,
 			    struct payload_list *pl,
@@ -477,7 +403,7 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 		return;
 	skf = payload_find(pl, PL_SKF);
 	if (skf && sa->peer_frag && sa->keys.sk_ei.p) {
-		take_response_fragment(sa, h, msg, len, skf, from);
+		frag_take_response(sa, h, msg, len, skf, from);
 		return;
 	}
 	/* Only IKE_SA_INIT and IKE_SESSION_RESUME travel in the clear (RFC
@@ -485,7 +411,7 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 	if (h->exchange != EXCH_IKE_SA_INIT &&
 	    h->exchange != EXCH_IKE_SESSION_RESUME &&
 	    open_sk(sa, msg, len, pl, &plain, &crit, &e) < 0) {
-		discard_response(sa, h, e.msg);
+		sa_discard_response(sa, h, e.msg);
 		chunk_free(&plain);
 		return;
 	}
@@ -495,14 +421,17 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 	chunk_free(&plain);
 }
 
+static void note_request(struct ike_sa *sa, const uint8_t *msg, size_t len);
+
 /* Every authentic request gets an answer, or the gateway retransmits and
  * finally kills the SA (RFC 7296 2.21.2). */
-static void answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
-			       uint8_t crit)
+void sa_answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
+			   const uint8_t *msg, size_t len, uint8_t crit)
 {
 	struct wbuf inner;
 	struct pl_chain c;
 
+	note_request(sa, msg, len);
 	wb_init(&inner);
 	chain_init(&c, &inner);
 	notify_build(&c, 0, NULL, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &crit, 1);
@@ -527,7 +456,7 @@ static void resend_response(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	log_dbg("retransmitted request %u: resending our response",
 		h->msg_id);
-	sa_send_datagram(sa, sa->last_resp.p, sa->last_resp.len);
+	wire_msg_send(sa, &sa->last_resp);
 }
 
 /* An authentic request is taken: the next one has the next ID, and a
@@ -583,9 +512,14 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
 	uint8_t crit = 0;
+	const struct ike_payload *skf = payload_find(pl, PL_SKF);
 	struct ike_msg m;
 	int rc;
 
+	if (skf && sa->peer_frag && sa->keys.sk_ei.p) {
+		frag_take_request(sa, h, msg, len, skf, from);
+		return;
+	}
 	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
 		resend_response(sa, h, msg, len);
 		return;
@@ -604,8 +538,7 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	roam_peer_seen(sa, from, "its IKE messages");
 	if (rc == OPEN_SK_CRITICAL) {
-		note_request(sa, msg, len);
-		answer_unsupported(sa, h, crit);
+		sa_answer_unsupported(sa, h, msg, len, crit);
 	} else {
 		msg_index(&m, h, pl, msg, len);
 		sa_take_request(sa, &m);
