@@ -132,9 +132,9 @@ void frag_maybe_smaller(struct ike_sa *sa)
 	if (frag_protect(sa, &h, r->first, r->inner.p, r->inner.len,
 			 frag_msg_len(sa), &w) < 0)
 		return;         /* the old fragments go out again */
-	log_info("%s: no answer to %s request %u after %u retransmissions of %zu-byte messages; resending it in %zu fragments of at most %zu bytes (RFC 7383 2.5.1: the path may carry less)",
+	log_info("%s: %s request %u unanswered in %u sends of messages up to %zu bytes; resending it in %zu fragments of at most %zu bytes (RFC 7383 2.5.1: the path may carry less)",
 		 sa->prof->name, exchange_name(r->exchange), r->msg_id,
-		 r->tries - 1, was, w.n_frags, frag_msg_len(sa));
+		 r->tries, was, w.n_frags, frag_msg_len(sa));
 	wire_msg_free(&r->out);
 	r->out = w;
 }

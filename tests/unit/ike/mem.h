@@ -135,5 +135,6 @@ void register_engine_tests(void);
 void register_roam_tests(void);
 void register_mobike_tests(void);
 void register_eap_tests(void);
+void register_frag_engine_tests(void);
 
 #endif
