@@ -4,6 +4,7 @@
  * fragments taken into frag.c's reassembly (one set for its responses,
  * one for its requests). frag.c knows nothing of SAs; this file knows
  * nothing of SKF's bytes. */
+#include <stdio.h>
 #include <string.h>
 
 #include "ike_sa.h"
@@ -244,4 +245,22 @@ void frag_take_request(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	take_whole(sa, h, msg, len, &fm, from, false);
 	frag_msg_free(&fm);
+}
+
+void frag_timeout_hint(const struct ike_sa *sa, char *buf, size_t n)
+{
+	const struct pending_req *r = &sa->req;
+
+	buf[0] = '\0';
+	/* Only protected messages could have gone in fragments; a big one
+	 * that went whole may be what the path dropped (issue: "no hint"). */
+	if (sa->peer_frag || r->exchange == EXCH_IKE_SA_INIT ||
+	    r->exchange == EXCH_IKE_SESSION_RESUME ||
+	    r->out.msg.len <= frag_msg_len(sa))
+		return;
+	snprintf(buf, n, "; the %zu-byte request needs IP fragments, which some paths drop, and %s",
+		 r->out.msg.len,
+		 sa->prof->fragmentation ?
+			 "the gateway did not offer IKE fragmentation (RFC 7383)" :
+			 "IKE fragmentation is off (connection.fragmentation)");
 }

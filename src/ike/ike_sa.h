@@ -383,6 +383,9 @@ void wire_msg_free(struct wire_msg *w);
 /* Before a retransmission of the request: after half of its tries at
  * the configured size, split it smaller (RFC 7383 2.5.1). */
 void frag_maybe_smaller(struct ike_sa *sa);
+/* For the timeout's message: why a big request may have been lost
+ * (sent whole, without fragmentation), or "". */
+void frag_timeout_hint(const struct ike_sa *sa, char *buf, size_t n);
 /* A datagram of the gateway's with an SKF payload: kept until its
  * message is whole, which then goes on as if it had come in one SK. */
 void frag_take_response(struct ike_sa *sa, const struct ike_hdr *h,

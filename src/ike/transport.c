@@ -63,17 +63,18 @@ static void arm_timer(struct ike_sa *sa)
 /* No usable answer after every retransmission: why, for the user. */
 static enum task_rc timed_out(struct ike_sa *sa)
 {
-	char gw[64];
+	char gw[64], hint[200];
 
 	sockaddr_str(&sa->peer, gw, sizeof(gw));
+	frag_timeout_hint(sa, hint, sizeof(hint));
 	if (sa->refusal[0])
 		return task_fail_as(sa, REASON_REFUSED, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
 				 sa->refusal, gw, sa->req.tries);
 	return task_fail_as(sa, REASON_TIMEOUT,
-			 "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
+			 "timeout: no usable response from %s to %s after %u retransmissions%s%s%s%s",
 			 gw, exchange_name(sa->req.exchange), sa->req.tries,
 			 sa->ignored_why[0] ? " (ignored: " : "",
-			 sa->ignored_why, sa->ignored_why[0] ? ")" : "");
+			 sa->ignored_why, sa->ignored_why[0] ? ")" : "", hint);
 }
 
 enum task_rc sa_request_timeout(struct ike_sa *sa)

@@ -442,6 +442,7 @@ static size_t connect_auth(bool ours, bool gw, bool *offered)
  * it off: one datagram, larger than a fragment, that opens as SK. */
 static void test_negotiation(void)
 {
+	struct conn_status st;
 	bool offered;
 	size_t n;
 
@@ -461,6 +462,13 @@ static void test_negotiation(void)
 	CU_ASSERT_FALSE(offered);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_PTR_NOT_NULL(mem_open(&m, m.conn->sa, m.n_sent - 1));
+	/* unanswered: the timeout names the likely cause (200 ms, then 3
+	 * retransmissions 300, 450 and 675 ms apart) */
+	run_for(NULL, 1800);
+	mem_status(&m, &st);
+	CU_ASSERT_EQUAL(st.change.reason, REASON_TIMEOUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(st.change.text,
+				      "IKE fragmentation is off (connection.fragmentation)"));
 	mem_end(&m);
 }
 
