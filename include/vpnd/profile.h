@@ -17,6 +17,10 @@
 #define PROFILE_MAX_TS 8
 #define PROFILE_MAX_PATTERNS 8
 #define PROFILE_STR_MAX 256
+/* connection.fragment-size: the default (strongSwan's fragment_size) and
+ * the least accepted (IPv4's 576-byte datagram). */
+#define PROFILE_FRAGMENT_SIZE 1280
+#define PROFILE_FRAGMENT_MIN 576
 
 /* One proposal: every combination of its lists is acceptable. */
 struct alg_set {
@@ -85,6 +89,10 @@ struct profile {
 	bool force_encap;           /* NAT-T even without NAT (force UDP 4500) */
 	bool mobike;                /* RFC 4555: the IKE SA follows our
 				       address (default on) */
+	bool fragmentation;         /* RFC 7383 IKE fragmentation offered
+				       (default on) */
+	unsigned fragment_size;     /* the IP datagram of one fragment
+				       (default 1280, strongSwan's) */
 	char local_addr[PROFILE_STR_MAX]; /* optional source address */
 
 	/* local side */

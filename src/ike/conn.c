@@ -519,8 +519,10 @@ struct ike_sa *conn_new_sa(struct conn *c, bool initiator, struct verr *e)
 	sa->prof = &c->prof;
 	sa->initiator = initiator;
 	sa->loop = c->loop;
-	wb_init(&sa->req.msg);
-	wb_init(&sa->last_resp);
+	wb_init(&sa->req.out.msg);
+	wb_init(&sa->last_resp.msg);
+	frag_init(&sa->frag_resp, NULL);
+	frag_init(&sa->frag_req, NULL);
 	ours = initiator ? sa->spi_i : sa->spi_r;
 	do {
 		random_bytes(ours, 8);
@@ -548,6 +550,9 @@ struct ike_sa *sa_new_successor(struct ike_sa *sa, bool initiator,
 	next->nat_here = sa->nat_here;
 	next->nat_there = sa->nat_there;
 	next->peer_mobike = sa->peer_mobike;
+	/* RFC 7383 2.3: negotiated once, it holds for the SA's rekeys. */
+	next->peer_frag = sa->peer_frag;
+	next->frag_small = sa->frag_small;
 	mobike_copy_addresses(next, sa);
 	return next;
 }
@@ -909,7 +914,9 @@ void ike_sa_free(struct ike_sa *sa)
 	loop_timer_cancel(sa->loop, sa->dpd_timer);
 	loop_timer_cancel(sa->loop, sa->refresh_timer);
 	loop_timer_cancel(sa->loop, sa->old_delete_timer);
-	wb_free(&sa->last_resp);
+	wire_msg_free(&sa->last_resp);
+	frag_free(&sa->frag_resp);
+	frag_free(&sa->frag_req);
 	chunk_free(&sa->ni);
 	chunk_free(&sa->nr);
 	chunk_free(&sa->cookie);

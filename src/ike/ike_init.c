@@ -105,6 +105,9 @@ static int send_init(struct ike_sa *sa, struct verr *e)
 	} else if (sa->prof->redirect_enabled) {
 		notify_build(&c, 0, NULL, 0, N_REDIRECT_SUPPORTED, NULL, 0);
 	}
+	if (sa->prof->fragmentation)
+		notify_build(&c, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED,
+			     NULL, 0);
 	chunk_free(&pub);
 
 	sa->next_mid = 1;
@@ -345,6 +348,15 @@ static void note_peer_hashes(struct ike_sa *sa, const struct payload_list *pl)
 			 e.msg);
 }
 
+/* RFC 7383 2.3: fragmentation is used only when both offered it. */
+static void note_peer_frag(struct ike_sa *sa, const struct payload_list *pl)
+{
+	struct notify_payload n;
+
+	sa->peer_frag = sa->prof->fragmentation &&
+			find_notify(pl, N_IKEV2_FRAGMENTATION_SUPPORTED, &n);
+}
+
 static void float_to_natt(struct ike_sa *sa)
 {
 	/* RFC 7296 2.23: 4500 for everything after IKE_SA_INIT; a gateway
@@ -402,6 +414,7 @@ static enum task_rc init_response(struct ike_sa *sa, struct ike_task *t,
 	if (take_response(sa, m->hdr, m->pl, m->raw, m->raw_len, &e) < 0)
 		return sa_ignore_response(sa, e.msg);
 	note_peer_hashes(sa, m->pl);
+	note_peer_frag(sa, m->pl);
 	vendor_take(sa, m->pl);
 	ike_take_natd(sa, m->pl);
 	sa_progress(sa, "IKE_SA_INIT done with %s: %s%s",

@@ -19,6 +19,7 @@
 #include "vpnd/profile.h"
 #include "vpnd/ratelimit.h"
 #include "vpnd/wire.h"
+#include "frag.h"
 #include "task.h"
 
 struct netcfg_record;
@@ -114,12 +115,27 @@ struct cfg_reply {
 	uint8_t dns6[CFG_MAX_DNS][16];
 };
 
+/* One message of ours as it goes on the wire: whole, or in SKF
+ * fragments (RFC 7383), which are always sent together (2.6.1). */
+struct wire_msg {
+	struct wbuf msg;     /* the whole message, when not fragmented */
+	struct wbuf *frags;  /* or its n_frags fragments */
+	size_t n_frags;
+};
+
 /* A request of ours waiting for its response. */
 struct pending_req {
 	bool active;
 	uint8_t exchange;
 	uint32_t msg_id;
-	struct wbuf msg;     /* exactly what was sent (retransmits are identical) */
+	struct wire_msg out; /* exactly what was sent (retransmits are
+				identical, until a smaller fragment size) */
+	/* A protected request while fragmentation is negotiated: its inner
+	 * chain (secure heap; it may hold EAP credentials), to split it
+	 * again at a smaller size (frag_io.c) */
+	struct chunk inner;
+	uint8_t first;
+	bool smaller_tried;
 	unsigned tries;
 	uint64_t timer;
 };
@@ -176,7 +192,7 @@ struct ike_sa {
 					   it, waited out; the failure if no
 					   usable one comes */
 	uint64_t keepalive_timer;
-	struct wbuf last_resp;          /* our last response, for retransmits */
+	struct wire_msg last_resp;      /* our last response, for retransmits */
 	uint32_t last_resp_mid;
 	bool have_last_resp;
 
@@ -205,6 +221,12 @@ struct ike_sa {
 	struct gw_ident redirected_from;
 	bool orphan;                    /* replaced; only its DELETE remains */
 	bool peer_mobike;               /* both sent MOBIKE_SUPPORTED */
+	bool peer_frag;                 /* both sent IKEV2_FRAGMENTATION_SUPPORTED */
+	bool frag_small;                /* fragments at the fallback size
+					   since a request went unanswered
+					   (frag_io.c) */
+	struct frag_asm frag_resp;      /* the gateway's fragmented responses */
+	struct frag_asm frag_req;       /* ... and requests */
 	/* Behind a NAT with MOBIKE: the gateway's last
 	 * NAT_DETECTION_DESTINATION_IP, the hash of where it sees us. */
 	uint8_t mapping[20];
@@ -335,6 +357,45 @@ enum task_rc sa_take_request(struct ike_sa *sa, const struct ike_msg *m);
 enum task_rc sa_request_timeout(struct ike_sa *sa);
 void sa_fill_header(struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange,
 		    uint32_t msg_id, bool response, uint8_t next);
+
+/* Not the answer (unusable, unauthenticated): logged, kept for the
+ * timeout's message; the request stays outstanding (RFC 7296 2.21). */
+void sa_discard_response(struct ike_sa *sa, const struct ike_hdr *h,
+			 const char *why);
+/* The answer to an authentic request with an unsupported critical
+ * payload (RFC 7296 2.5). */
+void sa_answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
+			   const uint8_t *msg, size_t len, uint8_t crit);
+
+/* ---- frag_io.c: the SA's side of RFC 7383 ---- */
+/* The largest whole IKE message we send unfragmented, and each
+ * fragment's size, for the SA's path now. */
+size_t frag_msg_len(const struct ike_sa *sa);
+/* The protected message (header h, inner chain first/inner) into out:
+ * whole, or in fragments of at most msg_len bytes when fragmentation is
+ * negotiated and it is larger. */
+int frag_protect(struct ike_sa *sa, struct ike_hdr *h, uint8_t first,
+		 const uint8_t *inner, size_t ilen, size_t msg_len,
+		 struct wire_msg *out);
+void wire_msg_send(struct ike_sa *sa, const struct wire_msg *w);
+size_t wire_msg_len(const struct wire_msg *w);
+void wire_msg_free(struct wire_msg *w);
+/* Before a retransmission of the request: after half of its tries at
+ * the configured size, split it smaller (RFC 7383 2.5.1). */
+void frag_maybe_smaller(struct ike_sa *sa);
+/* For the timeout's message: why a big request may have been lost
+ * (sent whole, without fragmentation), or "". */
+void frag_timeout_hint(const struct ike_sa *sa, char *buf, size_t n);
+/* A datagram of the gateway's with an SKF payload: kept until its
+ * message is whole, which then goes on as if it had come in one SK. */
+void frag_take_response(struct ike_sa *sa, const struct ike_hdr *h,
+			const uint8_t *msg, size_t len,
+			const struct ike_payload *skf,
+			const struct sockaddr_storage *from);
+void frag_take_request(struct ike_sa *sa, const struct ike_hdr *h,
+		       const uint8_t *msg, size_t len,
+		       const struct ike_payload *skf,
+		       const struct sockaddr_storage *from);
 
 /* ---- proposal.c ---- */
 /* spi: NULL in IKE_SA_INIT, the new SA's SPI in a rekey. */

@@ -63,17 +63,18 @@ static void arm_timer(struct ike_sa *sa)
 /* No usable answer after every retransmission: why, for the user. */
 static enum task_rc timed_out(struct ike_sa *sa)
 {
-	char gw[64];
+	char gw[64], hint[200];
 
 	sockaddr_str(&sa->peer, gw, sizeof(gw));
+	frag_timeout_hint(sa, hint, sizeof(hint));
 	if (sa->refusal[0])
 		return task_fail_as(sa, REASON_REFUSED, "%s (unauthenticated; no other answer from %s in %u retransmissions)",
 				 sa->refusal, gw, sa->req.tries);
 	return task_fail_as(sa, REASON_TIMEOUT,
-			 "timeout: no usable response from %s to %s after %u retransmissions%s%s%s",
+			 "timeout: no usable response from %s to %s after %u retransmissions%s%s%s%s",
 			 gw, exchange_name(sa->req.exchange), sa->req.tries,
 			 sa->ignored_why[0] ? " (ignored: " : "",
-			 sa->ignored_why, sa->ignored_why[0] ? ")" : "");
+			 sa->ignored_why, sa->ignored_why[0] ? ")" : "", hint);
 }
 
 enum task_rc sa_request_timeout(struct ike_sa *sa)
@@ -113,7 +114,10 @@ static void on_retransmit(void *ctx)
 	log_info("retransmitting %s request %u (try %u)",
 		 exchange_name(sa->req.exchange), sa->req.msg_id,
 		 sa->req.tries);
-	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+	frag_maybe_smaller(sa);
+	/* RFC 7383 2.6.1: a fragmented request is resent whole, every
+	 * fragment of it. */
+	wire_msg_send(sa, &sa->req.out);
 	arm_timer(sa);
 }
 
@@ -157,7 +161,7 @@ void sa_request_resume(struct ike_sa *sa)
 		return;
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.tries = 0;
-	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+	wire_msg_send(sa, &sa->req.out);
 	arm_timer(sa);
 }
 
@@ -166,36 +170,50 @@ void sa_cancel_request(struct ike_sa *sa)
 	loop_timer_cancel(sa->loop, sa->req.timer);
 	sa->req.timer = 0;
 	sa->req.active = false;
-	wb_free(&sa->req.msg);
+	wire_msg_free(&sa->req.out);
+	chunk_free(&sa->req.inner);
+	sa->req.smaller_tried = false;
 }
 
-/* Puts the active task's request on the wire. The window is one: the
- * task queue (task.c) never lets a second request in while one waits. */
-static int send_request(struct ike_sa *sa, struct wbuf *msg, uint8_t exchange,
-			uint32_t msg_id)
+/* Makes out (taken over) the request on the wire. The window is one:
+ * the task queue (task.c) never lets a second request in while one
+ * waits. */
+static void take_request(struct ike_sa *sa, struct wire_msg *out,
+			 uint8_t exchange, uint32_t msg_id)
 {
 	if (sa->req.active)
 		log_err("%s: %s request while %s %u is outstanding",
 			sa->prof->name, exchange_name(exchange),
 			exchange_name(sa->req.exchange), sa->req.msg_id);
 	sa_cancel_request(sa);
-	if (msg->oom) {
-		wb_free(msg);
-		return -1;
-	}
-	sa->req.msg = *msg;
-	wb_init(msg);
+	sa->req.out = *out;
+	memset(out, 0, sizeof(*out));
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = msg_id;
 	sa->req.tries = 0;
 	sa->ignored_why[0] = '\0';
 	sa->refusal[0] = '\0';
-	log_dbg("sending %s request %u (%zu bytes)", exchange_name(exchange),
-		msg_id, sa->req.msg.len);
-	/* A failed send is retried by the timer like a lost packet. */
-	sa_send_datagram(sa, sa->req.msg.p, sa->req.msg.len);
+	wire_msg_send(sa, &sa->req.out);
 	arm_timer(sa);
+}
+
+static int send_request(struct ike_sa *sa, struct wire_msg *out,
+			uint8_t exchange, uint32_t msg_id)
+{
+	if (out->msg.oom) {
+		sa_cancel_request(sa);
+		wire_msg_free(out);
+		return -1;
+	}
+	if (out->n_frags)
+		log_dbg("sending %s request %u in %zu fragments (%zu bytes)",
+			exchange_name(exchange), msg_id, out->n_frags,
+			wire_msg_len(out));
+	else
+		log_dbg("sending %s request %u (%zu bytes)",
+			exchange_name(exchange), msg_id, out->msg.len);
+	take_request(sa, out, exchange, msg_id);
 	return 0;
 }
 
@@ -204,42 +222,48 @@ int sa_send_clear(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 {
 	struct ike_hdr h;
 	uint8_t hdr[IKE_HDR_LEN];
-	struct wbuf msg;
+	struct wire_msg out;
 	bool oom = body->oom;
 
 	sa_fill_header(sa, &h, exchange, msg_id, false, first);
 	h.length = (uint32_t)(IKE_HDR_LEN + body->len);
 	ike_hdr_write(hdr, &h);
-	wb_init(&msg);
-	wb_put(&msg, hdr, sizeof(hdr));
-	wb_put(&msg, body->p, body->len);
+	memset(&out, 0, sizeof(out));
+	wb_init(&out.msg);
+	wb_put(&out.msg, hdr, sizeof(hdr));
+	wb_put(&out.msg, body->p, body->len);
 	wb_free(body);
-	/* Kept as RealMessage1, which the AUTH payload signs. */
-	if (oom || msg.oom || !chunk_set(&sa->init_req, msg.p, msg.len)) {
-		wb_free(&msg);
+	/* Kept as RealMessage1, which the AUTH payload signs. Never
+	 * fragmented (RFC 7383 2.5: only protected messages are). */
+	if (oom || out.msg.oom ||
+	    !chunk_set(&sa->init_req, out.msg.p, out.msg.len)) {
+		wire_msg_free(&out);
 		verr_set(e, "out of memory");
 		return -1;
 	}
-	return send_request(sa, &msg, exchange, msg_id);
+	return send_request(sa, &out, exchange, msg_id);
 }
 
 int sa_send_protected(struct ike_sa *sa, uint8_t exchange, struct wbuf *inner,
 		      uint8_t first)
 {
 	struct ike_hdr h;
-	struct wbuf out;
+	struct wire_msg out;
 	uint32_t mid = sa->next_mid++;
 
 	if (inner->oom)
 		return -1;
-	wb_init(&out);
 	sa_fill_header(sa, &h, exchange, mid, false, PL_SK);
-	if (ike_protect(&sa->keys, sa->initiator, &h, first, inner->p,
-			inner->len, &out) < 0) {
-		wb_free(&out);
+	if (frag_protect(sa, &h, first, inner->p, inner->len,
+			 frag_msg_len(sa), &out) < 0 ||
+	    send_request(sa, &out, exchange, mid) < 0)
 		return -1;
-	}
-	return send_request(sa, &out, exchange, mid);
+	/* Kept to split again smaller, should it go unanswered. */
+	if (sa->peer_frag &&
+	    !chunk_secure_set(&sa->req.inner, inner->p, inner->len))
+		chunk_free(&sa->req.inner);
+	sa->req.first = first;
+	return 0;
 }
 
 int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
@@ -248,15 +272,17 @@ int sa_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id,
 	struct ike_hdr h;
 
 	sa->have_last_resp = false;
-	wb_reset(&sa->last_resp);
+	wire_msg_free(&sa->last_resp);
 	sa_fill_header(sa, &h, exchange, msg_id, true, PL_SK);
-	if (inner->oom || ike_protect(&sa->keys, sa->initiator, &h, first,
-				      inner->p, inner->len,
-				      &sa->last_resp) < 0)
+	/* Fragmented when too big, whether or not the request was: RFC 7383
+	 * 2.5 sizes each message of its own, and strongSwan does the same. */
+	if (inner->oom || frag_protect(sa, &h, first, inner->p, inner->len,
+				       frag_msg_len(sa), &sa->last_resp) < 0)
 		return -1;
 	sa->have_last_resp = true;
 	sa->last_resp_mid = msg_id;
-	return sa_send_datagram(sa, sa->last_resp.p, sa->last_resp.len);
+	wire_msg_send(sa, &sa->last_resp);
+	return 0;
 }
 
 /* Outer checks common to every message: header, chain, critical bits. */
@@ -294,7 +320,7 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 
 	if (!sk) {
 		verr_set(e, payload_find(pl, PL_SKF) ?
-				    "fragmented message (SKF), but we did not offer fragmentation" :
+				    "fragmented message (SKF), but fragmentation was not negotiated" :
 				    "message is not encrypted");
 		return -1;
 	}
@@ -317,10 +343,8 @@ static int open_sk(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	return 0;
 }
 
-/* Not the answer: the request stays outstanding (RFC 7296 2.21), and
- * why shows in the timeout's message should no other come. */
-static void discard_response(struct ike_sa *sa, const struct ike_hdr *h,
-			     const char *why)
+void sa_discard_response(struct ike_sa *sa, const struct ike_hdr *h,
+			 const char *why)
 {
 	sa_warn_unauth(sa, "discarding %s response: %s",
 		       exchange_name(h->exchange), why);
@@ -347,7 +371,7 @@ enum task_rc sa_take_response(struct ike_sa *sa, const struct ike_msg *m)
 	if (!expected_response(sa, m->hdr))
 		return TASK_IGNORE;
 	if (msg_check(m, true, why, sizeof(why)) < 0) {
-		discard_response(sa, m->hdr, why);
+		sa_discard_response(sa, m->hdr, why);
 		return TASK_IGNORE;
 	}
 	loop_timer_cancel(sa->loop, sa->req.timer);
@@ -372,17 +396,23 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 {
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
+	const struct ike_payload *skf;
 	struct ike_msg m;
 	uint8_t crit;
 
 	if (!expected_response(sa, h))
 		return;
+	skf = payload_find(pl, PL_SKF);
+	if (skf && sa->peer_frag && sa->keys.sk_ei.p) {
+		frag_take_response(sa, h, msg, len, skf, from);
+		return;
+	}
 	/* Only IKE_SA_INIT and IKE_SESSION_RESUME travel in the clear (RFC
 	 * 7296 1.2, RFC 5723 4.3.2). */
 	if (h->exchange != EXCH_IKE_SA_INIT &&
 	    h->exchange != EXCH_IKE_SESSION_RESUME &&
 	    open_sk(sa, msg, len, pl, &plain, &crit, &e) < 0) {
-		discard_response(sa, h, e.msg);
+		sa_discard_response(sa, h, e.msg);
 		chunk_free(&plain);
 		return;
 	}
@@ -392,14 +422,17 @@ static void handle_response(struct ike_sa *sa, const struct ike_hdr *h,
 	chunk_free(&plain);
 }
 
+static void note_request(struct ike_sa *sa, const uint8_t *msg, size_t len);
+
 /* Every authentic request gets an answer, or the gateway retransmits and
  * finally kills the SA (RFC 7296 2.21.2). */
-static void answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
-			       uint8_t crit)
+void sa_answer_unsupported(struct ike_sa *sa, const struct ike_hdr *h,
+			   const uint8_t *msg, size_t len, uint8_t crit)
 {
 	struct wbuf inner;
 	struct pl_chain c;
 
+	note_request(sa, msg, len);
 	wb_init(&inner);
 	chain_init(&c, &inner);
 	notify_build(&c, 0, NULL, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &crit, 1);
@@ -424,7 +457,7 @@ static void resend_response(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	log_dbg("retransmitted request %u: resending our response",
 		h->msg_id);
-	sa_send_datagram(sa, sa->last_resp.p, sa->last_resp.len);
+	wire_msg_send(sa, &sa->last_resp);
 }
 
 /* An authentic request is taken: the next one has the next ID, and a
@@ -480,9 +513,14 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	struct chunk plain = { 0 };
 	struct verr e = { { 0 } };
 	uint8_t crit = 0;
+	const struct ike_payload *skf = payload_find(pl, PL_SKF);
 	struct ike_msg m;
 	int rc;
 
+	if (skf && sa->peer_frag && sa->keys.sk_ei.p) {
+		frag_take_request(sa, h, msg, len, skf, from);
+		return;
+	}
 	if (sa->have_last_resp && h->msg_id == sa->last_resp_mid) {
 		resend_response(sa, h, msg, len);
 		return;
@@ -501,8 +539,7 @@ static void handle_request(struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	roam_peer_seen(sa, from, "its IKE messages");
 	if (rc == OPEN_SK_CRITICAL) {
-		note_request(sa, msg, len);
-		answer_unsupported(sa, h, crit);
+		sa_answer_unsupported(sa, h, msg, len, crit);
 	} else {
 		msg_index(&m, h, pl, msg, len);
 		sa_take_request(sa, &m);

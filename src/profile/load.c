@@ -28,6 +28,8 @@ void profile_defaults(struct profile *p)
 	p->retransmit_tries = 5;
 	p->dpd_interval = 30;
 	p->mobike = true;
+	p->fragmentation = true;
+	p->fragment_size = PROFILE_FRAGMENT_SIZE;
 	/* As Windows' VPN Reconnect: half an hour without a network. */
 	p->outage_time = 1800;
 	p->child_rekey_time = 3240;

@@ -43,6 +43,21 @@ static int conn_mobike(struct pctx *c, yaml_node_t *n)
 	return get_bool(c, n, &c->p->mobike);
 }
 
+static int conn_fragmentation(struct pctx *c, yaml_node_t *n)
+{
+	return get_bool(c, n, &c->p->fragmentation);
+}
+
+/* The IP datagram of one fragment, as strongSwan's fragment_size. At
+ * least 576, the datagram every IPv4 host must accept (RFC 791), which
+ * RFC 7383 2.5.1 names as the safe size; the engine never goes below
+ * 1280 towards an IPv6 gateway, the least every IPv6 link carries. */
+static int conn_fragment_size(struct pctx *c, yaml_node_t *n)
+{
+	return get_uint(c, n, PROFILE_FRAGMENT_MIN, 65535,
+			&c->p->fragment_size);
+}
+
 static int conn_force_encap(struct pctx *c, yaml_node_t *n)
 {
 	return get_bool(c, n, &c->p->force_encap);
@@ -78,6 +93,8 @@ const struct key_def connection_keys[] = {
 	{ "port", conn_port },
 	{ "force-encap", conn_force_encap },
 	{ "mobike", conn_mobike },
+	{ "fragmentation", conn_fragmentation },
+	{ "fragment-size", conn_fragment_size },
 	{ "local-address", conn_local_address },
 	{ NULL, NULL },
 };

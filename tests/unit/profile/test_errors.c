@@ -74,6 +74,8 @@ static const struct bad_case cases[] = {
 	  "t.yaml:3:9: 'port' must be an integer from 1 to 65535" },
 	{ "connection:\n  gateway: a\n  port: -500\n",
 	  "t.yaml:3:9: 'port' must be an integer from 1 to 65535" },
+	{ "connection:\n  gateway: a\n  fragment-size: 575\n",
+	  "t.yaml:3:18: 'fragment-size' must be an integer from 576 to 65535" },
 	{ "connection:\n  gateway: a\n  force-encap: maybe\n",
 	  "t.yaml:3:16: 'force-encap' must be true or false" },
 	{ "connection:\n  gateway: a\n  local-address: host.example\n",

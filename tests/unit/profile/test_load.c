@@ -34,6 +34,8 @@ static const char full_psk[] =
 	"  gateway: [vpn.example.com, 192.0.2.1, \"2001:db8::1\"]\n"
 	"  port: 4500\n"
 	"  force-encap: true\n"
+	"  fragmentation: false\n"
+	"  fragment-size: 576\n"
 	"  local-address: 192.0.2.2\n"
 	"local:\n"
 	"  id: client@example.org\n"
@@ -80,6 +82,8 @@ static void test_full_psk(void)
 	CU_ASSERT_STRING_EQUAL(p.gateways[2], "2001:db8::1");
 	CU_ASSERT_EQUAL(p.port, 4500);
 	CU_ASSERT_TRUE(p.force_encap);
+	CU_ASSERT_FALSE(p.fragmentation);
+	CU_ASSERT_EQUAL(p.fragment_size, 576);
 	CU_ASSERT_STRING_EQUAL(p.local_addr, "192.0.2.2");
 
 	CU_ASSERT_EQUAL(p.local_id.type, ID_RFC822_ADDR);
@@ -155,6 +159,8 @@ static void test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(p.name, "t");
 	CU_ASSERT_EQUAL(p.port, 500);
 	CU_ASSERT_FALSE(p.force_encap);
+	CU_ASSERT_TRUE(p.fragmentation);
+	CU_ASSERT_EQUAL(p.fragment_size, 1280);
 	CU_ASSERT_EQUAL(p.local_addr[0], '\0');
 	CU_ASSERT_EQUAL(p.local_id.type, ID_FQDN);
 	CU_ASSERT_EQUAL(p.remote_id.type, ID_IPV4_ADDR);
