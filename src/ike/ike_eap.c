@@ -226,7 +226,8 @@ static enum task_rc feed_eap(struct ike_sa *sa, const struct ike_msg *m)
 	wb_free(&out);
 	/* We end it (a gateway certificate TLS refused, a wrong
 	 * authenticator response): tell the gateway, RFC 7296 2.21.2, so it
-	 * drops its half-made SA at once; after its own EAP-Failure it has. */
+	 * may drop its half-made SA (strongSwan 5.9.8 keeps it until its
+	 * half-open timeout anyway); after its own EAP-Failure it has. */
 	if (st == EAP_FAILED && p_eap->len && p_eap->body[0] != EAP_CODE_FAILURE)
 		ike_send_auth_failed(sa);
 	if (st == EAP_FAILED)
