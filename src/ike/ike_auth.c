@@ -488,14 +488,13 @@ static void take_config(struct ike_sa *sa, const struct payload_list *pl)
  * gateway's AUTH verified; no Child SA is created, the IKE SA is deleted.
  * This is the last response (without EAP also the first), one of the
  * two places the RFC allows; ike_eap.c takes the first one of EAP. */
-static bool follow_auth_redirect(struct ike_sa *sa, const struct ike_msg *m,
-				 enum task_rc *rc)
+bool ike_auth_redirect_target(struct ike_sa *sa, const struct ike_msg *m,
+			      struct gw_ident *gw)
 {
-	struct gw_ident gw;
 	char why[256];
 
 	switch (redirect_take(m, EXCH_IKE_AUTH, &sa->ni,
-			      sa->prof->redirect_enabled, &gw, why,
+			      sa->prof->redirect_enabled, gw, why,
 			      sizeof(why))) {
 	case REDIR_ABSENT:
 		return false;
@@ -506,6 +505,16 @@ static bool follow_auth_redirect(struct ike_sa *sa, const struct ike_msg *m,
 	case REDIR_FOLLOW:
 		break;
 	}
+	return true;
+}
+
+static bool follow_auth_redirect(struct ike_sa *sa, const struct ike_msg *m,
+				 enum task_rc *rc)
+{
+	struct gw_ident gw;
+
+	if (!ike_auth_redirect_target(sa, m, &gw))
+		return false;
 	/* Authenticated: the SA exists on the gateway, and conn deletes it
 	 * as RFC 5685 6 asks. */
 	sa_set_state(sa, IKE_ESTABLISHED);

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "ike_sa.h"
-#include "redirect.h"
 #include "vpnd/eap.h"
 #include "vpnd/log.h"
 
@@ -123,20 +122,9 @@ static bool redirect_in_round(struct ike_sa *sa, const struct ike_msg *m,
 			      bool first, enum task_rc *rc)
 {
 	struct gw_ident gw;
-	char why[256];
 
-	switch (redirect_take(m, EXCH_IKE_AUTH, &sa->ni,
-			      sa->prof->redirect_enabled, &gw, why,
-			      sizeof(why))) {
-	case REDIR_ABSENT:
+	if (!ike_auth_redirect_target(sa, m, &gw))
 		return false;
-	case REDIR_REFUSED:
-	case REDIR_DISABLED:
-		log_warn("ignoring REDIRECT in IKE_AUTH: %s", why);
-		return false;
-	case REDIR_FOLLOW:
-		break;
-	}
 	if (!first) {
 		log_warn("ignoring REDIRECT in an intermediate IKE_AUTH response (RFC 5685 6: only the first or the last counts)");
 		return false;

@@ -658,6 +658,10 @@ int ike_auth_take_gateway_id(struct ike_sa *sa, const struct ike_payload *p_id,
 			     struct verr *e);
 int ike_auth_verify_gateway(struct ike_sa *sa, const struct payload_list *pl,
 			    struct verr *e);
+/* A REDIRECT in an IKE_AUTH response that may be followed (RFC 5685
+ * checks passed) into gw; an unusable one is logged and false. */
+bool ike_auth_redirect_target(struct ike_sa *sa, const struct ike_msg *m,
+			      struct gw_ident *gw);
 /* ike_eap.c: EAP in IKE_AUTH (RFC 7296 2.16, RFC 5998). */
 int eap_auth_begin(struct ike_sa *sa, struct verr *e);
 void eap_auth_add_first(struct ike_sa *sa, struct pl_chain *c);
