@@ -205,10 +205,14 @@ static void test_small_fragments(void)
 
 static void failed_with(struct conv *c, const char *why)
 {
+	/* gcc's format-overflow check misfires under the sanitizers unless
+	 * the pointer is visibly non-NULL (as in tests/unit/profile) */
+	const char *want = why ? why : "";
+
 	CU_ASSERT_EQUAL(conv_run(c), EAP_FAILED);
-	if (!strstr(c->e.msg, why))
-		fprintf(stderr, "\n  want \"%s\" in \"%s\"\n", why, c->e.msg);
-	CU_ASSERT_PTR_NOT_NULL(strstr(c->e.msg, why));
+	if (!strstr(c->e.msg, want))
+		fprintf(stderr, "\n  want \"%s\" in \"%s\"\n", want, c->e.msg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c->e.msg, want));
 }
 
 static void test_wrong_ca(void)
