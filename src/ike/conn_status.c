@@ -56,8 +56,7 @@ static void local_auth_text(const struct ike_sa *sa, char *out, size_t len)
 		snprintf(out, len, "resumed (RFC 5723 ticket)");
 	else if (p->local_auth == PAUTH_EAP)
 		snprintf(out, len, "%s as %s",
-			 p->eap_method == PEAP_TLS ? "EAP-TLS" : "EAP-MSCHAPv2",
-			 p->eap_identity);
+			 eap_auth_method_name(p), p->eap_identity);
 	else
 		snprintf(out, len, "%s", p->local_auth == PAUTH_PSK ?
 					 "pre-shared key" : "certificate");

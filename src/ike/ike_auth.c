@@ -193,9 +193,7 @@ static int auth_start(struct ike_sa *sa, struct ike_task *t, struct verr *e)
 		sa_progress(sa, "authenticating with the resumed SA's keys");
 	else if (sa->eap_phase == EAP_PHASE_FIRST)
 		sa_progress(sa, "authenticating as %s by %s",
-			    p->local_id.text,
-			    p->eap_method == PEAP_TLS ? "EAP-TLS" :
-							"EAP-MSCHAPv2");
+			    p->local_id.text, eap_auth_method_name(p));
 	else
 		sa_progress(sa, "authenticating as %s (%s)",
 			    p->local_id.text[0] ? p->local_id.text :

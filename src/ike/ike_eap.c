@@ -20,6 +20,11 @@ static uint8_t eap_type_of(enum profile_eap m)
 	return m == PEAP_TLS ? EAP_TYPE_TLS : EAP_TYPE_MSCHAPV2;
 }
 
+const char *eap_auth_method_name(const struct profile *p)
+{
+	return eap_type_name(eap_type_of(p->eap_method));
+}
+
 static int load_tls_creds(struct ike_sa *sa, struct eap_peer_cfg *cfg,
 			  struct verr *e)
 {
@@ -206,8 +211,7 @@ static enum task_rc feed_eap(struct ike_sa *sa, const struct ike_msg *m)
 		sa->eap_phase = EAP_PHASE_METHOD;
 	} else if (st == EAP_DONE) {
 		sa_progress(sa, "EAP succeeded (%s, %u rounds)",
-			    eap_type_name(eap_type_of(sa->prof->eap_method)),
-			    sa->eap_rounds);
+			    eap_auth_method_name(sa->prof), sa->eap_rounds);
 		sa->eap_phase = EAP_PHASE_FINAL;
 		rc = send_final_auth(sa, &e);
 	}

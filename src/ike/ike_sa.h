@@ -670,6 +670,8 @@ enum task_rc eap_auth_round(struct ike_sa *sa, const struct ike_msg *m);
 /* The key of our (ours) or the gateway's AUTH after EAP. */
 const struct chunk *eap_auth_key(const struct ike_sa *sa, bool ours);
 void eap_auth_clear(struct ike_sa *sa);
+/* "EAP-MSCHAPv2" or "EAP-TLS": the profile's method, as eap.c names it. */
+const char *eap_auth_method_name(const struct profile *p);
 /* CERTREQ body: SHA-1 hashes of the CA's public key. */
 int creds_certreq(const struct profile *p, struct wbuf *out, struct verr *e);
 int creds_verify_peer(struct ike_sa *sa, const struct payload_list *pl,
