@@ -66,6 +66,21 @@ static void our_cert_hint(const struct ike_sa *sa, struct text *t)
 	add(t, "; or it does not trust our issuer '%s'", issuer);
 }
 
+/* Refused before or after EAP: not our certificate (EAP-TLS keeps its
+ * own), so the identity or the gateway's way of proving itself. */
+static void eap_hint(const struct ike_sa *sa, struct text *t)
+{
+	const struct profile *p = sa->prof;
+
+	add(t, " for %s: the gateway may know us by another identity (local.id)",
+	    eap_auth_method_name(p));
+	/* strongSwan configured for RFC 5998 refuses a client that did not
+	 * offer EAP-only with a bare AUTHENTICATION_FAILED. */
+	if (sa->eap_phase == EAP_PHASE_FIRST && p->eap_method == PEAP_TLS &&
+	    p->remote_auth != PAUTH_EAP)
+		add(t, ", or authenticate itself by EAP only (RFC 5998), which remote.auth: eap allows");
+}
+
 void hint_auth_failed(const struct ike_sa *sa, char *out, size_t len)
 {
 	const struct profile *p = sa->prof;
@@ -75,7 +90,9 @@ void hint_auth_failed(const struct ike_sa *sa, char *out, size_t len)
 		out[0] = '\0';
 	add(&t, "we sent IDi ");
 	add_id(&t, sa->my_id_type, sa->my_id.p, sa->my_id.len);
-	if (sa->my_cert)
+	if (p->local_auth == PAUTH_EAP)
+		eap_hint(sa, &t);
+	else if (sa->my_cert)
 		our_cert_hint(sa, &t);
 	else
 		add(&t, " with a pre-shared key: the gateway may know us by another identity (local.id) or key");

@@ -237,8 +237,17 @@ enum task_rc eap_auth_round(struct ike_sa *sa, const struct ike_msg *m)
 	struct verr e = { { 0 } };
 	enum task_rc rc;
 
-	if (first && !msg_payload(m, PL_EAP))
+	if (first && !msg_payload(m, PL_EAP)) {
+		if (m->first_error == N_AUTHENTICATION_FAILED) {
+			char hint[400];
+
+			hint_auth_failed(sa, hint, sizeof(hint));
+			return task_fail_as(sa, REASON_AUTH_FAILED,
+					    "gateway refused IKE_AUTH before EAP: AUTHENTICATION_FAILED; %s",
+					    hint);
+		}
 		return eap_failed(sa, m, "no EAP payload in the first response");
+	}
 	if (first && take_first(sa, m, &e) < 0) {
 		if (sa->gw_signed || msg_payload(m, PL_AUTH))
 			ike_send_auth_failed(sa);
