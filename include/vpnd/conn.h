@@ -124,6 +124,17 @@ struct conn_status {
 		uint8_t ip4[4], ip4_prefix;
 		uint8_t ip6[16], ip6_prefix;
 	} vip;
+	struct {                        /* DNS of the CP(CFG_REPLY) */
+		size_t n_dns4, n_dns6;
+		uint8_t dns4[4][4], dns6[4][16];
+		size_t n_domains;       /* RFC 8598 split-DNS domains:
+					   conn_dns_domain_get */
+		size_t n_bad_domains;   /* refused, not DNS names */
+		bool full_tunnel;       /* the remote selectors cover a /0 */
+		bool applied;           /* on the host, through 'method' */
+		char method[16];        /* "resolved", "resolvconf", "file" */
+		char link[16];          /* the link they were set on */
+	} dns;
 	bool resumption;                /* the profile resumes (RFC 5723) */
 	struct {                        /* the stored resumption ticket */
 		bool stored;
@@ -195,6 +206,10 @@ struct conn_redirect {
 /* Entry i of the history; false past its end. */
 bool conn_redirect_get(const struct conn *c, size_t i,
 		       struct conn_redirect *out);
+/* Split-DNS domain i of the current IKE SA's CP reply; false past the
+ * end. */
+bool conn_dns_domain_get(const struct conn *c, size_t i, char *out,
+			 size_t outlen);
 /* A change of the path to the gateway (roam.c), oldest first: the
  * network went, came back, our address moved, the machine woke. */
 struct conn_move {

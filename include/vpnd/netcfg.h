@@ -21,7 +21,6 @@
 #define NETCFG_MAX_ROUTES 32
 #define NETCFG_MAX_REMOTE 16
 #define NETCFG_MAX_DNS 8
-#define NETCFG_MAX_DOMAINS 8
 #define NETCFG_CONN_MAX 64	/* connection names, with the NUL */
 
 struct netcfg_ip {
@@ -96,31 +95,56 @@ int netcfg_route_list(struct netcfg *n, int family, netcfg_route_cb cb,
 		      void *ctx, struct verr *e);
 
 /* DNS. The manager is chosen at apply time: VPND_DNS_FILE (tests: the
- * servers are written to that file), else systemd-resolved when
- * resolvectl exists and "resolvectl status" succeeds, else resolvconf.
- * Programs run without a shell, with a 10 s limit. */
+ * servers are written to that file), else systemd-resolved when its
+ * name org.freedesktop.resolve1 has an owner on the system bus (sd-bus;
+ * DBUS_SYSTEM_BUS_ADDRESS names another bus), else resolvconf. Programs
+ * run without a shell, bus calls and programs with a 10 s limit. */
 enum netcfg_dns_method {
 	NETCFG_DNS_NONE = 0,
 	NETCFG_DNS_FILE,
-	NETCFG_DNS_RESOLVED,	/* resolvectl dns/domain LINK; revert LINK */
+	NETCFG_DNS_RESOLVED,	/* resolve1.Manager SetLink*; RevertLink */
 	NETCFG_DNS_RESOLVCONF,	/* resolvconf -a/-d LINK.vpnd */
+};
+
+/* A DNS name in presentation format (RFC 1035 2.3.1 with '_' allowed,
+ * IDNA A-labels are plain letters): labels of 1-63 letters, digits, '-'
+ * and '_', not starting or ending with '-', at most 253 characters
+ * without the one trailing dot allowed. The root alone is not a name
+ * here. */
+#define NETCFG_DOMAIN_MAX 254	/* with the NUL */
+bool netcfg_domain_ok(const char *name, size_t len);
+
+/* What DNS to set on the VPN link. */
+struct netcfg_dns_config {
+	int ifindex;			/* the VPN link, never the uplink */
+	const struct netcfg_ip *servers;
+	size_t n_servers;		/* 1 .. NETCFG_MAX_DNS */
+	/* The gateway's split-DNS domains (RFC 8598): queries for names
+	 * under them go to these servers (resolved: routing-only "~d"). */
+	const char *const *domains;
+	size_t n_domains;
+	/* Every query goes to these servers (resolved: "~." and the
+	 * default route): a full tunnel, or a gateway that named no
+	 * domains. Otherwise only the domains' queries do. */
+	bool default_route;
 };
 
 /* What was applied, for the revert and the record. */
 struct netcfg_dns {
 	enum netcfg_dns_method method;
-	char link[IF_NAMESIZE];
+	int ifindex;
+	char link[IF_NAMESIZE];	/* the link's name at apply time */
 	char path[256];		/* NETCFG_DNS_FILE only */
 };
 
 /* -1 with errno ENOENT when there is no DNS manager: then nothing was
- * written and the tunnel itself is fine. "resolvectl revert" drops every
- * per-link setting, including the DHCP client's, so the link should be
- * one dedicated to the VPN when there is one. */
-int netcfg_dns_apply(const char *link, const struct netcfg_ip *servers,
-		     size_t n_servers, const char *const *domains,
-		     size_t n_domains, struct netcfg_dns *applied,
-		     struct verr *e);
+ * written and the tunnel itself is fine. Only the given link is
+ * touched: RevertLink drops every per-link setting, so it must be the
+ * VPN's own link (its TUN or XFRM interface). */
+int netcfg_dns_apply(const struct netcfg_dns_config *c,
+		     struct netcfg_dns *applied, struct verr *e);
+/* A link that is gone or now has another name took its settings with
+ * it: nothing to revert then. */
 int netcfg_dns_revert(const struct netcfg_dns *applied, struct verr *e);
 const char *netcfg_dns_method_name(enum netcfg_dns_method m);
 

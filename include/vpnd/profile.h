@@ -134,7 +134,8 @@ struct profile {
 	/* virtual IP / DNS */
 	bool request_ipv4;
 	bool request_ipv6;
-	bool request_dns;
+	bool request_dns4;                  /* ipv4.dns: auto */
+	bool request_dns6;                  /* ipv6.dns: auto */
 
 	/* redirect (RFC 5685) */
 	bool redirect_enabled;              /* default true */

@@ -98,6 +98,8 @@ void hostcfg_down(struct ike_sa *sa);
  * sa->host_error (the SAs stand, traffic from the virtual IP cannot
  * flow). */
 void hostcfg_install(struct ike_sa *sa);
+/* The remote selectors cover 0.0.0.0/0 or ::/0. */
+bool hostcfg_full_tunnel(const struct ike_sa *sa);
 /* sa replaces old (make-before-break), before old is retired: with the
  * same host side sa takes over old's record, so nothing is removed or
  * added; otherwise old's goes and sa's is installed. old may be NULL. */

@@ -931,5 +931,6 @@ void ike_sa_free(struct ike_sa *sa)
 	EVP_PKEY_free(sa->my_key);
 	eap_auth_clear(sa);
 	child_free_all(sa);
+	cfg_reply_clear(&sa->cfg);
 	free(sa);
 }

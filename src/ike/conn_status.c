@@ -7,6 +7,7 @@
 
 #include "child.h"
 #include "conn_int.h"
+#include "vpnd/netcfg.h"
 
 static void ts_describe(const struct ts_payload *ts, struct wbuf *out)
 {
@@ -146,6 +147,42 @@ static void get_vip(const struct cfg_reply *cfg, struct conn_status *st)
 	st->vip.ip6_prefix = cfg->ip6_prefix;
 }
 
+_Static_assert(sizeof(((struct conn_status *)0)->dns.dns4) ==
+	       sizeof(((struct cfg_reply *)0)->dns4) &&
+	       sizeof(((struct conn_status *)0)->dns.dns6) ==
+	       sizeof(((struct cfg_reply *)0)->dns6),
+	       "status holds every DNS server of the CP reply");
+
+static void get_dns(const struct ike_sa *sa, struct conn_status *st)
+{
+	const struct cfg_reply *cfg = &sa->cfg;
+
+	st->dns.n_dns4 = cfg->n_dns4;
+	memcpy(st->dns.dns4, cfg->dns4, sizeof(st->dns.dns4));
+	st->dns.n_dns6 = cfg->n_dns6;
+	memcpy(st->dns.dns6, cfg->dns6, sizeof(st->dns.dns6));
+	st->dns.n_domains = cfg->n_domains;
+	st->dns.n_bad_domains = cfg->n_bad_domains;
+	st->dns.full_tunnel = hostcfg_full_tunnel(sa);
+	if (sa->netrec && sa->netrec->has_dns) {
+		st->dns.applied = true;
+		snprintf(st->dns.method, sizeof(st->dns.method), "%s",
+			 netcfg_dns_method_name(sa->netrec->dns.method));
+		snprintf(st->dns.link, sizeof(st->dns.link), "%s",
+			 sa->netrec->dns.link);
+	}
+}
+
+bool conn_dns_domain_get(const struct conn *c, size_t i, char *out,
+			 size_t outlen)
+{
+	if (!c->sa || c->sa->state < IKE_ESTABLISHED ||
+	    i >= c->sa->cfg.n_domains)
+		return false;
+	snprintf(out, outlen, "%s", c->sa->cfg.domains[i]);
+	return true;
+}
+
 static void get_ticket(const struct conn *c, struct conn_status *st)
 {
 	struct ticket_info info;
@@ -190,8 +227,10 @@ void conn_status_get(const struct conn *c, struct conn_status *st)
 	st->has_sa = true;
 	get_ike(c->sa, st);
 	get_child(c->sa, st);
-	if (c->sa->state >= IKE_ESTABLISHED)
+	if (c->sa->state >= IKE_ESTABLISHED) {
 		get_vip(&c->sa->cfg, st);
+		get_dns(c->sa, st);
+	}
 }
 
 bool conn_redirect_get(const struct conn *c, size_t i,
@@ -379,6 +418,11 @@ static void ike_text(const struct conn_status *st, const struct ike_sa *sa,
 				      "off (standard IKEv2 only)");
 	vip_text(st, out);
 	cfg_describe(&sa->cfg, out);
+	if (st->dns.applied)
+		wb_printf(out, "  DNS applied on %s through %s, %s\n",
+			  st->dns.link, st->dns.method,
+			  st->dns.full_tunnel || !st->dns.n_domains ?
+			  "every name (~.)" : "the domains only");
 	child_text(st, sa, out);
 }
 

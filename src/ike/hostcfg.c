@@ -82,24 +82,63 @@ static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 	t->state_dir = record_dir(sa);
 }
 
-static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
+/* Whether the remote selectors take every address of a family: then
+ * every query must go through the tunnel too ("~."), or it leaks. */
+bool hostcfg_full_tunnel(const struct ike_sa *sa)
 {
-	struct netcfg_ip servers[CFG_MAX_DNS * 2];
-	struct verr e = { { 0 } };
+	static const uint8_t zero[16], ones[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const struct child_sa *ch = sa_child(sa);
+	size_t i;
+
+	for (i = 0; ch && i < ch->tsr.n; i++) {
+		const struct ts_entry *ts = &ch->tsr.ts[i];
+		size_t len = ts->type == TS_IPV6_ADDR_RANGE ? 16 : 4;
+
+		if (!memcmp(ts->start, zero, len) &&
+		    !memcmp(ts->end, ones, len))
+			return true;
+	}
+	return false;
+}
+
+/* The servers of the families the profile takes DNS for. */
+static size_t dns_servers(const struct ike_sa *sa, struct netcfg_ip *out)
+{
 	size_t i, n = 0;
 
-	for (i = 0; i < sa->cfg.n_dns4; i++) {
-		servers[n].family = AF_INET;
-		memcpy(servers[n++].bytes, sa->cfg.dns4[i], 4);
+	for (i = 0; sa->prof->request_dns4 && i < sa->cfg.n_dns4; i++) {
+		out[n].family = AF_INET;
+		memcpy(out[n++].bytes, sa->cfg.dns4[i], 4);
 	}
-	for (i = 0; i < sa->cfg.n_dns6; i++) {
-		servers[n].family = AF_INET6;
-		memcpy(servers[n++].bytes, sa->cfg.dns6[i], 16);
+	for (i = 0; sa->prof->request_dns6 && i < sa->cfg.n_dns6; i++) {
+		out[n].family = AF_INET6;
+		memcpy(out[n++].bytes, sa->cfg.dns6[i], 16);
 	}
-	if (!n || !sa->prof->request_dns || rec->n_addrs == 0)
+	return n;
+}
+
+/* ifindex: the link DNS goes on, which only it may carry (resolved's
+ * RevertLink drops all of that link's settings). */
+static void apply_dns(struct ike_sa *sa, int ifindex,
+		      struct netcfg_record *rec)
+{
+	struct netcfg_ip servers[CFG_MAX_DNS * 2];
+	struct netcfg_dns_config dc = { 0 };
+	struct verr e = { { 0 } };
+
+	dc.ifindex = ifindex;
+	dc.servers = servers;
+	dc.n_servers = dns_servers(sa, servers);
+	dc.domains = (const char *const *)sa->cfg.domains;
+	dc.n_domains = sa->cfg.n_domains;
+	/* RFC 8598 4: without domains the servers MAY serve every query;
+	 * vpnd's choice, as it has nothing else to route them by. */
+	dc.default_route = hostcfg_full_tunnel(sa) || !dc.n_domains;
+	if (!dc.n_servers || ifindex <= 0)
 		return;
-	if (netcfg_dns_apply(rec->addrs[0].ifname, servers, n, NULL, 0,
-			     &rec->dns, &e) < 0) {
+	if (netcfg_dns_apply(&dc, &rec->dns, &e) < 0) {
 		/* The profile asked for them: no working tunnel without. */
 		snprintf(sa->host_error, sizeof(sa->host_error),
 			 "DNS servers not applied: %s", e.msg);
@@ -110,8 +149,10 @@ static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
 	if (record_dir(sa) &&
 	    netcfg_record_save(record_dir(sa), sa->prof->name, rec, &e) < 0)
 		log_warn("%s", e.msg);
-	sa_progress(sa, "DNS servers applied through %s",
-		    netcfg_dns_method_name(rec->dns.method));
+	sa_progress(sa, "DNS servers applied on %s through %s%s",
+		    rec->dns.link, netcfg_dns_method_name(rec->dns.method),
+		    dc.default_route ? " for every name" :
+				       " for the gateway's domains");
 }
 
 int hostcfg_up(struct ike_sa *sa, struct verr *e)
@@ -134,7 +175,10 @@ int hostcfg_up(struct ike_sa *sa, struct verr *e)
 	tunnel_of(sa, &t);
 	if (netcfg_tunnel_up(ncfg, &t, sa->netrec, e) < 0)
 		goto fail;
-	apply_dns(sa, sa->netrec);
+	/* The link that holds the virtual IP; with a VPN interface
+	 * (i13-netif) that is the interface, never the uplink. */
+	apply_dns(sa, sa->netrec->n_addrs ? sa->netrec->addrs[0].ifindex : 0,
+		  sa->netrec);
 	return 0;
 fail:
 	free(sa->netrec);
@@ -167,6 +211,19 @@ void hostcfg_install(struct ike_sa *sa)
 	}
 }
 
+static bool same_domains(const struct cfg_reply *a,
+			 const struct cfg_reply *b)
+{
+	size_t i;
+
+	if (a->n_domains != b->n_domains)
+		return false;
+	for (i = 0; i < a->n_domains; i++)
+		if (strcmp(a->domains[i], b->domains[i]))
+			return false;
+	return true;
+}
+
 static bool same_cfg(const struct cfg_reply *a, const struct cfg_reply *b)
 {
 	return a->has_ip4 == b->has_ip4 &&
@@ -176,7 +233,8 @@ static bool same_cfg(const struct cfg_reply *a, const struct cfg_reply *b)
 				a->ip6_prefix == b->ip6_prefix)) &&
 	       a->n_dns4 == b->n_dns4 && a->n_dns6 == b->n_dns6 &&
 	       !memcmp(a->dns4, b->dns4, a->n_dns4 * sizeof(a->dns4[0])) &&
-	       !memcmp(a->dns6, b->dns6, a->n_dns6 * sizeof(a->dns6[0]));
+	       !memcmp(a->dns6, b->dns6, a->n_dns6 * sizeof(a->dns6[0])) &&
+	       same_domains(a, b);
 }
 
 /* What hostcfg_up would install for each is the same: the gateway's

@@ -471,7 +471,7 @@ static void take_config(struct ike_sa *sa, const struct payload_list *pl)
 	static struct cp_payload cp;
 	struct verr e = { { 0 } };
 
-	memset(&sa->cfg, 0, sizeof(sa->cfg));
+	cfg_reply_clear(&sa->cfg);
 	if (!p_cp)
 		return;
 	if (cp_parse(p_cp->body, p_cp->len, &cp, &e) < 0) {

@@ -66,6 +66,8 @@ static void adopt(struct ike_sa *next, struct ike_sa *old)
 	next->offered_tsi = old->offered_tsi;
 	next->offered_tsr = old->offered_tsr;
 	next->cfg = old->cfg;
+	old->cfg.domains = NULL; /* moved to next */
+	old->cfg.n_domains = 0;
 	next->netrec = old->netrec;
 	memcpy(next->host_error, old->host_error, sizeof(next->host_error));
 	next->child_retry_delay = old->child_retry_delay;

@@ -113,6 +113,12 @@ struct cfg_reply {
 	uint8_t dns4[CFG_MAX_DNS][4];
 	size_t n_dns6;
 	uint8_t dns6[CFG_MAX_DNS][16];
+	/* INTERNAL_DNS_DOMAIN (RFC 8598), each a valid DNS name without
+	 * the trailing dot, on the heap (cfg_reply_clear); as many as the
+	 * gateway sent. Moves with the struct (IKE SA rekey). */
+	char **domains;
+	size_t n_domains;
+	size_t n_bad_domains;   /* refused: not DNS names */
 };
 
 /* One message of ours as it goes on the wire: whole, or in SKF
@@ -691,9 +697,11 @@ void hint_cert_lacks_id(const struct ike_sa *sa, X509 *leaf, struct verr *e);
 /* hint4: the IPv4 address to ask for again (after a resume), or NULL. */
 void cfg_build_request(struct pl_chain *c, const struct profile *p,
 		       const uint8_t *hint4);
+/* out must be zeroed or cleared; what the reply holds is added. */
 void cfg_parse_reply(const struct cp_payload *cp, struct cfg_reply *out);
-/* The DNS servers as status lines (the virtual IP is a value of
- * struct conn_status). */
+void cfg_reply_clear(struct cfg_reply *cfg);
+/* The DNS servers and domains as status lines (the virtual IP is a
+ * value of struct conn_status). */
 void cfg_describe(const struct cfg_reply *cfg, struct wbuf *out);
 
 /* ---- conn.c: each SA reports to its connection ---- */

@@ -1,5 +1,6 @@
 /* DNS servers and domains from the CP reply, handed to whichever DNS
- * manager the host runs. We never edit /etc/resolv.conf ourselves. */
+ * manager the host runs, for the VPN's link only. We never edit
+ * /etc/resolv.conf ourselves. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,21 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dns_internal.h"
 #include "netcfg_internal.h"
 #include "record_internal.h"
 #include "spawn_internal.h"
 
-#define PROG_TIMEOUT_MS 10000
 #define RESOLVCONF_SUFFIX ".vpnd"
 #define NO_MANAGER "no DNS manager (systemd-resolved or resolvconf) " \
 		   "found; DNS servers not applied"
 
 struct dns_req {
-	const char *link;
-	const struct netcfg_ip *servers;
-	size_t n_servers;
-	const char *const *domains;
-	size_t n_domains;
+	const struct netcfg_dns_config *c;
+	char link[IF_NAMESIZE];
 };
 
 const char *netcfg_dns_method_name(enum netcfg_dns_method m)
@@ -38,6 +36,39 @@ const char *netcfg_dns_method_name(enum netcfg_dns_method m)
 	}
 }
 
+static bool label_ok(const char *l, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 63 || l[0] == '-' || l[len - 1] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)l[i]) && l[i] != '-' &&
+		    l[i] != '_')
+			return false;
+	return true;
+}
+
+bool netcfg_domain_ok(const char *name, size_t len)
+{
+	size_t start = 0, i;
+
+	if (!name)
+		return false;
+	if (len && name[len - 1] == '.')
+		len--; /* the root's dot, once */
+	if (len == 0 || len > NETCFG_DOMAIN_MAX - 1)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i < len && name[i] != '.')
+			continue;
+		if (!label_ok(name + start, i - start))
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
 /* The names end up in argv: one starting with '-' would be an option. */
 static bool link_ok(const char *link)
 {
@@ -45,45 +76,34 @@ static bool link_ok(const char *link)
 	       !strchr(link, '/');
 }
 
-static bool domain_ok(const char *d)
+static int check_req(struct dns_req *q, struct verr *e)
 {
-	size_t len = d ? strlen(d) : 0;
-
-	if (len == 0 || len > 253 || d[0] == '-' || d[0] == '.')
-		return false;
-	for (; *d; d++)
-		if (!isalnum((unsigned char)*d) && *d != '-' && *d != '.' &&
-		    *d != '_')
-			return false;
-	return true;
-}
-
-static int check_req(const struct dns_req *q, struct verr *e)
-{
+	const struct netcfg_dns_config *c = q->c;
 	size_t i;
 
-	if (!link_ok(q->link)) {
-		verr_set(e, "applying DNS: invalid link name");
+	if (c->ifindex <= 0 || !if_indextoname((unsigned)c->ifindex, q->link) ||
+	    !link_ok(q->link)) {
+		verr_set(e, "applying DNS: no usable link with index %d",
+			 c->ifindex);
 		goto inval;
 	}
-	if (q->n_servers == 0 || q->n_servers > NETCFG_MAX_DNS ||
-	    q->n_domains > NETCFG_MAX_DOMAINS) {
-		verr_set(e, "applying DNS to link %s: %zu servers and %zu "
-			 "domains (1-%d and 0-%d)", q->link, q->n_servers,
-			 q->n_domains, NETCFG_MAX_DNS, NETCFG_MAX_DOMAINS);
+	if (c->n_servers == 0 || c->n_servers > NETCFG_MAX_DNS) {
+		verr_set(e, "applying DNS to link %s: %zu servers (1-%d)",
+			 q->link, c->n_servers, NETCFG_MAX_DNS);
 		goto inval;
 	}
-	for (i = 0; i < q->n_servers; i++)
-		if (!nc_addr_len(q->servers[i].family)) {
+	for (i = 0; i < c->n_servers; i++)
+		if (!nc_addr_len(c->servers[i].family)) {
 			verr_set(e, "applying DNS to link %s: server %zu is "
 				 "not an address", q->link, i + 1);
 			goto inval;
 		}
-	for (i = 0; i < q->n_domains; i++)
-		if (!domain_ok(q->domains[i])) {
+	for (i = 0; i < c->n_domains; i++)
+		if (!c->domains[i] ||
+		    !netcfg_domain_ok(c->domains[i], strlen(c->domains[i]))) {
 			verr_set(e, "applying DNS to link %s: invalid "
 				 "domain \"%.64s\"", q->link,
-				 q->domains[i] ? q->domains[i] : "");
+				 c->domains[i] ? c->domains[i] : "");
 			goto inval;
 		}
 	return 0;
@@ -92,20 +112,23 @@ inval:
 	return -1;
 }
 
-/* resolv.conf syntax, for resolvconf and the test file. */
+/* resolv.conf syntax, for resolvconf and the test file. resolv.conf
+ * cannot route by domain: the split-DNS domains are a comment there
+ * (not search domains, which would qualify every short name). */
 static void resolv_lines(const struct dns_req *q, struct wbuf *w)
 {
+	const struct netcfg_dns_config *c = q->c;
 	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
-	for (i = 0; i < q->n_servers; i++)
+	for (i = 0; i < c->n_servers; i++)
 		wb_printf(w, "nameserver %s\n",
-			  netcfg_ip_str(&q->servers[i], a, sizeof(a)));
-	if (q->n_domains) {
-		wb_printf(w, "search");
-		for (i = 0; i < q->n_domains; i++)
-			wb_printf(w, " %s", q->domains[i]);
-		wb_printf(w, "\n");
+			  netcfg_ip_str(&c->servers[i], a, sizeof(a)));
+	if (c->n_domains || c->default_route) {
+		wb_printf(w, "# routing domains:");
+		for (i = 0; i < c->n_domains; i++)
+			wb_printf(w, " ~%s", c->domains[i]);
+		wb_printf(w, "%s\n", c->default_route ? " ~." : "");
 	}
 }
 
@@ -114,7 +137,7 @@ static int run(char *const argv[], const char *input, const char *what,
 	       struct verr *e)
 {
 	char out[256], *nl;
-	int rc = nc_run(argv, input, out, sizeof(out), PROG_TIMEOUT_MS);
+	int rc = nc_run(argv, input, out, sizeof(out), DNS_TIMEOUT_MS);
 	int err = errno;
 
 	if (rc == 0)
@@ -162,51 +185,11 @@ static int apply_file(const struct dns_req *q, const char *path,
 	return rc;
 }
 
-/* resolvectl answers "status" only while systemd-resolved runs. */
-static bool resolved_running(char *prog, size_t len)
+static int apply_resolved(const struct dns_req *q, struct netcfg_dns *d,
+			  struct verr *e)
 {
-	char out[64];
-	char *argv[] = { prog, "status", NULL };
-
-	if (!nc_find_prog("resolvectl", prog, len))
-		return false;
-	return nc_run(argv, NULL, out, sizeof(out), PROG_TIMEOUT_MS) == 0;
-}
-
-static int apply_resolved(const struct dns_req *q, char *prog,
-			  struct netcfg_dns *d, struct verr *e)
-{
-	char srv[NETCFG_MAX_DNS][INET6_ADDRSTRLEN], what[64];
-	char *argv[4 + NETCFG_MAX_DNS + NETCFG_MAX_DOMAINS];
-	char *link = (char *)q->link;
-	char *rv[] = { prog, "revert", link, NULL };
-	size_t i, n = 0;
-
-	snprintf(what, sizeof(what), "setting DNS servers on link %s",
-		 q->link);
-	argv[n++] = prog;
-	argv[n++] = "dns";
-	argv[n++] = link;
-	for (i = 0; i < q->n_servers; i++)
-		argv[n++] = (char *)netcfg_ip_str(&q->servers[i], srv[i],
-						  sizeof(srv[i]));
-	argv[n] = NULL;
-	if (run(argv, NULL, what, e) < 0)
+	if (nc_resolved_apply(q->c, q->link, e) < 0)
 		return -1;
-	if (q->n_domains) {
-		snprintf(what, sizeof(what), "setting DNS domains on link %s",
-			 q->link);
-		n = 1;
-		argv[n++] = "domain";
-		argv[n++] = link;
-		for (i = 0; i < q->n_domains; i++)
-			argv[n++] = (char *)q->domains[i];
-		argv[n] = NULL;
-		if (run(argv, NULL, what, e) < 0) {
-			(void)run(rv, NULL, what, NULL);
-			return -1;
-		}
-	}
 	d->method = NETCFG_DNS_RESOLVED;
 	return 0;
 }
@@ -233,23 +216,22 @@ static int apply_resolvconf(const struct dns_req *q, char *prog,
 	return rc;
 }
 
-int netcfg_dns_apply(const char *link, const struct netcfg_ip *servers,
-		     size_t n_servers, const char *const *domains,
-		     size_t n_domains, struct netcfg_dns *applied,
-		     struct verr *e)
+int netcfg_dns_apply(const struct netcfg_dns_config *c,
+		     struct netcfg_dns *applied, struct verr *e)
 {
-	struct dns_req q = { link, servers, n_servers, domains, n_domains };
+	struct dns_req q = { .c = c };
 	const char *file = getenv("VPND_DNS_FILE");
 	char prog[256];
 
 	memset(applied, 0, sizeof(*applied));
 	if (check_req(&q, e) < 0)
 		return -1;
-	snprintf(applied->link, sizeof(applied->link), "%s", link);
+	applied->ifindex = c->ifindex;
+	snprintf(applied->link, sizeof(applied->link), "%s", q.link);
 	if (file && *file)
 		return apply_file(&q, file, applied, e);
-	if (resolved_running(prog, sizeof(prog)))
-		return apply_resolved(&q, prog, applied, e);
+	if (nc_resolved_present())
+		return apply_resolved(&q, applied, e);
 	if (nc_find_prog("resolvconf", prog, sizeof(prog)))
 		return apply_resolvconf(&q, prog, applied, e);
 	verr_set(e, NO_MANAGER);
@@ -257,38 +239,43 @@ int netcfg_dns_apply(const char *link, const struct netcfg_ip *servers,
 	return -1;
 }
 
-static int revert_prog(const struct netcfg_dns *d, struct verr *e)
+/* The link of the record is still the one we set: same index, same
+ * name. A replaced link (a new TUN device reusing the index under
+ * another name) is not ours to revert. */
+static bool same_link(const struct netcfg_dns *d)
+{
+	char now[IF_NAMESIZE];
+
+	return d->ifindex > 0 && if_indextoname((unsigned)d->ifindex, now) &&
+	       strcmp(now, d->link) == 0;
+}
+
+static int revert_resolvconf(const struct netcfg_dns *d, struct verr *e)
 {
 	char name[IF_NAMESIZE + sizeof(RESOLVCONF_SUFFIX)], prog[256];
 	char what[80];
-	bool resolved = d->method == NETCFG_DNS_RESOLVED;
-	char *rv[] = { prog, "revert", (char *)d->link, NULL };
-	char *rc[] = { prog, "-d", name, NULL };
+	char *argv[] = { prog, "-d", name, NULL };
 
 	snprintf(name, sizeof(name), "%s" RESOLVCONF_SUFFIX, d->link);
 	snprintf(what, sizeof(what), "reverting DNS on link %s", d->link);
-	if (!link_ok(d->link)) {
-		verr_set(e, "reverting DNS: invalid link name");
-		errno = EINVAL;
-		return -1;
-	}
-	/* Per-link settings go away with the link. */
-	if (resolved && !if_nametoindex(d->link))
-		return 0;
-	if (!nc_find_prog(resolved ? "resolvectl" : "resolvconf", prog,
-			  sizeof(prog))) {
-		verr_set(e, "%s: %s not found", what,
-			 resolved ? "resolvectl" : "resolvconf");
+	if (!nc_find_prog("resolvconf", prog, sizeof(prog))) {
+		verr_set(e, "%s: resolvconf not found", what);
 		errno = ENOENT;
 		return -1;
 	}
-	return run(resolved ? rv : rc, NULL, what, e);
+	return run(argv, NULL, what, e);
 }
 
 int netcfg_dns_revert(const struct netcfg_dns *d, struct verr *e)
 {
 	int err;
 
+	if (d->method != NETCFG_DNS_NONE && d->method != NETCFG_DNS_FILE &&
+	    !link_ok(d->link)) {
+		verr_set(e, "reverting DNS: invalid link name");
+		errno = EINVAL;
+		return -1;
+	}
 	switch (d->method) {
 	case NETCFG_DNS_NONE:
 		return 0;
@@ -302,8 +289,13 @@ int netcfg_dns_revert(const struct netcfg_dns *d, struct verr *e)
 		}
 		return 0;
 	case NETCFG_DNS_RESOLVED:
+		/* Per-link settings go away with the link. */
+		if (!same_link(d))
+			return 0;
+		return nc_resolved_revert(d->ifindex, d->link, e);
 	case NETCFG_DNS_RESOLVCONF:
-		return revert_prog(d, e);
+		/* Its record is a file of resolvconf's, kept by name. */
+		return revert_resolvconf(d, e);
 	}
 	return 0;
 }

@@ -167,12 +167,13 @@ static int parse_route(const struct line *l, struct netcfg_record *rec,
 static int parse_dns(const struct line *l, struct netcfg_record *rec,
 		     struct verr *e)
 {
-	static const char *const keys[] = { "method", "link", "path" };
-	const char *m = get(l, "method"), *link = get(l, "link");
+	static const char *const keys[] = { "method", "dev", "ifindex",
+					    "path" };
+	const char *m = get(l, "method"), *link = get(l, "dev");
 	const char *path = get(l, "path");
 	struct netcfg_dns *d = &rec->dns;
 
-	if (expect_keys(l, keys, 3, e) < 0)
+	if (expect_keys(l, keys, 4, e) < 0)
 		return -1;
 	if (rec->has_dns)
 		return bad(l, e, "more than one dns entry");
@@ -185,11 +186,8 @@ static int parse_dns(const struct line *l, struct netcfg_record *rec,
 		d->method = NETCFG_DNS_RESOLVCONF;
 	else
 		return bad(l, e, "unknown dns method");
-	if (strcmp(link, "-") != 0) {
-		if (!nc_token_ok(link, sizeof(d->link)) || strchr(link, '/'))
-			return bad(l, e, "invalid dns link");
-		snprintf(d->link, sizeof(d->link), "%s", link);
-	}
+	if (strcmp(link, "-") != 0 && !parse_dev(l, d->link, &d->ifindex))
+		return bad(l, e, "invalid dns link");
 	if (strcmp(path, "-") != 0) {
 		if (!nc_token_ok(path, sizeof(d->path)) || path[0] != '/')
 			return bad(l, e, "invalid dns path");

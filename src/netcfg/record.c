@@ -126,9 +126,10 @@ void nc_record_format(const struct netcfg_record *rec, struct wbuf *w)
 		wb_printf(w, " table=%u metric=%u\n", r->table, r->metric);
 	}
 	if (rec->has_dns && rec->dns.method != NETCFG_DNS_NONE)
-		wb_printf(w, "dns method=%s link=%s path=%s\n",
+		wb_printf(w, "dns method=%s dev=%s ifindex=%d path=%s\n",
 			  netcfg_dns_method_name(rec->dns.method),
 			  rec->dns.link[0] ? rec->dns.link : "-",
+			  rec->dns.ifindex,
 			  rec->dns.path[0] ? rec->dns.path : "-");
 }
 

@@ -19,7 +19,8 @@ void profile_defaults(struct profile *p)
 	p->local_auth = PAUTH_PSK;
 	p->remote_auth = PAUTH_PSK;
 	p->request_ipv4 = true;
-	p->request_dns = true;
+	p->request_dns4 = true;
+	p->request_dns6 = true;
 	p->redirect_enabled = true;
 	p->max_redirects = 5;
 	p->redirect_period = 300;

@@ -111,14 +111,26 @@ static int ipv4_method(struct pctx *c, yaml_node_t *n)
 	return 0;
 }
 
+static const char *const dns_modes[] = { "auto", "ignore", NULL };
+
 static int ipv4_dns(struct pctx *c, yaml_node_t *n)
 {
-	static const char *const names[] = { "auto", "ignore", NULL };
 	int i;
 
-	if (get_choice(c, n, names, &i) < 0)
+	if (get_choice(c, n, dns_modes, &i) < 0)
 		return -1;
-	c->p->request_dns = i == 0;
+	c->p->request_dns4 = i == 0;
+	return 0;
+}
+
+/* Apart from ipv4.dns: the IPv6 CP's servers (INTERNAL_IP6_DNS). */
+static int ipv6_dns(struct pctx *c, yaml_node_t *n)
+{
+	int i;
+
+	if (get_choice(c, n, dns_modes, &i) < 0)
+		return -1;
+	c->p->request_dns6 = i == 0;
 	return 0;
 }
 
@@ -140,6 +152,7 @@ const struct key_def ipv4_keys[] = {
 
 const struct key_def ipv6_keys[] = {
 	{ "method", ipv6_method },
+	{ "dns", ipv6_dns },
 	{ NULL, NULL },
 };
 

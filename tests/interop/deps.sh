@@ -17,7 +17,7 @@ libreswan() {
 }
 
 PKGS=(meson ninja-build gcc clang pkg-config libssl-dev libmnl-dev
-      libyaml-dev libcunit1-dev iproute2 charon-systemd strongswan-swanctl
+      libyaml-dev libsystemd-dev libcunit1-dev iproute2 charon-systemd strongswan-swanctl
       strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
       libstrongswan-standard-plugins gdb nftables conntrack)
 

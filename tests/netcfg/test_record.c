@@ -20,7 +20,7 @@ static const char sample[] =
 	"src=192.0.2.2 table=254 metric=0\n"
 	"route dev=veth0 ifindex=2 dst=2001:db8:1::/48 via=- "
 	"src=2001:db8:100::10 table=220 metric=1024\n"
-	"dns method=resolvconf link=veth0 path=-\n";
+	"dns method=resolved dev=veth0 ifindex=2 path=-\n";
 
 static void test_roundtrip(void)
 {
@@ -42,7 +42,8 @@ static void test_roundtrip(void)
 	NT_STR_EQ(netcfg_ip_str(&rec.routes[0].route.via, s, sizeof(s)),
 		  "192.0.2.1");
 	CU_ASSERT_TRUE(rec.has_dns);
-	CU_ASSERT_EQUAL(rec.dns.method, NETCFG_DNS_RESOLVCONF);
+	CU_ASSERT_EQUAL(rec.dns.method, NETCFG_DNS_RESOLVED);
+	CU_ASSERT_EQUAL(rec.dns.ifindex, 2);
 	NT_STR_EQ(rec.dns.link, "veth0");
 	wb_init(&w);
 	nc_record_format(&rec, &w);
@@ -87,8 +88,12 @@ static void test_malformed(void)
 		   "metric=4294967296\n", "f:3: invalid route entry");
 	expect_bad("vpnd-netcfg 1\nconn ../x\n",
 		   "f:2: invalid or repeated conn line");
-	expect_bad("vpnd-netcfg 1\nconn a\ndns method=file link=- path=-\n",
-		   "f:3: dns entry lacks its link or path");
+	expect_bad("vpnd-netcfg 1\nconn a\ndns method=file dev=- ifindex=0 "
+		   "path=-\n", "f:3: dns entry lacks its link or path");
+	expect_bad("vpnd-netcfg 1\nconn a\ndns method=resolved dev=tun0 "
+		   "ifindex=0 path=-\n", "f:3: invalid dns link");
+	expect_bad("vpnd-netcfg 1\nconn a\ndns method=resolved link=tun0 "
+		   "path=-\n", "f:3: unknown field link");
 	expect_bad("vpnd-netcfg 1\nconn a\nrule x=1\n", "f:3: unknown entry");
 	expect_bad("vpnd-netcfg 1\nconn a\naddr x\n", "f:3: expected "
 		   "key=value");

@@ -38,6 +38,7 @@ int main(void)
 	register_eap_tests();
 	register_auth_hint_tests();
 	register_frag_engine_tests();
+	register_config_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	suite = only ? CU_get_suite(only) : NULL;
 	if (only && !suite)

@@ -265,7 +265,21 @@ static void add_vip(struct mem *m)
 	rep.a[0].val = vip;
 	rep.a[0].len = 4;
 	rep.n = 1;
-	cp_build(&m->chain, &rep);
+	if (!m->cp_attrs_len) {
+		cp_build(&m->chain, &rep);
+		return;
+	}
+	{
+		size_t h = chain_begin(&m->chain, PL_CP, false);
+
+		wb_u8(&m->body, CFG_REPLY);
+		wb_zero(&m->body, 3);
+		wb_u16(&m->body, CFG_INTERNAL_IP4_ADDRESS);
+		wb_u16(&m->body, 4);
+		wb_put(&m->body, vip, 4);
+		wb_put(&m->body, m->cp_attrs, m->cp_attrs_len);
+		chain_end(&m->chain, h);
+	}
 }
 
 void mem_add_auth_answer(struct mem *m, struct ike_sa *sa, bool good_auth)

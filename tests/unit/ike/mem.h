@@ -48,6 +48,10 @@ struct mem {
 	uint8_t gw_esp_spi[4];          /* the gateway's inbound ESP SPI */
 	struct ike_keys kept;           /* mem_keep */
 	bool kept_initiator;
+	/* Raw attributes the gateway's CP reply carries after the
+	 * virtual IP (mem_add_auth_answer, mem_add_child_answer). */
+	const uint8_t *cp_attrs;
+	size_t cp_attrs_len;
 };
 
 /* Profile "mem" for gateway 192.0.2.1 (PSK "test-secret", identities
@@ -137,5 +141,6 @@ void register_mobike_tests(void);
 void register_eap_tests(void);
 void register_auth_hint_tests(void);
 void register_frag_engine_tests(void);
+void register_config_tests(void);
 
 #endif

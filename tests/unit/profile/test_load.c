@@ -56,6 +56,8 @@ static const char full_psk[] =
 	"ipv4:\n"
 	"  method: disabled\n"
 	"  dns: ignore\n"
+	"ipv6:\n"
+	"  dns: ignore\n"
 	"redirect:\n"
 	"  enabled: false\n"
 	"timers:\n"
@@ -123,7 +125,8 @@ static void test_full_psk(void)
 
 	CU_ASSERT_FALSE(p.request_ipv4);
 	CU_ASSERT_FALSE(p.request_ipv6);
-	CU_ASSERT_FALSE(p.request_dns);
+	CU_ASSERT_FALSE(p.request_dns4);
+	CU_ASSERT_FALSE(p.request_dns6);
 	CU_ASSERT_FALSE(p.redirect_enabled);
 	CU_ASSERT_EQUAL(p.retransmit_timeout_ms, 500);
 	CU_ASSERT_DOUBLE_EQUAL(p.retransmit_base, 2.0, 1e-9);
@@ -206,7 +209,8 @@ static void test_defaults(void)
 
 	CU_ASSERT_TRUE(p.request_ipv4);
 	CU_ASSERT_FALSE(p.request_ipv6);
-	CU_ASSERT_TRUE(p.request_dns);
+	CU_ASSERT_TRUE(p.request_dns4);
+	CU_ASSERT_TRUE(p.request_dns6);
 	CU_ASSERT_TRUE(p.redirect_enabled);
 	CU_ASSERT_EQUAL(p.max_redirects, 5);
 	CU_ASSERT_EQUAL(p.redirect_period, 300);
