@@ -5,7 +5,8 @@
 # redirect suites (tests/lib/libreswan.sh: `apt-get download` and
 # `dpkg -x` into /var/cache/vpnd-test-libreswan, never installed, since
 # it conflicts with strongSwan) and installs the runtime libraries it
-# lacks (NSS, libevent, ldns, unbound, ...) and certutil.
+# lacks (NSS, libevent, ldns, unbound, ...) and certutil, and the private
+# systemd-resolved of the dns suite (tests/lib/resolved.sh, the same way).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -14,12 +15,19 @@ libreswan() {
 	# shellcheck source=../lib/libreswan.sh
 	. "$HERE/../lib/libreswan.sh"
 	ls_prepare || { echo "cannot prepare the private libreswan" >&2; exit 1; }
+	# The dns suite's private systemd-resolved (tests/lib/resolved.sh),
+	# unpacked, never installed: the package would take over the host's
+	# /etc/resolv.conf.
+	# shellcheck source=../lib/resolved.sh
+	. "$HERE/../lib/resolved.sh"
+	rs_prepare || { echo "cannot prepare the private systemd-resolved" >&2; exit 1; }
 }
 
 PKGS=(meson ninja-build gcc clang pkg-config libssl-dev libmnl-dev
       libyaml-dev libsystemd-dev libcunit1-dev iproute2 charon-systemd strongswan-swanctl
       strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
-      libstrongswan-standard-plugins gdb nftables conntrack)
+      libstrongswan-standard-plugins gdb nftables conntrack
+      dbus-daemon python3)
 
 missing=()
 for p in "${PKGS[@]}"; do
