@@ -185,6 +185,8 @@ static void test_status(void)
 	CU_ASSERT_EQUAL(st.dns.n_domains, 1);
 	CU_ASSERT_EQUAL(st.dns.n_bad_domains, 1);
 	CU_ASSERT_FALSE(st.dns.applied); /* no host side in memory */
+	/* The gateway took the profile's remote 0.0.0.0/0. */
+	CU_ASSERT_TRUE(st.dns.full_tunnel);
 	CU_ASSERT_TRUE(conn_dns_domain_get(m.conn, 0, d, sizeof(d)));
 	CU_ASSERT_STRING_EQUAL(d, "corp.example");
 	CU_ASSERT_FALSE(conn_dns_domain_get(m.conn, 1, d, sizeof(d)));
@@ -199,6 +201,29 @@ static void test_status(void)
 	mem_end(&m);
 }
 
+/* Remote selectors short of a /0: a split tunnel, the domains' names
+ * only go to the gateway's servers. */
+static void test_split_tunnel(void)
+{
+	struct conn_status st;
+	struct ts_cfg *ts;
+
+	mem_begin(&m);
+	ts = &m.prof.remote_ts[0];
+	memset(ts, 0, sizeof(*ts));
+	ts->family = AF_INET;
+	ts->addr[0] = 198;
+	ts->addr[1] = 51;
+	ts->addr[2] = 100;
+	ts->prefix = 24;
+	ts->port_hi = 65535;
+	m.prof.n_remote_ts = 1;
+	mem_established(&m);
+	mem_status(&m, &st);
+	CU_ASSERT_FALSE(st.dns.full_tunnel);
+	mem_end(&m);
+}
+
 void register_config_tests(void)
 {
 	CU_pSuite s = CU_add_suite("config", NULL, NULL);
@@ -208,4 +233,5 @@ void register_config_tests(void)
 	CU_add_test(s, "CP reply: servers and domains", test_reply);
 	CU_add_test(s, "CP reply: bounds", test_reply_bounds);
 	CU_add_test(s, "status shows DNS and domains", test_status);
+	CU_add_test(s, "split tunnel", test_split_tunnel);
 }
