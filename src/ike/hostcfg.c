@@ -103,16 +103,20 @@ bool hostcfg_full_tunnel(const struct ike_sa *sa)
 	return false;
 }
 
-/* The servers of the families the profile takes DNS for. */
+/* The servers of the families the profile asked DNS for (with that
+ * family's virtual IP: what the gateway sends unasked is not used). */
 static size_t dns_servers(const struct ike_sa *sa, struct netcfg_ip *out)
 {
+	const struct profile *p = sa->prof;
+	bool v4 = p->request_ipv4 && p->request_dns4;
+	bool v6 = p->request_ipv6 && p->request_dns6;
 	size_t i, n = 0;
 
-	for (i = 0; sa->prof->request_dns4 && i < sa->cfg.n_dns4; i++) {
+	for (i = 0; v4 && i < sa->cfg.n_dns4; i++) {
 		out[n].family = AF_INET;
 		memcpy(out[n++].bytes, sa->cfg.dns4[i], 4);
 	}
-	for (i = 0; sa->prof->request_dns6 && i < sa->cfg.n_dns6; i++) {
+	for (i = 0; v6 && i < sa->cfg.n_dns6; i++) {
 		out[n].family = AF_INET6;
 		memcpy(out[n++].bytes, sa->cfg.dns6[i], 16);
 	}

@@ -163,11 +163,13 @@ reset_opts() {
 	OPT_kind=rsa OPT_id=$CL_ID OPT_remote_id=$GW_ID OPT_ca='' OPT_send_id=''
 	OPT_timers='' OPT_rekey_time=0s OPT_reauth_time=0s OPT_mobike=yes
 	OPT_password=$EAP_PASSWORD OPT_password_file=yes OPT_eap_id=$EAP_USER
+	OPT_dns_domains=''
 }
 
 # gw_conf AUTH [proposals=P,P] [esp=P] [encap=yes] [psk=S] [kind=K]
 #         [rekey-time=10s] [reauth-time=30s] (IKE SA; 0s: off)
-#         [mobike=no] [password=P]:
+#         [mobike=no] [password=P] [dns-domains=D,D] (INTERNAL_DNS_DOMAIN,
+#         attribute 25 of the pool, RFC 8598):
 # AUTH is psk, cert or eap-mschapv2 (the gateway signs with its
 # certificate, the client answers EAP-Identity and EAP-MSCHAPv2 as
 # $EAP_USER with password P); kind (rsa|ecdsa256|ecdsa384) picks the
@@ -234,6 +236,7 @@ pools {
   p4 {
     addrs = 203.0.113.10-203.0.113.20
     dns = 198.51.100.53
+    ${OPT_dns_domains:+25 = $OPT_dns_domains}
   }
 }
 secrets {
