@@ -50,8 +50,17 @@ rs_check() {
 
 rs_unpack() {
 	local ver log=$RS_CACHE/apt.log
-	ver=$(dpkg-query -W -f='${Version}' libsystemd-shared 2>/dev/null) ||
-		{ rs_err "libsystemd-shared is not installed (systemd)"; return 1; }
+	# The library resolved links (a machine without systemd, such as a
+	# container, lacks it; it is a library only, no service).
+	ver=$(dpkg-query -W -f='${db:Status-Abbrev}${Version}' libsystemd-shared 2>/dev/null)
+	if [ "${ver:0:2}" = ii ]; then
+		ver=${ver:3}
+	else
+		DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends libsystemd-shared >>"$log" 2>&1 ||
+			{ rs_err "cannot install libsystemd-shared (see $log)"; return 1; }
+		ver=$(dpkg-query -W -f='${Version}' libsystemd-shared)
+	fi
 	rm -f "$RS_CACHE"/systemd-resolved_*.deb
 	(cd "$RS_CACHE" && { apt-get download "systemd-resolved=$ver" ||
 		apt-get download systemd-resolved; }) >>"$log" 2>&1 ||
