@@ -1,9 +1,9 @@
 #!/bin/bash
 # RFC 8598 split DNS from strongSwan: the pool sends two INTERNAL_DNS_DOMAIN
 # attributes (type 25, the names as the attribute's bytes) beside its DNS
-# server. vpnd asks for them (an empty INTERNAL_DNS_DOMAIN in its CP
-# request, which charon logs) and vpnctl status shows both domains and
-# the server.
+# server (vpnd's CP request asks for them with an empty INTERNAL_DNS_DOMAIN;
+# the unit suite checks its bytes). vpnctl status shows both domains and
+# the server, and refuses none.
 . "$(dirname "$0")/lib.sh"
 
 require_vpnd
