@@ -135,6 +135,7 @@ void register_engine_tests(void);
 void register_roam_tests(void);
 void register_mobike_tests(void);
 void register_eap_tests(void);
+void register_eap_only_tests(void);
 void register_auth_hint_tests(void);
 void register_frag_engine_tests(void);
 
