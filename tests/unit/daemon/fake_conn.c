@@ -115,11 +115,17 @@ int conn_connect(struct conn *c, struct verr *e)
 	return 0;
 }
 
+atomic_int fake_hold_closing;
+
 static void down_step(void *ctx)
 {
 	struct conn *c = ctx;
 
 	c->timer = 0;
+	if (has_prefix(c, "slow") && atomic_load(&fake_hold_closing)) {
+		c->timer = loop_timer(c->l, 5, down_step, c);
+		return;
+	}
 	c->state = CONN_IDLE;
 	c->fn(c->ctx, c, CEV_DOWN, "deleted (fake)");
 }

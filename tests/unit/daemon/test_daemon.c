@@ -340,10 +340,22 @@ static void test_connect_while_closing(void)
 				      "OK slow1 is up"));
 	fd = client_connect();
 	CU_ASSERT_FATAL(fd >= 0);
+	/* the closing lasts until the connect has met it */
+	atomic_store(&fake_hold_closing, 1);
 	CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
 	CU_ASSERT_EQUAL_FATAL(wait_state("slow1", "closing"), 0);
 	starts = fake_conn_connects;
-	CU_ASSERT_STRING_EQUAL(request("connect slow1"),
+	fd2 = client_connect();
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL(write(fd2, "connect slow1\n", 14), 14);
+	n = read(fd2, first, sizeof(first) - 1);
+	CU_ASSERT_FATAL(n > 0);
+	first[n] = '\0';
+	atomic_store(&fake_hold_closing, 0);
+	read_all(fd2, answer + strlen(first), sizeof(answer) - strlen(first));
+	memcpy(answer, first, strlen(first));
+	close(fd2);
+	CU_ASSERT_STRING_EQUAL(answer,
 			       "- slow1 is closing; connecting once it is down\n"
 			       "- resolving gateway (fake)\n"
 			       "- sending IKE_SA_INIT (fake)\n"
@@ -756,18 +768,17 @@ static void slurp(const char *path, char *out, size_t outsz)
 	}
 }
 
-/* Runs $VPNCTL with args; returns its exit status, output in vout and
- * verr_text. */
 /* vpnctl's stdin: this file, or /dev/null. */
 static const char *vpnctl_stdin;
 
-static int vpnctl(const char *const *args)
+static char vpnctl_outp[128], vpnctl_errp[128];
+
+/* Starts $VPNCTL with args, its output to files; its pid, or -1. */
+static pid_t vpnctl_start(const char *const *args)
 {
 	const char *bin = getenv("VPNCTL");
-	char outp[128], errp[128];
 	const char *argv[16];
 	size_t n = 0;
-	int status;
 	pid_t pid;
 
 	if (!bin)
@@ -776,12 +787,12 @@ static int vpnctl(const char *const *args)
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	snprintf(outp, sizeof(outp), "%s/vpnctl.out", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/vpnctl.err", tmpdir);
+	snprintf(vpnctl_outp, sizeof(vpnctl_outp), "%s/vpnctl.out", tmpdir);
+	snprintf(vpnctl_errp, sizeof(vpnctl_errp), "%s/vpnctl.err", tmpdir);
 	pid = fork();
 	if (pid == 0) {
-		int o = open(outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-		int e = open(errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+		int o = open(vpnctl_outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+		int e = open(vpnctl_errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
 
 		int i = open(vpnctl_stdin ? vpnctl_stdin : "/dev/null",
 			     O_RDONLY);
@@ -797,11 +808,38 @@ static int vpnctl(const char *const *args)
 		execv(bin, (char *const *)argv);
 		_exit(98);
 	}
+	return pid;
+}
+
+/* Waits for it; its exit status, its output in vout and verr_text. */
+static int vpnctl_finish(pid_t pid)
+{
+	int status;
+
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
-	slurp(outp, vout, sizeof(vout));
-	slurp(errp, verr_text, sizeof(verr_text));
+	slurp(vpnctl_outp, vout, sizeof(vout));
+	slurp(vpnctl_errp, verr_text, sizeof(verr_text));
 	return WEXITSTATUS(status);
+}
+
+/* Runs $VPNCTL with args; returns its exit status, output in vout and
+ * verr_text. */
+static int vpnctl(const char *const *args)
+{
+	return vpnctl_finish(vpnctl_start(args));
+}
+
+/* Until the running vpnctl has printed needle (10 s at most). */
+static int vpnctl_wait_output(const char *needle)
+{
+	for (int i = 0; i < 1000; i++) {
+		slurp(vpnctl_outp, vout, sizeof(vout));
+		if (strstr(vout, needle))
+			return 0;
+		sleep_ms(10);
+	}
+	return -1;
 }
 
 static void test_vpnctl(void)
@@ -848,11 +886,18 @@ static void test_vpnctl(void)
 		int fd = client_connect();
 
 		CU_ASSERT_FATAL(fd >= 0);
+		pid_t pid;
+
+		/* the closing lasts until vpnctl has met it */
+		atomic_store(&fake_hold_closing, 1);
 		CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
 		CU_ASSERT_EQUAL(wait_state("slow1", "closing"), 0);
-		CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path,
-							  "connect", "slow1",
-							  NULL }), 0);
+		pid = vpnctl_start((const char *[]){ "-s", sock_path,
+						     "connect", "slow1", NULL });
+		CU_ASSERT_EQUAL(vpnctl_wait_output("connecting once it is down"),
+				0);
+		atomic_store(&fake_hold_closing, 0);
+		CU_ASSERT_EQUAL(vpnctl_finish(pid), 0);
 		CU_ASSERT_STRING_EQUAL(vout,
 				       "  slow1 is closing; connecting once it is down\n"
 				       "  resolving gateway (fake)\n"
