@@ -524,13 +524,16 @@ static void test_examples(void)
 	profile_free(&p);
 }
 
-static char reported[4][200];
+static char reported[4][200], reported_file[4][64];
 static size_t n_reported;
 
-static void collect(void *ctx, const char *msg)
+static void collect(void *ctx, const char *file, const char *msg)
 {
-	if (n_reported < 4)
+	if (n_reported < 4) {
 		snprintf(reported[n_reported], sizeof(reported[0]), "%s", msg);
+		snprintf(reported_file[n_reported], sizeof(reported_file[0]),
+			 "%s", file ? file : "(none)");
+	}
 	n_reported++;
 }
 
@@ -561,6 +564,9 @@ static void test_load_dir(void)
 			       "'oops' in section 'connection'");
 	CU_ASSERT_STRING_EQUAL(reported[1], "pdir/f.yaml: profile name 'b' "
 			       "is already used by pdir/b.yml");
+	/* the file each error is about, for vpnd's list of failed ones */
+	CU_ASSERT_STRING_EQUAL(reported_file[0], "pdir/c.yaml");
+	CU_ASSERT_STRING_EQUAL(reported_file[1], "pdir/f.yaml");
 	for (size_t i = 0; i < n; i++)
 		profile_free(&list[i]);
 	free(list);
