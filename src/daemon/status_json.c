@@ -69,10 +69,26 @@ static void auth_word(struct json *j, const char *key,
 	}
 }
 
+/* One word per IKE SA state (ike_state_name's are for people). */
+static const char *ike_state_word(enum ike_state s)
+{
+	static const char *const words[] = {
+		[IKE_NONE] = "none",
+		[IKE_INIT_SENT] = "init-sent",
+		[IKE_RESUME_SENT] = "resume-sent",
+		[IKE_AUTH_SENT] = "auth-sent",
+		[IKE_ESTABLISHED] = "established",
+		[IKE_DELETING] = "deleting",
+	};
+
+	return (unsigned)s < sizeof(words) / sizeof(words[0]) && words[s] ?
+		       words[s] : "unknown";
+}
+
 static void ike_json(struct json *j, const struct conn_status *st)
 {
 	json_object_begin(j, "ike");
-	json_string(j, "state", ike_state_name(st->ike.state));
+	json_string(j, "state", ike_state_word(st->ike.state));
 	json_bool(j, "initiator", st->ike.initiator);
 	hex_string(j, "spi_i", st->ike.spi_i, 8);
 	hex_string(j, "spi_r", st->ike.spi_r, 8);

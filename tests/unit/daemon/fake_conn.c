@@ -243,11 +243,6 @@ const char *conn_reason_name(enum conn_reason r)
 	       r == REASON_TIMEOUT ? "timeout" : "none";
 }
 
-const char *ike_state_name(enum ike_state s)
-{
-	return s == IKE_ESTABLISHED ? "ESTABLISHED" : "NONE";
-}
-
 /* Values like the real engine's, an identity with bytes that JSON must
  * escape: a quote, a control character, a byte that is not UTF-8. */
 void conn_status_get(const struct conn *c, struct conn_status *st)

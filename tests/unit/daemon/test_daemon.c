@@ -1044,6 +1044,7 @@ static void test_json(void)
 		"d['connection']['state'] == 'established' and "
 		"d['connection']['change'] == {'reason': 'up', 'text': 'fake change', 'at': 1700000000} and "
 		"d['connection']['ike']['spi_i'] == '0102030405060708' and "
+		"d['connection']['ike']['state'] == 'established' and "
 		"d['connection']['ike']['remote_id'] == 'gw \"q\"\\x01\\ufffd' and "
 		"d['connection']['ike']['remote_auth'] == 'psk' and "
 		"d['connection']['child']['spi_in'] == 'c0ffee01' and "
