@@ -23,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 failures=0
 
-# shellcheck source=../../completion/vpnctl.bash
+# shellcheck source=completion/vpnctl.bash
 . "$SCRIPT" || { echo "FAIL: cannot source $SCRIPT"; exit 1; }
 complete -p vpnctl >/dev/null || { echo "FAIL: no completion registered"; exit 1; }
 
