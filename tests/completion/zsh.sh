@@ -1,10 +1,11 @@
 #!/bin/bash
 # The zsh completion of vpnctl (completion/_vpnctl): zsh -n, then real
 # completions from zsh's completion system in a pseudo-terminal
-# (zsh-complete.zsh): commands, options, rekey's child|ike, and profile
-# names from a stand-in vpnctl (which states each command offers, -s
-# SOCKET passed on) and from the built vpnctl against the built vpnd
-# (root, own network namespace). Exit 77 (skip) without zsh.
+# (zsh-complete.zsh): commands, options, rekey's child|ike, check's
+# YAML files, and profile names from a stand-in vpnctl (which states
+# each command offers, -s SOCKET passed on) and from the built vpnctl
+# against the built vpnd (root, own network namespace). Exit 77 (skip)
+# without zsh.
 # By hand: VPND=build/src/daemon/vpnd VPNCTL=build/src/vpnctl/vpnctl \
 #   bash tests/completion/zsh.sh
 set -u
@@ -49,6 +50,10 @@ expect "vpnctl st" "status"
 expect "vpnctl --j" "--json"
 expect "vpnctl -t 5 con" "connect"
 expect "vpnctl status -" "--json -j"
+mkdir -p "$TMP/files/sub"
+touch "$TMP/files/a.yaml" "$TMP/files/b.yml" "$TMP/files/c.txt"
+expect "vpnctl check $TMP/files/" "a.yaml b.yml sub"
+expect "vpnctl -s $TMP/files/" "a.yaml b.yml c.txt sub"
 
 cat >"$TMP/vpnctl" <<'EOS'
 #!/bin/bash
