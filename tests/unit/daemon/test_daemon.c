@@ -1073,6 +1073,11 @@ static void test_json(void)
 			       "vpnctl: unknown profile 'nosuch' (see 'vpnctl list')\n");
 	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
 						  "alpha", "--json", NULL }), 2);
+	/* after "--" it is a profile name */
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "--", "-j", NULL }), 1);
+	CU_ASSERT_STRING_EQUAL(verr_text,
+			       "vpnctl: unknown profile '-j' (see 'vpnctl list')\n");
 	CU_ASSERT_STRING_EQUAL(request("json frobnicate"),
 			       "ERROR usage: json status [NAME], json list, json monitor\n");
 	CU_ASSERT_STRING_EQUAL(request("json list extra"),
