@@ -177,11 +177,16 @@ int profile_load(const char *path, struct profile *p, struct verr *e);
 void profile_defaults(struct profile *p);
 void profile_free(struct profile *p);
 
+/* A reason something did not load, for the log and the user. */
+typedef void (*profile_err_fn)(void *ctx, const char *msg);
+/* ... about one file of a directory (its path; NULL when the error is
+ * about none), so that it can be listed as a profile that failed. */
+typedef void (*profile_file_err_fn)(void *ctx, const char *file,
+				    const char *msg);
 /* Loads every *.yaml / *.yml file of a directory. Bad files are reported
  * through the callback and skipped; the others are returned. */
-typedef void (*profile_err_fn)(void *ctx, const char *msg);
 int profile_load_dir(const char *dir, struct profile **out, size_t *n,
-		     profile_err_fn on_err, void *ctx);
+		     profile_file_err_fn on_err, void *ctx);
 
 /* Does an identity received from the gateway (wire type + data) match
  * what the profile accepts (remote_id or one of the patterns)? */

@@ -110,12 +110,17 @@ static int get_id(struct pctx *c, yaml_node_t *n, struct profile_id *id)
 	return 0;
 }
 
-static int get_auth(struct pctx *c, yaml_node_t *n, enum profile_auth *out)
+/* local: how we authenticate; remote: how the gateway does, eap only
+ * for EAP-only (RFC 5998), which validate.c checks further. */
+static int get_auth(struct pctx *c, yaml_node_t *n, bool remote,
+		    enum profile_auth *out)
 {
 	static const char *const names[] = { "psk", "cert", "eap", NULL };
 	int i;
 
-	if (get_choice(c, n, names, &i) < 0)
+	if (get_choice_hint(c, n, names, remote ?
+			    "; eap for the gateway is EAP-only (RFC 5998): local auth eap, eap method tls" :
+			    "", &i) < 0)
 		return -1;
 	*out = (enum profile_auth)(i + 1);
 	return 0;
@@ -129,7 +134,7 @@ static int local_id(struct pctx *c, yaml_node_t *n)
 static int local_auth(struct pctx *c, yaml_node_t *n)
 {
 	c->n_local_auth = n;
-	return get_auth(c, n, &c->p->local_auth);
+	return get_auth(c, n, false, &c->p->local_auth);
 }
 
 /* Not through get_str: the secret must not linger in stack copies. */
@@ -205,7 +210,7 @@ static int remote_auth(struct pctx *c, yaml_node_t *n)
 {
 	c->n_remote_auth = n;
 	c->remote_auth_set = true;
-	return get_auth(c, n, &c->p->remote_auth);
+	return get_auth(c, n, true, &c->p->remote_auth);
 }
 
 static int remote_ca(struct pctx *c, yaml_node_t *n)
