@@ -182,6 +182,9 @@ int netcfg_link_remove(struct netcfg *n, const char *state_dir,
 		       const char *conn, struct netcfg_link *l,
 		       struct verr *e);
 const char *netcfg_link_kind_name(enum netcfg_link_kind k);
+/* An interface's MTU (SIOCGIFMTU, in this network namespace); 0 when
+ * the interface is not there. */
+unsigned netcfg_if_mtu(int ifindex);
 
 /* The interface index for DNS and the like; 0 when there is none. */
 static inline int netcfg_link_ifindex(const struct netcfg_link *l)

@@ -1,8 +1,9 @@
 /* The host side of an installed Child SA: the virtual IP on the
- * interface towards the gateway, routes for the remote selectors, and
- * the DNS servers from the CP reply (src/netcfg does the work). What is
- * installed is recorded under the state directory first, so a vpnd
- * restarted after a crash removes exactly that. */
+ * connection's VPN interface, routes for the remote selectors through
+ * it, and the DNS servers from the CP reply (src/netcfg does the work).
+ * What is installed is recorded under the state directory first, so a
+ * vpnd restarted after a crash removes exactly that. The interface is
+ * the connection's (c->link): the SAs' host sides come and go on it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "child.h"
+#include "conn_int.h"
 #include "engine_int.h"
 #include "ike_sa.h"
 #include "vpnd/log.h"
@@ -49,6 +51,109 @@ static void gateway_of(const struct ike_sa *sa, struct netcfg_ip *gw)
 		       4);
 }
 
+/* Clear of strongSwan's and libreswan's if_ids, which count from 1. */
+#define IF_ID_BASE 0x76700000u
+/* An if_id another XFRM interface already has makes the kernel answer
+ * EEXIST (the name was checked free): the next one is tried. */
+#define IF_ID_TRIES 16
+
+static bool has_vip(const struct ike_sa *sa)
+{
+	return sa->cfg.has_ip4 || sa->cfg.has_ip6;
+}
+
+static int uplink_of(struct ike_sa *sa, struct netcfg *ncfg)
+{
+	struct netcfg_ip gw;
+	struct verr ignored;
+	int ifindex = 0;
+
+	gateway_of(sa, &gw);
+	if (netcfg_route_dev_for(ncfg, &gw, &ifindex, &ignored) < 0)
+		return 0;
+	return ifindex;
+}
+
+/* Below the uplink's MTU by the most ESP in UDP over IPv6 adds with
+ * a 16-byte IV and ICV (40 + 8 + 8 + 16 + 15 + 2 + 16, rounded up);
+ * never below what IPv6 needs of a link. */
+static unsigned mtu_for(int uplink)
+{
+	unsigned mtu = netcfg_if_mtu(uplink);
+
+	if (!mtu)
+		mtu = 1500;
+	return mtu >= 1280 + 110 ? mtu - 110 : 1280;
+}
+
+int hostcfg_link_ensure(struct ike_sa *sa, struct verr *e)
+{
+	struct conn *c = sa->conn;
+	struct engine *eng = sa->eng;
+	struct netcfg_link_req r = { 0 };
+	struct netcfg *ncfg;
+	unsigned i;
+	int rc = -1;
+
+	if (c->link.kind != NETCFG_LINK_NONE || !has_vip(sa) ||
+	    eng->child.kind != ENGINE_CHILD_KERNEL)
+		return 0;
+	ncfg = ncfg_of(eng, e);
+	if (!ncfg)
+		return -1;
+	r.conn = c->prof.name;
+	r.name = c->prof.interface;
+	r.uplink = uplink_of(sa, ncfg);
+	r.mtu = mtu_for(r.uplink);
+	r.state_dir = eng->state_dir;
+	for (i = 0; i < IF_ID_TRIES && rc < 0; i++) {
+		r.if_id = IF_ID_BASE + (++eng->next_if_id & 0xfffff);
+		rc = netcfg_link_create(ncfg, &r, &c->link, e);
+		if (rc < 0 && errno != EEXIST)
+			break;
+		/* A name from the profile that is taken stays taken. */
+		if (rc < 0 && r.name[0])
+			break;
+	}
+	if (rc < 0)
+		return -1;
+	if (c->link.kind == NETCFG_LINK_XFRM)
+		sa_progress(sa, "VPN interface %s (XFRM, if_id %u, MTU %u)",
+			    c->link.name, c->link.if_id, r.mtu);
+	else
+		sa_progress(sa, "VPN interface %s (TUN: this kernel has no "
+			    "XFRM interfaces; MTU %u)", c->link.name, r.mtu);
+	return 0;
+}
+
+uint32_t hostcfg_if_id(const struct ike_sa *sa)
+{
+	const struct netcfg_link *l = &sa->conn->link;
+
+	return l->kind == NETCFG_LINK_XFRM && has_vip(sa) ? l->if_id : 0;
+}
+
+int hostcfg_vpn_ifindex(const struct ike_sa *sa)
+{
+	return netcfg_link_ifindex(&sa->conn->link);
+}
+
+void hostcfg_link_release(struct conn *c)
+{
+	struct verr e = { { 0 } };
+	char name[IF_NAMESIZE];
+
+	if (c->link.kind == NETCFG_LINK_NONE || !c->eng->ncfg)
+		return;
+	memcpy(name, c->link.name, sizeof(name));
+	if (netcfg_link_remove(c->eng->ncfg, c->eng->state_dir, c->prof.name,
+			       &c->link, &e) < 0)
+		log_warn("%s: removing the VPN interface %s: %s", c->prof.name,
+			 name, e.msg);
+	else
+		log_info("%s: VPN interface %s removed", c->prof.name, name);
+}
+
 static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 {
 	const struct child_sa *ch = sa_child(sa);
@@ -79,6 +184,7 @@ static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 			log_warn("remote selector %zu needs too many routes; skipped",
 				 i + 1);
 	}
+	t->link_ifindex = hostcfg_vpn_ifindex(sa);
 	t->state_dir = record_dir(sa);
 }
 
@@ -125,7 +231,7 @@ int hostcfg_up(struct ike_sa *sa, struct verr *e)
 	if (sa->eng->child.kind != ENGINE_CHILD_KERNEL)
 		return 0;
 	ncfg = ncfg_of(sa->eng, e);
-	if (!ncfg)
+	if (!ncfg || hostcfg_link_ensure(sa, e) < 0)
 		return -1;
 	sa->netrec = calloc(1, sizeof(*sa->netrec));
 	if (!sa->netrec ||
@@ -234,23 +340,43 @@ static bool same_ip(const struct netcfg_ip *a, const struct netcfg_ip *b)
 
 /* Whether what the record holds went along the path p to the gateway:
  * every address on its interface, every route of the gateway's family
- * through it with its next hop (add_bypass, add_remote). */
+ * through it with its next hop (add_bypass, add_remote). What is on the
+ * VPN interface (vpn, 0 for none) stays there whatever the path. */
 static bool record_on_path(const struct netcfg_record *rec,
-			   const struct netcfg_path *p, int family)
+			   const struct netcfg_path *p, int family, int vpn)
 {
 	size_t i;
 
 	for (i = 0; i < rec->n_addrs; i++)
-		if (rec->addrs[i].ifindex != p->ifindex)
+		if (rec->addrs[i].ifindex != p->ifindex &&
+		    (!vpn || rec->addrs[i].ifindex != vpn))
 			return false;
 	for (i = 0; i < rec->n_routes; i++) {
 		const struct netcfg_route *r = &rec->routes[i].route;
 
+		if (vpn && r->ifindex == vpn)
+			continue;
 		if (r->ifindex != p->ifindex ||
 		    (r->dst.ip.family == family && !same_ip(&r->via, &p->via)))
 			return false;
 	}
 	return true;
+}
+
+/* The uplink the record used: where its first route off the VPN
+ * interface (or, without one, its first address) went. */
+static void uplink_name(const struct netcfg_record *rec, int vpn,
+			char *out)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n_routes; i++)
+		if (!vpn || rec->routes[i].route.ifindex != vpn) {
+			memcpy(out, rec->routes[i].ifname, IF_NAMESIZE);
+			return;
+		}
+	snprintf(out, IF_NAMESIZE, "%s",
+		 !vpn && rec->n_addrs ? rec->addrs[0].ifname : "?");
 }
 
 void hostcfg_follow(struct ike_sa *sa)
@@ -268,15 +394,20 @@ void hostcfg_follow(struct ike_sa *sa)
 			 "stay where they are", sa->prof->name, e.msg);
 		return;
 	}
-	if (record_on_path(sa->netrec, &p, gw.family))
+	if (record_on_path(sa->netrec, &p, gw.family, hostcfg_vpn_ifindex(sa)))
 		return;
-	snprintf(was, sizeof(was), "%s",
-		 sa->netrec->n_addrs ? sa->netrec->addrs[0].ifname : "?");
+	uplink_name(sa->netrec, hostcfg_vpn_ifindex(sa), was);
 	if (!if_indextoname((unsigned)p.ifindex, now))
 		snprintf(now, sizeof(now), "#%d", p.ifindex);
 	hostcfg_down(sa);
 	hostcfg_install(sa);
-	if (!sa->host_error[0])
+	if (sa->host_error[0])
+		return;
+	if (hostcfg_vpn_ifindex(sa))
+		sa_progress(sa, "the gateway's route moved from %s to %s; the "
+			    "virtual IP and routes stay on %s", was, now,
+			    sa->conn->link.name);
+	else
 		sa_progress(sa, "virtual IP and routes moved from %s to %s, "
 			    "the interface towards the gateway", was, now);
 }

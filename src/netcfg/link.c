@@ -26,6 +26,24 @@ const char *netcfg_link_kind_name(enum netcfg_link_kind k)
 	return "none";
 }
 
+unsigned netcfg_if_mtu(int ifindex)
+{
+	struct ifreq ifr;
+	int fd;
+	unsigned mtu = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, ifr.ifr_name))
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		mtu = (unsigned)ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
 void nc_put_xfrm_link(struct nlmsghdr *nlh, const char *name,
 		      uint32_t if_id, int uplink, unsigned mtu)
 {
