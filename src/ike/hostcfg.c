@@ -31,6 +31,13 @@ static struct netcfg *ncfg_of(struct engine *eng, struct verr *e)
 	return eng->ncfg;
 }
 
+/* A test double's Child SAs are not the host's, unless a privileged
+ * test asked for the host side in its own namespace. */
+static bool host_side_on(const struct engine *eng)
+{
+	return eng->child.kind == ENGINE_CHILD_KERNEL || eng->host_config;
+}
+
 void hostcfg_close(struct engine *eng)
 {
 	netcfg_close(eng->ncfg);
@@ -96,7 +103,7 @@ int hostcfg_link_ensure(struct ike_sa *sa, struct verr *e)
 	int rc = -1;
 
 	if (c->link.kind != NETCFG_LINK_NONE || !has_vip(sa) ||
-	    eng->child.kind != ENGINE_CHILD_KERNEL)
+	    !host_side_on(eng))
 		return 0;
 	ncfg = ncfg_of(eng, e);
 	if (!ncfg)
@@ -227,8 +234,7 @@ int hostcfg_up(struct ike_sa *sa, struct verr *e)
 
 	if (!sa->cfg.has_ip4 && !sa->cfg.has_ip6)
 		return 0; /* no virtual IP: the selectors use our address */
-	/* A test double's Child SAs are not the host's. */
-	if (sa->eng->child.kind != ENGINE_CHILD_KERNEL)
+	if (!host_side_on(sa->eng))
 		return 0;
 	ncfg = ncfg_of(sa->eng, e);
 	if (!ncfg || hostcfg_link_ensure(sa, e) < 0)
@@ -416,7 +422,7 @@ int hostcfg_cleanup_stale(struct engine *eng, struct verr *e)
 {
 	struct netcfg *ncfg;
 
-	if (!eng->state_dir || eng->child.kind != ENGINE_CHILD_KERNEL)
+	if (!eng->state_dir || !host_side_on(eng))
 		return 0;
 	ncfg = ncfg_of(eng, e);
 	if (!ncfg)
