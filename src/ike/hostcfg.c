@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "child.h"
 #include "conn_int.h"
@@ -93,18 +94,42 @@ static unsigned mtu_for(int uplink)
 	return mtu >= 1280 + 110 ? mtu - 110 : 1280;
 }
 
+/* Someone deleted the interface (ip link del): what was on it went
+ * with it. Forgotten here, so that it is made again, under its old
+ * if_id: the Child SAs in the kernel carry that one. */
+static bool link_lost(struct conn *c)
+{
+	char now[IF_NAMESIZE];
+
+	if (if_indextoname((unsigned)c->link.ifindex, now) &&
+	    !strcmp(now, c->link.name))
+		return false;
+	log_warn("%s: the VPN interface %s is gone; making it again",
+		 c->prof.name, c->link.name);
+	if (c->link.tun_fd >= 0)
+		close(c->link.tun_fd);
+	c->link.tun_fd = -1;
+	c->link.kind = NETCFG_LINK_NONE;
+	return true;
+}
+
 int hostcfg_link_ensure(struct ike_sa *sa, struct verr *e)
 {
 	struct conn *c = sa->conn;
 	struct engine *eng = sa->eng;
 	struct netcfg_link_req r = { 0 };
 	struct netcfg *ncfg;
+	uint32_t old_if_id = 0;
 	unsigned i;
 	int rc = -1;
 
-	if (c->link.kind != NETCFG_LINK_NONE || !has_vip(sa) ||
-	    !host_side_on(eng))
+	if (!has_vip(sa) || !host_side_on(eng))
 		return 0;
+	if (c->link.kind != NETCFG_LINK_NONE) {
+		old_if_id = c->link.if_id;
+		if (!link_lost(c))
+			return 0;
+	}
 	ncfg = ncfg_of(eng, e);
 	if (!ncfg)
 		return -1;
@@ -114,12 +139,14 @@ int hostcfg_link_ensure(struct ike_sa *sa, struct verr *e)
 	r.mtu = mtu_for(r.uplink);
 	r.state_dir = eng->state_dir;
 	for (i = 0; i < IF_ID_TRIES && rc < 0; i++) {
-		r.if_id = IF_ID_BASE + (++eng->next_if_id & 0xfffff);
+		r.if_id = old_if_id ? old_if_id :
+			  IF_ID_BASE + (++eng->next_if_id & 0xfffff);
 		rc = netcfg_link_create(ncfg, &r, &c->link, e);
 		if (rc < 0 && errno != EEXIST)
 			break;
-		/* A name from the profile that is taken stays taken. */
-		if (rc < 0 && r.name[0])
+		/* A name from the profile that is taken stays taken, and so
+		 * does the if_id the Child SAs have. */
+		if (rc < 0 && (r.name[0] || old_if_id))
 			break;
 	}
 	if (rc < 0)
