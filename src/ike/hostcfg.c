@@ -238,7 +238,10 @@ static void apply_dns(struct ike_sa *sa, struct netcfg_record *rec)
 	}
 	if (!n || !sa->prof->request_dns || rec->n_addrs == 0)
 		return;
-	if (netcfg_dns_apply(rec->addrs[0].ifname, servers, n, NULL, 0,
+	/* On the VPN interface: its per-link settings are ours alone, and
+	 * a revert there leaves the uplink's DNS as it was. */
+	if (netcfg_dns_apply(hostcfg_vpn_ifindex(sa) ? sa->conn->link.name :
+			     rec->addrs[0].ifname, servers, n, NULL, 0,
 			     &rec->dns, &e) < 0) {
 		/* The profile asked for them: no working tunnel without. */
 		snprintf(sa->host_error, sizeof(sa->host_error),

@@ -159,6 +159,21 @@ static void check_nothing_left(const char *ifname)
 	CU_ASSERT_EQUAL(access(dns_file, F_OK), -1);
 }
 
+/* The DNS servers went to the VPN interface's link (VPND_DNS_FILE's
+ * first line names it), not to the uplink. */
+static void check_dns_link(void)
+{
+	char line[128], want[128];
+	FILE *f = fopen(dns_file, "re");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	snprintf(want, sizeof(want), "# DNS servers vpnd applied for link %s\n",
+		 r.conn->link.name);
+	CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof(line), f));
+	CU_ASSERT_STRING_EQUAL(line, want);
+	fclose(f);
+}
+
 static bool bring_up(struct responder_cfg *cfg)
 {
 	memset(&r, 0, sizeof(r));
@@ -196,7 +211,7 @@ static void test_rekeys_keep_it(void)
 	responder_cfg_defaults(&cfg);
 	CU_ASSERT_FATAL(bring_up(&cfg));
 	idx = check_on_vpn_if();
-	CU_ASSERT_EQUAL(access(dns_file, F_OK), 0);
+	check_dns_link();
 
 	if (conn_rekey_child(r.conn, &e) < 0)
 		fprintf(stderr, "\n  conn_rekey_child: %s\n", e.msg);
