@@ -357,6 +357,7 @@ int child_install_new(struct ike_sa *sa, struct child_sa *ch,
 		rc = walk_policies(b, sa, ch, true, NULL, e);
 	if (rc < 0) {
 		child_remove(sa, NULL);
+		hostcfg_link_unused(sa->conn);
 		return rc;
 	}
 	ch->installed = true;

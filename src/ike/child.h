@@ -128,6 +128,9 @@ int hostcfg_vpn_ifindex(const struct ike_sa *sa);
 struct conn;
 /* The connection ended: deletes its VPN interface. */
 void hostcfg_link_release(struct conn *c);
+/* The same when none of its SAs has a Child SA in the kernel (the
+ * first one's install failed: no interface without a tunnel). */
+void hostcfg_link_unused(struct conn *c);
 void hostcfg_close(struct engine *eng);
 
 #endif

@@ -172,6 +172,28 @@ int hostcfg_vpn_ifindex(const struct ike_sa *sa)
 	return netcfg_link_ifindex(&sa->conn->link);
 }
 
+static bool sa_has_pair(const struct ike_sa *sa)
+{
+	const struct child_sa *ch;
+
+	for (ch = sa ? sa->children : NULL; ch; ch = ch->next)
+		if (ch->installed_in || ch->installed_out || ch->policies)
+			return true;
+	return false;
+}
+
+void hostcfg_link_unused(struct conn *c)
+{
+	const struct ike_sa *sa;
+
+	if (sa_has_pair(c->sa) || sa_has_pair(c->next))
+		return;
+	for (sa = c->retiring; sa; sa = sa->retiring_next)
+		if (sa_has_pair(sa))
+			return;
+	hostcfg_link_release(c);
+}
+
 void hostcfg_link_release(struct conn *c)
 {
 	struct verr e = { { 0 } };

@@ -252,6 +252,31 @@ static void test_reauth_keeps_it(void)
 	disconnect();
 }
 
+/* The kernel refuses the first Child SA (as this host's, without ESP,
+ * refuses vpnd's): no tunnel, and no VPN interface left for nothing. */
+static void test_refused_child_leaves_none(void)
+{
+	struct responder_cfg cfg;
+
+	responder_cfg_defaults(&cfg);
+	memset(&r, 0, sizeof(r));
+	fk.fail_add_sa = true;
+	cfg.bind_addr = GW;
+	CU_ASSERT_EQUAL_FATAL(setns(ns_gw, CLONE_NEWNET), 0);
+	r.resp = start_responder(&cfg);
+	CU_ASSERT_EQUAL_FATAL(setns(ns_client, CLONE_NEWNET), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.resp);
+	make_profile(&r.prof, cfg.port, "aes128gcm16-prfsha256-ecp256",
+		     "aes128gcm16");
+	snprintf(r.prof.name, sizeof(r.prof.name), "hostcfg");
+	snprintf(r.prof.gateways[0], sizeof(r.prof.gateways[0]), GW);
+	CU_ASSERT_FATAL(run_connect(&r));
+	CU_ASSERT_EQUAL(run_wait_event(&r), CEV_NO_TUNNEL);
+	CU_ASSERT_EQUAL(r.conn->link.kind, NETCFG_LINK_NONE);
+	check_nothing_left("vpnd0");
+	run_cleanup(&r);
+}
+
 /* The process that made the interface dies by SIGKILL with the tunnel
  * up; the next engine on the same state directory removes it all. */
 static void test_sigkill_then_cleanup(void)
@@ -352,6 +377,8 @@ int main(void)
 		    test_rekeys_keep_it);
 	CU_add_test(s, "VPN interface through a reauthentication",
 		    test_reauth_keeps_it);
+	CU_add_test(s, "a refused Child SA leaves no interface",
+		    test_refused_child_leaves_none);
 	CU_add_test(s, "SIGKILL, then the next engine's cleanup",
 		    test_sigkill_then_cleanup);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
