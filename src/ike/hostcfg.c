@@ -152,7 +152,7 @@ int hostcfg_link_ensure(struct ike_sa *sa, struct verr *e)
 	if (rc < 0)
 		return -1;
 	if (c->link.kind == NETCFG_LINK_XFRM)
-		sa_progress(sa, "VPN interface %s (XFRM, if_id %u, MTU %u)",
+		sa_progress(sa, "VPN interface %s (XFRM, if_id %#x, MTU %u)",
 			    c->link.name, c->link.if_id, r.mtu);
 	else
 		sa_progress(sa, "VPN interface %s (TUN: this kernel has no "
