@@ -17,6 +17,7 @@
 #define PROFILE_MAX_TS 8
 #define PROFILE_MAX_PATTERNS 8
 #define PROFILE_STR_MAX 256
+#define PROFILE_IFNAME_MAX 16
 /* connection.fragment-size: the default (strongSwan's fragment_size) and
  * the least accepted (IPv4's 576-byte datagram). */
 #define PROFILE_FRAGMENT_SIZE 1280
@@ -94,6 +95,9 @@ struct profile {
 	unsigned fragment_size;     /* the IP datagram of one fragment
 				       (default 1280, strongSwan's) */
 	char local_addr[PROFILE_STR_MAX]; /* optional source address */
+	/* connection.interface: the VPN interface's name ("" = the first
+	 * free vpnd<N>); IFNAMSIZ with its NUL. */
+	char interface[PROFILE_IFNAME_MAX];
 
 	/* local side */
 	struct profile_id local_id;

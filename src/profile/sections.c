@@ -73,6 +73,34 @@ static int conn_local_address(struct pctx *c, yaml_node_t *n)
 	return 0;
 }
 
+/* The VPN interface's name, as the kernel takes one: at most 15 bytes,
+ * no '/', ':' or space ("." and ".." are directories in sysfs); '%'
+ * would make it a template. Letters, digits, '-', '_' and '.' only. */
+static int conn_interface(struct pctx *c, yaml_node_t *n)
+{
+	char *name = c->p->interface;
+	char buf[PROFILE_STR_MAX];
+	size_t i, len;
+
+	if (get_str(c, n, buf, sizeof(buf)) < 0)
+		return -1;
+	len = strlen(buf);
+	if (len == 0 || len >= PROFILE_IFNAME_MAX)
+		return perr(c, n, "interface name '%s' must have 1 to %d "
+			    "characters", buf, PROFILE_IFNAME_MAX - 1);
+	if (!strcmp(buf, ".") || !strcmp(buf, ".."))
+		return perr(c, n, "interface name '%s' is not usable", buf);
+	for (i = 0; i < len; i++)
+		if (!((buf[i] >= 'a' && buf[i] <= 'z') ||
+		      (buf[i] >= 'A' && buf[i] <= 'Z') ||
+		      (buf[i] >= '0' && buf[i] <= '9') ||
+		      buf[i] == '-' || buf[i] == '_' || buf[i] == '.'))
+			return perr(c, n, "interface name '%s': only letters, "
+				    "digits, '-', '_' and '.'", buf);
+	memcpy(name, buf, len + 1);
+	return 0;
+}
+
 /* What follows when the gateway ends the connection (strongSwan's
  * close_action): restart, with the reconnect backoff, or none. */
 static int conn_close_action(struct pctx *c, yaml_node_t *n)
@@ -96,6 +124,7 @@ const struct key_def connection_keys[] = {
 	{ "fragmentation", conn_fragmentation },
 	{ "fragment-size", conn_fragment_size },
 	{ "local-address", conn_local_address },
+	{ "interface", conn_interface },
 	{ NULL, NULL },
 };
 

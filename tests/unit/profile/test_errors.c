@@ -78,6 +78,17 @@ static const struct bad_case cases[] = {
 	  "t.yaml:3:18: 'fragment-size' must be an integer from 576 to 65535" },
 	{ "connection:\n  gateway: a\n  force-encap: maybe\n",
 	  "t.yaml:3:16: 'force-encap' must be true or false" },
+	{ "connection:\n  gateway: a\n  interface: vpn-for-the-office\n",
+	  "t.yaml:3:14: interface name 'vpn-for-the-office' must have 1 to 15 "
+	  "characters" },
+	{ "connection:\n  gateway: a\n  interface: \"my vpn\"\n",
+	  "t.yaml:3:14: interface name 'my vpn': only letters, digits, '-', "
+	  "'_' and '.'" },
+	{ "connection:\n  gateway: a\n  interface: vpn%d\n",
+	  "t.yaml:3:14: interface name 'vpn%d': only letters, digits, '-', "
+	  "'_' and '.'" },
+	{ "connection:\n  gateway: a\n  interface: ..\n",
+	  "t.yaml:3:14: interface name '..' is not usable" },
 	{ "connection:\n  gateway: a\n  local-address: host.example\n",
 	  "t.yaml:3:18: local-address 'host.example' is not an IPv4 or IPv6 "
 	  "address" },

@@ -37,6 +37,7 @@ static const char full_psk[] =
 	"  fragmentation: false\n"
 	"  fragment-size: 576\n"
 	"  local-address: 192.0.2.2\n"
+	"  interface: office-vpn\n"
 	"local:\n"
 	"  id: client@example.org\n"
 	"  auth: psk\n"
@@ -85,6 +86,7 @@ static void test_full_psk(void)
 	CU_ASSERT_FALSE(p.fragmentation);
 	CU_ASSERT_EQUAL(p.fragment_size, 576);
 	CU_ASSERT_STRING_EQUAL(p.local_addr, "192.0.2.2");
+	CU_ASSERT_STRING_EQUAL(p.interface, "office-vpn");
 
 	CU_ASSERT_EQUAL(p.local_id.type, ID_RFC822_ADDR);
 	CU_ASSERT_EQUAL(p.local_id.len, 18);
@@ -162,6 +164,7 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(p.fragmentation);
 	CU_ASSERT_EQUAL(p.fragment_size, 1280);
 	CU_ASSERT_EQUAL(p.local_addr[0], '\0');
+	CU_ASSERT_EQUAL(p.interface[0], '\0');
 	CU_ASSERT_EQUAL(p.local_id.type, ID_FQDN);
 	CU_ASSERT_EQUAL(p.remote_id.type, ID_IPV4_ADDR);
 	CU_ASSERT_EQUAL(p.remote_id.len, 4);
