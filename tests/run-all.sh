@@ -17,6 +17,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_sum
 # Both runs happen even if the first fails; the exit status is the worst
 # of the two, and the output ends with meson's own summary.
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD"
+# The demo (tests/demo.sh) may have set up build/ without the tests.
+meson configure "$BUILD" | grep -Eq '^ *tests +true' ||
+	meson configure "$BUILD" -Dtests=true
 rc=0
 meson test -C "$BUILD" --print-errorlogs || rc=$?
 

@@ -78,9 +78,13 @@ struct engine_config {
 	/* Watch for suspends only, on these clocks (a test's); NULL with
 	 * watch_network: the real ones. */
 	const struct suspend_clock *suspend_clock;
+	/* The host side (VPN interface, virtual IP, routes, DNS) with
+	 * ENGINE_CHILD_OPS too: for a privileged test in a network
+	 * namespace of its own, where the kernel has no ESP. */
+	bool host_config;
 };
-/* The host side (virtual IP, routes, DNS) is configured only with the
- * kernel backend: a test double must not change the test host. */
+/* The host side is configured with the kernel backend, or with
+ * host_config: otherwise a test double must not change the test host. */
 
 /* Sockets open on first use. NULL (reason in e) when out of memory. */
 struct engine *engine_new(struct loop *l, const struct engine_config *cfg,

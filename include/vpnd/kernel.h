@@ -75,6 +75,8 @@ struct kernel_sa {
 	struct kernel_selector sel;	/* may be empty */
 	struct kernel_lifetime life;
 	struct kernel_mark mark;
+	/* The XFRM interface the SA belongs to (XFRMA_IF_ID); 0 = none. */
+	uint32_t if_id;
 };
 
 enum kernel_dir {
@@ -90,6 +92,10 @@ struct kernel_policy {
 	uint32_t reqid;
 	uint32_t priority;	/* lower wins */
 	struct kernel_mark mark;
+	/* XFRMA_IF_ID, 0 = none: such a policy applies only to traffic
+	 * through the XFRM interface with that if_id. Part of the policy's
+	 * identity, so deletes and moves (kernel_migrate) give it too. */
+	uint32_t if_id;
 	/* Replace an identical policy in one step (UPDPOLICY), so that a
 	 * new SA takes over the traffic without a moment in the clear. */
 	bool replace;
@@ -117,7 +123,7 @@ int kernel_del_sa(struct kernel *k, const struct kernel_addr *dst,
 
 int kernel_add_policy(struct kernel *k, const struct kernel_policy *p,
 		      struct verr *e);
-/* Matches on dir, selector and mark (not on priority or reqid). */
+/* Matches on dir, selector, mark and if_id (not on priority or reqid). */
 int kernel_del_policy(struct kernel *k, const struct kernel_policy *p,
 		      struct verr *e);
 

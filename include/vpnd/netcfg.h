@@ -148,6 +148,74 @@ int netcfg_dns_apply(const struct netcfg_dns_config *c,
 int netcfg_dns_revert(const struct netcfg_dns *applied, struct verr *e);
 const char *netcfg_dns_method_name(enum netcfg_dns_method m);
 
+/* The connection's VPN interface: the holder of its virtual IPs and of
+ * the routes to the remote traffic selectors, so that nothing of the
+ * tunnel goes on the uplink. Made once per connection (not per IKE or
+ * Child SA: it outlives rekeys, MOBIKE moves and reauthentication) and
+ * removed when the connection ends.
+ *
+ * An XFRM interface (IFLA_INFO_KIND "xfrm") where the kernel has them:
+ * the Child SA's states and policies then carry its if_id (XFRMA_IF_ID),
+ * so only traffic routed into the interface is protected, and what is
+ * decrypted comes in on it. Otherwise a TUN device (IFF_TUN|IFF_NO_PI,
+ * persistent, held open by vpnd while the connection lives) that only
+ * holds the addresses and routes; the policies have no if_id then and
+ * the kernel transforms by selector as before.
+ *
+ * For DNS and anything else that works "on the VPN interface":
+ * netcfg_link_ifindex() is its index (hostcfg_vpn_ifindex() in the IKE
+ * engine gives it for a connection's IKE SA). */
+enum netcfg_link_kind {
+	NETCFG_LINK_NONE = 0,
+	NETCFG_LINK_XFRM,
+	NETCFG_LINK_TUN,
+};
+
+struct netcfg_link {
+	enum netcfg_link_kind kind;
+	char name[IF_NAMESIZE];
+	int ifindex;
+	uint32_t if_id;		/* XFRM only: on the Child SA's states/policies */
+	int tun_fd;		/* TUN only, held while the link lives; else -1 */
+};
+
+/* What to make. */
+struct netcfg_link_req {
+	const char *conn;	/* the connection: names the record */
+	/* The interface's name; NULL or "" picks the first free
+	 * "vpnd<N>". At most IF_NAMESIZE - 1 bytes. */
+	const char *name;
+	uint32_t if_id;		/* non-zero; unique among XFRM interfaces */
+	int uplink;		/* IFLA_XFRM_LINK: the physical interface */
+	unsigned mtu;		/* 0: the kernel's default */
+	bool no_xfrm;		/* a TUN device even where XFRM interfaces exist */
+	/* When set, the link's record (<conn>.netif) is written there
+	 * before the interface is made, so a crash leaves nothing
+	 * unrecorded; netcfg_cleanup_stale removes it. */
+	const char *state_dir;
+};
+
+/* Makes the interface (XFRM first, a TUN device when the kernel has no
+ * XFRM interfaces) and brings it up. */
+int netcfg_link_create(struct netcfg *n, const struct netcfg_link_req *r,
+		       struct netcfg_link *l, struct verr *e);
+/* Deletes it (what was on it goes with it), closes the TUN fd and
+ * removes its record from state_dir (may be NULL). A link already gone
+ * is not an error. l is reset to NETCFG_LINK_NONE. */
+int netcfg_link_remove(struct netcfg *n, const char *state_dir,
+		       const char *conn, struct netcfg_link *l,
+		       struct verr *e);
+const char *netcfg_link_kind_name(enum netcfg_link_kind k);
+/* An interface's MTU (SIOCGIFMTU, in this network namespace); 0 when
+ * the interface is not there. */
+unsigned netcfg_if_mtu(int ifindex);
+
+/* The interface index for DNS and the like; 0 when there is none. */
+static inline int netcfg_link_ifindex(const struct netcfg_link *l)
+{
+	return l && l->kind != NETCFG_LINK_NONE ? l->ifindex : 0;
+}
+
 /* Ownership: everything a connection installed. Interfaces are kept by
  * index and name: if the index now has another name, the interface was
  * replaced and whatever we put on it went with it. netcfg_tunnel_up
@@ -164,8 +232,23 @@ struct netcfg_rec_route {
 	struct netcfg_route route;
 };
 
+/* The connection's VPN interface (netcfg_link_create). ifindex 0: the
+ * record was written before the kernel made it, so it goes by name. */
+struct netcfg_rec_link {
+	enum netcfg_link_kind kind;
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	uint32_t if_id;
+};
+
 struct netcfg_record {
 	char conn[NETCFG_CONN_MAX];
+	/* The link's record is a file of its own, <conn>.netif, holding only
+	 * has_link/link: it belongs to the connection, the addresses and
+	 * routes (<conn>.netcfg) to its current IKE SA. */
+	bool link_file;
+	bool has_link;
+	struct netcfg_rec_link link;
 	size_t n_addrs;
 	struct netcfg_rec_addr addrs[NETCFG_MAX_ADDRS];
 	size_t n_routes;
@@ -198,7 +281,9 @@ int netcfg_record_remove(const char *dir, const char *conn,
 int netcfg_undo(struct netcfg *n, struct netcfg_record *rec,
 		struct verr *e);
 /* After a crash: undoes the record of 'conn' (NULL: of every connection
- * with a record in 'dir') and deletes it once all is removed. Nothing to
+ * with a record in 'dir') and deletes it once all is removed; then
+ * deletes the connection's VPN interface if its record (<conn>.netif)
+ * names one that is still there. Nothing to
  * clean up is not an error. */
 int netcfg_cleanup_stale(struct netcfg *n, const char *dir, const char *conn,
 			 struct verr *e);
@@ -212,14 +297,20 @@ struct netcfg_tunnel {
 	struct netcfg_prefix remote[NETCFG_MAX_REMOTE];	/* remote TS */
 	uint32_t table;			/* 0 = main */
 	uint32_t metric;		/* IPv6: 0 means 1024 */
+	/* The connection's VPN interface (netcfg_link_create): the virtual
+	 * IPs and the remote routes go on it, on-link; only the gateway's
+	 * bypass route follows the uplink. 0: everything on the interface
+	 * towards the gateway (no VPN interface). */
+	int link_ifindex;
 	/* When set, the record is saved there before each change, so a
 	 * crash at any point leaves nothing unrecorded behind. */
 	const char *state_dir;
 };
 
-/* Finds the interface towards the gateway, puts the virtual IPs on it
- * and routes every remote prefix of a virtual IP's family there with
- * the virtual IP as source. A prefix that covers the gateway first gets
+/* Finds the interface towards the gateway, puts the virtual IPs on the
+ * VPN interface (or, without one, on that interface) and routes every
+ * remote prefix of a virtual IP's family there with the virtual IP as
+ * source. A prefix that covers the gateway first gets
  * a host route for the gateway along its current path, so that IKE and
  * ESP never loop into the tunnel; a /0 is installed as two /1 halves so
  * that the host's default route stays and comes back by itself; a

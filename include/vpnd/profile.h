@@ -17,6 +17,7 @@
 #define PROFILE_MAX_TS 8
 #define PROFILE_MAX_PATTERNS 8
 #define PROFILE_STR_MAX 256
+#define PROFILE_IFNAME_MAX 16
 /* connection.fragment-size: the default (strongSwan's fragment_size) and
  * the least accepted (IPv4's 576-byte datagram). */
 #define PROFILE_FRAGMENT_SIZE 1280
@@ -94,6 +95,9 @@ struct profile {
 	unsigned fragment_size;     /* the IP datagram of one fragment
 				       (default 1280, strongSwan's) */
 	char local_addr[PROFILE_STR_MAX]; /* optional source address */
+	/* connection.interface: the VPN interface's name ("" = the first
+	 * free vpnd<N>); IFNAMSIZ with its NUL. */
+	char interface[PROFILE_IFNAME_MAX];
 
 	/* local side */
 	struct profile_id local_id;
@@ -178,11 +182,16 @@ int profile_load(const char *path, struct profile *p, struct verr *e);
 void profile_defaults(struct profile *p);
 void profile_free(struct profile *p);
 
+/* A reason something did not load, for the log and the user. */
+typedef void (*profile_err_fn)(void *ctx, const char *msg);
+/* ... about one file of a directory (its path; NULL when the error is
+ * about none), so that it can be listed as a profile that failed. */
+typedef void (*profile_file_err_fn)(void *ctx, const char *file,
+				    const char *msg);
 /* Loads every *.yaml / *.yml file of a directory. Bad files are reported
  * through the callback and skipped; the others are returned. */
-typedef void (*profile_err_fn)(void *ctx, const char *msg);
 int profile_load_dir(const char *dir, struct profile **out, size_t *n,
-		     profile_err_fn on_err, void *ctx);
+		     profile_file_err_fn on_err, void *ctx);
 
 /* Does an identity received from the gateway (wire type + data) match
  * what the profile accepts (remote_id or one of the patterns)? */

@@ -83,14 +83,21 @@ static int split_words(struct request *rq, const char *line, size_t len)
 	return 0;
 }
 
-static struct conn_entry *find_profile(struct ctl_client *c, const char *name)
+struct conn_entry *ctl_find_profile(struct ctl_client *c, const char *name)
 {
 	struct conn_entry *ce = conns_find(c->t, name);
+	const struct conns_failed *f;
 
-	if (!ce)
+	if (ce)
+		return ce;
+	f = conns_failed_find(c->t, name);
+	if (f)
+		ctl_final(c, false, "profile %.64s did not load: %s", name,
+			  f->error);
+	else
 		ctl_final(c, false, "unknown profile '%.64s' (see 'vpnctl list')",
 			  name);
-	return ce;
+	return NULL;
 }
 
 static struct ctl_client *waiter_client(struct conns_waiter *w)
@@ -173,7 +180,7 @@ static int take_password(struct conn_entry *ce, const char *hex,
 static void cmd_connect(struct ctl_client *c, const char *name,
 			const char *password_hex)
 {
-	struct conn_entry *ce = find_profile(c, name);
+	struct conn_entry *ce = ctl_find_profile(c, name);
 	struct verr e = { "" };
 	int r;
 
@@ -199,7 +206,7 @@ static void cmd_connect(struct ctl_client *c, const char *name,
 
 static void cmd_disconnect(struct ctl_client *c, const char *name)
 {
-	struct conn_entry *ce = find_profile(c, name);
+	struct conn_entry *ce = ctl_find_profile(c, name);
 	struct verr e = { "" };
 	int r;
 
@@ -217,12 +224,38 @@ static void cmd_disconnect(struct ctl_client *c, const char *name)
  * progress line and change of state (a roam, a rekey, a reconnect). */
 static void cmd_watch(struct ctl_client *c, const char *name)
 {
-	struct conn_entry *ce = find_profile(c, name);
+	struct conn_entry *ce = ctl_find_profile(c, name);
 
 	if (!ce)
 		return;
 	c->w.fn = on_progress;
 	conns_watch(ce, &c->w);
+}
+
+static struct ctl_client *monitor_client(struct conns_monitor *m)
+{
+	return (struct ctl_client *)((char *)m -
+				     offsetof(struct ctl_client, m));
+}
+
+static void on_monitor_event(struct conns_monitor *m,
+			     const struct conn_entry *ce, enum conns_event ev,
+			     const char *text, const char *msg)
+{
+	struct ctl_client *c = monitor_client(m);
+
+	if (c->json)
+		ctl_json_event(c, ce, conns_event_name(ev), msg);
+	else
+		ctl_line(c, '-', text);
+}
+
+/* Lines until the client leaves: every profile's state, then every
+ * event of every connection. */
+static void cmd_monitor(struct ctl_client *c)
+{
+	c->m.fn = on_monitor_event;
+	conns_monitor_start(c->t, &c->m);
 }
 
 /* what: "child" (the default) or "ike", as swanctl --rekey --child/--ike. */
@@ -236,7 +269,7 @@ static void cmd_rekey(struct ctl_client *c, const char *name, const char *what)
 		ctl_final(c, false, "rekey: '%s' is neither 'child' nor 'ike'", what);
 		return;
 	}
-	ce = find_profile(c, name);
+	ce = ctl_find_profile(c, name);
 	if (!ce)
 		return;
 	if (conns_rekey(ce, ike, &e) < 0)
@@ -277,16 +310,16 @@ static void emit_status(struct ctl_client *c, const struct conn_entry *ce,
 	wb_free(&st);
 }
 
+/* The status text begins with "NAME: STATE ...": the final line adds
+ * nothing to it. */
 static void cmd_status_one(struct ctl_client *c, const char *name)
 {
-	struct conn_entry *ce = find_profile(c, name);
-	char state[512];
+	struct conn_entry *ce = ctl_find_profile(c, name);
 
 	if (!ce)
 		return;
 	emit_status(c, ce, "");
-	entry_state_text(ce, state, sizeof(state));
-	ctl_final(c, true, "%s is %s", entry_name(ce), state);
+	ctl_final(c, true, "%s", "");
 }
 
 static bool is_active(const struct conn_entry *ce)
@@ -302,25 +335,24 @@ static void cmd_status_all(struct ctl_client *c)
 
 	for (i = 0; i < n; i++) {
 		struct conn_entry *ce = conns_at(c->t, i);
-		char head[PROFILE_NAME_MAX + 32];
 
 		if (!is_active(ce))
 			continue;
 		if (active++)
 			ctl_line(c, '.', "");
-		snprintf(head, sizeof(head), "%s:", entry_name(ce));
-		ctl_line(c, '.', head);
-		emit_status(c, ce, "  ");
+		emit_status(c, ce, "");
 	}
 	ctl_final(c, true, "%zu profile%s, %zu active", n, n == 1 ? "" : "s",
 		  active);
 }
 
+/* Every profile with its state and gateway, then the files that did
+ * not load with their error. */
 static void cmd_list(struct ctl_client *c)
 {
-	size_t i, n = conns_count(c->t);
+	size_t i, n = conns_count(c->t), nf = conns_failed_count(c->t);
 	int width = 4;
-	char line[PROFILE_NAME_MAX + PROFILE_STR_MAX + 64];
+	struct wbuf line;
 
 	for (i = 0; i < n; i++) {
 		int len = (int)strlen(entry_name(conns_at(c->t, i)));
@@ -328,16 +360,40 @@ static void cmd_list(struct ctl_client *c)
 		if (len > width)
 			width = len;
 	}
+	for (i = 0; i < nf; i++) {
+		int len = (int)strlen(conns_failed_at(c->t, i)->name);
+
+		if (len > width && len < 256)
+			width = len;
+	}
+	wb_init(&line);
 	for (i = 0; i < n; i++) {
 		struct conn_entry *ce = conns_at(c->t, i);
 
-		snprintf(line, sizeof(line), "%-*s  %-11s  %s%s", width,
-			 entry_name(ce), conn_state_name(entry_state(ce)),
-			 entry_gateway(ce),
-			 entry_removed(ce) ? "  (profile removed)" : "");
-		ctl_line(c, '.', line);
+		wb_reset(&line);
+		wb_printf(&line, "%-*s  %-11s  %s%s", width, entry_name(ce),
+			  conn_state_name(entry_state(ce)), entry_gateway(ce),
+			  entry_removed(ce) ? "  (profile removed)" : "");
+		wb_u8(&line, 0);
+		if (!line.oom)
+			ctl_line(c, '.', (const char *)line.p);
 	}
-	ctl_final(c, true, "%zu profile%s", n, n == 1 ? "" : "s");
+	for (i = 0; i < nf; i++) {
+		const struct conns_failed *f = conns_failed_at(c->t, i);
+
+		wb_reset(&line);
+		wb_printf(&line, "%-*s  %-11s  %s", width, f->name, "invalid",
+			  f->error);
+		wb_u8(&line, 0);
+		if (!line.oom)
+			ctl_line(c, '.', (const char *)line.p);
+	}
+	wb_free(&line);
+	if (nf)
+		ctl_final(c, true, "%zu profile%s, %zu file%s did not load", n,
+			  n == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
+	else
+		ctl_final(c, true, "%zu profile%s", n, n == 1 ? "" : "s");
 }
 
 static void reload_error(void *ctx, const char *msg)
@@ -360,7 +416,7 @@ static void cmd_reload(struct ctl_client *c)
 
 static const char usage[] =
 	"commands: connect NAME [password HEX], disconnect NAME, rekey NAME [child|ike], status [NAME], "
-	"watch NAME, list, reload";
+	"watch NAME, monitor, list, reload; json status [NAME], json list, json monitor";
 
 static bool want_args(struct ctl_client *c, const struct request *rq,
 		      size_t min, size_t max, const char *syntax)
@@ -369,6 +425,25 @@ static bool want_args(struct ctl_client *c, const struct request *rq,
 		return true;
 	ctl_final(c, false, "usage: %s", syntax);
 	return false;
+}
+
+/* "json status [NAME]", "json list", "json monitor": the same answers
+ * as one JSON document, or JSON lines for monitor (vpnctl(8)). */
+static void handle_json(struct ctl_client *c, const struct request *rq)
+{
+	const char *what = rq->n > 1 ? rq->word[1] : "";
+
+	c->json = true;
+	if (!strcmp(what, "status") && rq->n <= 3) {
+		ctl_json_status(c, rq->n == 3 ? rq->word[2] : NULL);
+	} else if (!strcmp(what, "list") && rq->n == 2) {
+		ctl_json_list(c);
+	} else if (!strcmp(what, "monitor") && rq->n == 2) {
+		cmd_monitor(c);
+	} else {
+		c->json = false;
+		ctl_final(c, false, "usage: json status [NAME], json list, json monitor");
+	}
 }
 
 void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
@@ -391,7 +466,9 @@ void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
 	}
 	cmd = rq.word[0];
 	log_dbg("control: request '%s'", cmd);
-	if (!strcmp(cmd, "connect")) {
+	if (!strcmp(cmd, "json")) {
+		handle_json(c, &rq);
+	} else if (!strcmp(cmd, "connect")) {
 		if (!want_args(c, &rq, 1, 3, "connect NAME [password HEX]"))
 			;
 		else if (rq.n == 2)
@@ -416,6 +493,9 @@ void ctl_handle_request(struct ctl_client *c, const char *line, size_t len)
 	} else if (!strcmp(cmd, "watch")) {
 		if (want_args(c, &rq, 1, 1, "watch NAME"))
 			cmd_watch(c, rq.word[1]);
+	} else if (!strcmp(cmd, "monitor")) {
+		if (want_args(c, &rq, 0, 0, "monitor"))
+			cmd_monitor(c);
 	} else if (!strcmp(cmd, "list")) {
 		if (want_args(c, &rq, 0, 0, "list"))
 			cmd_list(c);

@@ -28,8 +28,12 @@ struct conns {
 	struct profile_source src;
 	struct conn_entry **v;
 	size_t n, cap;
+	struct conns_monitor *monitors;
+	struct conns_failed *failed;    /* of the last reload */
+	size_t n_failed;
 
 	bool shutting;
+	bool freeing;           /* conns_free: nobody is told any more */
 	void (*shutdown_done)(void *ctx, bool all_down);
 	void *shutdown_ctx;
 	uint64_t shutdown_timer;
@@ -98,6 +102,44 @@ void entry_status(const struct conn_entry *ce, struct wbuf *out)
 	conn_status(ce->conn, out);
 }
 
+void entry_status_get(const struct conn_entry *ce, struct conn_status *st)
+{
+	conn_status_get(ce->conn, st);
+}
+
+size_t conns_failed_count(const struct conns *t)
+{
+	return t->n_failed;
+}
+
+const struct conns_failed *conns_failed_at(const struct conns *t, size_t i)
+{
+	return i < t->n_failed ? &t->failed[i] : NULL;
+}
+
+const struct conns_failed *conns_failed_find(const struct conns *t,
+					     const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_failed; i++)
+		if (!strcmp(t->failed[i].name, name))
+			return &t->failed[i];
+	return NULL;
+}
+
+static void failed_free(struct conns_failed *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].file);
+		free(v[i].error);
+	}
+	free(v);
+}
+
 size_t conns_count(const struct conns *t)
 {
 	return t->n;
@@ -116,6 +158,65 @@ struct conn_entry *conns_find(const struct conns *t, const char *name)
 		if (!strcmp(t->v[i]->name, name))
 			return t->v[i];
 	return NULL;
+}
+
+const char *conns_event_name(enum conns_event ev)
+{
+	static const char *const names[] = {
+		[CONNS_EV_STATE] = "state",
+		[CONNS_EV_PROGRESS] = "progress",
+		[CONNS_EV_UP] = "up",
+		[CONNS_EV_NO_TUNNEL] = "no-tunnel",
+		[CONNS_EV_FAILED] = "failed",
+		[CONNS_EV_DOWN] = "down",
+		[CONNS_EV_GONE] = "gone",
+	};
+
+	return (unsigned)ev < sizeof(names) / sizeof(names[0]) ? names[ev] :
+								 "?";
+}
+
+/* A callback may stop its own monitor (client gone): keep next. */
+static void notify_monitors(struct conn_entry *ce, enum conns_event ev,
+			    const char *text, const char *msg)
+{
+	struct conns_monitor *m, *next;
+
+	for (m = ce->t->monitors; m; m = next) {
+		next = m->next;
+		m->fn(m, ce, ev, text, msg);
+	}
+}
+
+void conns_monitor_start(struct conns *t, struct conns_monitor *m)
+{
+	char state[512], line[PROFILE_NAME_MAX + 520];
+	size_t i;
+
+	m->t = t;
+	m->next = t->monitors;
+	t->monitors = m;
+	for (i = 0; i < t->n && m->t; i++) {
+		entry_state_text(t->v[i], state, sizeof(state));
+		snprintf(line, sizeof(line), "%s: %s", t->v[i]->name, state);
+		m->fn(m, t->v[i], CONNS_EV_STATE, line, state);
+	}
+}
+
+void conns_monitor_stop(struct conns_monitor *m)
+{
+	struct conns_monitor **pp;
+
+	if (!m->t)
+		return;
+	for (pp = &m->t->monitors; *pp; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+	m->t = NULL;
+	m->next = NULL;
 }
 
 static void waiter_attach(struct conn_entry *ce, struct conns_waiter *w)
@@ -218,6 +319,8 @@ static void entry_destroy(struct conns *t, struct conn_entry *ce)
 
 	snprintf(text, sizeof(text), "%s is gone", ce->name);
 	finish_waiters(ce, WAIT_WATCH, WAIT_OK, text);
+	if (!t->freeing)
+		notify_monitors(ce, CONNS_EV_GONE, text, "profile removed");
 
 	while ((w = ce->waiters)) {
 		ce->waiters = w->next;
@@ -417,12 +520,15 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 	switch (ev) {
 	case CEV_PROGRESS:
 		notify_progress(ce, msg);
+		snprintf(text, sizeof(text), "%s: %s", ce->name, msg);
+		notify_monitors(ce, CONNS_EV_PROGRESS, text, msg);
 		break;
 	case CEV_UP:
 		log_info("%s: up%s%s", ce->name, *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s is up%s%s", ce->name,
 			 *msg ? ": " : "", msg);
 		notify_watches(ce, text);
+		notify_monitors(ce, CONNS_EV_UP, text, msg);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_OK, text);
 		break;
 	case CEV_NO_TUNNEL:
@@ -430,6 +536,7 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		snprintf(text, sizeof(text), "%s is established, no tunnel: %s",
 			 ce->name, msg);
 		notify_watches(ce, text);
+		notify_monitors(ce, CONNS_EV_NO_TUNNEL, text, msg);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_NO_TUNNEL, text);
 		break;
 	case CEV_FAILED:
@@ -437,6 +544,7 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		snprintf(text, sizeof(text), "%s: %s", ce->name,
 			 *msg ? msg : "connection failed");
 		notify_watches(ce, text);
+		notify_monitors(ce, CONNS_EV_FAILED, text, msg);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_FAILED, text);
 		snprintf(text, sizeof(text), "%s is down", ce->name);
 		finish_waiters(ce, WAIT_DISCONNECT, WAIT_OK, text);
@@ -447,6 +555,7 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		snprintf(text, sizeof(text), "%s went down%s%s", ce->name,
 			 *msg ? ": " : "", msg);
 		notify_watches(ce, text);
+		notify_monitors(ce, CONNS_EV_DOWN, text, msg);
 		finish_waiters(ce, WAIT_CONNECT, WAIT_FAILED, text);
 		snprintf(text, sizeof(text), "%s is down", ce->name);
 		finish_waiters(ce, WAIT_DISCONNECT, WAIT_OK, text);
@@ -482,9 +591,13 @@ void conns_free(struct conns *t)
 		return;
 	loop_timer_cancel(t->l, t->shutdown_timer);
 	loop_timer_cancel(t->l, t->check_timer);
+	t->freeing = true;
+	while (t->monitors)
+		conns_monitor_stop(t->monitors);
 	for (i = 0; i < t->n; i++)
 		entry_destroy(t, t->v[i]);
 	free(t->v);
+	failed_free(t->failed, t->n_failed);
 	free(t->dir);
 	free(t);
 }
@@ -549,6 +662,70 @@ static void report(profile_err_fn on_err, void *ctx, const char *fmt, ...)
 		log_warn("%s", msg);
 }
 
+/* What one reload collects: the caller's callback and the files that
+ * failed, which replace the table's list once the directory was read. */
+struct reload_ctx {
+	profile_err_fn on_err;
+	void *ctx;
+	struct conns_failed *failed;
+	size_t n_failed, cap;
+	bool oom;
+};
+
+/* "/etc/vpnd/profiles/office.yaml" -> "office" */
+static char *file_stem(const char *file)
+{
+	const char *base = strrchr(file, '/'), *dot;
+
+	base = base ? base + 1 : file;
+	dot = strrchr(base, '.');
+	return strndup(base, dot && dot != base ? (size_t)(dot - base) :
+						   strlen(base));
+}
+
+static void note_failed(struct reload_ctx *rc, const char *file,
+			const char *msg)
+{
+	struct conns_failed *f;
+
+	if (!file)
+		return;
+	if (rc->n_failed == rc->cap) {
+		size_t cap = rc->cap ? rc->cap * 2 : 4;
+		struct conns_failed *v = realloc(rc->failed, cap * sizeof(*v));
+
+		if (!v) {
+			rc->oom = true;
+			return;
+		}
+		rc->failed = v;
+		rc->cap = cap;
+	}
+	f = &rc->failed[rc->n_failed];
+	f->name = file_stem(file);
+	f->file = strdup(file);
+	f->error = strdup(msg);
+	if (!f->name || !f->file || !f->error) {
+		free(f->name);
+		free(f->file);
+		free(f->error);
+		rc->oom = true;
+		return;
+	}
+	rc->n_failed++;
+}
+
+static void reload_file_error(void *ctx, const char *file, const char *msg)
+{
+	struct reload_ctx *rc = ctx;
+
+	note_failed(rc, file, msg);
+	if (rc->on_err)
+		rc->on_err(rc->ctx, msg);
+	else
+		log_warn("%s", msg);
+}
+
 static bool earlier_duplicate(const struct profile *arr, size_t i)
 {
 	size_t j;
@@ -598,25 +775,30 @@ static void reload_one(struct conns *t, struct profile *p,
 int conns_reload(struct conns *t, profile_err_fn on_err, void *ctx,
 		 struct verr *e)
 {
+	struct reload_ctx rc = { .on_err = on_err, .ctx = ctx };
 	struct profile *arr = NULL;
 	size_t n = 0, i, loaded = 0;
 
 	errno = 0;
-	if (t->src.load_dir(t->dir, &arr, &n, on_err, ctx) < 0) {
+	if (t->src.load_dir(t->dir, &arr, &n, reload_file_error, &rc) < 0) {
 		if (errno)
 			verr_set(e, "cannot read profile directory %s: %s",
 				 t->dir, strerror(errno));
 		else
 			verr_set(e, "cannot read profile directory %s", t->dir);
+		failed_free(rc.failed, rc.n_failed);
 		return -1;
 	}
 	for (i = 0; i < t->n; i++)
 		t->v[i]->seen = false;
 	for (i = 0; i < n; i++) {
 		if (earlier_duplicate(arr, i)) {
-			report(on_err, ctx,
-			       "%s: duplicate profile name %s, file ignored",
-			       arr[i].path, arr[i].name);
+			char msg[PATH_MAX + 128];
+
+			snprintf(msg, sizeof(msg),
+				 "%s: duplicate profile name %s, file ignored",
+				 arr[i].path, arr[i].name);
+			reload_file_error(&rc, arr[i].path, msg);
 			continue;
 		}
 		reload_one(t, &arr[i], on_err, ctx);
@@ -625,6 +807,11 @@ int conns_reload(struct conns *t, profile_err_fn on_err, void *ctx,
 	for (i = 0; i < n; i++)
 		t->src.free_one(&arr[i]);
 	free(arr);
+	if (rc.oom)
+		log_warn("out of memory: not every profile that failed to load is listed");
+	failed_free(t->failed, t->n_failed);
+	t->failed = rc.failed;
+	t->n_failed = rc.n_failed;
 
 	for (i = t->n; i-- > 0;) {
 		struct conn_entry *ce = t->v[i];

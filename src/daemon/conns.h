@@ -18,7 +18,7 @@ struct conn_entry;
  * profile_free; the unit test injects profiles without YAML files. */
 struct profile_source {
 	int (*load_dir)(const char *dir, struct profile **out, size_t *n,
-			profile_err_fn on_err, void *ctx);
+			profile_file_err_fn on_err, void *ctx);
 	void (*free_one)(struct profile *p);
 };
 
@@ -55,9 +55,24 @@ void conns_free(struct conns *t);
 
 /* (Re)reads the profile directory. Connections that are not idle keep
  * their old profile until they are down. Bad files are reported through
- * on_err. Returns the number of profiles, or -1 (reason in e). */
+ * on_err and kept as the failed list (conns_failed_*). Returns the
+ * number of profiles, or -1 (reason in e; the lists stay as they
+ * were). */
 int conns_reload(struct conns *t, profile_err_fn on_err, void *ctx,
 		 struct verr *e);
+
+/* A profile file of the last reload that did not load: listed with its
+ * error, which a connect of its name answers. name is the file's name
+ * without .yaml/.yml (its profile name may be what did not parse). */
+struct conns_failed {
+	char *name;
+	char *file;
+	char *error;
+};
+size_t conns_failed_count(const struct conns *t);
+const struct conns_failed *conns_failed_at(const struct conns *t, size_t i);
+const struct conns_failed *conns_failed_find(const struct conns *t,
+					     const char *name);
 
 size_t conns_count(const struct conns *t);
 struct conn_entry *conns_at(const struct conns *t, size_t i);
@@ -75,6 +90,7 @@ void entry_state_text(const struct conn_entry *ce, char *out, size_t len);
 /* Its file is gone; it stays listed until it is down. */
 bool entry_removed(const struct conn_entry *ce);
 void entry_status(const struct conn_entry *ce, struct wbuf *out);
+void entry_status_get(const struct conn_entry *ce, struct conn_status *st);
 
 /* Both return 0 when w was attached (its fn will report the outcome,
  * possibly before the call returns), 1 when there is nothing to wait
@@ -89,6 +105,31 @@ int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
  * every change of state (never final while the profile exists); a
  * watch keeps no connection up and holds no removal back. */
 void conns_watch(struct conn_entry *ce, struct conns_waiter *w);
+/* What a monitor hears, of every connection. */
+enum conns_event {
+	CONNS_EV_STATE,     /* the state when the monitor starts */
+	CONNS_EV_PROGRESS,
+	CONNS_EV_UP,
+	CONNS_EV_NO_TUNNEL,
+	CONNS_EV_FAILED,
+	CONNS_EV_DOWN,
+	CONNS_EV_GONE,      /* the profile was removed and is down */
+};
+const char *conns_event_name(enum conns_event ev);
+
+/* A client following every connection (vpnctl monitor): fn gets the
+ * state of each profile at once, then every event; text is the line
+ * for people ("office is up: ..."), msg the engine's own words. A
+ * monitor keeps nothing up and holds no removal back. */
+struct conns_monitor {
+	void (*fn)(struct conns_monitor *m, const struct conn_entry *ce,
+		   enum conns_event ev, const char *text, const char *msg);
+	struct conns *t;                /* NULL while stopped */
+	struct conns_monitor *next;
+};
+void conns_monitor_start(struct conns *t, struct conns_monitor *m);
+void conns_monitor_stop(struct conns_monitor *m);
+
 /* Starts a rekey of the Child SA, or of the IKE SA; its outcome shows in
  * the status. */
 int conns_rekey(struct conn_entry *ce, bool ike, struct verr *e);

@@ -74,6 +74,7 @@ static void client_kill(struct ctl_client *c)
 		return;
 	c->dead = true;
 	conns_detach(&c->w);
+	conns_monitor_stop(&c->m);
 	loop_del_fd(c->s->l, c->fd);
 	close(c->fd);
 	c->fd = -1;
@@ -179,7 +180,7 @@ static void final_line(struct ctl_client *c, const char *word,
 	for (i = 0; text[i]; i++)
 		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
 			text[i] = ' ';
-	wb_printf(&c->out, "%s %s\n", word, text);
+	wb_printf(&c->out, "%s%s%s\n", word, text[0] ? " " : "", text);
 	c->finished = true;
 	if (c->out.oom) {
 		client_kill(c);
@@ -670,6 +671,7 @@ void ctl_close(struct ctl_server *s)
 			ctl_final(c, false, "vpnd is shutting down");
 		if (!c->dead) {
 			conns_detach(&c->w);
+			conns_monitor_stop(&c->m);
 			loop_del_fd(s->l, c->fd);
 			close(c->fd);
 		}

@@ -25,6 +25,8 @@ struct ctl_client {
 	struct wbuf out;
 	size_t out_off;
 	struct conns_waiter w;
+	struct conns_monitor m;
+	bool json;          /* "json ...": answers as JSON (vpnctl --json) */
 	uint64_t timer;
 	struct ctl_client *next;
 };
@@ -48,5 +50,16 @@ void ctl_final_password(struct ctl_client *c, const char *fmt, ...)
 
 /* Parses and runs one request line (len bytes, no newline). */
 void ctl_handle_request(struct ctl_client *c, const char *line, size_t len);
+
+/* commands.c: the profile of a request, or the final ERROR line (an
+ * unknown name, or a file that did not load) and NULL. */
+struct conn_entry *ctl_find_profile(struct ctl_client *c, const char *name);
+
+/* commands_json.c: the answers of "json status [NAME]", "json list" and
+ * the lines of "json monitor". */
+void ctl_json_status(struct ctl_client *c, const char *name);
+void ctl_json_list(struct ctl_client *c);
+void ctl_json_event(struct ctl_client *c, const struct conn_entry *ce,
+		    const char *event, const char *msg);
 
 #endif

@@ -141,6 +141,9 @@ static int add_sas(struct child_backend *b, struct ike_sa *sa,
 	child_kaddr(&sa->peer, &out.dst);
 	out.spi = get_u32(ch->spi_out);
 	out.reqid = ch->reqid;
+	/* A rekey's pair belongs to the same interface as the one before. */
+	ch->if_id = hostcfg_if_id(sa);
+	out.if_id = ch->if_id;
 	out.esn = ch->esn == ESN_YES;
 	if (sa_esp_in_udp(sa)) {
 		out.encap = true;
@@ -217,6 +220,7 @@ void child_policy_pair(struct ike_sa *sa, const struct child_sa *ch,
 	child_kaddr(&sa->local, &out->tmpl_src);
 	child_kaddr(&sa->peer, &out->tmpl_dst);
 	out->reqid = ch->reqid;
+	out->if_id = ch->if_id;
 	out->priority = 2000;
 	out->replace = sa->replacing;
 	*in = *out;
@@ -338,15 +342,22 @@ int child_install_new(struct ike_sa *sa, struct child_sa *ch,
 		      const struct chunk *nr, struct verr *e)
 {
 	struct child_backend *b = backend(sa);
+	struct verr le = { { 0 } };
 	int rc;
 
 	if (!b)
 		return 0;
+	/* The VPN interface first: its if_id goes on the SAs and policies.
+	 * Without it they have none, and hostcfg_install reports why. */
+	if (hostcfg_link_ensure(sa, &le) < 0)
+		log_dbg("%s: no VPN interface yet: %s", sa->prof->name,
+			le.msg);
 	rc = child_install_pair(sa, ch, gir, ni, nr, true, e);
 	if (rc == 0)
 		rc = walk_policies(b, sa, ch, true, NULL, e);
 	if (rc < 0) {
 		child_remove(sa, NULL);
+		hostcfg_link_unused(sa->conn);
 		return rc;
 	}
 	ch->installed = true;

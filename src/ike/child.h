@@ -116,6 +116,23 @@ void hostcfg_follow(struct ike_sa *sa);
 /* Removes virtual IPs, routes and DNS settings recorded in the state
  * directory by a vpnd that did not get to undo them. */
 int hostcfg_cleanup_stale(struct engine *eng, struct verr *e);
+/* The connection's VPN interface (vpnd/netcfg.h), made on first use:
+ * with the kernel backend and a virtual IP in sa->cfg, before the
+ * Child SA goes into the kernel so that it can carry the if_id. */
+int hostcfg_link_ensure(struct ike_sa *sa, struct verr *e);
+/* The if_id for sa's Child SAs: the XFRM interface's, or 0 (a TUN
+ * device or no VPN interface: the policies match by selector alone). */
+uint32_t hostcfg_if_id(const struct ike_sa *sa);
+/* The interface index of the connection's VPN interface, for DNS and
+ * anything else that is set "on the VPN interface"; 0 when it has none
+ * (no virtual IP, a test backend, or its creation failed). */
+int hostcfg_vpn_ifindex(const struct ike_sa *sa);
+struct conn;
+/* The connection ended: deletes its VPN interface. */
+void hostcfg_link_release(struct conn *c);
+/* The same when none of its SAs has a Child SA in the kernel (the
+ * first one's install failed: no interface without a tunnel). */
+void hostcfg_link_unused(struct conn *c);
 void hostcfg_close(struct engine *eng);
 
 #endif

@@ -45,6 +45,7 @@ struct conn *conn_new(struct engine *eng, const struct profile *p,
 	c->prof = *p;
 	c->fn = fn;
 	c->ctx = ctx;
+	c->link.tun_fd = -1;
 	/* The secrets are owned separately so the copies can be wiped. */
 	memset(&c->prof.psk, 0, sizeof(c->prof.psk));
 	memset(&c->prof.eap_password, 0, sizeof(c->prof.eap_password));
@@ -103,6 +104,11 @@ void conn_note_change(struct conn *c, enum conn_reason why,
 
 static void emit(struct conn *c, enum conn_event ev, const char *msg)
 {
+	/* The connection has ended (its SAs are gone or retiring): its
+	 * VPN interface goes before anyone hears of it, as the callback
+	 * may free c. */
+	if (ev == CEV_DOWN || ev == CEV_FAILED)
+		hostcfg_link_release(c);
 	if (c->fn)
 		c->fn(c->ctx, c, ev, msg);
 }
@@ -894,6 +900,7 @@ void conn_free(struct conn *c)
 	if (c->sa)
 		free_sa(c->sa);
 	c->sa = NULL;
+	hostcfg_link_release(c);
 	roam_free(c);
 	engine_remove_conn(c->eng, c);
 	chunk_free(&c->prof.psk);

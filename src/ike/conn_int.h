@@ -8,6 +8,7 @@
 #include "ike_sa.h"
 #include "redirect.h"
 #include "resolve.h"
+#include "vpnd/netcfg.h"
 #include "vpnd/ticket.h"
 
 struct conn {
@@ -53,6 +54,9 @@ struct conn {
 	unsigned retry_delay;          /* seconds, the next retry's */
 	bool gsc_rekeying;             /* full re-establishment under way */
 	bool reauthing;                /* c->next reauthenticates c->sa */
+	/* hostcfg.c: the VPN interface, made with the first Child SA that
+	 * has a virtual IP and kept until the connection ends. */
+	struct netcfg_link link;
 };
 
 /* conn.c */

@@ -333,18 +333,28 @@ static void vip_text(const struct conn_status *st, struct wbuf *out)
 			  st->vip.ip6_prefix);
 }
 
-/* Why and when the state last changed: "gateway deleted the IKE SA". */
-static void change_text(const struct conn_status *st, struct wbuf *out)
+/* The first line: the state, and since when and why it is so:
+ * "office: idle since 12:03:04 (45 s ago): the gateway deleted the IKE
+ * SA [gateway-delete]" (with the date when that was not today). The
+ * no-tunnel state has its own reason after a colon: the change goes on
+ * a line of its own, "  since ...". */
+static void head_text(const struct conn_status *st, struct wbuf *out)
 {
 	char when[32];
-	struct tm tm;
+	struct tm tm, today;
+	time_t now = time(NULL);
 
-	if (!st->change.at || !localtime_r(&st->change.at, &tm) ||
-	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
-		return;
-	wb_printf(out, "  last change: %s (%lld s ago): %s [%s]\n", when,
-		  (long long)(time(NULL) - st->change.at), st->change.text,
-		  conn_reason_name(st->change.reason));
+	wb_printf(out, "%s: %s", st->name, st->state_text);
+	if (st->change.at && localtime_r(&st->change.at, &tm) &&
+	    localtime_r(&now, &today) &&
+	    strftime(when, sizeof(when),
+		     tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year ?
+			     "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm))
+		wb_printf(out, "%ssince %s (%lld s ago): %s [%s]",
+			  st->state == CONN_NO_TUNNEL ? "\n  " : " ", when,
+			  (long long)(now - st->change.at), st->change.text,
+			  conn_reason_name(st->change.reason));
+	wb_printf(out, "\n");
 }
 
 static void counts_text(const struct conn_status *st, struct wbuf *out)
@@ -431,8 +441,7 @@ void conn_status(const struct conn *c, struct wbuf *out)
 	struct conn_status st;
 
 	conn_status_get(c, &st);
-	wb_printf(out, "%s: %s\n", st.name, st.state_text);
-	change_text(&st, out);
+	head_text(&st, out);
 	counts_text(&st, out);
 	redirects_text(c, &st, out);
 	moves_text(c, &st, out);

@@ -80,6 +80,7 @@ struct engine *engine_new(struct loop *l, const struct engine_config *cfg,
 		goto fail;
 	eng->host = cfg->host_ops ? cfg->host_ops : &net_host_ops;
 	eng->host_ctx = cfg->host_ops ? cfg->host_ctx : eng;
+	eng->host_config = cfg->host_config;
 	if (cfg->watch_network || cfg->suspend_clock)
 		watch_start(eng, cfg);
 	return eng;

@@ -59,6 +59,8 @@ struct engine {
 	struct net net;
 	struct child_backend child;
 	struct netcfg *ncfg;            /* hostcfg.c, opened on first use */
+	uint32_t next_if_id;            /* hostcfg.c: the next VPN interface's */
+	bool host_config;               /* engine_config.host_config */
 	struct ticket_store *tickets;   /* ticket_req.c, ... */
 	struct resolver *resolver;      /* resolve.c */
 };

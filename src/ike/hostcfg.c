@@ -1,16 +1,19 @@
 /* The host side of an installed Child SA: the virtual IP on the
- * interface towards the gateway, routes for the remote selectors, and
- * the DNS servers from the CP reply (src/netcfg does the work). What is
- * installed is recorded under the state directory first, so a vpnd
- * restarted after a crash removes exactly that. */
+ * connection's VPN interface, routes for the remote selectors through
+ * it, and the DNS servers from the CP reply (src/netcfg does the work).
+ * What is installed is recorded under the state directory first, so a
+ * vpnd restarted after a crash removes exactly that. The interface is
+ * the connection's (c->link): the SAs' host sides come and go on it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "child.h"
+#include "conn_int.h"
 #include "engine_int.h"
 #include "ike_sa.h"
 #include "vpnd/log.h"
@@ -27,6 +30,13 @@ static struct netcfg *ncfg_of(struct engine *eng, struct verr *e)
 	if (!eng->ncfg)
 		eng->ncfg = netcfg_open(e);
 	return eng->ncfg;
+}
+
+/* A test double's Child SAs are not the host's, unless a privileged
+ * test asked for the host side in its own namespace. */
+static bool host_side_on(const struct engine *eng)
+{
+	return eng->child.kind == ENGINE_CHILD_KERNEL || eng->host_config;
 }
 
 void hostcfg_close(struct engine *eng)
@@ -47,6 +57,157 @@ static void gateway_of(const struct ike_sa *sa, struct netcfg_ip *gw)
 	else
 		memcpy(gw->bytes, &((const struct sockaddr_in *)p)->sin_addr,
 		       4);
+}
+
+/* Clear of strongSwan's and libreswan's if_ids, which count from 1. */
+#define IF_ID_BASE 0x76700000u
+/* An if_id another XFRM interface already has makes the kernel answer
+ * EEXIST (the name was checked free): the next one is tried. */
+#define IF_ID_TRIES 16
+
+static bool has_vip(const struct ike_sa *sa)
+{
+	return sa->cfg.has_ip4 || sa->cfg.has_ip6;
+}
+
+static int uplink_of(struct ike_sa *sa, struct netcfg *ncfg)
+{
+	struct netcfg_ip gw;
+	struct verr ignored;
+	int ifindex = 0;
+
+	gateway_of(sa, &gw);
+	if (netcfg_route_dev_for(ncfg, &gw, &ifindex, &ignored) < 0)
+		return 0;
+	return ifindex;
+}
+
+/* Below the uplink's MTU by the most ESP in UDP over IPv6 adds with
+ * a 16-byte IV and ICV (40 + 8 + 8 + 16 + 15 + 2 + 16, rounded up);
+ * never below what IPv6 needs of a link. */
+static unsigned mtu_for(int uplink)
+{
+	unsigned mtu = netcfg_if_mtu(uplink);
+
+	if (!mtu)
+		mtu = 1500;
+	return mtu >= 1280 + 110 ? mtu - 110 : 1280;
+}
+
+/* Someone deleted the interface (ip link del): what was on it went
+ * with it. Forgotten here, so that it is made again, under its old
+ * if_id: the Child SAs in the kernel carry that one. */
+static bool link_lost(struct conn *c)
+{
+	char now[IF_NAMESIZE];
+
+	if (if_indextoname((unsigned)c->link.ifindex, now) &&
+	    !strcmp(now, c->link.name))
+		return false;
+	log_warn("%s: the VPN interface %s is gone; making it again",
+		 c->prof.name, c->link.name);
+	if (c->link.tun_fd >= 0)
+		close(c->link.tun_fd);
+	c->link.tun_fd = -1;
+	c->link.kind = NETCFG_LINK_NONE;
+	return true;
+}
+
+int hostcfg_link_ensure(struct ike_sa *sa, struct verr *e)
+{
+	struct conn *c = sa->conn;
+	struct engine *eng = sa->eng;
+	struct netcfg_link_req r = { 0 };
+	struct netcfg *ncfg;
+	uint32_t old_if_id = 0;
+	unsigned i;
+	int rc = -1;
+
+	if (!has_vip(sa) || !host_side_on(eng))
+		return 0;
+	if (c->link.kind != NETCFG_LINK_NONE) {
+		old_if_id = c->link.if_id;
+		if (!link_lost(c))
+			return 0;
+	}
+	ncfg = ncfg_of(eng, e);
+	if (!ncfg)
+		return -1;
+	r.conn = c->prof.name;
+	r.name = c->prof.interface;
+	r.uplink = uplink_of(sa, ncfg);
+	r.mtu = mtu_for(r.uplink);
+	r.state_dir = eng->state_dir;
+	for (i = 0; i < IF_ID_TRIES && rc < 0; i++) {
+		r.if_id = old_if_id ? old_if_id :
+			  IF_ID_BASE + (++eng->next_if_id & 0xfffff);
+		rc = netcfg_link_create(ncfg, &r, &c->link, e);
+		if (rc < 0 && errno != EEXIST)
+			break;
+		/* A name from the profile that is taken stays taken, and so
+		 * does the if_id the Child SAs have. */
+		if (rc < 0 && (r.name[0] || old_if_id))
+			break;
+	}
+	if (rc < 0)
+		return -1;
+	if (c->link.kind == NETCFG_LINK_XFRM)
+		sa_progress(sa, "VPN interface %s (XFRM, if_id %#x, MTU %u)",
+			    c->link.name, c->link.if_id, r.mtu);
+	else
+		sa_progress(sa, "VPN interface %s (TUN: this kernel has no "
+			    "XFRM interfaces; MTU %u)", c->link.name, r.mtu);
+	return 0;
+}
+
+uint32_t hostcfg_if_id(const struct ike_sa *sa)
+{
+	const struct netcfg_link *l = &sa->conn->link;
+
+	return l->kind == NETCFG_LINK_XFRM && has_vip(sa) ? l->if_id : 0;
+}
+
+int hostcfg_vpn_ifindex(const struct ike_sa *sa)
+{
+	return netcfg_link_ifindex(&sa->conn->link);
+}
+
+static bool sa_has_pair(const struct ike_sa *sa)
+{
+	const struct child_sa *ch;
+
+	for (ch = sa ? sa->children : NULL; ch; ch = ch->next)
+		if (ch->installed_in || ch->installed_out || ch->policies)
+			return true;
+	return false;
+}
+
+void hostcfg_link_unused(struct conn *c)
+{
+	const struct ike_sa *sa;
+
+	if (sa_has_pair(c->sa) || sa_has_pair(c->next))
+		return;
+	for (sa = c->retiring; sa; sa = sa->retiring_next)
+		if (sa_has_pair(sa))
+			return;
+	hostcfg_link_release(c);
+}
+
+void hostcfg_link_release(struct conn *c)
+{
+	struct verr e = { { 0 } };
+	char name[IF_NAMESIZE];
+
+	if (c->link.kind == NETCFG_LINK_NONE || !c->eng->ncfg)
+		return;
+	memcpy(name, c->link.name, sizeof(name));
+	if (netcfg_link_remove(c->eng->ncfg, c->eng->state_dir, c->prof.name,
+			       &c->link, &e) < 0)
+		log_warn("%s: removing the VPN interface %s: %s", c->prof.name,
+			 name, e.msg);
+	else
+		log_info("%s: VPN interface %s removed", c->prof.name, name);
 }
 
 static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
@@ -79,6 +240,7 @@ static void tunnel_of(const struct ike_sa *sa, struct netcfg_tunnel *t)
 			log_warn("remote selector %zu needs too many routes; skipped",
 				 i + 1);
 	}
+	t->link_ifindex = hostcfg_vpn_ifindex(sa);
 	t->state_dir = record_dir(sa);
 }
 
@@ -166,11 +328,10 @@ int hostcfg_up(struct ike_sa *sa, struct verr *e)
 
 	if (!sa->cfg.has_ip4 && !sa->cfg.has_ip6)
 		return 0; /* no virtual IP: the selectors use our address */
-	/* A test double's Child SAs are not the host's. */
-	if (sa->eng->child.kind != ENGINE_CHILD_KERNEL)
+	if (!host_side_on(sa->eng))
 		return 0;
 	ncfg = ncfg_of(sa->eng, e);
-	if (!ncfg)
+	if (!ncfg || hostcfg_link_ensure(sa, e) < 0)
 		return -1;
 	sa->netrec = calloc(1, sizeof(*sa->netrec));
 	if (!sa->netrec ||
@@ -179,9 +340,11 @@ int hostcfg_up(struct ike_sa *sa, struct verr *e)
 	tunnel_of(sa, &t);
 	if (netcfg_tunnel_up(ncfg, &t, sa->netrec, e) < 0)
 		goto fail;
-	/* The link that holds the virtual IP; with a VPN interface
-	 * (i13-netif) that is the interface, never the uplink. */
-	apply_dns(sa, sa->netrec->n_addrs ? sa->netrec->addrs[0].ifindex : 0,
+	/* On the VPN interface: its per-link settings are ours alone, and
+	 * a revert there leaves the uplink's DNS as it was. Without one
+	 * (a test backend), the link that holds the virtual IP. */
+	apply_dns(sa, hostcfg_vpn_ifindex(sa) ? hostcfg_vpn_ifindex(sa) :
+		      sa->netrec->n_addrs ? sa->netrec->addrs[0].ifindex : 0,
 		  sa->netrec);
 	return 0;
 fail:
@@ -296,23 +459,43 @@ static bool same_ip(const struct netcfg_ip *a, const struct netcfg_ip *b)
 
 /* Whether what the record holds went along the path p to the gateway:
  * every address on its interface, every route of the gateway's family
- * through it with its next hop (add_bypass, add_remote). */
+ * through it with its next hop (add_bypass, add_remote). What is on the
+ * VPN interface (vpn, 0 for none) stays there whatever the path. */
 static bool record_on_path(const struct netcfg_record *rec,
-			   const struct netcfg_path *p, int family)
+			   const struct netcfg_path *p, int family, int vpn)
 {
 	size_t i;
 
 	for (i = 0; i < rec->n_addrs; i++)
-		if (rec->addrs[i].ifindex != p->ifindex)
+		if (rec->addrs[i].ifindex != p->ifindex &&
+		    (!vpn || rec->addrs[i].ifindex != vpn))
 			return false;
 	for (i = 0; i < rec->n_routes; i++) {
 		const struct netcfg_route *r = &rec->routes[i].route;
 
+		if (vpn && r->ifindex == vpn)
+			continue;
 		if (r->ifindex != p->ifindex ||
 		    (r->dst.ip.family == family && !same_ip(&r->via, &p->via)))
 			return false;
 	}
 	return true;
+}
+
+/* The uplink the record used: where its first route off the VPN
+ * interface (or, without one, its first address) went. */
+static void uplink_name(const struct netcfg_record *rec, int vpn,
+			char *out)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n_routes; i++)
+		if (!vpn || rec->routes[i].route.ifindex != vpn) {
+			memcpy(out, rec->routes[i].ifname, IF_NAMESIZE);
+			return;
+		}
+	snprintf(out, IF_NAMESIZE, "%s",
+		 !vpn && rec->n_addrs ? rec->addrs[0].ifname : "?");
 }
 
 void hostcfg_follow(struct ike_sa *sa)
@@ -330,15 +513,20 @@ void hostcfg_follow(struct ike_sa *sa)
 			 "stay where they are", sa->prof->name, e.msg);
 		return;
 	}
-	if (record_on_path(sa->netrec, &p, gw.family))
+	if (record_on_path(sa->netrec, &p, gw.family, hostcfg_vpn_ifindex(sa)))
 		return;
-	snprintf(was, sizeof(was), "%s",
-		 sa->netrec->n_addrs ? sa->netrec->addrs[0].ifname : "?");
+	uplink_name(sa->netrec, hostcfg_vpn_ifindex(sa), was);
 	if (!if_indextoname((unsigned)p.ifindex, now))
 		snprintf(now, sizeof(now), "#%d", p.ifindex);
 	hostcfg_down(sa);
 	hostcfg_install(sa);
-	if (!sa->host_error[0])
+	if (sa->host_error[0])
+		return;
+	if (hostcfg_vpn_ifindex(sa))
+		sa_progress(sa, "the gateway's route moved from %s to %s; the "
+			    "virtual IP and routes stay on %s", was, now,
+			    sa->conn->link.name);
+	else
 		sa_progress(sa, "virtual IP and routes moved from %s to %s, "
 			    "the interface towards the gateway", was, now);
 }
@@ -347,7 +535,7 @@ int hostcfg_cleanup_stale(struct engine *eng, struct verr *e)
 {
 	struct netcfg *ncfg;
 
-	if (!eng->state_dir || eng->child.kind != ENGINE_CHILD_KERNEL)
+	if (!eng->state_dir || !host_side_on(eng))
 		return 0;
 	ncfg = ncfg_of(eng, e);
 	if (!ncfg)

@@ -65,6 +65,10 @@ struct child_sa {
 	uint8_t spi_in[4];
 	uint8_t spi_out[4];
 	uint32_t reqid;
+	/* The connection's XFRM interface (hostcfg_if_id) as the pair was
+	 * installed: its SAs and policies carry it, and it names the
+	 * policies when they are deleted or moved. 0 = none. */
+	uint32_t if_id;
 	bool spi_reserved;      /* larval inbound state in the kernel */
 	bool installed_in, installed_out, policies;
 	bool installed;         /* all of it is in the kernel */

@@ -257,7 +257,7 @@ struct resume_ticket *ticket_take_for(struct engine *eng,
 		return t;
 	switch (st) {
 	case TICKET_NONE:
-		snprintf(why, whylen, "no resumption ticket stored");
+		snprintf(why, whylen, "no ticket from an earlier session");
 		break;
 	case TICKET_EXPIRED:
 		snprintf(why, whylen, "the stored ticket had expired");

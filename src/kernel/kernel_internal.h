@@ -47,6 +47,8 @@ void klifetime_to_xfrm(const struct kernel_lifetime *l,
  * full. */
 void *knl_put(struct nlmsghdr *nlh, uint16_t type, size_t len);
 void knl_put_mark(struct nlmsghdr *nlh, const struct kernel_mark *m);
+/* XFRMA_IF_ID, unless 0 (no XFRM interface). */
+void knl_put_if_id(struct nlmsghdr *nlh, uint32_t if_id);
 /* Copies the fixed header of a message's payload: messages after the
  * first of a batch are only 4-aligned. False if the payload is short. */
 bool knl_payload(const struct nlmsghdr *nlh, void *dst, size_t len);

@@ -92,6 +92,17 @@ void knl_put_mark(struct nlmsghdr *nlh, const struct kernel_mark *m)
 	}
 }
 
+void knl_put_if_id(struct nlmsghdr *nlh, uint32_t if_id)
+{
+	uint32_t *x;
+
+	if (!if_id)
+		return;
+	x = knl_put(nlh, XFRMA_IF_ID, sizeof(*x));
+	if (x)
+		*x = if_id;
+}
+
 bool knl_payload(const struct nlmsghdr *nlh, void *dst, size_t len)
 {
 	if (mnl_nlmsg_get_payload_len(nlh) < len)

@@ -99,6 +99,7 @@ int kernel_add_policy(struct kernel *k, const struct kernel_policy *p,
 		return -1;
 	}
 	knl_put_mark(nlh, &p->mark);
+	knl_put_if_id(nlh, p->if_id);
 	if (knl_talk(k, NULL, NULL) < 0) {
 		knl_fail(k, e, what, k->ch.err == EEXIST ?
 			 "a policy with this selector exists" : NULL);
@@ -121,6 +122,7 @@ int kernel_del_policy(struct kernel *k, const struct kernel_policy *p,
 	ksel_to_xfrm(&p->sel, &id->sel);
 	id->dir = (uint8_t)p->dir;
 	knl_put_mark(nlh, &p->mark);
+	knl_put_if_id(nlh, p->if_id);
 	if (knl_talk(k, NULL, NULL) < 0) {
 		knl_fail(k, e, what, k->ch.err == ENOENT ? "no such policy" : NULL);
 		return -1;
@@ -171,6 +173,7 @@ int kernel_migrate(struct kernel *k, const struct kernel_policy *p,
 		t->encap_dport = htons(m->encap_dport);
 	}
 	knl_put_mark(nlh, &p->mark);
+	knl_put_if_id(nlh, p->if_id);
 	if (knl_talk(k, NULL, NULL) < 0) {
 		knl_fail(k, e, what, k->ch.err == ENOENT ?
 			 "no such policy or SA at the old addresses" :
@@ -214,6 +217,11 @@ static int on_policy_attr(const struct nlattr *a, void *data)
 		m = mnl_attr_get_payload(a);
 		p->mark.value = m->v;
 		p->mark.mask = m->m;
+		break;
+	case XFRMA_IF_ID:
+		if (mnl_attr_get_payload_len(a) < sizeof(uint32_t))
+			break;
+		p->if_id = mnl_attr_get_u32(a);
 		break;
 	}
 	return MNL_CB_OK;

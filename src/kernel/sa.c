@@ -178,6 +178,7 @@ static int build_sa(struct kernel *k, const struct kernel_sa *sa,
 	    put_encap(nlh, sa) < 0)
 		return -1;
 	knl_put_mark(nlh, &sa->mark);
+	knl_put_if_id(nlh, sa->if_id);
 	return 0;
 }
 

@@ -41,6 +41,20 @@ const char *nc_route_str(const struct netcfg_route *r, char *out,
 const char *nc_ifname(int ifindex, char *out);
 uint32_t nc_table(uint32_t table);
 
+/* The VPN interface's messages, after the nlmsghdr (link.c; byte-exact
+ * in tests/unit/netcfg). An XFRM interface made up in one step:
+ * RTM_NEWLINK with IFLA_IFNAME, IFLA_MTU (unless 0), IFLA_LINKINFO {
+ * IFLA_INFO_KIND "xfrm", IFLA_INFO_DATA { IFLA_XFRM_LINK (unless 0),
+ * IFLA_XFRM_IF_ID } } and IFF_UP. */
+void nc_put_xfrm_link(struct nlmsghdr *nlh, const char *name,
+		      uint32_t if_id, int uplink, unsigned mtu);
+/* RTM_NEWLINK on an existing interface: IFF_UP and the MTU (unless 0). */
+void nc_put_link_up(struct nlmsghdr *nlh, int ifindex, unsigned mtu);
+/* RTM_DELLINK by index, or by IFLA_IFNAME when ifindex is 0. */
+void nc_put_link_del(struct nlmsghdr *nlh, int ifindex, const char *name);
+int nc_link_delete(struct netcfg *n, int ifindex, const char *name,
+		   struct verr *e);
+
 /* Errors that mean "that object is not there (any more)". */
 bool nc_gone(int err);
 

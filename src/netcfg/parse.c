@@ -200,6 +200,37 @@ static int parse_dns(const struct line *l, struct netcfg_record *rec,
 	return 0;
 }
 
+static int parse_link(const struct line *l, struct netcfg_record *rec,
+		      struct verr *e)
+{
+	static const char *const keys[] = { "kind", "dev", "ifindex",
+					    "if_id" };
+	struct netcfg_rec_link *rl = &rec->link;
+	const char *kind = get(l, "kind"), *dev = get(l, "dev");
+	uint32_t idx;
+
+	if (expect_keys(l, keys, 4, e) < 0)
+		return -1;
+	if (rec->has_link)
+		return bad(l, e, "more than one link entry");
+	memset(rl, 0, sizeof(*rl));
+	if (strcmp(kind, "xfrm") == 0)
+		rl->kind = NETCFG_LINK_XFRM;
+	else if (strcmp(kind, "tun") == 0)
+		rl->kind = NETCFG_LINK_TUN;
+	else
+		return bad(l, e, "unknown link kind");
+	/* ifindex 0: written before the kernel made the interface. */
+	if (!nc_token_ok(dev, IF_NAMESIZE) || strchr(dev, '/') ||
+	    !parse_u32(get(l, "ifindex"), 0x7fffffff, &idx) ||
+	    !parse_u32(get(l, "if_id"), UINT32_MAX, &rl->if_id))
+		return bad(l, e, "invalid link entry");
+	snprintf(rl->ifname, sizeof(rl->ifname), "%s", dev);
+	rl->ifindex = (int)idx;
+	rec->has_link = true;
+	return 0;
+}
+
 static int parse_line(char *text, struct line *l, bool *magic,
 		      struct netcfg_record *rec, struct verr *e)
 {
@@ -232,6 +263,8 @@ static int parse_line(char *text, struct line *l, bool *magic,
 		return parse_route(l, rec, e);
 	if (strcmp(text, "dns") == 0)
 		return parse_dns(l, rec, e);
+	if (strcmp(text, "link") == 0)
+		return parse_link(l, rec, e);
 	return bad(l, e, "unknown entry");
 }
 

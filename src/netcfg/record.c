@@ -125,6 +125,11 @@ void nc_record_format(const struct netcfg_record *rec, struct wbuf *w)
 		format_ip(w, "src", &r->src);
 		wb_printf(w, " table=%u metric=%u\n", r->table, r->metric);
 	}
+	if (rec->has_link)
+		wb_printf(w, "link kind=%s dev=%s ifindex=%d if_id=%u\n",
+			  netcfg_link_kind_name(rec->link.kind),
+			  rec->link.ifname, rec->link.ifindex,
+			  rec->link.if_id);
 	if (rec->has_dns && rec->dns.method != NETCFG_DNS_NONE)
 		wb_printf(w, "dns method=%s dev=%s ifindex=%d path=%s\n",
 			  netcfg_dns_method_name(rec->dns.method),
@@ -145,8 +150,7 @@ static int record_path(char *out, size_t outlen, const char *dir,
 		errno = EINVAL;
 		return -1;
 	}
-	n = snprintf(out, outlen, "%s/%s%s.netcfg%s", dir, prefix, conn,
-		     suffix);
+	n = snprintf(out, outlen, "%s/%s%s%s", dir, prefix, conn, suffix);
 	if (n < 0 || (size_t)n >= outlen) {
 		verr_set(e, "state directory path too long: %s", dir);
 		errno = ENAMETOOLONG;
@@ -220,15 +224,22 @@ fail:
 	return -1;
 }
 
+const char *nc_record_ext(bool link_file)
+{
+	return link_file ? ".netif" : ".netcfg";
+}
+
 int netcfg_record_save(const char *dir, const char *conn,
 		       const struct netcfg_record *rec, struct verr *e)
 {
-	char path[512], tmp[512];
+	char path[512], tmp[512], tmpext[16];
+	const char *ext = nc_record_ext(rec->link_file);
 	struct wbuf w;
 	int rc;
 
-	if (record_path(path, sizeof(path), dir, conn, "", "", e) < 0 ||
-	    record_path(tmp, sizeof(tmp), dir, conn, ".", ".tmp", e) < 0)
+	snprintf(tmpext, sizeof(tmpext), "%s.tmp", ext);
+	if (record_path(path, sizeof(path), dir, conn, "", ext, e) < 0 ||
+	    record_path(tmp, sizeof(tmp), dir, conn, ".", tmpext, e) < 0)
 		return -1;
 	wb_init(&w);
 	nc_record_format(rec, &w);
@@ -240,13 +251,20 @@ int netcfg_record_save(const char *dir, const char *conn,
 int netcfg_record_load(const char *dir, const char *conn,
 		       struct netcfg_record *rec, struct verr *e)
 {
+	return nc_record_load_file(dir, conn, false, rec, e);
+}
+
+int nc_record_load_file(const char *dir, const char *conn, bool link_file,
+			struct netcfg_record *rec, struct verr *e)
+{
 	char path[512];
 	char buf[RECORD_MAX_SIZE + 1];
 	size_t len = 0;
 	ssize_t n;
 	int fd, err;
 
-	if (record_path(path, sizeof(path), dir, conn, "", "", e) < 0)
+	if (record_path(path, sizeof(path), dir, conn, "",
+			nc_record_ext(link_file), e) < 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -279,6 +297,15 @@ int netcfg_record_load(const char *dir, const char *conn,
 		errno = EINVAL;
 		return -1;
 	}
+	/* Each file holds what its owner installs, nothing else. */
+	if (link_file ? (rec->n_addrs || rec->n_routes || rec->has_dns)
+		      : rec->has_link) {
+		verr_set(e, "%s: entries of the wrong kind for this file",
+			 path);
+		errno = EINVAL;
+		return -1;
+	}
+	rec->link_file = link_file;
 	return 0;
 fail:
 	err = errno;
@@ -289,10 +316,17 @@ fail:
 
 int netcfg_record_remove(const char *dir, const char *conn, struct verr *e)
 {
+	return nc_record_remove_file(dir, conn, false, e);
+}
+
+int nc_record_remove_file(const char *dir, const char *conn, bool link_file,
+			  struct verr *e)
+{
 	char path[512];
 	int err;
 
-	if (record_path(path, sizeof(path), dir, conn, "", "", e) < 0)
+	if (record_path(path, sizeof(path), dir, conn, "",
+			nc_record_ext(link_file), e) < 0)
 		return -1;
 	if (unlink(path) < 0 && errno != ENOENT) {
 		err = errno;

@@ -18,6 +18,13 @@ int nc_record_parse(const char *text, size_t len, const char *name,
 int nc_write_atomic(const char *path, const char *tmp, const char *dir,
 		    const struct wbuf *w, mode_t mode, struct verr *e);
 
+/* ".netif" for the link's file, ".netcfg" for the SA's. */
+const char *nc_record_ext(bool link_file);
+int nc_record_load_file(const char *dir, const char *conn, bool link_file,
+			struct netcfg_record *rec, struct verr *e);
+int nc_record_remove_file(const char *dir, const char *conn, bool link_file,
+			  struct verr *e);
+
 /* Saves what is left of the record in dir, or removes the file once
  * nothing is left; nothing when dir is NULL. */
 int nc_settle(const char *dir, struct netcfg_record *rec, struct verr *e);

@@ -113,10 +113,11 @@ static int add_remote(struct netcfg *n, const struct netcfg_tunnel *t,
 	unsigned half, halves = remote->len == 0 ? 2 : 1;
 
 	r.dst = *remote;
-	if (p->via.family == family)
+	/* The VPN interface is point-to-point: no next hop on it. */
+	if (!t->link_ifindex && p->via.family == family)
 		r.via = p->via;
 	r.src = vip->ip;
-	r.ifindex = p->ifindex;
+	r.ifindex = t->link_ifindex ? t->link_ifindex : p->ifindex;
 	r.table = nc_table(t->table);
 	r.metric = metric_for(family, t->metric);
 	/* The gateway's own address stays on the bypass route. */
@@ -185,7 +186,9 @@ static int tunnel_steps(struct netcfg *n, const struct netcfg_tunnel *t,
 	if (netcfg_route_get(n, &t->gateway, &p, e) < 0)
 		return -1;
 	for (i = 0; i < t->n_vips; i++)
-		if (step_addr(n, t, rec, p.ifindex, &t->vips[i], e) < 0)
+		if (step_addr(n, t, rec,
+			      t->link_ifindex ? t->link_ifindex : p.ifindex,
+			      &t->vips[i], e) < 0)
 			return -1;
 	if (needs_bypass(t) && add_bypass(n, t, rec, &p, e) < 0)
 		return -1;

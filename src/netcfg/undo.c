@@ -61,6 +61,27 @@ static bool undo_addr(struct netcfg *n, const struct netcfg_rec_addr *ra,
 	return false;
 }
 
+/* By index while the index has the recorded name; by name when the
+ * record was written before the kernel made it (ifindex 0). */
+static bool undo_link(struct netcfg *n, const struct netcfg_rec_link *rl,
+		      struct verr *e, bool *failed)
+{
+	struct verr one;
+	int ifindex = rl->ifindex;
+
+	if (ifindex > 0 && !same_iface(ifindex, rl->ifname))
+		return true;
+	if (ifindex <= 0 && !if_nametoindex(rl->ifname))
+		return true;
+	if (nc_link_delete(n, ifindex, rl->ifname, &one) == 0 ||
+	    nc_gone(errno)) {
+		log_dbg("netcfg: interface %s removed", rl->ifname);
+		return true;
+	}
+	keep_first(e, failed, &one);
+	return false;
+}
+
 /* Newest first: a route may depend on the address it uses as source. */
 int netcfg_undo(struct netcfg *n, struct netcfg_record *rec, struct verr *e)
 {
@@ -88,6 +109,10 @@ int netcfg_undo(struct netcfg *n, struct netcfg_record *rec, struct verr *e)
 				(--kept - i) * sizeof(rec->addrs[0]));
 		}
 	rec->n_addrs = kept;
+	/* Last: what was on the interface went first, one by one, so that
+	 * a failure to delete it leaves a record that still says so. */
+	if (rec->has_link && undo_link(n, &rec->link, e, &failed))
+		rec->has_link = false;
 	if (failed) {
 		errno = EBUSY;
 		return -1;
@@ -97,7 +122,8 @@ int netcfg_undo(struct netcfg *n, struct netcfg_record *rec, struct verr *e)
 
 static bool record_empty(const struct netcfg_record *rec)
 {
-	return !rec->n_addrs && !rec->n_routes && !rec->has_dns;
+	return !rec->n_addrs && !rec->n_routes && !rec->has_dns &&
+	       !rec->has_link;
 }
 
 /* Whatever could not be removed stays on disk for the next attempt. */
@@ -106,33 +132,51 @@ int nc_settle(const char *dir, struct netcfg_record *rec, struct verr *e)
 	if (!dir)
 		return 0;
 	if (record_empty(rec))
-		return netcfg_record_remove(dir, rec->conn, e);
+		return nc_record_remove_file(dir, rec->conn, rec->link_file, e);
 	return netcfg_record_save(dir, rec->conn, rec, e);
 }
 
-static int cleanup_one(struct netcfg *n, const char *dir, const char *conn,
-		       struct verr *e)
+static int cleanup_file(struct netcfg *n, const char *dir, const char *conn,
+			bool link_file, struct verr *e)
 {
 	struct netcfg_record rec;
 	struct verr one;
 	int rc;
 
-	if (netcfg_record_load(dir, conn, &rec, e) < 0)
+	if (nc_record_load_file(dir, conn, link_file, &rec, e) < 0)
 		return errno == ENOENT ? 0 : -1;
-	log_info("netcfg: removing what connection %s left behind "
-		 "(%zu addresses, %zu routes%s)", conn, rec.n_addrs,
-		 rec.n_routes, rec.has_dns ? ", DNS" : "");
+	if (link_file)
+		log_info("netcfg: removing the interface %s connection %s "
+			 "left behind", rec.link.ifname, conn);
+	else
+		log_info("netcfg: removing what connection %s left behind "
+			 "(%zu addresses, %zu routes%s)", conn, rec.n_addrs,
+			 rec.n_routes, rec.has_dns ? ", DNS" : "");
 	rc = netcfg_undo(n, &rec, e);
 	if (nc_settle(dir, &rec, rc < 0 ? &one : e) < 0 && rc == 0)
 		rc = -1;
 	return rc;
 }
 
-static bool record_name(const char *file, char *conn, size_t len)
+/* The SA's record first: its DNS and routes are undone one by one
+ * before the interface they were on goes. */
+static int cleanup_one(struct netcfg *n, const char *dir, const char *conn,
+		       struct verr *e)
 {
-	size_t n = strlen(file), sl = strlen(".netcfg");
+	struct verr one;
+	int rc = cleanup_file(n, dir, conn, false, e);
 
-	if (n <= sl || file[0] == '.' || strcmp(file + n - sl, ".netcfg"))
+	if (cleanup_file(n, dir, conn, true, rc < 0 ? &one : e) < 0)
+		rc = -1;
+	return rc;
+}
+
+static bool record_name(const char *file, const char *ext, char *conn,
+			size_t len)
+{
+	size_t n = strlen(file), sl = strlen(ext);
+
+	if (n <= sl || file[0] == '.' || strcmp(file + n - sl, ext))
 		return false;
 	if (n - sl >= len)
 		return false;
@@ -159,8 +203,12 @@ static int cleanup_all(struct netcfg *n, const char *dir, struct verr *e)
 		errno = err;
 		return -1;
 	}
+	/* Every connection with either file; one whose .netcfg is gone
+	 * may still have its .netif. cleanup_one of a connection seen
+	 * twice finds nothing the second time. */
 	while ((de = readdir(d)) != NULL) {
-		if (!record_name(de->d_name, conn, sizeof(conn)))
+		if (!record_name(de->d_name, ".netcfg", conn, sizeof(conn)) &&
+		    !record_name(de->d_name, ".netif", conn, sizeof(conn)))
 			continue;
 		if (cleanup_one(n, dir, conn, &one) < 0)
 			keep_first(e, &failed, &one);

@@ -207,7 +207,8 @@ int profile_id_parse(const char *s, struct profile_id *id, char *why,
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		const char *v = s + strlen(prefixes[i].prefix);
 
-		if (strncmp(s, prefixes[i].prefix, strlen(prefixes[i].prefix)))
+		if (strncasecmp(s, prefixes[i].prefix,
+				strlen(prefixes[i].prefix)))
 			continue;
 		switch (prefixes[i].type) {
 		case ID_IPV4_ADDR:

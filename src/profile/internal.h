@@ -63,6 +63,8 @@ int get_uint(struct pctx *c, yaml_node_t *n, unsigned lo, unsigned hi,
 	     unsigned *out);
 int get_double(struct pctx *c, yaml_node_t *n, double lo, double hi,
 	       double *out);
+int get_choice_hint(struct pctx *c, yaml_node_t *n, const char *const *names,
+		    const char *hint, int *out);
 int get_choice(struct pctx *c, yaml_node_t *n, const char *const *names,
 	       int *out);
 int get_path(struct pctx *c, yaml_node_t *n, char *out, size_t size);

@@ -78,14 +78,15 @@ static const struct profile *find_name(const struct profile *list, size_t n,
 	return NULL;
 }
 
-static void report(profile_err_fn on_err, void *ctx, const char *msg)
+static void report(profile_file_err_fn on_err, void *ctx, const char *file,
+		   const char *msg)
 {
 	if (on_err)
-		on_err(ctx, msg);
+		on_err(ctx, file, msg);
 }
 
 int profile_load_dir(const char *dir, struct profile **out, size_t *n,
-		     profile_err_fn on_err, void *ctx)
+		     profile_file_err_fn on_err, void *ctx)
 {
 	char **names = NULL, path[PATH_MAX];
 	struct profile *list;
@@ -108,11 +109,11 @@ int profile_load_dir(const char *dir, struct profile **out, size_t *n,
 		int len = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 
 		if (len < 0 || (size_t)len >= sizeof(path)) {
-			report(on_err, ctx, "profile path too long");
+			report(on_err, ctx, NULL, "profile path too long");
 			continue;
 		}
 		if (profile_load(path, &list[*n], &e) < 0) {
-			report(on_err, ctx, e.msg);
+			report(on_err, ctx, path, e.msg);
 			continue;
 		}
 		dup = find_name(list, *n, list[*n].name);
@@ -120,7 +121,7 @@ int profile_load_dir(const char *dir, struct profile **out, size_t *n,
 			verr_set(&e, "%s: profile name '%s' "
 				 "is already used by %s", path, dup->name,
 				 dup->path);
-			report(on_err, ctx, e.msg);
+			report(on_err, ctx, path, e.msg);
 			profile_free(&list[*n]);
 			continue;
 		}

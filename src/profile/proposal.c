@@ -2,6 +2,7 @@
  * any order, each token adding to one of the transform lists. */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vpnd/ike_const.h"
 #include "vpnd/profile.h"
@@ -50,7 +51,7 @@ static const struct token tokens[] = {
 static const struct token *lookup(const char *name)
 {
 	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
-		if (!strcmp(tokens[i].name, name))
+		if (!strcasecmp(tokens[i].name, name))
 			return &tokens[i];
 	return NULL;
 }

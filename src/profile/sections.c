@@ -73,6 +73,34 @@ static int conn_local_address(struct pctx *c, yaml_node_t *n)
 	return 0;
 }
 
+/* The VPN interface's name, as the kernel takes one: at most 15 bytes,
+ * no '/', ':' or space ("." and ".." are directories in sysfs); '%'
+ * would make it a template. Letters, digits, '-', '_' and '.' only. */
+static int conn_interface(struct pctx *c, yaml_node_t *n)
+{
+	char *name = c->p->interface;
+	char buf[PROFILE_STR_MAX];
+	size_t i, len;
+
+	if (get_str(c, n, buf, sizeof(buf)) < 0)
+		return -1;
+	len = strlen(buf);
+	if (len == 0 || len >= PROFILE_IFNAME_MAX)
+		return perr(c, n, "interface name '%s' must have 1 to %d "
+			    "characters", buf, PROFILE_IFNAME_MAX - 1);
+	if (!strcmp(buf, ".") || !strcmp(buf, ".."))
+		return perr(c, n, "interface name '%s' is not usable", buf);
+	for (i = 0; i < len; i++)
+		if (!((buf[i] >= 'a' && buf[i] <= 'z') ||
+		      (buf[i] >= 'A' && buf[i] <= 'Z') ||
+		      (buf[i] >= '0' && buf[i] <= '9') ||
+		      buf[i] == '-' || buf[i] == '_' || buf[i] == '.'))
+			return perr(c, n, "interface name '%s': only letters, "
+				    "digits, '-', '_' and '.'", buf);
+	memcpy(name, buf, len + 1);
+	return 0;
+}
+
 /* What follows when the gateway ends the connection (strongSwan's
  * close_action): restart, with the reconnect backoff, or none. */
 static int conn_close_action(struct pctx *c, yaml_node_t *n)
@@ -96,6 +124,7 @@ const struct key_def connection_keys[] = {
 	{ "fragmentation", conn_fragmentation },
 	{ "fragment-size", conn_fragment_size },
 	{ "local-address", conn_local_address },
+	{ "interface", conn_interface },
 	{ NULL, NULL },
 };
 
@@ -110,12 +139,17 @@ static int get_id(struct pctx *c, yaml_node_t *n, struct profile_id *id)
 	return 0;
 }
 
-static int get_auth(struct pctx *c, yaml_node_t *n, enum profile_auth *out)
+/* local: how we authenticate; remote: how the gateway does, eap only
+ * for EAP-only (RFC 5998), which validate.c checks further. */
+static int get_auth(struct pctx *c, yaml_node_t *n, bool remote,
+		    enum profile_auth *out)
 {
 	static const char *const names[] = { "psk", "cert", "eap", NULL };
 	int i;
 
-	if (get_choice(c, n, names, &i) < 0)
+	if (get_choice_hint(c, n, names, remote ?
+			    "; eap for the gateway is EAP-only (RFC 5998): local auth eap, eap method tls" :
+			    "", &i) < 0)
 		return -1;
 	*out = (enum profile_auth)(i + 1);
 	return 0;
@@ -129,7 +163,7 @@ static int local_id(struct pctx *c, yaml_node_t *n)
 static int local_auth(struct pctx *c, yaml_node_t *n)
 {
 	c->n_local_auth = n;
-	return get_auth(c, n, &c->p->local_auth);
+	return get_auth(c, n, false, &c->p->local_auth);
 }
 
 /* Not through get_str: the secret must not linger in stack copies. */
@@ -205,7 +239,7 @@ static int remote_auth(struct pctx *c, yaml_node_t *n)
 {
 	c->n_remote_auth = n;
 	c->remote_auth_set = true;
-	return get_auth(c, n, &c->p->remote_auth);
+	return get_auth(c, n, true, &c->p->remote_auth);
 }
 
 static int remote_ca(struct pctx *c, yaml_node_t *n)

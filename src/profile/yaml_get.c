@@ -125,23 +125,33 @@ int get_double(struct pctx *c, yaml_node_t *n, double lo, double hi,
 	return 0;
 }
 
-int get_choice(struct pctx *c, yaml_node_t *n, const char *const *names,
-	       int *out)
+/* Words a person types: any case ("PSK", "MSCHAPv2", "TLS"). The
+ * error lists the words of this place only, and what the caller adds
+ * (hint, "" for none) about when one of them is valid. */
+int get_choice_hint(struct pctx *c, yaml_node_t *n, const char *const *names,
+		    const char *hint, int *out)
 {
-	char list[120] = "";
+	char list[160] = "";
 	const char *v = scalar(c, n);
 
 	if (!v)
 		return -1;
 	for (int i = 0; names[i]; i++) {
-		if (!strcmp(v, names[i])) {
+		if (!strcasecmp(v, names[i])) {
 			*out = i;
 			return 0;
 		}
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", names[i]);
 	}
-	return perr(c, n, "'%s' must be one of: %s", c->key, list);
+	return perr(c, n, "'%s' must be one of: %s (got '%.40s')%s", c->key,
+		    list, v, hint);
+}
+
+int get_choice(struct pctx *c, yaml_node_t *n, const char *const *names,
+	       int *out)
+{
+	return get_choice_hint(c, n, names, "", out);
 }
 
 /* Relative file names are taken relative to the profile's directory so

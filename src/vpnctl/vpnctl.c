@@ -48,7 +48,9 @@ static void usage(FILE *f)
 		"  status [NAME]     show one connection, or all active ones\n"
 		"  watch NAME        follow a connection live: progress, changes\n"
 		"                    of state and of the path, until interrupted\n"
-		"  list              list profiles with state and gateway\n"
+		"  monitor           follow every connection live, until interrupted\n"
+		"  list              list profiles with state and gateway, and the\n"
+		"                    files that did not load\n"
 		"  reload            re-read the profile directory\n"
 		"  check FILE...     validate profile files (no daemon needed)\n"
 		"Options:\n"
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 		"                      for its outcome; %d s for the others)\n"
 		"      --password-stdin  connect: read the EAP password vpnd asks\n"
 		"                      for from stdin (default: the terminal)\n"
+		"  -j, --json          status, list: one JSON document; monitor:\n"
+		"                      one JSON object per line (see vpnctl(8))\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n",
 		VPND_CONTROL_SOCKET, QUICK_TIMEOUT_S);
@@ -155,6 +159,7 @@ struct reply {
 	size_t len;
 	bool overflow;
 	bool stamped;           /* watch: each line with its time of day */
+	bool json;              /* lines as vpnd sent them, no OK text */
 };
 
 /* vpnd's PASSWORD line, shown when no password can be asked for. */
@@ -166,6 +171,14 @@ static int handle_line(const struct reply *r, const char *line)
 {
 	const char *text;
 
+	if (r->json && (!strncmp(line, "- ", 2) || !strncmp(line, ". ", 2))) {
+		/* JSON already: its own time in monitor's objects */
+		printf("%s\n", line + 2);
+		fflush(stdout);
+		return -1;
+	}
+	if (r->json && !strcmp(line, "OK"))
+		return EXIT_OK;
 	if (!strncmp(line, "- ", 2) || !strcmp(line, "-")) {
 		if (r->stamped) {
 			char when[16];
@@ -238,6 +251,15 @@ static int feed(struct reply *r, const char *p, size_t n)
 	return -1;
 }
 
+/* Set by -j/--json. */
+static bool json_output;
+
+/* Commands that run until interrupted (or --timeout): a live view. */
+static bool is_live(const char *cmd)
+{
+	return !strcmp(cmd, "watch") || !strcmp(cmd, "monitor");
+}
+
 /* timeout_s 0: until vpnd answers or closes the connection. */
 static int read_answer(int fd, int timeout_s, const char *cmd,
 		       const char *name)
@@ -251,14 +273,15 @@ static int read_answer(int fd, int timeout_s, const char *cmd,
 		fprintf(stderr, "vpnctl: out of memory\n");
 		return EXIT_ERROR;
 	}
-	r->stamped = !strcmp(cmd, "watch");
+	r->json = json_output;
+	r->stamped = is_live(cmd) && !r->json;
 	while (rc < 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = timeout_s ? deadline - now_ms() : -1;
 		ssize_t n;
 		int pr;
 
-		if (timeout_s && left <= 0 && r->stamped) {
+		if (timeout_s && left <= 0 && is_live(cmd)) {
 			rc = EXIT_OK; /* watched for as long as asked */
 			break;
 		}
@@ -317,10 +340,15 @@ static int check_command(int argc, char **argv)
 		min = 1, max = 2;
 	else if (!strcmp(cmd, "status"))
 		min = 0, max = 1;
-	else if (!strcmp(cmd, "list") || !strcmp(cmd, "reload"))
+	else if (!strcmp(cmd, "list") || !strcmp(cmd, "reload") ||
+		 !strcmp(cmd, "monitor"))
 		min = max = 0;
 	else
 		return usage_error("unknown command '%s'", cmd);
+	if (json_output && strcmp(cmd, "status") && strcmp(cmd, "list") &&
+	    strcmp(cmd, "monitor"))
+		return usage_error("--json is for status, list and monitor, not '%s'",
+				   cmd);
 	if (argc - 1 < min)
 		return usage_error("'%s' needs a profile name", cmd);
 	if (argc - 1 > max)
@@ -341,7 +369,7 @@ static int check_command(int argc, char **argv)
 static bool follows_daemon(const char *cmd)
 {
 	return !strcmp(cmd, "connect") || !strcmp(cmd, "disconnect") ||
-	       !strcmp(cmd, "watch");
+	       is_live(cmd);
 }
 
 /* One request line (newline included) and its answer. */
@@ -408,6 +436,8 @@ static int run_request(const char *sock, int timeout_s, bool password_stdin,
 
 	/* check_command bounded the words (at most three, each a short
 	 * name), so the line fits. */
+	if (json_output)
+		off = (size_t)snprintf(req, sizeof(req), "json ");
 	for (i = 0; i < argc; i++)
 		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
 					i ? " " : "", argv[i]);
@@ -417,6 +447,30 @@ static int run_request(const char *sock, int timeout_s, bool password_stdin,
 		rc = connect_with_password(sock, timeout_s, password_stdin,
 					   argv);
 	return rc;
+}
+
+/* "vpnctl status office --json": the flag may follow the command too;
+ * a profile named "-j" or "--json" comes after "--". Returns the new
+ * argc. */
+static int take_json_flag(int argc, char **argv)
+{
+	int i, o = 1;
+
+	if (argc < 1 || !strcmp(argv[0], "check"))
+		return argc;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (++i < argc)
+				argv[o++] = argv[i];
+			break;
+		}
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json_output = true;
+		else
+			argv[o++] = argv[i];
+	}
+	argv[o] = NULL;
+	return o;
 }
 
 static int parse_timeout(const char *s, int *out)
@@ -439,6 +493,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "password-stdin", no_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -449,7 +504,7 @@ int main(int argc, char **argv)
 
 	/* "+": options end at the command, so a profile name may start
 	 * with '-' only after "--"; check's files likewise. */
-	while ((ch = getopt_long(argc, argv, "+s:t:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+s:t:jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -461,6 +516,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			password_stdin = true;
+			break;
+		case 'j':
+			json_output = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -475,6 +533,7 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	argc = take_json_flag(argc, argv);
 	if (argc < 1)
 		return usage_error("%s", "no command given");
 	if (!strcmp(argv[0], "check")) {

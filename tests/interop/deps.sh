@@ -1,6 +1,7 @@
 #!/bin/bash
 # Installs the Debian 12 packages needed to build vpnd and run all its
-# tests (unit and strongSwan interop), but only those that are missing;
+# tests (unit, strongSwan interop, the package), but only those that are
+# missing;
 # then, as root, fetches the private libreswan 4.10 of the interop and
 # redirect suites (tests/lib/libreswan.sh: `apt-get download` and
 # `dpkg -x` into /var/cache/vpnd-test-libreswan, never installed, since
@@ -23,27 +24,21 @@ libreswan() {
 	rs_prepare || { echo "cannot prepare the private systemd-resolved" >&2; exit 1; }
 }
 
-PKGS=(meson ninja-build gcc clang pkg-config libssl-dev libmnl-dev
-      libyaml-dev libsystemd-dev libcunit1-dev iproute2 charon-systemd strongswan-swanctl
-      strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
-      libstrongswan-standard-plugins gdb nftables conntrack
-      dbus-daemon python3)
+# What vpnd itself needs (tests/build-deps.sh), then what the tests need:
+# CUnit, clang (the second compiler), strongSwan for the interop suite,
+# gdb, nftables and conntrack, debhelper, lintian and debootstrap for the
+# 'package' suite (tests/package/), zsh and bash-completion for the
+# completion suite (tests/completion/), dbus-daemon and python3 for the
+# dns suite (tests/dns/).
+# shellcheck source=../build-deps.sh
+. "$HERE/../build-deps.sh"
+TEST_PKGS=(clang libcunit1-dev charon-systemd strongswan-swanctl
+           strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
+           libstrongswan-standard-plugins gdb nftables conntrack
+           build-essential debhelper lintian debootstrap zsh bash-completion
+           dbus-daemon python3)
 
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-		grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]} == 0)); then
-	[ "$(id -u)" = 0 ] && libreswan
-	exit 0
+apt_install_missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
+if [ "$(id -u)" = 0 ]; then
+	libreswan
 fi
-
-if [ "$(id -u)" != 0 ]; then
-	echo "missing packages: ${missing[*]} (run as root to install them)" >&2
-	exit 1
-fi
-echo "installing: ${missing[*]}"
-apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-libreswan

@@ -11,48 +11,6 @@
 # remote.ca that does not sign the gateway (refused inside EAP-TLS).
 . "$(dirname "$0")/lib.sh"
 
-# eap_only_profile NAME [client_profile options]: local auth eap with
-# EAP-TLS (the cert profile's certificate and key), remote auth eap.
-eap_only_profile() {
-	local name=$1 f=$CL_DIR/profiles/$1.yaml
-	shift
-	client_profile "$name" cert "$@"
-	sed -i -e 's/^local: {id: \([^,]*\), auth: cert,/local: {id: \1, auth: eap,/' \
-		-e 's/^remote: {id: \([^,]*\), auth: cert,/remote: {id: \1, auth: eap,/' "$f"
-	grep -q '^remote: {id: [^,]*, auth: eap,' "$f" || fail "profile $name: no remote auth eap"
-	echo "eap: {method: tls}" >>"$f"
-}
-
-# eap_tls_profile NAME: the same but the gateway must sign (remote auth
-# cert, the default), so vpnd does not offer EAP-only.
-eap_tls_profile() {
-	local name=$1 f=$CL_DIR/profiles/$1.yaml
-	shift
-	client_profile "$name" cert "$@"
-	sed -i 's/^local: {id: \([^,]*\), auth: cert,/local: {id: \1, auth: eap,/' "$f"
-	echo "eap: {method: tls}" >>"$f"
-}
-
-# gw_eap_only_conf: the cert configuration with the gateway's own round
-# as EAP (EAP-only, its certificate used by EAP-TLS) and the client's as
-# eap-tls.
-gw_eap_only_conf() {
-	local f=$GW_DIR/swanctl/swanctl.conf
-	gw_conf cert
-	awk '/local \{/ { l = 1 } l && /auth = pubkey/ { sub("pubkey", "eap"); l = 0 }
-	     /remote \{/ { r = 1 } r && /auth = pubkey/ { sub("pubkey", "eap-tls"); r = 0 }
-	     { print }' "$f" >"$f.new" && mv "$f.new" "$f"
-	grep -q 'auth = eap$' "$f" || fail "gateway conf: no EAP-only round"
-	grep -q 'auth = eap-tls' "$f" || fail "gateway conf: no eap-tls round"
-}
-
-gw_restart() {
-	sw_stop "$GW_DIR"
-	sw_write_conf "$GW_DIR" "install_routes = no" "install_virtual_ip = no" "$@"
-	sw_start "$NS_GW" "$GW_DIR"
-	gw_load
-}
-
 # The gateway's first IKE_AUTH response, as charon logs it.
 gw_first_auth_response() {
 	grep -m1 -E 'generating IKE_AUTH response 1 \[' "$GW_DIR/charon.log"
@@ -60,11 +18,11 @@ gw_first_auth_response() {
 
 require_vpnd
 setup_net
-eap_only_profile gw-only
-eap_tls_profile gw-tls
+eap_tls_profile gw-only eap
+eap_tls_profile gw-tls cert
 cert_other_ca
-eap_only_profile gw-only-other ca="$CERT_DIR/other-ca.pem"
-gw_eap_only_conf
+eap_tls_profile gw-only-other eap ca="$CERT_DIR/other-ca.pem"
+gw_eap_tls_conf eap
 gw_start
 gw_load
 vpnd_start

@@ -8,39 +8,12 @@
 # CA refuses the gateway's AUTH before any EAP-TLS answer leaves.
 . "$(dirname "$0")/lib.sh"
 
-# eap_profile NAME [client_profile options]: a cert profile turned into
-# local auth eap with method tls (the same certificate and key).
-eap_profile() {
-	local name=$1 f=$CL_DIR/profiles/$1.yaml
-	shift
-	client_profile "$name" cert "$@"
-	sed -i 's/^local: {id: \([^,]*\), auth: cert,/local: {id: \1, auth: eap,/' "$f"
-	echo "eap: {method: tls}" >>"$f"
-}
-
-# gw_eap_conf: the cert configuration with the client's round as eap-tls.
-gw_eap_conf() {
-	local f=$GW_DIR/swanctl/swanctl.conf
-	gw_conf cert
-	# remote { auth = pubkey; cacerts = ca.pem } -> eap-tls, same CA
-	awk '/remote \{/ { r = 1 } r && /auth = pubkey/ { sub("pubkey", "eap-tls"); r = 0 } { print }' \
-		"$f" >"$f.new" && mv "$f.new" "$f"
-	grep -q 'auth = eap-tls' "$f" || fail "gateway conf: no eap-tls round"
-}
-
-gw_restart() {
-	sw_stop "$GW_DIR"
-	sw_write_conf "$GW_DIR" "install_routes = no" "install_virtual_ip = no" "$@"
-	sw_start "$NS_GW" "$GW_DIR"
-	gw_load
-}
-
 require_vpnd
 setup_net
-eap_profile gw-eap
+eap_tls_profile gw-eap cert
 cert_other_ca
-eap_profile gw-eap-other ca="$CERT_DIR/other-ca.pem"
-gw_eap_conf
+eap_tls_profile gw-eap-other cert ca="$CERT_DIR/other-ca.pem"
+gw_eap_tls_conf pubkey
 gw_start
 gw_load
 vpnd_start

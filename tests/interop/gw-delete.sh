@@ -1,13 +1,13 @@
 #!/bin/bash
 # The gateway ends the connection (swanctl --terminate --ike: a DELETE
-# for the IKE SA). vpnd's status must say why and when ("last change"),
+# for the IKE SA). vpnd's status must say why and when (its first line),
 # and the profile's close-action decide what follows: restart (the
 # default) connects again after reconnect-interval, with a new IKE SA on
 # the gateway; none stays idle and the gateway sees no new attempt.
 . "$(dirname "$0")/lib.sh"
 
 PROFILE=gw
-REASON='last change: .*\(-?[0-9]+ s ago\): .*gateway deleted the IKE SA'
+REASON='since .*\(-?[0-9]+ s ago\): .*gateway deleted the IKE SA'
 
 # "SPIi_SPIr" of the gateway's IKE SA, or nothing.
 gw_spis() {
@@ -53,7 +53,7 @@ vpnctl_connect gw
 assert_connect_rc "vpnctl connect gw (close-action none)"
 retries=$(grep -c 'trying again in' "$CL_DIR/vpnd.log")
 gw_terminate
-wait_status 5 "none: the reason in status" "$REASON" '^gw: idle'
+wait_status 5 "none: the reason in status" "$REASON" '^gw: idle since .*\[gateway-delete\]$'
 status_has 'reconnecting' && fail "close-action none: vpnd says it reconnects"
 # Three reconnect intervals: a restart would have shown by now.
 sleep 15

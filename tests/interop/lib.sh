@@ -255,6 +255,29 @@ gw_up() {
 	gw_load
 }
 
+# gw_eap_tls_conf LOCAL: the cert configuration with the client's round
+# as eap-tls (same CA); LOCAL eap turns the gateway's own round into
+# EAP-only (RFC 5998: no AUTH of its own, its certificate used by TLS).
+gw_eap_tls_conf() {
+	local f=$GW_DIR/swanctl/swanctl.conf
+	gw_conf cert
+	awk -v local_auth="$1" '
+	     /local \{/ { l = 1 } l && /auth = pubkey/ { sub("pubkey", local_auth); l = 0 }
+	     /remote \{/ { r = 1 } r && /auth = pubkey/ { sub("pubkey", "eap-tls"); r = 0 }
+	     { print }' "$f" >"$f.new" && mv "$f.new" "$f"
+	grep -q "auth = $1\$" "$f" || fail "gateway conf: no local auth $1"
+	grep -q 'auth = eap-tls' "$f" || fail "gateway conf: no eap-tls round"
+}
+
+# gw_restart [SETTING...]: charon stopped, started again with these
+# strongswan.conf settings, the configuration loaded.
+gw_restart() {
+	sw_stop "$GW_DIR"
+	sw_write_conf "$GW_DIR" "install_routes = no" "install_virtual_ip = no" "$@"
+	sw_start "$NS_GW" "$GW_DIR"
+	gw_load
+}
+
 gw_sa_established() { gw_ctl --list-sas 2>/dev/null | grep -q ESTABLISHED; }
 # The virtual IP (from the gateway's pool) in the last vpnctl output.
 vip_of_status() {
@@ -370,6 +393,19 @@ ${OPT_timers:+timers: {$OPT_timers\}}
 EOF
 	)
 	chmod 600 "$f"
+}
+
+# eap_tls_profile NAME REMOTE [client_profile options]: a cert profile
+# turned into local auth eap with EAP-TLS (the same certificate and key);
+# REMOTE cert wants the gateway's signature, eap allows EAP-only.
+eap_tls_profile() {
+	local name=$1 remote=$2 f=$CL_DIR/profiles/$1.yaml
+	shift 2
+	client_profile "$name" cert "$@"
+	sed -i -e 's/^local: {id: \([^,]*\), auth: cert,/local: {id: \1, auth: eap,/' \
+		-e "s/^remote: {id: \([^,]*\), auth: cert,/remote: {id: \1, auth: $remote,/" "$f"
+	grep -q "^remote: {id: [^,]*, auth: $remote," "$f" || fail "profile $name: no remote auth $remote"
+	echo "eap: {method: tls}" >>"$f"
 }
 
 # ---------------------------------------------------------------- asserts

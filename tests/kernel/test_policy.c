@@ -183,6 +183,33 @@ static void test_ports_and_mark(void)
 	CU_ASSERT_EQUAL(dump(&s), 0);
 }
 
+/* An XFRM interface's policy: the if_id is kept, listed, and part of
+ * what names it (a delete without it finds nothing), beside a policy
+ * with the same selector and no if_id. */
+static void test_if_id(void)
+{
+	struct kernel_policy p = tunnel(KERNEL_DIR_OUT, "198.51.100.2", 32,
+					"203.0.113.0", 25, "192.0.2.2",
+					"192.0.2.1");
+	struct kernel_policy plain = p;
+	struct seen s;
+
+	p.if_id = 0x76706e01;
+	KT_OK(kernel_add_policy(k, &p, &err), &err);
+	KT_OK(kernel_add_policy(k, &plain, &err), &err);
+	CU_ASSERT_EQUAL_FATAL(dump(&s), 2);
+	CU_ASSERT((s.p[0].if_id == 0x76706e01 && s.p[1].if_id == 0) ||
+		  (s.p[1].if_id == 0x76706e01 && s.p[0].if_id == 0));
+	KT_OK(kernel_del_policy(k, &plain, &err), &err);
+	CU_ASSERT_EQUAL(kernel_del_policy(k, &plain, &err), -1);
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_EQUAL_FATAL(dump(&s), 1);
+	CU_ASSERT_EQUAL(s.p[0].if_id, 0x76706e01);
+	/* As the stale cleanup deletes: the listed policy as it is. */
+	KT_OK(kernel_del_policy(k, &s.p[0], &err), &err);
+	CU_ASSERT_EQUAL(dump(&s), 0);
+}
+
 static void test_policy_errors(void)
 {
 	struct kernel_policy p = tunnel(KERNEL_DIR_IN, "198.51.100.2", 32,
@@ -251,5 +278,6 @@ void add_policy_tests(void)
 	CU_add_test(s, "in/out/fwd IPv6, foreign survives", test_policies_ipv6);
 	CU_add_test(s, "ports and mark", test_ports_and_mark);
 	CU_add_test(s, "errors name the policy", test_policy_errors);
+	CU_add_test(s, "if_id of an XFRM interface", test_if_id);
 	CU_add_test(s, "stale replies skipped", test_stale_replies_skipped);
 }

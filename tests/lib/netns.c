@@ -69,7 +69,7 @@ int tn_link_set(const char *name, bool up)
 	return tn_talk(nlh, NULL, NULL, name);
 }
 
-static int add_veth(const char *name, const char *peer)
+int tn_add_veth(const char *name, const char *peer)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -92,6 +92,19 @@ static int add_veth(const char *name, const char *peer)
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	return tn_talk(nlh, NULL, NULL, "creating veth");
+}
+
+int tn_del_link(const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = tn_ifindex(name);
+	return tn_talk(nlh, NULL, NULL, name);
 }
 
 static int addr_msg(uint16_t type, uint16_t flags, const char *dev,
@@ -167,7 +180,7 @@ int tn_enter(const char *dev, const char *peer, const char *addr4,
 	}
 	tn_seq = (uint32_t)time(NULL);
 	rc = tn_link_set("lo", true);
-	rc = rc ? rc : add_veth(dev, peer);
+	rc = rc ? rc : tn_add_veth(dev, peer);
 	rc = rc ? rc : tn_link_set(dev, true);
 	rc = rc ? rc : tn_link_set(peer, true);
 	rc = rc ? rc : tn_add_addr(dev, addr4, 24);

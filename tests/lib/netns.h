@@ -27,6 +27,11 @@ int tn_ifindex(const char *dev);
 /* Sets a link administratively up or down, as `ip link set` does. */
 int tn_link_set(const char *dev, bool up);
 
+/* A veth pair both named (a link of a foreign kind, for names in use);
+ * deleting either removes both. */
+int tn_add_veth(const char *name, const char *peer);
+int tn_del_link(const char *name);
+
 /* An address as an administrator would add or remove it ("192.0.2.9"
  * or "2001:db8::9"); added ones skip duplicate address detection. */
 int tn_add_addr(const char *dev, const char *addr, uint8_t prefix);

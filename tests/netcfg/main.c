@@ -36,6 +36,7 @@ int main(void)
 	add_record_tests();
 	add_dns_tests();
 	add_monitor_tests();
+	add_link_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() +

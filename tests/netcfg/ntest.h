@@ -88,5 +88,6 @@ void add_tunnel_tests(void);
 void add_record_tests(void);
 void add_dns_tests(void);
 void add_monitor_tests(void);
+void add_link_tests(void);
 
 #endif

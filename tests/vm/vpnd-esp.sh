@@ -80,12 +80,16 @@ crash_and_restart() {
 		{ case_fail "nothing was left after SIGKILL: the test proves nothing"; return 1; }
 	vip_in_cl "$vip" ||
 		{ case_fail "the virtual IP vanished with vpnd: the test proves nothing"; return 1; }
+	vpn_if_gone "$VPN_IF" &&
+		{ case_fail "the VPN interface vanished with vpnd: the test proves nothing"; return 1; }
 	vmt_log "  vpnd killed with SIGKILL; its SAs, policies and $vip are still there"
 	vpnd_start || return 1
 	wait_for 5 xfrm_clean "$VMT_CL" ||
 		{ case_fail "restarted vpnd left stale xfrm state: $(xfrm_leftovers "$VMT_CL")"; return 1; }
 	wait_for 3 vip_gone "$vip" ||
 		{ case_fail "restarted vpnd left the stale virtual IP $vip"; return 1; }
+	wait_for 3 vpn_if_gone "$VPN_IF" ||
+		{ case_fail "restarted vpnd left the stale VPN interface $VPN_IF"; return 1; }
 	[ ! -e "$CL_DIR/dns.conf" ] ||
 		{ case_fail "restarted vpnd left the stale DNS settings"; return 1; }
 	ip -n "$VMT_CL" route | grep -q "198.51.100.0/24" &&
@@ -96,14 +100,23 @@ crash_and_restart() {
 
 # run_case NAME ESP FORCE_ENCAP ALG_REGEX...
 run_case() {
-	local encap=$3 t0
+	local encap=$3 t0 if_rx0 if_tx0 if_rx1 if_tx1
 	t0=$(date +%s.%N)
 	vpnd_connect_case "$1" "$2" "$3" || return 1
 	shift 3
 
 	vmt_sa_packets "$VMT_GW" >"$GW_DIR/before"
 	vmt_sa_packets "$VMT_CL" >"$CL_DIR/before"
+	read -r if_rx0 if_tx0 <<<"$(vpn_if_packets "$VPN_IF")"
 	ping_vip || return 1
+	read -r if_rx1 if_tx1 <<<"$(vpn_if_packets "$VPN_IF")"
+	# The pings went out through the XFRM interface and their answers
+	# came back on it (decrypted by SAs with its if_id).
+	if [ $((if_tx1 - if_tx0)) -lt "$PINGS" ] || [ $((if_rx1 - if_rx0)) -lt "$PINGS" ]; then
+		case_fail "$VPN_IF counted TX $((if_tx1 - if_tx0)) RX $((if_rx1 - if_rx0)) packets for $PINGS pings"
+		return 1
+	fi
+	vmt_log "  $VPN_IF counted TX $((if_tx1 - if_tx0)) RX $((if_rx1 - if_rx0)) packets for $PINGS pings"
 	vmt_sa_packets "$VMT_GW" >"$GW_DIR/after"
 	vmt_sa_packets "$VMT_CL" >"$CL_DIR/after"
 	vmt_check_counters "$VMT_CL" "$CL_DIR/before" "$CL_DIR/after" "$PINGS" ||

@@ -26,6 +26,8 @@ PING_LOG=
 SPI_IN=
 SPI_OUT=
 VIP=
+VPN_IF=
+VPN_IF_INDEX=
 # the gateway's IKE SA of the connect as "SPIi_SPIr" (gw_one_from or a
 # test's own check sets it; for gw_moved and mobike-lib.sh)
 IKE_SPIS=
@@ -168,6 +170,58 @@ vip_in_cl() {
 
 vip_gone() { ! vip_in_cl "$1"; }
 
+# vip_dev VIP: the interface in the client namespace that carries VIP.
+vip_dev() {
+	ip -n "$VMT_CL" -o -4 addr show | awk -v a="$1" '
+		{ for (i = 1; i < NF; i++) if ($i == "inet" && index($(i + 1), a "/") == 1) print $2 }' |
+		head -n1
+}
+
+# vpn_if_index DEV: its interface index in the client namespace.
+vpn_if_index() {
+	ip -n "$VMT_CL" -o link show dev "$1" 2>/dev/null | cut -d: -f1
+}
+
+vpn_if_gone() { ! ip -n "$VMT_CL" link show dev "$1" >/dev/null 2>&1; }
+
+# vpn_if_packets DEV: "RX TX" packet counters of DEV (ip -s link).
+vpn_if_packets() {
+	ip -n "$VMT_CL" -s link show dev "$1" | awk '
+		/^ *RX:/ { getline; rx = $2 }
+		/^ *TX:/ { getline; tx = $2 }
+		END { print rx + 0, tx + 0 }'
+}
+
+# check_vpn_if: the virtual IP is on vpnd's XFRM interface, not on the
+# uplink (vmt-c); the route to the protected net goes through it; the
+# interface's if_id is on every SA and policy of the tunnel.  Sets VPN_IF.
+check_vpn_if() {
+	local details if_id
+	VPN_IF=$(vip_dev "$VIP")
+	VPN_IF_INDEX=$(vpn_if_index "$VPN_IF")
+	if [ -z "$VPN_IF" ] || [ "$VPN_IF" = vmt-c ]; then
+		case_fail "the virtual IP $VIP is on '${VPN_IF:-nothing}', not on a VPN interface"
+		return 1
+	fi
+	details=$(ip -n "$VMT_CL" -d link show dev "$VPN_IF")
+	if_id=$(sed -n 's/.*xfrm .*if_id \(0x[0-9a-f]*\).*/\1/p' <<<"$details" | head -n1)
+	[ -n "$if_id" ] ||
+		{ case_fail "$VPN_IF is not an XFRM interface with an if_id: $details"; return 1; }
+	grep -q "state UP\|,UP" <<<"$details" ||
+		{ case_fail "$VPN_IF is not up: $details"; return 1; }
+	ip -n "$VMT_CL" route get 198.51.100.1 | grep -q "dev $VPN_IF " ||
+		{ case_fail "198.51.100.1 is not routed through $VPN_IF: $(ip -n "$VMT_CL" route)"; return 1; }
+	[ "$(ip -n "$VMT_CL" xfrm state | grep -c "^src ")" = \
+	  "$(ip -n "$VMT_CL" xfrm state | grep -c "if_id $if_id")" ] ||
+		{ case_fail "not every ESP SA carries if_id $if_id: $(ip -n "$VMT_CL" xfrm state)"; return 1; }
+	[ "$(ip -n "$VMT_CL" xfrm policy | grep -c "^src 198.51.100\|^src 203.0.113")" = \
+	  "$(ip -n "$VMT_CL" xfrm policy | grep -c "if_id $if_id")" ] ||
+		{ case_fail "not every tunnel policy carries if_id $if_id: $(ip -n "$VMT_CL" xfrm policy)"; return 1; }
+	ip -n "$VMT_CL" -o addr show dev vmt-c | grep -q "$VIP" &&
+		{ case_fail "the virtual IP is on the uplink too"; return 1; }
+	vmt_log "  VPN interface $VPN_IF (XFRM, if_id $if_id) holds $VIP and the route; SAs and policies carry its if_id"
+}
+
 # ---------------------------------------------------------------- a case
 
 # vpnd_connect_case NAME ESP FORCE_ENCAP [PROFILE_EXTRA]: fresh network,
@@ -249,6 +303,7 @@ vpnd_connect_case() {
 	ip -n "$VMT_CL" route get 198.51.100.1 | grep -q "src $VIP" ||
 		{ case_fail "no route to 198.51.100.0/24 from $VIP: $(ip -n "$VMT_CL" route)"; return 1; }
 	vmt_log "  vpnd installed the virtual IP $VIP and the route with it as source"
+	check_vpn_if || return 1
 	# DNS goes to resolved or resolvconf on a real host; VPND_DNS_FILE
 	# keeps this test's copy private.
 	grep -q "198.51.100.53" "$CL_DIR/dns.conf" 2>/dev/null ||
@@ -287,6 +342,10 @@ vpnd_disconnect_case() {
 	fi
 	if ! wait_for 3 vip_gone "$VIP"; then
 		case_fail "vpnd installed the virtual IP $VIP but left it after disconnect"
+		return 1
+	fi
+	if [ -n "$VPN_IF" ] && ! wait_for 3 vpn_if_gone "$VPN_IF"; then
+		case_fail "vpnd left its VPN interface $VPN_IF after disconnect"
 		return 1
 	fi
 	vpnd_alive || { case_fail "vpnd (pid $VPND_PID) died"; return 1; }

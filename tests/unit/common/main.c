@@ -1,5 +1,5 @@
 /* test-common: the suspend watch, on a clock the test moves; growing
- * arrays. */
+ * arrays; the JSON writer (test_json.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,8 @@
 #include "vpnd/buf.h"
 #include "vpnd/loop.h"
 #include "vpnd/suspend.h"
+
+#include "tests.h"
 
 struct fake {
 	uint64_t mono, boot;
@@ -156,6 +158,7 @@ int main(void)
 	CU_add_test(s, "the real clocks awake", test_real_clocks);
 	s = CU_add_suite("growing arrays", NULL, NULL);
 	CU_add_test(s, "array_room", test_array_room);
+	add_json_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

@@ -115,11 +115,17 @@ int conn_connect(struct conn *c, struct verr *e)
 	return 0;
 }
 
+atomic_int fake_hold_closing;
+
 static void down_step(void *ctx)
 {
 	struct conn *c = ctx;
 
 	c->timer = 0;
+	if (has_prefix(c, "slow") && atomic_load(&fake_hold_closing)) {
+		c->timer = loop_timer(c->l, 5, down_step, c);
+		return;
+	}
 	c->state = CONN_IDLE;
 	c->fn(c->ctx, c, CEV_DOWN, "deleted (fake)");
 }
@@ -229,6 +235,47 @@ void conn_state_text(const struct conn *c, char *out, size_t len)
 const char *conn_name(const struct conn *c)
 {
 	return c->p.name;
+}
+
+const char *conn_reason_name(enum conn_reason r)
+{
+	return r == REASON_UP ? "up" : r == REASON_USER ? "user" :
+	       r == REASON_TIMEOUT ? "timeout" : "none";
+}
+
+/* Values like the real engine's, an identity with bytes that JSON must
+ * escape: a quote, a control character, a byte that is not UTF-8. */
+void conn_status_get(const struct conn *c, struct conn_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "%s", c->p.name);
+	st->state = c->state;
+	conn_state_text(c, st->state_text, sizeof(st->state_text));
+	snprintf(st->gateway, sizeof(st->gateway), "%s",
+		 c->p.n_gateways ? c->p.gateways[0] : "-");
+	if (c->state == CONN_FAILED)
+		snprintf(st->last_error, sizeof(st->last_error),
+			 "gateway did not answer (fake)");
+	if (c->step) {
+		st->change.reason = c->state == CONN_FAILED ? REASON_TIMEOUT :
+							     REASON_UP;
+		st->change.at = 1700000000;
+		snprintf(st->change.text, sizeof(st->change.text), "fake change");
+	}
+	if (c->state != CONN_ESTABLISHED)
+		return;
+	st->has_sa = true;
+	st->ike.state = IKE_ESTABLISHED;
+	st->ike.initiator = true;
+	memcpy(st->ike.spi_i, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	snprintf(st->ike.remote_id, sizeof(st->ike.remote_id),
+		 "gw \"q\"\x01\xff");
+	st->ike.remote_auth = 2; /* shared key */
+	st->child.up = true;
+	memcpy(st->child.spi_in, "\xc0\xff\xee\x01", 4);
+	st->vip.has_ip4 = true;
+	memcpy(st->vip.ip4, "\xc0\x00\x02\x0a", 4);
+	st->vip.ip4_prefix = 32;
 }
 
 void conn_status(const struct conn *c, struct wbuf *out)

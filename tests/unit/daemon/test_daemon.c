@@ -46,7 +46,7 @@ static void set_profiles(const struct fake_profile *v, size_t n)
 }
 
 static int fake_load_dir(const char *dir, struct profile **out, size_t *n,
-			 profile_err_fn on_err, void *ctx)
+			 profile_file_err_fn on_err, void *ctx)
 {
 	struct profile *arr;
 	size_t i;
@@ -68,7 +68,8 @@ static int fake_load_dir(const char *dir, struct profile **out, size_t *n,
 		arr[i].n_gateways = 1;
 	}
 	if (on_err)
-		on_err(ctx, "broken.yaml:3:1: fake error");
+		on_err(ctx, "/fake/profiles/bad.yaml",
+		       "/fake/profiles/bad.yaml:3:1: fake error");
 	*out = arr;
 	*n = n_fake_profiles;
 	return 0;
@@ -250,7 +251,8 @@ static void test_list(void)
 			       ". hang1  idle         192.0.2.8\n"
 			       ". nt1    idle         192.0.2.9\n"
 			       ". slow1  idle         192.0.2.7\n"
-			       "OK 6 profiles\n");
+			       ". bad    invalid      /fake/profiles/bad.yaml:3:1: fake error\n"
+			       "OK 6 profiles, 1 file did not load\n");
 }
 
 static void test_connect_disconnect(void)
@@ -261,14 +263,15 @@ static void test_connect_disconnect(void)
 			       "OK alpha is up: fake SA established\n");
 	CU_ASSERT_STRING_EQUAL(request("connect alpha"),
 			       "OK alpha is already up\n");
+	/* the status text names the connection; the final line adds
+	 * nothing (the name was there twice) */
 	CU_ASSERT_STRING_EQUAL(request("status alpha"),
 			       ". state: established\n"
 			       ". gateway: 192.0.2.1\n"
-			       "OK alpha is established\n");
+			       "OK\n");
 	CU_ASSERT_STRING_EQUAL(request("status"),
-			       ". alpha:\n"
-			       ".   state: established\n"
-			       ".   gateway: 192.0.2.1\n"
+			       ". state: established\n"
+			       ". gateway: 192.0.2.1\n"
 			       "OK 6 profiles, 1 active\n");
 	CU_ASSERT_STRING_EQUAL(request("rekey alpha"),
 			       "OK alpha: rekeying the Child SA (see 'vpnctl status alpha')\n");
@@ -320,9 +323,10 @@ static void test_no_tunnel(void)
 			       FAKE_NO_TUNNEL_WHY "\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"),
 				      ". nt1    no-tunnel    192.0.2.9\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(request("status nt1"),
-				      "\nOK nt1 is established, no tunnel: "
-				      FAKE_NO_TUNNEL_WHY "\n"));
+	CU_ASSERT_STRING_EQUAL(request("status nt1"),
+			       ". state: no-tunnel\n"
+			       ". gateway: 192.0.2.9\n"
+			       "OK\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(request("status"),
 				      "OK 6 profiles, 1 active\n"));
 	CU_ASSERT_STRING_EQUAL(request("disconnect nt1"), "OK nt1 is down\n");
@@ -340,10 +344,22 @@ static void test_connect_while_closing(void)
 				      "OK slow1 is up"));
 	fd = client_connect();
 	CU_ASSERT_FATAL(fd >= 0);
+	/* the closing lasts until the connect has met it */
+	atomic_store(&fake_hold_closing, 1);
 	CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
 	CU_ASSERT_EQUAL_FATAL(wait_state("slow1", "closing"), 0);
 	starts = fake_conn_connects;
-	CU_ASSERT_STRING_EQUAL(request("connect slow1"),
+	fd2 = client_connect();
+	CU_ASSERT_FATAL(fd2 >= 0);
+	CU_ASSERT_EQUAL(write(fd2, "connect slow1\n", 14), 14);
+	n = read(fd2, first, sizeof(first) - 1);
+	CU_ASSERT_FATAL(n > 0);
+	first[n] = '\0';
+	atomic_store(&fake_hold_closing, 0);
+	read_all(fd2, answer + strlen(first), sizeof(answer) - strlen(first));
+	memcpy(answer, first, strlen(first));
+	close(fd2);
+	CU_ASSERT_STRING_EQUAL(answer,
 			       "- slow1 is closing; connecting once it is down\n"
 			       "- resolving gateway (fake)\n"
 			       "- sending IKE_SA_INIT (fake)\n"
@@ -384,7 +400,8 @@ static void test_bad_requests(void)
 	CU_ASSERT_STRING_EQUAL(request("frobnicate alpha"),
 			       "ERROR unknown command 'frobnicate'; commands: "
 			       "connect NAME [password HEX], disconnect NAME, rekey NAME [child|ike], "
-			       "status [NAME], watch NAME, list, reload\n");
+			       "status [NAME], watch NAME, monitor, list, reload; "
+			       "json status [NAME], json list, json monitor\n");
 	CU_ASSERT_STRING_EQUAL(request("connect nosuch"),
 			       "ERROR unknown profile 'nosuch' (see 'vpnctl list')\n");
 	CU_ASSERT_STRING_EQUAL(request("status nosuch"),
@@ -395,7 +412,8 @@ static void test_bad_requests(void)
 	CU_ASSERT_STRING_EQUAL(request("connect a b c d"),
 			       "ERROR too many words in request; commands: "
 			       "connect NAME [password HEX], disconnect NAME, rekey NAME [child|ike], "
-			       "status [NAME], watch NAME, list, reload\n");
+			       "status [NAME], watch NAME, monitor, list, reload; "
+			       "json status [NAME], json list, json monitor\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(request(""), "ERROR empty request"));
 	request_raw("list\x01\n", 6, answer, sizeof(answer));
 	CU_ASSERT_STRING_EQUAL(answer,
@@ -408,7 +426,7 @@ static void test_bad_requests(void)
 			       "ERROR unknown profile 'b\xc3\xa4r' (see 'vpnctl list')\n");
 	/* CRLF and an unterminated request after a half-close both work. */
 	request_raw("list\r\n", 6, answer, sizeof(answer));
-	CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 6 profiles\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 6 profiles, 1 file did not load\n"));
 	{
 		int fd = client_connect();
 
@@ -417,7 +435,7 @@ static void test_bad_requests(void)
 		shutdown(fd, SHUT_WR);
 		read_all(fd, answer, sizeof(answer));
 		close(fd);
-		CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 6 profiles\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(answer, "OK 6 profiles, 1 file did not load\n"));
 	}
 }
 
@@ -534,41 +552,45 @@ static void test_reload(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(request("connect alpha"), "OK alpha is up"));
 	set_profiles(next, 2);
 	CU_ASSERT_STRING_EQUAL(request("reload"),
-			       ". broken.yaml:3:1: fake error\n"
+			       ". /fake/profiles/bad.yaml:3:1: fake error\n"
 			       "OK reloaded, 2 profiles\n");
 	/* alpha is up: it keeps its old profile until it is down. */
 	CU_ASSERT_STRING_EQUAL(request("list"),
 			       ". alpha  established  192.0.2.1\n"
 			       ". delta  idle         198.51.100.4\n"
-			       "OK 2 profiles\n");
+			       ". bad    invalid      /fake/profiles/bad.yaml:3:1: fake error\n"
+			       "OK 2 profiles, 1 file did not load\n");
 	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"), "OK alpha is down\n");
 	sleep_ms(50);
 	CU_ASSERT_STRING_EQUAL(request("list"),
 			       ". alpha  idle         198.51.100.1\n"
 			       ". delta  idle         198.51.100.4\n"
-			       "OK 2 profiles\n");
+			       ". bad    invalid      /fake/profiles/bad.yaml:3:1: fake error\n"
+			       "OK 2 profiles, 1 file did not load\n");
 	fake_load_fail = 1;
 	CU_ASSERT_STRING_EQUAL(request("reload"),
 			       "ERROR cannot read profile directory /fake/profiles: "
 			       "No such file or directory\n");
 	fake_load_fail = 0;
-	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 2 profiles\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 2 profiles, 1 file did not load\n"));
 
 	/* A removed profile that is up stays listed until it is down. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(request("connect delta"), "OK delta is up"));
 	set_profiles(next, 1);
 	CU_ASSERT_STRING_EQUAL(request("reload"),
-			       ". broken.yaml:3:1: fake error\n"
+			       ". /fake/profiles/bad.yaml:3:1: fake error\n"
 			       "OK reloaded, 1 profile\n");
 	CU_ASSERT_STRING_EQUAL(request("list"),
 			       ". alpha  idle         198.51.100.1\n"
 			       ". delta  established  198.51.100.4  (profile removed)\n"
-			       "OK 2 profiles\n");
+			       ". bad    invalid      /fake/profiles/bad.yaml:3:1: fake error\n"
+			       "OK 2 profiles, 1 file did not load\n");
 	CU_ASSERT_STRING_EQUAL(request("disconnect delta"), "OK delta is down\n");
 	sleep_ms(50);
 	CU_ASSERT_STRING_EQUAL(request("list"),
 			       ". alpha  idle         198.51.100.1\n"
-			       "OK 1 profile\n");
+			       ". bad    invalid      /fake/profiles/bad.yaml:3:1: fake error\n"
+			       "OK 1 profile, 1 file did not load\n");
 }
 
 static char vout[8192], verr_text[8192];
@@ -604,7 +626,7 @@ static void test_second_server_refused(void)
 	fake_engine_free(eng);
 	loop_free(l);
 	/* The running server still answers. */
-	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 6 profiles\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("list"), "OK 6 profiles, 1 file did not load\n"));
 }
 
 static void test_stale_and_foreign_files(void)
@@ -684,7 +706,7 @@ static int list_as_nobody(const gid_t *groups, size_t n)
 		read_all(fd, buf, sizeof(buf));
 		if (!strncmp(buf, "ERROR permission denied", 23))
 			_exit(0);
-		_exit(strstr(buf, "OK 6 profiles\n") ? 1 : 13);
+		_exit(strstr(buf, "OK 6 profiles, 1 file did not load\n") ? 1 : 13);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
@@ -756,18 +778,17 @@ static void slurp(const char *path, char *out, size_t outsz)
 	}
 }
 
-/* Runs $VPNCTL with args; returns its exit status, output in vout and
- * verr_text. */
 /* vpnctl's stdin: this file, or /dev/null. */
 static const char *vpnctl_stdin;
 
-static int vpnctl(const char *const *args)
+static char vpnctl_outp[128], vpnctl_errp[128];
+
+/* Starts $VPNCTL with args, its output to files; its pid, or -1. */
+static pid_t vpnctl_start(const char *const *args)
 {
 	const char *bin = getenv("VPNCTL");
-	char outp[128], errp[128];
 	const char *argv[16];
 	size_t n = 0;
-	int status;
 	pid_t pid;
 
 	if (!bin)
@@ -776,12 +797,12 @@ static int vpnctl(const char *const *args)
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	snprintf(outp, sizeof(outp), "%s/vpnctl.out", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/vpnctl.err", tmpdir);
+	snprintf(vpnctl_outp, sizeof(vpnctl_outp), "%s/vpnctl.out", tmpdir);
+	snprintf(vpnctl_errp, sizeof(vpnctl_errp), "%s/vpnctl.err", tmpdir);
 	pid = fork();
 	if (pid == 0) {
-		int o = open(outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-		int e = open(errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+		int o = open(vpnctl_outp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+		int e = open(vpnctl_errp, O_CREAT | O_TRUNC | O_WRONLY, 0600);
 
 		int i = open(vpnctl_stdin ? vpnctl_stdin : "/dev/null",
 			     O_RDONLY);
@@ -797,11 +818,38 @@ static int vpnctl(const char *const *args)
 		execv(bin, (char *const *)argv);
 		_exit(98);
 	}
+	return pid;
+}
+
+/* Waits for it; its exit status, its output in vout and verr_text. */
+static int vpnctl_finish(pid_t pid)
+{
+	int status;
+
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
-	slurp(outp, vout, sizeof(vout));
-	slurp(errp, verr_text, sizeof(verr_text));
+	slurp(vpnctl_outp, vout, sizeof(vout));
+	slurp(vpnctl_errp, verr_text, sizeof(verr_text));
 	return WEXITSTATUS(status);
+}
+
+/* Runs $VPNCTL with args; returns its exit status, output in vout and
+ * verr_text. */
+static int vpnctl(const char *const *args)
+{
+	return vpnctl_finish(vpnctl_start(args));
+}
+
+/* Until the running vpnctl has printed needle (10 s at most). */
+static int vpnctl_wait_output(const char *needle)
+{
+	for (int i = 0; i < 1000; i++) {
+		slurp(vpnctl_outp, vout, sizeof(vout));
+		if (strstr(vout, needle))
+			return 0;
+		sleep_ms(10);
+	}
+	return -1;
 }
 
 static void test_vpnctl(void)
@@ -821,8 +869,7 @@ static void test_vpnctl(void)
 	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
 						  "beta", NULL }), 0);
 	CU_ASSERT_STRING_EQUAL(vout, "state: established\n"
-				     "gateway: gw.example.com\n"
-				     "beta is established\n");
+				     "gateway: gw.example.com\n");
 	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "--socket", sock_path,
 						  "disconnect", "beta", NULL }), 0);
 	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "list",
@@ -848,11 +895,18 @@ static void test_vpnctl(void)
 		int fd = client_connect();
 
 		CU_ASSERT_FATAL(fd >= 0);
+		pid_t pid;
+
+		/* the closing lasts until vpnctl has met it */
+		atomic_store(&fake_hold_closing, 1);
 		CU_ASSERT_EQUAL(write(fd, "disconnect slow1\n", 17), 17);
 		CU_ASSERT_EQUAL(wait_state("slow1", "closing"), 0);
-		CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path,
-							  "connect", "slow1",
-							  NULL }), 0);
+		pid = vpnctl_start((const char *[]){ "-s", sock_path,
+						     "connect", "slow1", NULL });
+		CU_ASSERT_EQUAL(vpnctl_wait_output("connecting once it is down"),
+				0);
+		atomic_store(&fake_hold_closing, 0);
+		CU_ASSERT_EQUAL(vpnctl_finish(pid), 0);
 		CU_ASSERT_STRING_EQUAL(vout,
 				       "  slow1 is closing; connecting once it is down\n"
 				       "  resolving gateway (fake)\n"
@@ -919,6 +973,206 @@ static void test_vpnctl(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(verr_text, "nothere.yaml"));
 }
 
+
+/* ---- JSON ---- */
+
+/* python3's json module parses the file (one document, or with lines
+ * one per line) and checks the condition on d (the document, or the
+ * list of line objects); 0 when it holds. A parser that is not ours
+ * judges the escaping. */
+static int py_check(const char *file, bool lines, const char *cond)
+{
+	char script[256], cmd[640];
+	FILE *f;
+
+	snprintf(script, sizeof(script), "%s/check.py", tmpdir);
+	f = fopen(script, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "import json, sys\n"
+		   "t = open(sys.argv[1], encoding='utf-8').read()\n"
+		   "d = [json.loads(l) for l in t.splitlines()] if %s else json.loads(t)\n"
+		   "ok = %s\n"
+		   "print(json.dumps(d)[:2000] if not ok else '', file=sys.stderr)\n"
+		   "sys.exit(0 if ok else 1)\n", lines ? "True" : "False", cond);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 '%s' '%s'", script, file);
+	return system(cmd);
+}
+
+static const char *vout_file(void)
+{
+	static char path[160];
+
+	snprintf(path, sizeof(path), "%s/vpnctl.out", tmpdir);
+	return path;
+}
+
+/* Back to the six profiles the suite started with. */
+static void default_set(void)
+{
+	set_profiles(default_profiles,
+		     sizeof(default_profiles) / sizeof(default_profiles[0]));
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("reload"), "OK reloaded, 6 profiles"));
+}
+
+/* status and list as JSON, through vpnctl: fields match the values
+ * (the fake's), the escaping holds for any bytes, errors stay errors. */
+static void test_json(void)
+{
+	if (!getenv("VPNCTL")) {
+		CU_FAIL("VPNCTL is not set (run through meson test)");
+		return;
+	}
+	default_set();
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "list",
+						  "--json", NULL }), 0);
+	CU_ASSERT_EQUAL(py_check(vout_file(), false,
+		"d['version'] == 1 and len(d['profiles']) == 6 and "
+		"d['profiles'][0] == {'name': 'alpha', 'state': 'idle', "
+		"'gateway': '192.0.2.1', 'removed': False} and "
+		"d['failed'] == [{'name': 'bad', 'file': '/fake/profiles/bad.yaml', "
+		"'error': '/fake/profiles/bad.yaml:3:1: fake error'}]"), 0);
+	CU_ASSERT_STRING_EQUAL(verr_text, "");
+
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						  "alpha", NULL }), 0);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "--json",
+						  "status", "alpha", NULL }), 0);
+	CU_ASSERT_EQUAL(py_check(vout_file(), false,
+		"d['version'] == 1 and d['connection']['name'] == 'alpha' and "
+		"d['connection']['state'] == 'established' and "
+		"d['connection']['change'] == {'reason': 'up', 'text': 'fake change', 'at': 1700000000} and "
+		"d['connection']['ike']['spi_i'] == '0102030405060708' and "
+		"d['connection']['ike']['state'] == 'established' and "
+		"d['connection']['ike']['remote_id'] == 'gw \"q\"\\x01\\ufffd' and "
+		"d['connection']['ike']['remote_auth'] == 'psk' and "
+		"d['connection']['child']['spi_in'] == 'c0ffee01' and "
+		"d['connection']['virtual_ips'] == ['192.0.2.10/32'] and "
+		"'last_error' not in d['connection']"), 0);
+	/* all active ones */
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "-j", NULL }), 0);
+	CU_ASSERT_EQUAL(py_check(vout_file(), false,
+		"d['profiles'] == 6 and [c['name'] for c in d['connections']] == ['alpha']"), 0);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "disconnect",
+						  "alpha", NULL }), 0);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "--json", NULL }), 0);
+	CU_ASSERT_EQUAL(py_check(vout_file(), false, "d['connections'] == []"), 0);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "alpha", "--json", NULL }), 0);
+	CU_ASSERT_EQUAL(py_check(vout_file(), false,
+		"d['connection']['state'] == 'idle' and 'ike' not in d['connection']"), 0);
+
+	/* errors are not JSON: nothing on stdout, the reason on stderr */
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "nosuch", "--json", NULL }), 1);
+	CU_ASSERT_STRING_EQUAL(vout, "");
+	CU_ASSERT_STRING_EQUAL(verr_text,
+			       "vpnctl: unknown profile 'nosuch' (see 'vpnctl list')\n");
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "connect",
+						  "alpha", "--json", NULL }), 2);
+	/* after "--" it is a profile name */
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "status",
+						  "--", "-j", NULL }), 1);
+	CU_ASSERT_STRING_EQUAL(verr_text,
+			       "vpnctl: unknown profile '-j' (see 'vpnctl list')\n");
+	CU_ASSERT_STRING_EQUAL(request("json frobnicate"),
+			       "ERROR usage: json status [NAME], json list, json monitor\n");
+	CU_ASSERT_STRING_EQUAL(request("json list extra"),
+			       "ERROR usage: json status [NAME], json list, json monitor\n");
+}
+
+/* A file that did not load is listed, and a connect or status of its
+ * name answers with its error instead of "unknown profile". */
+static void test_failed_profile(void)
+{
+	CU_ASSERT_STRING_EQUAL(request("connect bad"),
+			       "ERROR profile bad did not load: "
+			       "/fake/profiles/bad.yaml:3:1: fake error\n");
+	CU_ASSERT_STRING_EQUAL(request("status bad"),
+			       "ERROR profile bad did not load: "
+			       "/fake/profiles/bad.yaml:3:1: fake error\n");
+	CU_ASSERT_STRING_EQUAL(request("watch bad"),
+			       "ERROR profile bad did not load: "
+			       "/fake/profiles/bad.yaml:3:1: fake error\n");
+}
+
+/* monitor: every profile's state at once, then the events of every
+ * connection, as text or JSON lines; never a final line. */
+static void test_monitor(void)
+{
+	char seen[8192] = "";
+	int fd, fdj;
+
+	default_set();
+	fd = client_connect();
+	fdj = client_connect();
+	CU_ASSERT_FATAL(fd >= 0 && fdj >= 0);
+	CU_ASSERT_EQUAL(write(fd, "monitor\n", 8), 8);
+	CU_ASSERT_EQUAL(write(fdj, "json monitor\n", 13), 13);
+	CU_ASSERT_TRUE(read_until(fd, "- slow1: idle\n", seen, sizeof(seen)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(seen, "- alpha: idle\n- beta: idle\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("connect alpha"), "OK alpha is up"));
+	CU_ASSERT_EQUAL(request("connect fail1")[0], '-');
+	CU_ASSERT_TRUE(read_until(fd, "- fail1: gateway did not answer (fake)\n",
+				  seen, sizeof(seen)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(seen, "- alpha: sending IKE_SA_INIT (fake)\n"
+					    "- alpha is up: fake SA established\n"));
+	CU_ASSERT_PTR_NULL(strstr(seen, "\nOK"));
+	CU_ASSERT_STRING_EQUAL(request("disconnect alpha"), "OK alpha is down\n");
+	CU_ASSERT_TRUE(read_until(fd, "- alpha went down: deleted (fake)\n",
+				  seen, sizeof(seen)));
+	close(fd);
+
+	seen[0] = '\0';
+	CU_ASSERT_TRUE(read_until(fdj, "\"event\":\"down\"", seen, sizeof(seen)));
+	close(fdj);
+	{
+		char path[160];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/monitor.json", tmpdir);
+		f = fopen(path, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		/* the protocol's "- " off every line, as vpnctl prints them */
+		for (char *l = strtok(seen, "\n"); l; l = strtok(NULL, "\n"))
+			if (!strncmp(l, "- ", 2) && strstr(l, "}"))
+				fprintf(f, "%s\n", l + 2);
+		fclose(f);
+		CU_ASSERT_EQUAL(py_check(path, true,
+			"all(e['version'] == 1 and e['time'] > 0 for e in d) and "
+			"[e['name'] for e in d if e['event'] == 'state'] == "
+			"['alpha', 'beta', 'fail1', 'hang1', 'nt1', 'slow1'] and "
+			"{'name': 'alpha', 'event': 'up', 'state': 'established', "
+			"'text': 'fake SA established'}.items() <= "
+			"[e for e in d if e['event'] == 'up'][0].items() and "
+			"[e['text'] for e in d if e['event'] == 'failed'] == "
+			"['gateway did not answer (fake)'] and "
+			"[e['state'] for e in d if e['event'] == 'down'] == ['idle']"), 0);
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(request("monitor extra"), "usage: monitor"));
+}
+
+/* vpnctl monitor as people see it: lines with the time of day, until
+ * --timeout (exit 0). */
+static void test_vpnctl_monitor(void)
+{
+	if (!getenv("VPNCTL")) {
+		CU_FAIL("VPNCTL is not set (run through meson test)");
+		return;
+	}
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "-t", "1",
+						  "monitor", NULL }), 0);
+	CU_ASSERT_EQUAL(strlen(vout) > 9 && vout[2] == ':' && vout[5] == ':' &&
+			!strncmp(vout + 8, " alpha: idle\n", 13), 1);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "-s", sock_path, "-t", "1",
+						  "monitor", "--json", NULL }), 0);
+	CU_ASSERT_EQUAL(py_check(vout_file(), true,
+		"len(d) == 6 and d[0]['name'] == 'alpha' and d[0]['event'] == 'state'"), 0);
+	CU_ASSERT_EQUAL(vpnctl((const char *[]){ "monitor", "x", NULL }), 2);
+}
 
 /* ---- the vpnd binary: signals (real engine and profile loader) ---- */
 
@@ -1242,6 +1496,10 @@ int main(void)
 		{ "reload", test_reload },
 		{ "password", test_password },
 		{ "watch", test_watch },
+		{ "json", test_json },
+		{ "profile that did not load", test_failed_profile },
+		{ "monitor", test_monitor },
+		{ "vpnctl monitor", test_vpnctl_monitor },
 	};
 	CU_pSuite s, s2;
 	size_t i;

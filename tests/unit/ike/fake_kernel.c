@@ -89,6 +89,7 @@ static int f_add_sa(void *ctx, const struct kernel_sa *sa, struct verr *e)
 	g->key_len = sa->encr_key_len;
 	g->soft_secs = sa->life.soft_secs;
 	g->hard_secs = sa->life.hard_secs;
+	g->if_id = sa->if_id;
 	return 0;
 }
 

@@ -18,6 +18,7 @@ struct fake_sa {
 	bool encap;                     /* ESP in UDP (after a move) */
 	uint16_t encap_sport, encap_dport; /* ... with these ports */
 	uint64_t soft_secs, hard_secs;
+	uint32_t if_id;                 /* XFRMA_IF_ID, 0 = none */
 };
 
 struct fake_kernel {

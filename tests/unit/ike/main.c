@@ -36,6 +36,7 @@ int main(void)
 	register_roam_tests();
 	register_mobike_tests();
 	register_eap_tests();
+	register_eap_only_tests();
 	register_auth_hint_tests();
 	register_frag_engine_tests();
 	register_config_tests();

@@ -324,6 +324,33 @@ void mem_add_key_auth(struct mem *m, const struct ike_sa *sa,
 	wb_free(&idb);
 }
 
+void mem_check_key_auth(const struct mem *m, const struct ike_sa *sa,
+			const struct ike_msg *req, const uint8_t *key,
+			size_t len)
+{
+	const struct ike_payload *p = msg_payload(req, PL_AUTH);
+	struct chunk octets = { 0 };
+	struct auth_payload auth;
+	struct verr e = { { 0 } };
+	struct wbuf idb;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(auth_parse(p->body, p->len, &auth, &e), 0);
+	CU_ASSERT_EQUAL(auth.method, AUTH_PSK);
+	wb_init(&idb);
+	wb_u8(&idb, m->prof.local_id.type);
+	wb_zero(&idb, 3);
+	wb_put(&idb, m->prof.local_id.data, m->prof.local_id.len);
+	CU_ASSERT_EQUAL_FATAL(auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi,
+						 sa->init_req.p,
+						 sa->init_req.len, &sa->nr,
+						 idb.p, idb.len, &octets), 0);
+	CU_ASSERT_TRUE(auth_psk_verify(sa->keys.prf, key, len, &octets,
+				       auth.data, auth.len));
+	chunk_free(&octets);
+	wb_free(&idb);
+}
+
 uint8_t mem_gw_flags(const struct ike_sa *sa, bool response)
 {
 	return (uint8_t)((sa->initiator ? 0 : IKE_FLAG_I) |

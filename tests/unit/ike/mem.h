@@ -81,6 +81,11 @@ void mem_add_auth_answer(struct mem *m, struct ike_sa *sa, bool good_auth);
  * over the gateway's octets (after EAP: the MSK). */
 void mem_add_gw_auth(struct mem *m, const struct ike_sa *sa, bool good_auth);
 void mem_add_child_answer(struct mem *m, const struct ike_msg *req);
+/* Our request req has a PSK-form AUTH keyed with key (the MSK after
+ * EAP) over our IKE_SA_INIT and the profile's IDi, as the gateway checks. */
+void mem_check_key_auth(const struct mem *m, const struct ike_sa *sa,
+			const struct ike_msg *req, const uint8_t *key,
+			size_t len);
 void mem_add_key_auth(struct mem *m, const struct ike_sa *sa,
 		      const struct chunk *key);
 /* SA (our own single proposal), KEr and Nr answering the IKE_SA_INIT
@@ -139,6 +144,7 @@ void register_engine_tests(void);
 void register_roam_tests(void);
 void register_mobike_tests(void);
 void register_eap_tests(void);
+void register_eap_only_tests(void);
 void register_auth_hint_tests(void);
 void register_frag_engine_tests(void);
 void register_config_tests(void);

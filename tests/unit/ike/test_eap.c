@@ -216,32 +216,11 @@ static void through_success(struct ike_sa *sa)
 static void check_final_auth(struct ike_sa *sa)
 {
 	const struct ike_msg *req = mem_open(&m, sa, m.n_sent - 1);
-	const struct ike_payload *p;
-	struct chunk octets = { 0 };
-	struct auth_payload auth;
-	struct verr e = { { 0 } };
-	struct wbuf idb;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(req);
 	CU_ASSERT_EQUAL(req->hdr->msg_id, 5);
 	CU_ASSERT_EQUAL(req->pl->n, 1);
-	p = msg_payload(req, PL_AUTH);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	CU_ASSERT_EQUAL_FATAL(auth_parse(p->body, p->len, &auth, &e), 0);
-	CU_ASSERT_EQUAL(auth.method, AUTH_PSK);
-	wb_init(&idb);
-	wb_u8(&idb, m.prof.local_id.type);
-	wb_zero(&idb, 3);
-	wb_put(&idb, m.prof.local_id.data, m.prof.local_id.len);
-	CU_ASSERT_EQUAL_FATAL(auth_signed_octets(sa->keys.prf, &sa->keys.sk_pi,
-						 sa->init_req.p,
-						 sa->init_req.len, &sa->nr,
-						 idb.p, idb.len, &octets), 0);
-	CU_ASSERT_TRUE(auth_psk_verify(sa->keys.prf, expect.msk,
-				       sizeof(expect.msk), &octets, auth.data,
-				       auth.len));
-	chunk_free(&octets);
-	wb_free(&idb);
+	mem_check_key_auth(&m, sa, req, expect.msk, sizeof(expect.msk));
 }
 
 static void add_last(struct ike_sa *sa, bool good)

@@ -78,6 +78,17 @@ static const struct bad_case cases[] = {
 	  "t.yaml:3:18: 'fragment-size' must be an integer from 576 to 65535" },
 	{ "connection:\n  gateway: a\n  force-encap: maybe\n",
 	  "t.yaml:3:16: 'force-encap' must be true or false" },
+	{ "connection:\n  gateway: a\n  interface: vpn-for-the-office\n",
+	  "t.yaml:3:14: interface name 'vpn-for-the-office' must have 1 to 15 "
+	  "characters" },
+	{ "connection:\n  gateway: a\n  interface: \"my vpn\"\n",
+	  "t.yaml:3:14: interface name 'my vpn': only letters, digits, '-', "
+	  "'_' and '.'" },
+	{ "connection:\n  gateway: a\n  interface: vpn%d\n",
+	  "t.yaml:3:14: interface name 'vpn%d': only letters, digits, '-', "
+	  "'_' and '.'" },
+	{ "connection:\n  gateway: a\n  interface: ..\n",
+	  "t.yaml:3:14: interface name '..' is not usable" },
 	{ "connection:\n  gateway: a\n  local-address: host.example\n",
 	  "t.yaml:3:18: local-address 'host.example' is not an IPv4 or IPv6 "
 	  "address" },
@@ -108,13 +119,17 @@ static const struct bad_case cases[] = {
 	  "t.yaml:6:9: remote auth eap (EAP-only, RFC 5998) needs eap method tls: mschapv2 does not authenticate the gateway well enough to stand alone" },
 	{ OK_BASE "eap:\n  method: mschapv2\n", "t.yaml:4:1: an eap section is set but local 'auth' is not eap" },
 	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
-	  "eap:\n  method: md5\n", "t.yaml:8:11: 'method' must be one of: mschapv2, tls" },
+	  "eap:\n  method: md5\n", "t.yaml:8:11: 'method' must be one of: mschapv2, tls (got 'md5')" },
 	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
 	  "eap:\n  method: tls\n", "t.yaml:4:9: eap tls auth needs 'cert'" },
 	{ OK_CONN "local:\n  id: a.b\n  auth: eap\n" "remote:\n  ca: ca.pem\n"
 	  "eap:\n  password-file: nope\n", "t.yaml:8:18: cannot open password-file './nope': No such file or directory" },
 	{ OK_CONN "local:\n  auth: token\n",
-	  "t.yaml:3:9: 'auth' must be one of: psk, cert, eap" },
+	  "t.yaml:3:9: 'auth' must be one of: psk, cert, eap (got 'token')" },
+	/* the gateway's auth: eap only as EAP-only, and the error says so */
+	{ OK_CONN OK_LOCAL "remote:\n  id: c.d\n  auth: token\n",
+	  "t.yaml:5:9: 'auth' must be one of: psk, cert, eap (got 'token'); "
+	  "eap for the gateway is EAP-only (RFC 5998): local auth eap, eap method tls" },
 	{ OK_CONN "local:\n  auth: cert\n  cert: c.pem\n" OK_REMOTE,
 	  "t.yaml:3:9: cert auth needs 'key'" },
 	{ OK_CONN "local:\n  auth: cert\n  key: k.pem\n" OK_REMOTE,
@@ -175,9 +190,9 @@ static const struct bad_case cases[] = {
 	  "t.yaml:5:11: 'dynamic' needs a virtual IP (ipv4 or ipv6 method "
 	  "auto)" },
 	{ OK_BASE "ipv4:\n  method: manual\n",
-	  "t.yaml:5:11: 'method' must be one of: auto, disabled" },
+	  "t.yaml:5:11: 'method' must be one of: auto, disabled (got 'manual')" },
 	{ OK_BASE "ipv6:\n  dns: yes\n",
-	  "t.yaml:5:8: 'dns' must be one of: auto, ignore" },
+	  "t.yaml:5:8: 'dns' must be one of: auto, ignore (got 'yes')" },
 	{ OK_BASE "redirect:\n  max-redirects: 0\n",
 	  "t.yaml:5:18: 'max-redirects' must be an integer from 1 to 100" },
 	{ OK_BASE "redirect:\n  period: 86401\n",
@@ -186,9 +201,9 @@ static const struct bad_case cases[] = {
 	  "t.yaml:5:21: invalid redirect target '*.' (need a CIDR, an address, "
 	  "a host name or *.domain)" },
 	{ OK_BASE "resumption:\n  mode: rfc9999\n",
-	  "t.yaml:5:9: 'mode' must be one of: rfc5723, draft-gsc" },
+	  "t.yaml:5:9: 'mode' must be one of: rfc5723, draft-gsc (got 'rfc9999')" },
 	{ OK_BASE "resumption:\n  auth: libreswan\n",
-	  "t.yaml:5:9: 'auth' must be one of: message, signed-octets" },
+	  "t.yaml:5:9: 'auth' must be one of: message, signed-octets (got 'libreswan')" },
 	{ OK_BASE "timers:\n  retransmit-timeout: 0.05\n",
 	  "t.yaml:5:23: 'retransmit-timeout' must be a number from 0.1 to 60" },
 	{ OK_BASE "timers:\n  retransmit-base: 4.5\n",
@@ -201,7 +216,7 @@ static const struct bad_case cases[] = {
 	  "t.yaml:5:21: timers 'child-rekey-time' (3600 s) must be below "
 	  "'child-life-time' (3600 s)" },
 	{ OK_BASE "esp:\n  on-failure: drop\n",
-	  "t.yaml:5:15: 'on-failure' must be one of: keep, delete" },
+	  "t.yaml:5:15: 'on-failure' must be one of: keep, delete (got 'drop')" },
 	{ OK_BASE "timers:\n  child-retry-interval: 0\n",
 	  "t.yaml:5:25: 'child-retry-interval' must be an integer from 1 to "
 	  "3600" },

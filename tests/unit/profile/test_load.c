@@ -37,6 +37,7 @@ static const char full_psk[] =
 	"  fragmentation: false\n"
 	"  fragment-size: 576\n"
 	"  local-address: 192.0.2.2\n"
+	"  interface: office-vpn\n"
 	"local:\n"
 	"  id: client@example.org\n"
 	"  auth: psk\n"
@@ -87,6 +88,7 @@ static void test_full_psk(void)
 	CU_ASSERT_FALSE(p.fragmentation);
 	CU_ASSERT_EQUAL(p.fragment_size, 576);
 	CU_ASSERT_STRING_EQUAL(p.local_addr, "192.0.2.2");
+	CU_ASSERT_STRING_EQUAL(p.interface, "office-vpn");
 
 	CU_ASSERT_EQUAL(p.local_id.type, ID_RFC822_ADDR);
 	CU_ASSERT_EQUAL(p.local_id.len, 18);
@@ -165,6 +167,7 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(p.fragmentation);
 	CU_ASSERT_EQUAL(p.fragment_size, 1280);
 	CU_ASSERT_EQUAL(p.local_addr[0], '\0');
+	CU_ASSERT_EQUAL(p.interface[0], '\0');
 	CU_ASSERT_EQUAL(p.local_id.type, ID_FQDN);
 	CU_ASSERT_EQUAL(p.remote_id.type, ID_IPV4_ADDR);
 	CU_ASSERT_EQUAL(p.remote_id.len, 4);
@@ -268,6 +271,61 @@ static void test_eap_mschapv2(void)
 	/* the EAP identity stands in for the IKE one */
 	CU_ASSERT_EQUAL(p.local_id.type, ID_FQDN);
 	CU_ASSERT_STRING_EQUAL(p.local_id.text, "alice");
+	profile_free(&p);
+}
+
+/* Words a person types, in any case: the same profile as in lower
+ * case. */
+static void test_any_case(void)
+{
+	static const char upper[] =
+		"connection: {gateway: gw.example.org, close-action: None}\n"
+		"local: {id: \"FQDN:alice.example.org\", auth: EAP}\n"
+		"remote: {id: \"Fqdn:gw.example.org\", auth: CERT, ca: ca.pem}\n"
+		"eap: {method: MSCHAPv2, identity: alice}\n"
+		"ike: {proposals: [AES256-SHA256-ECP256]}\n"
+		"esp: {on-failure: Delete}\n"
+		"ipv4: {method: Auto, dns: IGNORE}\n"
+		"resumption: {enabled: Yes, mode: Draft-GSC, auth: Signed-Octets}\n";
+	static const char tls[] =
+		"connection: {gateway: gw.example.org}\n"
+		"local: {id: alice.example.org, auth: Eap, cert: c.pem, key: c.key}\n"
+		"remote: {id: gw.example.org, ca: ca.pem}\n"
+		"eap: {method: TLS}\n";
+	struct profile p, lower;
+	struct verr e = { "" };
+
+	tu_write("ca.pem", 0644, "ca");
+	CU_ASSERT_EQUAL_FATAL(tu_load(upper, &p, &e), 0);
+	CU_ASSERT_EQUAL(p.local_auth, PAUTH_EAP);
+	CU_ASSERT_EQUAL(p.remote_auth, PAUTH_CERT);
+	CU_ASSERT_EQUAL(p.eap_method, PEAP_MSCHAPV2);
+	CU_ASSERT_FALSE(p.close_restart);
+	CU_ASSERT_TRUE(p.esp_failure_delete);
+	CU_ASSERT_TRUE(p.request_ipv4);
+	CU_ASSERT_FALSE(p.request_dns4);
+	CU_ASSERT_TRUE(p.resume_enabled);
+	CU_ASSERT_TRUE(p.resume_draft_gsc);
+	CU_ASSERT_EQUAL(p.resume_auth, RESUME_AUTH_SIGNED_OCTETS);
+	CU_ASSERT_EQUAL(p.local_id.type, ID_FQDN);
+	CU_ASSERT_STRING_EQUAL(p.local_id.text, "alice.example.org");
+	CU_ASSERT_EQUAL(p.remote_id.type, ID_FQDN);
+	CU_ASSERT_EQUAL(p.n_ike, 1);
+	CU_ASSERT_FATAL(tu_load("connection: {gateway: gw.example.org}\n"
+				"local: {id: alice.example.org, auth: eap}\n"
+				"remote: {id: gw.example.org, auth: cert, ca: ca.pem}\n"
+				"eap: {method: mschapv2, identity: alice}\n"
+				"ike: {proposals: [aes256-sha256-ecp256]}\n",
+				&lower, &e) == 0);
+	CU_ASSERT_EQUAL(memcmp(&p.ike[0], &lower.ike[0], sizeof(p.ike[0])), 0);
+	profile_free(&lower);
+	profile_free(&p);
+
+	tu_write("c.pem", 0644, "cert");
+	tu_write("c.key", 0600, "key");
+	CU_ASSERT_EQUAL_FATAL(tu_load(tls, &p, &e), 0);
+	CU_ASSERT_EQUAL(p.local_auth, PAUTH_EAP);
+	CU_ASSERT_EQUAL(p.eap_method, PEAP_TLS);
 	profile_free(&p);
 }
 
@@ -528,13 +586,16 @@ static void test_examples(void)
 	profile_free(&p);
 }
 
-static char reported[4][200];
+static char reported[4][200], reported_file[4][64];
 static size_t n_reported;
 
-static void collect(void *ctx, const char *msg)
+static void collect(void *ctx, const char *file, const char *msg)
 {
-	if (n_reported < 4)
+	if (n_reported < 4) {
 		snprintf(reported[n_reported], sizeof(reported[0]), "%s", msg);
+		snprintf(reported_file[n_reported], sizeof(reported_file[0]),
+			 "%s", file ? file : "(none)");
+	}
 	n_reported++;
 }
 
@@ -565,6 +626,9 @@ static void test_load_dir(void)
 			       "'oops' in section 'connection'");
 	CU_ASSERT_STRING_EQUAL(reported[1], "pdir/f.yaml: profile name 'b' "
 			       "is already used by pdir/b.yml");
+	/* the file each error is about, for vpnd's list of failed ones */
+	CU_ASSERT_STRING_EQUAL(reported_file[0], "pdir/c.yaml");
+	CU_ASSERT_STRING_EQUAL(reported_file[1], "pdir/f.yaml");
 	for (size_t i = 0; i < n; i++)
 		profile_free(&list[i]);
 	free(list);
@@ -595,6 +659,7 @@ int add_load_tests(void)
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "psk-file", test_psk_file) ||
 	    !CU_add_test(s, "eap mschapv2", test_eap_mschapv2) ||
+	    !CU_add_test(s, "enum words in any case", test_any_case) ||
 	    !CU_add_test(s, "cert profile", test_cert) ||
 	    !CU_add_test(s, "cert, any gateway", test_cert_any_gateway) ||
 	    !CU_add_test(s, "remote.crl", test_crl) ||
