@@ -20,13 +20,14 @@ libreswan() {
 # What vpnd itself needs (tests/build-deps.sh), then what the tests need:
 # CUnit, clang (the second compiler), strongSwan for the interop suite,
 # gdb, nftables and conntrack, debhelper, lintian and debootstrap for the
-# 'package' suite (tests/package/).
+# 'package' suite (tests/package/), systemd (systemd-analyze, journald)
+# and man-db for the 'systemd' suite (tests/systemd/).
 # shellcheck source=../build-deps.sh
 . "$HERE/../build-deps.sh"
 TEST_PKGS=(clang libcunit1-dev charon-systemd strongswan-swanctl
            strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
            libstrongswan-standard-plugins gdb nftables conntrack
-           build-essential debhelper lintian debootstrap)
+           build-essential debhelper lintian debootstrap systemd man-db)
 
 apt_install_missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
 if [ "$(id -u)" = 0 ]; then

@@ -8,6 +8,7 @@
  *   stuck* : comes up, but a disconnect never finishes
  *   other  : comes up after a few ms
  * Every attempt reports one CEV_PROGRESS synchronously from conn_connect. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,25 @@ void conn_status(const struct conn *c, struct wbuf *out)
 {
 	wb_printf(out, "state: %s\ngateway: %s\n", conn_state_name(c->state),
 		  c->p.n_gateways ? c->p.gateways[0] : "-");
+}
+
+/* The gateway as named; an SA, with the profile's gateway as its peer
+ * when that is an IPv4 address, while the fake is up or closing. */
+void conn_status_get(const struct conn *c, struct conn_status *st)
+{
+	struct sockaddr_in *peer = (struct sockaddr_in *)&st->ike.peer;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "%s", c->p.name);
+	st->state = c->state;
+	snprintf(st->gateway, sizeof(st->gateway), "%s",
+		 c->p.n_gateways ? c->p.gateways[0] : "-");
+	if ((c->state == CONN_ESTABLISHED || c->state == CONN_NO_TUNNEL ||
+	     c->state == CONN_CLOSING) &&
+	    inet_pton(AF_INET, st->gateway, &peer->sin_addr) == 1) {
+		peer->sin_family = AF_INET;
+		st->has_sa = true;
+	}
 }
 
 void conn_free(struct conn *c)
