@@ -76,8 +76,10 @@ expect() {
 }
 
 expect "ready" '^READY=1$'
-grep -qx 'ready-check: ok' "$N" ||
-	fail "READY=1 came before the control socket answered: $(grep ready-check "$N")"
+wait_for 10 grep -q '^ready-check: ' "$N" || fail "notify-listen did not check"
+check=$(grep '^ready-check: ' "$N" | head -n 1)
+[ "$check" = "ready-check: ok" ] ||
+	fail "READY=1 came before the control socket answered: $check"
 log "ok: the control socket answered when READY=1 came"
 expect "status after start" '^STATUS=2 profiles, none connected$'
 first_status=$(grep -n '^pid=[0-9]* STATUS=' "$N" | head -n 1 | cut -d: -f1)
@@ -116,6 +118,8 @@ log "ok: vpnd exited 0"
 stop_line=$(grep -n '^pid=[0-9]* STOPPING=1$' "$N" | cut -d: -f1)
 stopping_status=$(grep -n '^pid=[0-9]* STATUS=stopping' "$N" | head -n 1 | cut -d: -f1)
 ((stop_line < stopping_status)) || fail "STATUS=stopping came before STOPPING=1"
+[ "$(grep -c '^pid=[0-9]* READY=1$' "$N")" = 1 ] ||
+	fail "READY=1 came $(grep -c '^pid=[0-9]* READY=1$' "$N") times"
 pids=$(grep -o '^pid=[0-9]*' "$N" | sort -u | tr '\n' ' ')
 [ "$pids" = "pid=$SENDER " ] ||
 	fail "messages came from $pids, not only from vpnd (pid $SENDER)"
