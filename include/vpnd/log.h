@@ -1,6 +1,7 @@
 #ifndef VPND_LOG_H
 #define VPND_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DBG };
@@ -14,6 +15,26 @@ void log_set_sink(log_sink_fn fn, void *ctx);
 
 void vlog(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* What a log line is about, where the caller knows it; NULL members are
+ * unknown. Plain stderr shows only the line; the journal writer
+ * (src/daemon/journal.c) sends them as fields of their own
+ * (VPND_CONNECTION=, VPND_GATEWAY=, VPND_EVENT=), so `journalctl
+ * VPND_CONNECTION=work` finds one connection's lines. Never a secret. */
+struct log_fields {
+	const char *connection; /* the profile's name */
+	const char *gateway;    /* the gateway's address or name */
+	const char *event;      /* one word: connecting, up, down, ... */
+};
+void vlog_fields(enum log_level lvl, const struct log_fields *f,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Where the lines at or above the level go instead of stderr ("vpnd[LEVEL]:
+ * LINE"). The writer returns false when it could not take a line, which
+ * then goes to stderr. NULL: stderr again. */
+typedef bool (*log_writer_fn)(void *ctx, enum log_level lvl,
+			      const struct log_fields *f, const char *line);
+void log_set_writer(log_writer_fn fn, void *ctx);
 
 #define log_err(...) vlog(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) vlog(LOG_WARN, __VA_ARGS__)

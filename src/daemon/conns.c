@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,7 +39,22 @@ struct conns {
 	void *shutdown_ctx;
 	uint64_t shutdown_timer;
 	uint64_t check_timer;
+
+	void (*changed)(void *ctx);
+	void *changed_ctx;
 };
+
+void conns_on_change(struct conns *t, void (*fn)(void *ctx), void *ctx)
+{
+	t->changed = fn;
+	t->changed_ctx = ctx;
+}
+
+static void table_changed(const struct conns *t)
+{
+	if (t->changed)
+		t->changed(t->changed_ctx);
+}
 
 static bool state_is_down(enum conn_state s)
 {
@@ -90,6 +106,29 @@ enum conn_state entry_state(const struct conn_entry *ce)
 void entry_state_text(const struct conn_entry *ce, char *out, size_t len)
 {
 	conn_state_text(ce->conn, out, len);
+}
+
+void entry_peer(const struct conn_entry *ce, char *out, size_t len)
+{
+	/* Large (the status of every SA); not for the stack of a callback. */
+	struct conn_status *st = calloc(1, sizeof(*st));
+	char addr[INET6_ADDRSTRLEN] = "";
+	const void *a = NULL;
+
+	if (!st) {
+		snprintf(out, len, "%s", ce->gateway);
+		return;
+	}
+	conn_status_get(ce->conn, st);
+	if (st->has_sa && st->ike.peer.ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)&st->ike.peer)->sin_addr;
+	else if (st->has_sa && st->ike.peer.ss_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)&st->ike.peer)->sin6_addr;
+	if (a && inet_ntop(st->ike.peer.ss_family, a, addr, sizeof(addr)))
+		snprintf(out, len, "%s", addr);
+	else
+		snprintf(out, len, "%s", *st->gateway ? st->gateway : ce->gateway);
+	free(st);
 }
 
 bool entry_removed(const struct conn_entry *ce)
@@ -351,6 +390,7 @@ static void table_remove(struct conns *t, struct conn_entry *ce)
 		}
 	}
 	entry_destroy(t, ce);
+	table_changed(t);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -509,6 +549,20 @@ static void went_down(struct conn_entry *ce)
 		t->check_timer = loop_timer(t->l, 0, shutdown_check, t);
 }
 
+/* A line about ce, with its name, gateway and the event as journal
+ * fields (vpnd/log.h). */
+#define entry_log(ce, lvl, ev, ...)                                         \
+	do {                                                                \
+		char peer_[PROFILE_STR_MAX + 32];                           \
+									    \
+		entry_peer((ce), peer_, sizeof(peer_));                     \
+		vlog_fields((lvl),                                          \
+			    &(struct log_fields){ .connection = (ce)->name, \
+						  .gateway = peer_,         \
+						  .event = (ev) },          \
+			    __VA_ARGS__);                                   \
+	} while (0)
+
 static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		       const char *msg)
 {
@@ -524,7 +578,8 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		notify_monitors(ce, CONNS_EV_PROGRESS, text, msg);
 		break;
 	case CEV_UP:
-		log_info("%s: up%s%s", ce->name, *msg ? ": " : "", msg);
+		entry_log(ce, LOG_INFO, "up", "%s: up%s%s", ce->name,
+			  *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s is up%s%s", ce->name,
 			 *msg ? ": " : "", msg);
 		notify_watches(ce, text);
@@ -532,7 +587,8 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		finish_waiters(ce, WAIT_CONNECT, WAIT_OK, text);
 		break;
 	case CEV_NO_TUNNEL:
-		log_info("%s: established, no tunnel: %s", ce->name, msg);
+		entry_log(ce, LOG_INFO, "no-tunnel",
+			  "%s: established, no tunnel: %s", ce->name, msg);
 		snprintf(text, sizeof(text), "%s is established, no tunnel: %s",
 			 ce->name, msg);
 		notify_watches(ce, text);
@@ -540,7 +596,8 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		finish_waiters(ce, WAIT_CONNECT, WAIT_NO_TUNNEL, text);
 		break;
 	case CEV_FAILED:
-		log_info("%s: failed%s%s", ce->name, *msg ? ": " : "", msg);
+		entry_log(ce, LOG_INFO, "failed", "%s: failed%s%s", ce->name,
+			  *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s: %s", ce->name,
 			 *msg ? msg : "connection failed");
 		notify_watches(ce, text);
@@ -551,7 +608,8 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		went_down(ce);
 		break;
 	case CEV_DOWN:
-		log_info("%s: down%s%s", ce->name, *msg ? ": " : "", msg);
+		entry_log(ce, LOG_INFO, "down", "%s: down%s%s", ce->name,
+			  *msg ? ": " : "", msg);
 		snprintf(text, sizeof(text), "%s went down%s%s", ce->name,
 			 *msg ? ": " : "", msg);
 		notify_watches(ce, text);
@@ -562,6 +620,7 @@ static void conn_event(void *ctx, struct conn *c, enum conn_event ev,
 		went_down(ce);
 		break;
 	}
+	table_changed(ce->t);
 }
 
 struct conns *conns_new(struct loop *l, struct engine *eng,
@@ -589,6 +648,7 @@ void conns_free(struct conns *t)
 
 	if (!t)
 		return;
+	t->changed = NULL; /* nothing to summarise from a table going away */
 	loop_timer_cancel(t->l, t->shutdown_timer);
 	loop_timer_cancel(t->l, t->check_timer);
 	t->freeing = true;
@@ -827,6 +887,7 @@ int conns_reload(struct conns *t, profile_err_fn on_err, void *ctx,
 	}
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof(t->v[0]), entry_cmp);
+	table_changed(t);
 	return (int)loaded;
 }
 
@@ -884,7 +945,8 @@ int conns_connect(struct conn_entry *ce, struct conns_waiter *w,
 		conns_detach(w);
 		return -1;
 	}
-	log_info("%s: connecting", ce->name);
+	entry_log(ce, LOG_INFO, "connecting", "%s: connecting", ce->name);
+	table_changed(t);
 	return 0;
 }
 
@@ -914,8 +976,10 @@ int conns_disconnect(struct conn_entry *ce, struct conns_waiter *w,
 	waiter_attach(ce, w);
 	conn_forget_resumption(ce->conn);
 	if (s != CONN_CLOSING) {
-		log_info("%s: disconnecting", ce->name);
+		entry_log(ce, LOG_INFO, "disconnecting", "%s: disconnecting",
+			  ce->name);
 		conn_disconnect(ce->conn);
+		table_changed(ce->t);
 	}
 	return 0;
 }
@@ -932,10 +996,13 @@ void conns_shutdown(struct conns *t, unsigned timeout_ms,
 		enum conn_state s = conn_get_state(t->v[i]->conn);
 
 		if (!state_is_down(s) && s != CONN_CLOSING) {
-			log_info("%s: disconnecting (shutdown)", t->v[i]->name);
+			entry_log(t->v[i], LOG_INFO, "disconnecting",
+				  "%s: disconnecting (shutdown)",
+				  t->v[i]->name);
 			conn_disconnect(t->v[i]->conn);
 		}
 	}
+	table_changed(t);
 	/* Never call done from here: the caller may not expect it yet. */
 	t->shutdown_timer = loop_timer(t->l, timeout_ms, shutdown_timeout, t);
 	t->check_timer = loop_timer(t->l, 0, shutdown_check, t);

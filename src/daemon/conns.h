@@ -53,6 +53,12 @@ struct conns *conns_new(struct loop *l, struct engine *eng,
 			const struct profile_source *src);
 void conns_free(struct conns *t);
 
+/* fn runs after anything a summary of the table shows may have changed:
+ * every event of a connection (state, progress, a new path), a reload, a
+ * profile dropped; the daemon's sd_notify STATUS= (sd.c) follows it. It
+ * may read the table but not change it. NULL: nobody. */
+void conns_on_change(struct conns *t, void (*fn)(void *ctx), void *ctx);
+
 /* (Re)reads the profile directory. Connections that are not idle keep
  * their old profile until they are down. Bad files are reported through
  * on_err and kept as the failed list (conns_failed_*). Returns the
@@ -87,6 +93,9 @@ int entry_set_password(struct conn_entry *ce, const char *pw, size_t len,
 enum conn_state entry_state(const struct conn_entry *ce);
 /* "established", "established, no tunnel: REASON", "idle", ... */
 void entry_state_text(const struct conn_entry *ce, char *out, size_t len);
+/* The address of the gateway the current IKE SA talks to
+ * ("203.0.113.10"), or the gateway as named while there is no SA. */
+void entry_peer(const struct conn_entry *ce, char *out, size_t len);
 /* Its file is gone; it stays listed until it is down. */
 bool entry_removed(const struct conn_entry *ce);
 void entry_status(const struct conn_entry *ce, struct wbuf *out);

@@ -25,6 +25,8 @@
 #include "vpnd/conn.h"
 #include "vpnd/engine.h"
 #include "control.h"
+#include "journal.h"
+#include "sd.h"
 
 #define SHUTDOWN_WAIT_MS 3000 /* for the gateways to confirm DELETE */
 /* OpenSSL's secure heap, for PSKs, IKE keys and tickets (chunk_secure_*):
@@ -46,6 +48,7 @@ struct daemon {
 	struct engine *eng;
 	struct conns *t;
 	struct ctl_server *ctl;
+	struct sd_service *sd;
 	int sigfd;
 	bool stopping;
 };
@@ -169,6 +172,7 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 		log_info("%s: disconnecting and exiting",
 			 si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 		d->stopping = true;
+		sd_service_stopping(d->sd);
 		conns_shutdown(d->t, SHUTDOWN_WAIT_MS, shutdown_done, d);
 	}
 }
@@ -294,7 +298,9 @@ static int run(const struct options *o)
 	if (!d.eng)
 		goto out;
 	d.t = conns_new(d.l, d.eng, o->profile_dir, &profile_files);
-	if (!d.t) {
+	if (d.t)
+		d.sd = sd_service_new(d.l, d.t);
+	if (!d.t || !d.sd) {
 		log_err("out of memory");
 		goto out;
 	}
@@ -305,11 +311,13 @@ static int run(const struct options *o)
 		goto out;
 	}
 	log_info("vpnd %s started", VPND_VERSION);
+	sd_service_ready(d.sd);
 	if (loop_run(d.l) == 0)
 		rc = 0;
 	log_info("vpnd stopped");
 out:
 	ctl_close(d.ctl);
+	sd_service_free(d.sd);
 	conns_free(d.t);
 	engine_free(d.eng);
 	if (d.sigfd >= 0)
@@ -329,6 +337,7 @@ int main(int argc, char **argv)
 
 	if (r)
 		return r < 0 ? 0 : 2;
+	journal_use_if_stderr();
 	bind_now(argv);
 	keep_name(argv[0]);
 	if (o.debug)

@@ -14,6 +14,15 @@
 #include "vpnd/engine.h"
 #include "vpnd/log.h"
 
+/* A line about this connection: its name, gateway and the event go to
+ * the journal as fields of their own (vpnd/log.h); the text is as ever. */
+#define conn_log(c, lvl, ev, ...)                                          \
+	vlog_fields((lvl),                                                 \
+		    &(struct log_fields){ .connection = (c)->prof.name,    \
+					  .gateway = (c)->gateway,         \
+					  .event = (ev) },                 \
+		    __VA_ARGS__)
+
 const char *conn_state_name(enum conn_state s)
 {
 	switch (s) {
@@ -121,7 +130,7 @@ void conn_progress(struct conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_info("%s: %s", c->prof.name, msg);
+	conn_log(c, LOG_INFO, "progress", "%s: %s", c->prof.name, msg);
 	emit(c, CEV_PROGRESS, msg);
 }
 
@@ -213,7 +222,8 @@ void sa_progress(struct ike_sa *sa, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (sa->orphan)
-		log_info("%s (old SA): %s", c->prof.name, msg);
+		conn_log(c, LOG_INFO, "old-sa", "%s (old SA): %s",
+			 c->prof.name, msg);
 	else
 		conn_progress(c, "%s", msg);
 }
@@ -243,7 +253,8 @@ void sa_failed(struct ike_sa *sa, enum conn_reason why, const char *fmt, ...)
 				      msg, c->gateway);
 		c->reauthing = false;
 	} else {
-		log_info("%s (old SA): %s", c->prof.name, msg);
+		conn_log(c, LOG_INFO, "old-sa", "%s (old SA): %s",
+			 c->prof.name, msg);
 		drop_old(c, sa);
 	}
 }
@@ -327,7 +338,7 @@ void sa_tunnel_changed(struct ike_sa *sa)
 		c->state = CONN_ESTABLISHED;
 		snprintf(msg, sizeof(msg), "the tunnel works now (Child SA %s)",
 			 esp_algs_str(sa_child(sa), algs, sizeof(algs)));
-		log_info("%s: %s", c->prof.name, msg);
+		conn_log(c, LOG_INFO, "up", "%s: %s", c->prof.name, msg);
 		emit(c, CEV_UP, msg);
 	} else if (broken && c->state == CONN_ESTABLISHED) {
 		/* Without a network the Child SA is fine; only the path
@@ -338,7 +349,8 @@ void sa_tunnel_changed(struct ike_sa *sa)
 			return;
 		}
 		c->state = CONN_NO_TUNNEL;
-		log_warn("%s: established, no tunnel: %s", c->prof.name, why);
+		conn_log(c, LOG_WARN, "no-tunnel",
+			 "%s: established, no tunnel: %s", c->prof.name, why);
 		emit(c, CEV_NO_TUNNEL, why);
 	}
 }
@@ -412,13 +424,14 @@ void sa_up(struct ike_sa *sa)
 	dpd_start(sa);
 	ike_rekey_arm(sa);
 	reauth_arm(sa);
-	log_info("%s: %s", c->prof.name, msg);
+	conn_log(c, LOG_INFO, "up", "%s: %s", c->prof.name, msg);
 	if (!broken) {
 		emit(c, CEV_UP, msg);
 		return;
 	}
 	/* The reason first, then what an up would have said. */
-	log_warn("%s: established, no tunnel: %s", c->prof.name, why);
+	conn_log(c, LOG_WARN, "no-tunnel", "%s: established, no tunnel: %s",
+		 c->prof.name, why);
 	snprintf(full, sizeof(full), "%s; %s", why, msg);
 	emit(c, CEV_NO_TUNNEL, full);
 }
@@ -488,14 +501,15 @@ void sa_down(struct ike_sa *sa, enum conn_reason code, const char *why)
 	if (sa != c->sa) {
 		if (sa == c->next)
 			c->next = NULL;
-		log_info("%s (old SA): %s", c->prof.name, why);
+		conn_log(c, LOG_INFO, "old-sa", "%s (old SA): %s",
+			 c->prof.name, why);
 		if (sa->orphan)
 			drop_old(c, sa);
 		else
 			free_sa(sa);
 		return;
 	}
-	log_info("%s: %s", c->prof.name, why);
+	conn_log(c, LOG_INFO, "down", "%s: %s", c->prof.name, why);
 	cancel_lookup(c);
 	retire_sa(c, c->next);
 	c->next = NULL;

@@ -29,14 +29,15 @@ libreswan() {
 # gdb, nftables and conntrack, debhelper, lintian and debootstrap for the
 # 'package' suite (tests/package/), zsh and bash-completion for the
 # completion suite (tests/completion/), dbus-daemon and python3 for the
-# dns suite (tests/dns/).
+# dns suite (tests/dns/), systemd (systemd-analyze, journald) and man-db
+# for the 'systemd' suite (tests/systemd/).
 # shellcheck source=../build-deps.sh
 . "$HERE/../build-deps.sh"
 TEST_PKGS=(clang libcunit1-dev charon-systemd strongswan-swanctl
            strongswan-pki libcharon-extra-plugins libcharon-extauth-plugins
            libstrongswan-standard-plugins gdb nftables conntrack
            build-essential debhelper lintian debootstrap zsh bash-completion
-           dbus-daemon python3)
+           dbus-daemon python3 systemd man-db)
 
 apt_install_missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
 if [ "$(id -u)" = 0 ]; then

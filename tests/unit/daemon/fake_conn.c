@@ -8,6 +8,7 @@
  *   stuck* : comes up, but a disconnect never finishes
  *   other  : comes up after a few ms
  * Every attempt reports one CEV_PROGRESS synchronously from conn_connect. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,15 +245,25 @@ const char *conn_reason_name(enum conn_reason r)
 }
 
 /* Values like the real engine's, an identity with bytes that JSON must
- * escape: a quote, a control character, a byte that is not UTF-8. */
+ * escape: a quote, a control character, a byte that is not UTF-8. The
+ * profile's gateway is the SA's peer when it is an IPv4 address, while
+ * the fake is up or closing (the STATUS= summary names it). */
 void conn_status_get(const struct conn *c, struct conn_status *st)
 {
+	struct sockaddr_in *peer = (struct sockaddr_in *)&st->ike.peer;
+
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", c->p.name);
 	st->state = c->state;
 	conn_state_text(c, st->state_text, sizeof(st->state_text));
 	snprintf(st->gateway, sizeof(st->gateway), "%s",
 		 c->p.n_gateways ? c->p.gateways[0] : "-");
+	if ((c->state == CONN_ESTABLISHED || c->state == CONN_NO_TUNNEL ||
+	     c->state == CONN_CLOSING) &&
+	    inet_pton(AF_INET, st->gateway, &peer->sin_addr) == 1) {
+		peer->sin_family = AF_INET;
+		st->has_sa = true;
+	}
 	if (c->state == CONN_FAILED)
 		snprintf(st->last_error, sizeof(st->last_error),
 			 "gateway did not answer (fake)");
