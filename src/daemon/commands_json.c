@@ -37,6 +37,20 @@ static bool send_document(struct ctl_client *c, struct json *j,
 	return true;
 }
 
+/* The whole answer of a request: the document, then OK, or the error
+ * naming what could not be written. */
+static void send_answer(struct ctl_client *c, struct json *j, struct wbuf *w,
+			const char *what)
+{
+	bool ok = send_document(c, j, w, '.');
+
+	wb_free(w);
+	if (ok)
+		ctl_final(c, true, "%s", "");
+	else
+		ctl_final(c, false, "cannot write the %s as JSON", what);
+}
+
 static void conn_object(struct json *j, const char *key,
 			const struct conn_entry *ce)
 {
@@ -59,7 +73,6 @@ void ctl_json_status(struct ctl_client *c, const char *name)
 	struct wbuf w;
 	struct json j;
 	size_t i, n = conns_count(c->t);
-	bool ok;
 
 	if (name && !(ce = ctl_find_profile(c, name)))
 		return;
@@ -83,12 +96,7 @@ void ctl_json_status(struct ctl_client *c, const char *name)
 		json_array_end(&j);
 	}
 	json_object_end(&j);
-	ok = send_document(c, &j, &w, '.');
-	wb_free(&w);
-	if (ok)
-		ctl_final(c, true, "%s", "");
-	else
-		ctl_final(c, false, "cannot write the status as JSON");
+	send_answer(c, &j, &w, "status");
 }
 
 void ctl_json_list(struct ctl_client *c)
@@ -96,7 +104,6 @@ void ctl_json_list(struct ctl_client *c)
 	size_t i, n = conns_count(c->t), nf = conns_failed_count(c->t);
 	struct wbuf w;
 	struct json j;
-	bool ok;
 
 	wb_init(&w);
 	json_init(&j, &w);
@@ -130,12 +137,7 @@ void ctl_json_list(struct ctl_client *c)
 	json_newline(&j);
 	json_array_end(&j);
 	json_object_end(&j);
-	ok = send_document(c, &j, &w, '.');
-	wb_free(&w);
-	if (ok)
-		ctl_final(c, true, "%s", "");
-	else
-		ctl_final(c, false, "cannot write the list as JSON");
+	send_answer(c, &j, &w, "list");
 }
 
 /* One event of "json monitor": a JSON object on one '-' line. */

@@ -86,6 +86,20 @@ static int new_call(sd_bus *bus, const char *member, int ifindex,
 	return r < 0 ? r : sd_bus_message_append(*m, "i", ifindex);
 }
 
+/* A call whose message was built with rc the last step's result: sent
+ * when the building went well; the message freed either way. */
+static int send_built(sd_bus *bus, sd_bus_message *m, int rc,
+		      const char *what, const char *link, int ifindex,
+		      struct verr *e)
+{
+	if (rc < 0)
+		rc = fail(e, what, link, ifindex, NULL, rc);
+	else
+		rc = call(bus, m, what, link, ifindex, e);
+	sd_bus_message_unref(m);
+	return rc;
+}
+
 /* SetLinkDNS(i ifindex, a(iay) addresses) */
 static int set_dns(sd_bus *bus, const struct netcfg_dns_config *c,
 		   const char *link, struct verr *e)
@@ -110,14 +124,7 @@ static int set_dns(sd_bus *bus, const struct netcfg_dns_config *c,
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return fail(e, "setting DNS servers", link, c->ifindex, NULL,
-			    r);
-	}
-	r = call(bus, m, "setting DNS servers", link, c->ifindex, e);
-	sd_bus_message_unref(m);
-	return r;
+	return send_built(bus, m, r, "setting DNS servers", link, c->ifindex, e);
 }
 
 /* SetLinkDomains(i ifindex, a(sb) domains): every one routing-only, so
@@ -137,14 +144,7 @@ static int set_domains(sd_bus *bus, const struct netcfg_dns_config *c,
 		r = sd_bus_message_append(m, "(sb)", ".", 1);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return fail(e, "setting DNS domains", link, c->ifindex, NULL,
-			    r);
-	}
-	r = call(bus, m, "setting DNS domains", link, c->ifindex, e);
-	sd_bus_message_unref(m);
-	return r;
+	return send_built(bus, m, r, "setting DNS domains", link, c->ifindex, e);
 }
 
 static int simple_call(sd_bus *bus, const char *member, int ifindex,

@@ -82,20 +82,33 @@ static void test_address_move(void)
 	loop_free(l);
 }
 
+/* Runs the loop a debounce at a time until the n-th report (5 s at
+ * most): on a loaded machine the peer's carrier change may come a
+ * debounce after the link's own and be reported apart. */
+static void run_until_reports(struct loop *l, const struct seen *s,
+			      unsigned n)
+{
+	for (int i = 0; i < 50 && s->reports < n; i++)
+		run_ms(l, DEBOUNCE_MS);
+	run_ms(l, 3 * DEBOUNCE_MS);
+}
+
 static void test_link_down_up(void)
 {
 	struct loop *l = loop_new();
 	struct seen s;
 	struct netmon *m = open_mon(l, &s);
+	unsigned down;
 
 	CU_ASSERT_EQUAL_FATAL(tn_link_set("veth1", false), 0);
-	run_ms(l, 3 * DEBOUNCE_MS);
-	CU_ASSERT_EQUAL(s.reports, 1);
+	run_until_reports(l, &s, 1);
+	CU_ASSERT(s.reports >= 1);
 	CU_ASSERT(s.last.what & NETMON_LINK);
 	CU_ASSERT_TRUE(s.last.link_down);
+	down = s.reports;
 	CU_ASSERT_EQUAL_FATAL(tn_link_set("veth1", true), 0);
-	run_ms(l, 3 * DEBOUNCE_MS);
-	CU_ASSERT_EQUAL(s.reports, 2);
+	run_until_reports(l, &s, down + 1);
+	CU_ASSERT(s.reports > down);
 	CU_ASSERT(s.last.what & NETMON_LINK);
 	netmon_close(m);
 	loop_free(l);
