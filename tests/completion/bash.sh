@@ -14,14 +14,8 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCRIPT=${COMPLETION:-$HERE/../../completion/vpnctl.bash}
-TMP=$(mktemp -d /tmp/vpnd-compl-XXXXXX)
-VPND_PID=
-cleanup() {
-	[ -n "$VPND_PID" ] && kill "$VPND_PID" 2>/dev/null && wait "$VPND_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-failures=0
+# shellcheck source=tests/completion/lib.sh
+. "$HERE/lib.sh"
 
 # shellcheck source=completion/vpnctl.bash
 . "$SCRIPT" || { echo "FAIL: cannot source $SCRIPT"; exit 1; }
@@ -38,13 +32,7 @@ expect() {
 	COMPREPLY=()
 	_vpnctl vpnctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
 	got=$(printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | sort | tr '\n' ' ')
-	got=${got% }
-	if [ "$got" = "$want" ]; then
-		echo "ok: '$line' -> $got"
-	else
-		echo "FAIL: '$line': got '$got', want '$want'"
-		failures=$((failures + 1))
-	fi
+	check_got "$line" "${got% }" "$want"
 }
 
 # ---- commands and options (no daemon asked)
@@ -68,21 +56,7 @@ expect "vpnctl check $TMP/files/" "$TMP/files/a.yaml $TMP/files/b.yml $TMP/files
 expect "vpnctl -s $TMP/files/so" "$TMP/files/sock"
 
 # ---- profile names, through a stand-in vpnctl
-cat >"$TMP/vpnctl" <<'EOS'
-#!/bin/bash
-printf '%s\n' "$*" >>"${0%/*}/args"
-cat <<'EOL'
-alpha     idle         192.0.2.1
-beta      established  192.0.2.2
-gamma     failed       192.0.2.3
-delta     connecting   192.0.2.4
-eps       no-tunnel    192.0.2.5
-broken    invalid      /etc/vpnd/profiles/broken.yaml:3:1: unknown key 'x' in section 'connection'
-5 profiles, 1 file did not load
-EOL
-EOS
-chmod +x "$TMP/vpnctl"
-STUB=$TMP/vpnctl
+write_stub
 expect "$STUB connect " "alpha gamma"
 expect "$STUB connect al" "alpha"
 expect "$STUB disconnect " "beta delta eps"
@@ -93,26 +67,10 @@ expect "$STUB rekey beta " "child ike"
 expect "$STUB rekey beta child " ""
 expect "$STUB connect alpha " ""
 expect "$STUB -s /run/other.sock connect " "alpha gamma"
-if tail -n 1 "$TMP/args" | grep -qx -- '-s /run/other.sock -t 2 list'; then
-	echo "ok: -s SOCKET passed on to vpnctl list"
-else
-	echo "FAIL: vpnctl was run as: $(tail -n 1 "$TMP/args")"
-	failures=$((failures + 1))
-fi
+check_list_args
 
 # ---- the real vpnctl and vpnd
-if [ "$(id -u)" = 0 ] && [ -n "${VPND:-}" ] && [ -n "${VPNCTL:-}" ]; then
-	mkdir -m 700 "$TMP/profiles" "$TMP/state"
-	for n in office lab; do
-		printf 'connection: {name: %s, gateway: 192.0.2.1}\nlocal: {id: c.test, psk: x}\nremote: {id: gw.test}\n' \
-			"$n" >"$TMP/profiles/$n.yaml"
-	done
-	printf 'connection: {gateway: 192.0.2.1, colour: blue}\n' >"$TMP/profiles/broken.yaml"
-	chmod 600 "$TMP/profiles"/*.yaml
-	unshare -n "$VPND" -f -p "$TMP/profiles" -s "$TMP/vpnd.sock" \
-		--state-dir "$TMP/state" --no-kernel 2>"$TMP/vpnd.log" &
-	VPND_PID=$!
-	for _ in $(seq 100); do [ -S "$TMP/vpnd.sock" ] && break; sleep 0.05; done
+if start_vpnd; then
 	expect "$VPNCTL -s $TMP/vpnd.sock connect " "lab office"
 	expect "$VPNCTL --socket $TMP/vpnd.sock status o" "office"
 	expect "$VPNCTL -s $TMP/vpnd.sock disconnect " ""
@@ -122,8 +80,4 @@ else
 	echo "skipped: the real vpnctl and vpnd (needs root, VPND and VPNCTL)"
 fi
 
-if ((failures)); then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo PASS
+finish
