@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What the bash and zsh completion tests share: the temp dir and its
 # cleanup, the verdict of one completion, the stand-in vpnctl, the real
 # vpnd with three profiles (one that does not load), the end.
@@ -39,6 +40,7 @@ broken    invalid      /etc/vpnd/profiles/broken.yaml:3:1: unknown key 'x' in se
 EOL
 EOS
 	chmod +x "$TMP/vpnctl"
+	# shellcheck disable=SC2034  # used by the sourcing test
 	STUB=$TMP/vpnctl
 }
 
