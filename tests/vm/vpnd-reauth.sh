@@ -104,7 +104,7 @@ line_of() { grep -nF -m1 -- "$2" "$1" | cut -d: -f1; }
 status_ok() {
 	local status
 	status=$(timeout 20 "$VPNCTL" -s "$CL_DIR/vpnd.sock" status "$CASE" 2>/dev/null)
-	grep -q "^$CASE: established\$" <<<"$status" &&
+	grep -Eq "^$CASE: established( since |\$)" <<<"$status" &&
 		grep -Fq "IKE SA: SPIs ${1%_*}_i ${1#*_}_r" <<<"$status" &&
 		[ "$(status_spis "$status")" = "$2 $3" ] &&
 		grep -Eq 'child SA: ESP .*, installed' <<<"$status" &&
