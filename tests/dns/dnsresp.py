@@ -2,9 +2,11 @@
 """A tiny DNS server for the dns suite: answers every A query on
 ADDR:53 with ANSWER (an address of the test ranges), every other query
 with an empty NOERROR, and logs "QNAME QTYPE" of each query it gets to
-LOG, so the test sees which server a name went to.
+LOG, so the test sees which server a name went to; with --peer as
+"QNAME QTYPE from SOURCE", so that it also sees the path (the vm suite:
+a query through the tunnel comes from the virtual IP).
 
-usage: dnsresp.py ADDR ANSWER LOG
+usage: dnsresp.py [--peer] ADDR ANSWER LOG
 """
 import socket
 import struct
@@ -45,7 +47,13 @@ def answer(msg, addr):
 
 
 def main():
-    addr, ans_addr, log = sys.argv[1:4]
+    args = sys.argv[1:]
+    peer_too = bool(args) and args[0] == "--peer"
+    if peer_too:
+        args = args[1:]
+    if len(args) != 3:
+        sys.exit("usage: dnsresp.py [--peer] ADDR ANSWER LOG")
+    addr, ans_addr, log = args
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 53))
     with open(log, "a", buffering=1) as out:
@@ -57,7 +65,8 @@ def main():
             except (ValueError, struct.error) as e:
                 out.write("garbled from %s: %s\n" % (peer[0], e))
                 continue
-            out.write("%s %d\n" % (name.lower(), qtype))
+            src = " from " + peer[0] if peer_too else ""
+            out.write("%s %d%s\n" % (name.lower(), qtype, src))
             s.sendto(reply, peer)
 
 

@@ -26,6 +26,9 @@
 #   rs_start NS DIR       dbus-daemon and resolved, files in DIR (which
 #                         nobody must reach: not below T_TMP); exports
 #                         DBUS_SYSTEM_BUS_ADDRESS; the PIDs are tracked
+#                         (and in RS_PIDS)
+#   rs_stop               stops both (before the test's end: a harness
+#                         that runs several cases in one script)
 #   rs_ctl NS ARGS...     the unpacked resolvectl in NS on that bus
 #   rs_link NS DEV        "dns=... domains=... default-route=..." of DEV's
 #                         D-Bus properties (busctl, sorted, one line)
@@ -34,6 +37,8 @@ RS_CACHE=${VPND_RS_CACHE:-/var/cache/vpnd-test-resolved}
 RS_ROOT=$RS_CACHE/root
 RS_BIN=$RS_ROOT/lib/systemd/systemd-resolved
 RS_CTL=$RS_ROOT/usr/bin/resolvectl
+# the dbus-daemon and resolved of rs_start
+RS_PIDS=()
 
 rs_err() { echo "resolved.sh: $*" >&2; }
 
@@ -110,6 +115,7 @@ rs_start() { # NS DIR
 		--nosyslog >>"$dir/dbus.log" 2>&1 &
 	pid=$!
 	track_pid "$pid"
+	RS_PIDS=("$pid")
 	for ((i = 0; i < 100; i++)); do
 		[ -S "$dir/bus.sock" ] && break
 		sleep 0.1
@@ -117,7 +123,9 @@ rs_start() { # NS DIR
 	[ -S "$dir/bus.sock" ] || { rs_err "dbus-daemon did not start"; return 1; }
 	export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$dir/bus.sock
 	# shellcheck disable=SC2016 # $1.. belong to the inner sh
+	# (the vm suite's guest has an empty /run: no /run/systemd there)
 	ip netns exec "$ns" sh -c '
+		mkdir -p /run/systemd &&
 		mount -t tmpfs -o mode=0755 tmpfs /run/systemd &&
 		mkdir -p /run/systemd/resolve /run/systemd/resolved.conf.d &&
 		chown 65534:65534 /run/systemd/resolve &&
@@ -131,6 +139,7 @@ rs_start() { # NS DIR
 		env SYSTEMD_LOG_LEVEL=debug "$RS_BIN" >>"$dir/resolved.log" 2>&1 &
 	pid=$!
 	track_pid "$pid"
+	RS_PIDS+=("$pid")
 	for ((i = 0; i < 100; i++)); do
 		rs_ctl "$ns" status >/dev/null 2>&1 && return 0
 		kill -0 "$pid" 2>/dev/null || break
@@ -139,6 +148,15 @@ rs_start() { # NS DIR
 	rs_err "systemd-resolved did not come up on the private bus"
 	tail -n 20 "$dir/resolved.log" >&2
 	return 1
+}
+
+rs_stop() {
+	local i
+	for ((i = ${#RS_PIDS[@]} - 1; i >= 0; i--)); do
+		stop_pid "${RS_PIDS[i]}"
+	done
+	RS_PIDS=()
+	unset DBUS_SYSTEM_BUS_ADDRESS
 }
 
 rs_ctl() { # NS ARGS...

@@ -106,8 +106,10 @@ EOF
 }
 
 # vmt_write_gw_conf DIR ESP_PROPOSALS [POOL]: PSK responder handing out
-# virtual IPs from POOL (default 203.0.113.0/24).  VMT_GW_RW_EXTRA, if
-# set, is one more line for the connection (e.g. "rekey_time = 15s").
+# virtual IPs from POOL (default 203.0.113.0/24) and the DNS server
+# 198.51.100.53.  VMT_GW_RW_EXTRA, if set, is one more line for the
+# connection (e.g. "rekey_time = 15s"), VMT_POOL_EXTRA one more for the
+# pool (e.g. "25 = corp.example": INTERNAL_DNS_DOMAIN).
 vmt_write_gw_conf() {
 	local dir=$1 esp=$2 pool=${3:-203.0.113.0/24}
 	cat >"$dir/swanctl.conf" <<EOF
@@ -125,7 +127,8 @@ connections {
   }
 }
 pools { p4 { addrs = $pool
-  dns = 198.51.100.53 } }
+  dns = 198.51.100.53${VMT_POOL_EXTRA:+
+  $VMT_POOL_EXTRA} } }
 $(vmt_secrets_block)
 EOF
 }

@@ -1,11 +1,13 @@
 #!/bin/bash
 # Run SCRIPT [ARGS...] as root inside a Debian-kernel VM (qemu, TCG).
 #
-# Usage: run-in-vm.sh [--libreswan] SCRIPT [ARGS...]
+# Usage: run-in-vm.sh [--libreswan] [--resolved] SCRIPT [ARGS...]
 #   --libreswan  runs ls_prepare (tests/lib/libreswan.sh) on the host
 #                before the boot: the guest has no network, so the
 #                private libreswan must be unpacked (and its libraries
 #                installed) where the guest sees it through the share
+#   --resolved   the same for the private systemd-resolved (rs_prepare
+#                of tests/lib/resolved.sh)
 #
 # The guest sees the host root read-only under a private tmpfs overlay, so
 # host binaries (charon-systemd, swanctl, ip) and build outputs run unchanged
@@ -27,11 +29,16 @@ boot_timeout_s=${VPND_VM_BOOT_TIMEOUT:-120}
 die() { echo "run-in-vm: $*" >&2; exit 1; }
 
 with_libreswan=0
-if [ "${1:-}" = --libreswan ]; then
-	with_libreswan=1
+with_resolved=0
+while :; do
+	case ${1:-} in
+	--libreswan) with_libreswan=1 ;;
+	--resolved) with_resolved=1 ;;
+	*) break ;;
+	esac
 	shift
-fi
-[ $# -ge 1 ] || die "usage: run-in-vm.sh [--libreswan] SCRIPT [ARGS...]"
+done
+[ $# -ge 1 ] || die "usage: run-in-vm.sh [--libreswan] [--resolved] SCRIPT [ARGS...]"
 script=$(readlink -f "$1") || die "no such script: $1"
 shift
 [ -f "$script" ] || die "no such script: $script"
@@ -41,6 +48,11 @@ if [ "$with_libreswan" = 1 ]; then
 	# shellcheck source=../lib/libreswan.sh
 	. "$here/../lib/libreswan.sh"
 	ls_prepare || die "cannot prepare the private libreswan on the host (ls_prepare)"
+fi
+if [ "$with_resolved" = 1 ]; then
+	# shellcheck source=../lib/resolved.sh
+	. "$here/../lib/resolved.sh"
+	rs_prepare || die "cannot prepare the private systemd-resolved on the host (rs_prepare)"
 fi
 
 tmp=$(mktemp -d /tmp/vpnd-vm.XXXXXX) || die "mktemp failed"
