@@ -58,11 +58,7 @@ int netcfg_addr_add(struct netcfg *n, int ifindex,
 		flags |= IFA_F_NODAD;
 	nlh = addr_msg(n, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
 	mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
-	if (ncnl_talk(n, NULL, NULL) < 0) {
-		ncnl_fail(n, e, what);
-		return -1;
-	}
-	return 0;
+	return ncnl_request(n, e, what);
 }
 
 int netcfg_addr_del(struct netcfg *n, int ifindex,
@@ -77,11 +73,7 @@ int netcfg_addr_del(struct netcfg *n, int ifindex,
 		return -1;
 	}
 	addr_msg(n, RTM_DELADDR, 0, ifindex, a);
-	if (ncnl_talk(n, NULL, NULL) < 0) {
-		ncnl_fail(n, e, what);
-		return -1;
-	}
-	return 0;
+	return ncnl_request(n, e, what);
 }
 
 struct addr_find {

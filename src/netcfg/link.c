@@ -96,11 +96,7 @@ int nc_link_delete(struct netcfg *n, int ifindex, const char *name,
 
 	snprintf(what, sizeof(what), "deleting interface %s", name);
 	nc_put_link_del(ncnl_start(n, RTM_DELLINK, 0), ifindex, name);
-	if (ncnl_talk(n, NULL, NULL) < 0) {
-		ncnl_fail(n, e, what);
-		return -1;
-	}
-	return 0;
+	return ncnl_request(n, e, what);
 }
 
 static int save(const struct netcfg_link_req *r,
@@ -121,11 +117,7 @@ static int make_xfrm(struct netcfg *n, const struct netcfg_link_req *r,
 		 name, r->if_id);
 	nc_put_xfrm_link(ncnl_start(n, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL),
 			 name, r->if_id, r->uplink, r->mtu);
-	if (ncnl_talk(n, NULL, NULL) < 0) {
-		ncnl_fail(n, e, what);
-		return -1;
-	}
-	return 0;
+	return ncnl_request(n, e, what);
 }
 
 /* Persistent, so that after a crash it is still there for the cleanup
@@ -164,11 +156,7 @@ static int bring_up(struct netcfg *n, int ifindex, const char *name,
 
 	snprintf(what, sizeof(what), "bringing up interface %s", name);
 	nc_put_link_up(ncnl_start(n, RTM_NEWLINK, 0), ifindex, mtu);
-	if (ncnl_talk(n, NULL, NULL) < 0) {
-		ncnl_fail(n, e, what);
-		return -1;
-	}
-	return 0;
+	return ncnl_request(n, e, what);
 }
 
 /* The profile's name, or the first "vpnd<N>" not in use. */

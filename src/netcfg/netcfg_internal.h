@@ -30,6 +30,9 @@ struct nlmsghdr *ncnl_start_dump(struct netcfg *n, uint16_t type);
 int ncnl_talk(struct netcfg *n, mnl_cb_t cb, void *ctx);
 /* Fills e with "<what>: <strerror>[ [kernel: <extack>]]". */
 void ncnl_fail(struct netcfg *n, struct verr *e, const char *what);
+/* The message ncnl_start began, sent and acknowledged; on failure e
+ * says what was being done. */
+int ncnl_request(struct netcfg *n, struct verr *e, const char *what);
 
 size_t nc_addr_len(int family);
 /* Copies an address attribute of the family's size; false otherwise. */

@@ -42,6 +42,15 @@ void ncnl_fail(struct netcfg *n, struct verr *e, const char *what)
 	nl_chan_fail(&n->ch, e, what, NULL);
 }
 
+int ncnl_request(struct netcfg *n, struct verr *e, const char *what)
+{
+	if (ncnl_talk(n, NULL, NULL) < 0) {
+		ncnl_fail(n, e, what);
+		return -1;
+	}
+	return 0;
+}
+
 struct netcfg *netcfg_open(struct verr *e)
 {
 	struct netcfg *n = calloc(1, sizeof(*n));

@@ -67,11 +67,7 @@ static int route_do(struct netcfg *n, const struct netcfg_route *r,
 		scope = RT_SCOPE_NOWHERE;	/* any scope */
 	}
 	route_msg(nlh, r, scope);
-	if (ncnl_talk(n, NULL, NULL) < 0) {
-		ncnl_fail(n, e, what);
-		return -1;
-	}
-	return 0;
+	return ncnl_request(n, e, what);
 }
 
 int netcfg_route_add(struct netcfg *n, const struct netcfg_route *r,
